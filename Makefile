@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ep11sess top-level Makefile: ties the kernel modules (Kbuild), the user
+# space (meson) and the test harnesses together.  `make help` lists targets.
+
+KVER     ?= $(shell scripts/kver.sh)
+KDIR     ?= /lib/modules/$(KVER)/build
+BUILD    ?= $(CURDIR)/build
+KMOD     := $(BUILD)/kmod
+MESON    := $(BUILD)/meson
+KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m
+
+.PHONY: all help deps module module-debug userspace style sparse kunit \
+	meson-test vm-test fuzz check demo clean install
+
+all: module userspace
+
+help:
+	@echo "make deps        install the Debian packages the project needs"
+	@echo "make module      build ep11sess.ko and ep11_vcard.ko (W=1) for KVER=$(KVER)"
+	@echo "make userspace   build lib/ and tools/ with meson"
+	@echo "make style       checkpatch --strict over driver/ and include/"
+	@echo "make sparse      build the modules with sparse (C=2)"
+	@echo "make kunit       run the KUnit suites under UML"
+	@echo "make meson-test  run the user-space tests"
+	@echo "make vm-test     run the VM tests against the real Debian kernel"
+	@echo "make check       all of the above, with one summary line"
+	@echo "make demo        boot the VM and show session reclaim at work"
+	@echo "make install     install the modules for the running kernel (KVER=...)"
+
+deps:
+	scripts/install-deps.sh
+
+# The module is built in a shadow tree of symlinks so that objects never
+# land in the source folders (which `make kunit` also builds in tree).
+$(KMOD)/.tree: FORCE
+	@mkdir -p $(KMOD)
+	@cp -rsf $(CURDIR)/Kbuild $(CURDIR)/driver $(CURDIR)/include $(KMOD)/
+	@find $(KMOD) -xtype l -delete
+	@touch $@
+
+module: $(KMOD)/.tree
+	$(KMAKE) W=1 modules
+
+module-debug: $(KMOD)/.tree
+	$(KMAKE) W=1 EXTRA_CFLAGS=-DDEBUG modules
+
+sparse: $(KMOD)/.tree
+	$(KMAKE) C=2 CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E 'warning|error' $(BUILD)/sparse.log
+
+style:
+	scripts/style.sh
+
+$(MESON)/build.ninja:
+	meson setup $(MESON) $(CURDIR)
+
+userspace: $(MESON)/build.ninja
+	ninja -C $(MESON)
+
+meson-test: userspace
+	meson test -C $(MESON) --print-errorlogs
+
+kunit:
+	scripts/kunit.sh
+
+vm-test: module userspace
+	tests/vm/run-tests
+
+fuzz: $(MESON)/build.ninja
+	scripts/fuzz.sh
+
+check:
+	scripts/check.sh
+
+demo: module userspace
+	tests/vm/demo
+
+install:
+	$(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m modules_install
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:

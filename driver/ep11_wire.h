@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * EP11 wire codec, shared by ep11sess.ko and the user-space parts
+ * (ep11-cardemu, libcryptoki).  ep11_wire.c is freestanding: it compiles
+ * in the kernel and, with __KERNEL__ undefined, in user space.
+ *
+ * A message is a struct ep11_cprb header followed by a DER SEQUENCE:
+ *   request: OCTET STRING(4) function, OCTET STRING(4) domain, params...
+ *   reply:   OCTET STRING(4) function, OCTET STRING(4) domain,
+ *            OCTET STRING(4) return code, results...
+ * Every parameter and result is one OCTET STRING.  Integers are 4-byte
+ * big-endian OCTET STRINGs.  docs/ep11-wire.md gives the layout of each
+ * function.
+ *
+ * All functions return 0 or a positive length on success and a negative
+ * errno on failure: -EMSGSIZE when a buffer is too small or a limit is
+ * exceeded, -EBADMSG when input is malformed or truncated, -EPROTO when a
+ * well-formed message is not the one expected (wrong function, domain or
+ * result count), -ENOENT when a parameter iterator is exhausted.
+ */
+#ifndef _EP11_WIRE_H
+#define _EP11_WIRE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#endif
+#include <linux/ep11.h>
+
+/**
+ * struct ep11_wbuf - a message being built
+ * @data: the caller's buffer
+ * @cap:  its size
+ * @len:  bytes used so far
+ * @err:  first error seen; later puts are no-ops and ep11_wire_finish()
+ *        returns it
+ */
+struct ep11_wbuf {
+	u8 *data;
+	size_t cap;
+	size_t len;
+	int err;
+};
+
+/**
+ * struct ep11_msg - a parsed message
+ * @flags:      CPRB flags
+ * @domain:     CPRB target domain
+ * @cprb_rc:    CPRB return code (replies only)
+ * @fn:         function value from the payload (api << 16 | fnid)
+ * @fn_domain:  domain value from the payload
+ * @rc:         EP11 return code (replies only)
+ * @params:     start of the first parameter/result after the fixed fields
+ * @params_len: bytes from @params to the end of the SEQUENCE
+ * @pos:        iterator position within @params
+ */
+struct ep11_msg {
+	u8 flags;
+	u32 domain;
+	u32 cprb_rc;
+	u32 fn;
+	u32 fn_domain;
+	u32 rc;
+	const u8 *params;
+	size_t params_len;
+	size_t pos;
+};
+
+/* Building. */
+void ep11_wire_request_init(struct ep11_wbuf *b, void *buf, size_t cap,
+			    u32 fn, u16 domain, u8 flags);
+void ep11_wire_reply_init(struct ep11_wbuf *b, void *buf, size_t cap,
+			  u32 fn, u16 domain, u32 rc);
+void ep11_wire_put(struct ep11_wbuf *b, const void *p, size_t n);
+void ep11_wire_put_u32(struct ep11_wbuf *b, u32 v);
+int ep11_wire_finish(struct ep11_wbuf *b);
+
+/* Appends one OCTET STRING to a finished request in place (the pin blob). */
+int ep11_wire_append(void *buf, size_t len, size_t cap,
+		     const void *p, size_t n);
+
+/* Parsing: whole-message checks (header, lengths, fixed fields). */
+int ep11_wire_parse_request(const void *buf, size_t len, struct ep11_msg *m);
+int ep11_wire_parse_reply(const void *buf, size_t len, struct ep11_msg *m);
+int ep11_wire_next(struct ep11_msg *m, const u8 **p, size_t *n);
+int ep11_wire_next_u32(struct ep11_msg *m, u32 *v);
+size_t ep11_wire_count(const struct ep11_msg *m);
+
+/* The messages the kernel itself sends: Login, Logout, get_xcp_info. */
+int ep11_wire_enc_login(void *buf, size_t cap, u16 domain,
+			const u8 *pin, size_t pin_len,
+			const u8 *nonce, size_t nonce_len);
+int ep11_wire_dec_login(const void *buf, size_t len, u16 domain, u32 *rc,
+			u8 pinblob[EP11_PINBLOB_LEN]);
+int ep11_wire_enc_logout(void *buf, size_t cap, u16 domain,
+			 const u8 pinblob[EP11_PINBLOB_LEN]);
+int ep11_wire_dec_logout(const void *buf, size_t len, u16 domain, u32 *rc);
+int ep11_wire_enc_xcp_info(void *buf, size_t cap, u16 domain, u32 query);
+int ep11_wire_dec_xcp_caplist(const void *buf, size_t len, u16 domain,
+			      u32 *rc, u32 *max_sessions,
+			      u32 *avail_sessions);
+int ep11_wire_dec_xcp_module(const void *buf, size_t len, u16 domain,
+			     u32 *rc, char serial[EP11_SERIAL_LEN + 1],
+			     u32 *api_ordinal, u32 *fw_major, u32 *fw_minor);
+
+#endif /* _EP11_WIRE_H */
