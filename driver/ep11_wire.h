@@ -17,6 +17,10 @@
  * exceeded, -EBADMSG when input is malformed or truncated, -EPROTO when a
  * well-formed message is not the one expected (wrong function, domain or
  * result count), -ENOENT when a parameter iterator is exhausted.
+ * Decoders of replies return -EBUSY (CPRB return code %EP11_CPRB_RC_BUSY)
+ * or -EIO (any other non-zero CPRB return code) when the card refused the
+ * request at transport level; encoders return -EINVAL for arguments out of
+ * range (PIN or nonce length).
  */
 #ifndef _EP11_WIRE_H
 #define _EP11_WIRE_H
@@ -81,6 +85,8 @@ void ep11_wire_reply_init(struct ep11_wbuf *b, void *buf, size_t cap,
 void ep11_wire_put(struct ep11_wbuf *b, const void *p, size_t n);
 void ep11_wire_put_u32(struct ep11_wbuf *b, u32 v);
 int ep11_wire_finish(struct ep11_wbuf *b);
+/* A reply with only a CPRB return code (busy): the request did not run. */
+int ep11_wire_reply_cprb_rc(void *buf, size_t cap, u16 domain, u32 cprb_rc);
 
 /* Appends one OCTET STRING to a finished request in place (the pin blob). */
 int ep11_wire_append(void *buf, size_t len, size_t cap,
@@ -109,5 +115,7 @@ int ep11_wire_dec_xcp_caplist(const void *buf, size_t len, u16 domain,
 int ep11_wire_dec_xcp_module(const void *buf, size_t len, u16 domain,
 			     u32 *rc, char serial[EP11_SERIAL_LEN + 1],
 			     u32 *api_ordinal, u32 *fw_major, u32 *fw_minor);
+int ep11_wire_dec_xcp_domain(const void *buf, size_t len, u16 domain,
+			     u32 *rc, u8 wkid[EP11_WKID_LEN]);
 
 #endif /* _EP11_WIRE_H */
