@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The card: creation from a configuration, its domains and wrapping keys,
+ * and the helpers the other firmware files share.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "card.h"
+
+void fw_log(const struct fw *fw, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ep11-cardemu: card%02x: ", fw->cfg.card);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool fw_roll(double rate)
+{
+	u32 r;
+
+	if (rate <= 0)
+		return false;
+	if (rate >= 1)
+		return true;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		return false;
+	return r < rate * 4294967296.0;
+}
+
+const struct fw_domain *fw_domain_get(const struct fw *fw, u16 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < fw->cfg.ndomains; i++)
+		if (fw->dom[i].id == id)
+			return &fw->dom[i];
+	return NULL;
+}
+
+int fw_hmac(const struct fw *fw, const u8 key[FW_WRAPKEY_LEN],
+	    const struct fw_buf *in, unsigned int nin, u8 out[32])
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						 "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC_CTX *ctx;
+	size_t outl = 0;
+	unsigned int i;
+	int ok;
+
+	ctx = EVP_MAC_CTX_new(fw->hmac);
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_MAC_init(ctx, key, FW_WRAPKEY_LEN, params);
+	for (i = 0; ok && i < nin; i++)
+		ok = EVP_MAC_update(ctx, in[i].p, in[i].n);
+	if (ok)
+		ok = EVP_MAC_final(ctx, out, &outl, 32);
+	EVP_MAC_CTX_free(ctx);
+	return ok && outl == 32 ? 0 : -EIO;
+}
+
+static int check_config(const struct fw_config *cfg)
+{
+	unsigned int i, j;
+
+	if (!cfg->ndomains || cfg->ndomains > FW_MAX_DOMAINS) {
+		fprintf(stderr, "ep11-cardemu: need 1 to %d domains\n",
+			FW_MAX_DOMAINS);
+		return -EINVAL;
+	}
+	for (i = 0; i < cfg->ndomains; i++) {
+		if (cfg->domains[i] > 0xff) {
+			fprintf(stderr, "ep11-cardemu: domain %u is not 0-255\n",
+				cfg->domains[i]);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (cfg->domains[i] == cfg->domains[j]) {
+				fprintf(stderr,
+					"ep11-cardemu: domain %02x given twice\n",
+					cfg->domains[i]);
+				return -EINVAL;
+			}
+		}
+	}
+	if (!cfg->max_sessions || cfg->max_sessions > FW_MAX_SESSIONS) {
+		fprintf(stderr, "ep11-cardemu: max sessions must be 1-%d\n",
+			FW_MAX_SESSIONS);
+		return -EINVAL;
+	}
+	if (!cfg->state_dir || !*cfg->state_dir) {
+		fprintf(stderr, "ep11-cardemu: no state directory given\n");
+		return -EINVAL;
+	}
+	if (cfg->serial[0] && strlen(cfg->serial) != EP11_SERIAL_LEN) {
+		fprintf(stderr,
+			"ep11-cardemu: serial number must be %d characters\n",
+			EP11_SERIAL_LEN);
+		return -EINVAL;
+	}
+	for (i = 0; cfg->serial[i]; i++) {
+		if (cfg->serial[i] < 0x20 || cfg->serial[i] > 0x7e) {
+			fprintf(stderr,
+				"ep11-cardemu: serial number must be printable ASCII\n");
+			return -EINVAL;
+		}
+	}
+	if (!(cfg->busy_rate >= 0 && cfg->busy_rate <= 1) ||
+	    !(cfg->login_fail_rate >= 0 && cfg->login_fail_rate <= 1)) {
+		fprintf(stderr, "ep11-cardemu: fault rates must be 0-1\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_domain(struct fw *fw, struct fw_domain *d, u16 id)
+{
+	u8 digest[32];
+	unsigned int dlen = 0;
+	int r;
+
+	d->id = id;
+	r = fw_wrapkey_load(fw->cfg.state_dir, id, d->wrapkey);
+	if (r)
+		return r;
+	if (!EVP_Digest(d->wrapkey, sizeof(d->wrapkey), digest, &dlen,
+			EVP_sha256(), NULL) || dlen != sizeof(digest))
+		return -EIO;
+	memcpy(d->wkid, digest, EP11_WKID_LEN);
+	return 0;
+}
+
+struct fw *fw_new(const struct fw_config *cfg)
+{
+	unsigned int i, j;
+	struct fw *fw;
+	int r;
+
+	r = check_config(cfg);
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	fw = calloc(1, sizeof(*fw));
+	if (!fw)
+		return NULL;
+	fw->cfg = *cfg;
+	if (cfg->serial[0])
+		memcpy(fw->serial, cfg->serial, EP11_SERIAL_LEN);
+	else
+		snprintf(fw->serial, sizeof(fw->serial), "EP11EMU0000000%02X",
+			 cfg->card);
+	pthread_mutex_init(&fw->lock, NULL);
+	fw->sessions = calloc(cfg->max_sessions, sizeof(*fw->sessions));
+	fw->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	fw->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	if (!fw->sessions || !fw->hmac || !fw->gcm) {
+		fw_log(fw, "cannot set up OpenSSL or memory");
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < cfg->ndomains; i++) {
+		r = load_domain(fw, &fw->dom[i], cfg->domains[i]);
+		if (r)
+			goto fail;
+	}
+	for (i = 0; i < fw_builtin_ngroups; i++) {
+		for (j = 0; j < fw_builtin_groups[i]->n; j++) {
+			r = fw_register(fw, &fw_builtin_groups[i]->fns[j]);
+			if (r) {
+				fw_log(fw, "cannot register function %u: %s",
+				       fw_builtin_groups[i]->fns[j].fnid,
+				       strerror(-r));
+				goto fail;
+			}
+		}
+	}
+	return fw;
+fail:
+	fw_free(fw);
+	errno = -r;
+	return NULL;
+}
+
+void fw_free(struct fw *fw)
+{
+	if (!fw)
+		return;
+	OPENSSL_cleanse(fw->dom, sizeof(fw->dom));
+	if (fw->sessions)
+		OPENSSL_cleanse(fw->sessions,
+				fw->cfg.max_sessions * sizeof(*fw->sessions));
+	free(fw->sessions);
+	EVP_MAC_free(fw->hmac);
+	EVP_CIPHER_free(fw->gcm);
+	pthread_mutex_destroy(&fw->lock);
+	free(fw);
+}
+
+u8 fw_card(const struct fw *fw)
+{
+	return fw->cfg.card;
+}
+
+const char *fw_serial(const struct fw *fw)
+{
+	return fw->serial;
+}
+
+bool fw_has_domain(const struct fw *fw, u16 domain)
+{
+	return fw_domain_get(fw, domain);
+}
+
+int fw_wkid(const struct fw *fw, u16 domain, u8 wkid[EP11_WKID_LEN])
+{
+	const struct fw_domain *d = fw_domain_get(fw, domain);
+
+	if (!d)
+		return -ENOENT;
+	memcpy(wkid, d->wkid, EP11_WKID_LEN);
+	return 0;
+}

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The functions the card implements: one group per source file.  Add a
+ * group here to make its handlers part of every card.
+ */
+#include "card.h"
+
+const struct fw_fn_group *const fw_builtin_groups[] = {
+	&fw_group_session,
+	&fw_group_xcp_info,
+};
+
+const unsigned int fw_builtin_ngroups =
+	sizeof(fw_builtin_groups) / sizeof(fw_builtin_groups[0]);
