@@ -3,7 +3,7 @@
 # ep11sess top-level Makefile: ties the kernel modules (Kbuild), the user
 # space (meson) and the test harnesses together.  `make help` lists targets.
 
-KVER     ?= $(shell scripts/kver.sh)
+KVER     ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR     ?= /lib/modules/$(KVER)/build
 BUILD    ?= $(CURDIR)/build
 KMOD     := $(BUILD)/kmod

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: what `make check` runs.  Installs what is missing, builds
+# everything, runs style and sparse, the meson tests, KUnit, the VM harness
+# self-test, the VM tests and the bounded fuzz run, and ends with one line
+# "N passed, N failed" across all of them.  Exit status non-zero on any
+# failure.  Stages to skip can be named in EP11_CHECK_SKIP (e.g. "kunit").
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+results=$repo/build/results
+mkdir -p "$results"
+total_p=0 total_f=0
+summary=()
+
+# count LOG PATTERN: sets p and f from the last line of LOG matching
+# "<word>: P passed, F failed".
+count() {
+	local line
+	line=$(grep -E "$2[: ]+[0-9]+ passed, [0-9]+ failed" "$1" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+}
+
+record() {
+	local name=$1
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	summary+=("$(printf '%-12s %4d passed, %d failed' "$name" "$p" "$f")")
+	printf '\n=== %s: %d passed, %d failed\n' "$name" "$p" "$f"
+}
+
+skipped() {
+	case " ${EP11_CHECK_SKIP:-} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# step NAME CMD...: a build-like step that counts as one test.
+step() {
+	local name=$1 log=$results/$1.log
+	shift
+	skipped "$name" && return 0
+	printf '\n=== %s: %s\n' "$name" "$*"
+	if "$@" >"$log" 2>&1; then
+		p=1 f=0
+	else
+		tail -n 40 "$log"
+		p=0 f=1
+	fi
+	record "$name"
+	return $f
+}
+
+# suite NAME WORD CMD...: a test suite that prints "WORD: P passed, F failed".
+suite() {
+	local name=$1 word=$2 log=$results/$1.log rc
+	shift 2
+	skipped "$name" && return 0
+	printf '\n=== %s: %s\n' "$name" "$*"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count "$log" "$word"
+	if [ -z "$p" ] || [ -z "$f" ]; then
+		p=0 f=1
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	record "$name"
+}
+
+no_warnings() {
+	"$@" 2>&1 | tee /dev/stderr | { ! grep -iE '(^|[^a-z])warning' ; }
+}
+
+step deps scripts/install-deps.sh || {
+	echo "check: dependencies could not be installed; stopping"
+	echo "$total_p passed, $total_f failed"
+	exit 1
+}
+step module no_warnings make module
+module_ok=$f
+step userspace make userspace
+user_ok=$f
+step style make style
+step sparse make sparse
+if [ "$user_ok" = 0 ]; then
+	suite meson-test 'meson' scripts/meson-test.sh
+fi
+suite kunit 'kunit' scripts/kunit.sh
+if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
+	suite vm-selftest 'vm-selftest' tests/vm/selftest
+	suite vm-test 'vm' tests/vm/run-tests
+else
+	p=0 f=1; record vm-test
+fi
+if [ -x scripts/fuzz.sh ]; then
+	step fuzz scripts/fuzz.sh
+fi
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" = 0 ]
