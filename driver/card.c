@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The card registry and the provider side of the seam
+ * (driver/ep11_provider.h): cards and APQNs are registered by providers,
+ * looked up by (card, domain), and their session counters kept here.
+ *
+ * A card's memory lives by its kref; whether its provider is still there
+ * is its ops pointer, read under ops_sem around every ->send() and cleared
+ * under the write lock at unregistration (as tpm_try_get_ops()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "card.h"
+#include "event.h"
+#include "reclaim.h"
+#include "xfer.h"
+
+#define EP11_MAX_CARDS	256
+
+static DEFINE_MUTEX(ep11_registry_lock);
+static struct ep11_card *ep11_cards[EP11_MAX_CARDS];	/* registry lock */
+
+static void ep11_card_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct ep11_card, ref));
+}
+
+/**
+ * ep11_card_put() - drop a reference to a card
+ * @card: the card, or NULL
+ *
+ * Context: any context.
+ */
+void ep11_card_put(struct ep11_card *card)
+{
+	if (card)
+		kref_put(&card->ref, ep11_card_release);
+}
+
+/**
+ * ep11_card_get() - look a registered card up
+ * @id: adapter number
+ *
+ * Context: process context, takes the registry lock.
+ * Return: the card with a reference, or NULL when none is registered.
+ */
+struct ep11_card *ep11_card_get(u8 id)
+{
+	struct ep11_card *card;
+
+	mutex_lock(&ep11_registry_lock);
+	card = ep11_cards[id];
+	if (card)
+		kref_get(&card->ref);
+	mutex_unlock(&ep11_registry_lock);
+	return card;
+}
+
+/**
+ * ep11_apqn_find() - one APQN of a card
+ * @card:   the card
+ * @domain: the domain
+ *
+ * Context: any context; the APQN lives as long as the caller's card
+ * reference.
+ * Return: the APQN or NULL.
+ */
+struct ep11_apqn *ep11_apqn_find(struct ep11_card *card, u16 domain)
+{
+	unsigned int i;
+
+	for (i = 0; i < card->napqns; i++)
+		if (card->apqns[i].domain == domain)
+			return &card->apqns[i];
+	return NULL;
+}
+
+/**
+ * ep11_apqn_is_online() - whether requests may go to an APQN
+ * @apqn: the APQN
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: true when the APQN is online and its card registered.
+ */
+bool ep11_apqn_is_online(struct ep11_apqn *apqn)
+{
+	struct ep11_card *card = apqn->card;
+	bool online;
+
+	spin_lock(&card->lock);
+	online = apqn->online && !card->dead;
+	spin_unlock(&card->lock);
+	return online;
+}
+
+/**
+ * ep11_apqn_slot_taken() - account a session logged in on an APQN
+ * @apqn: the APQN
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_slot_taken(struct ep11_apqn *apqn)
+{
+	struct ep11_card *card = apqn->card;
+
+	spin_lock(&card->lock);
+	apqn->held++;
+	card->held++;
+	apqn->stats.logins++;
+	spin_unlock(&card->lock);
+}
+
+/**
+ * ep11_apqn_slot_freed() - account a session logged out on an APQN
+ * @apqn:        the APQN
+ * @was_pending: the logout had been pending
+ * @reclaimed:   the session had lost its last holder
+ * @latency_us:  for @reclaimed: time since the last hold was dropped
+ *
+ * Wakes logins waiting for a free session on the card.
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
+			  bool reclaimed, u64 latency_us)
+{
+	struct ep11_card *card = apqn->card;
+
+	spin_lock(&card->lock);
+	if (!WARN_ON_ONCE(!apqn->held)) {
+		apqn->held--;
+		card->held--;
+	}
+	if (was_pending && !WARN_ON_ONCE(!apqn->pending)) {
+		apqn->pending--;
+		card->pending--;
+	}
+	apqn->stats.logouts++;
+	if (reclaimed) {
+		apqn->stats.reclaimed++;
+		apqn->stats.last_reclaim_us = latency_us;
+	}
+	card->slot_seq++;
+	spin_unlock(&card->lock);
+	wake_up_all(&card->slot_wq);
+}
+
+/**
+ * ep11_apqn_slot_lost() - account a session given up on an APQN
+ * @apqn:        the APQN
+ * @was_pending: the logout had been pending
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending)
+{
+	struct ep11_card *card = apqn->card;
+
+	spin_lock(&card->lock);
+	if (!WARN_ON_ONCE(!apqn->held)) {
+		apqn->held--;
+		card->held--;
+	}
+	if (was_pending && !WARN_ON_ONCE(!apqn->pending)) {
+		apqn->pending--;
+		card->pending--;
+	}
+	apqn->stats.lost++;
+	card->slot_seq++;
+	spin_unlock(&card->lock);
+	wake_up_all(&card->slot_wq);
+}
+
+/**
+ * ep11_apqn_set_pending() - account a logout that failed and will be retried
+ * @apqn: the APQN
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_set_pending(struct ep11_apqn *apqn)
+{
+	struct ep11_card *card = apqn->card;
+
+	spin_lock(&card->lock);
+	apqn->pending++;
+	card->pending++;
+	spin_unlock(&card->lock);
+}
+
+/**
+ * ep11_apqn_count_error() - count a failed round trip
+ * @apqn: the APQN
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_count_error(struct ep11_apqn *apqn)
+{
+	spin_lock(&apqn->card->lock);
+	apqn->stats.errors++;
+	spin_unlock(&apqn->card->lock);
+}
+
+/**
+ * ep11_card_slot_seq() - the card's count of freed slots
+ * @card: the card
+ *
+ * Read before a login so that a slot freed during it is not missed.
+ *
+ * Context: any context.
+ * Return: the sequence number.
+ */
+unsigned long ep11_card_slot_seq(struct ep11_card *card)
+{
+	return READ_ONCE(card->slot_seq);
+}
+
+/**
+ * ep11_card_full() - whether the kernel's own count fills the card
+ * @card: the card
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: true when the card answered its maximum and the kernel holds
+ * that many sessions on it.
+ */
+bool ep11_card_full(struct ep11_card *card)
+{
+	bool full;
+
+	spin_lock(&card->lock);
+	full = card->caps_valid && card->max_sessions &&
+	       card->held >= card->max_sessions;
+	spin_unlock(&card->lock);
+	return full;
+}
+
+static struct ep11_apqn *ep11_card_first_online(struct ep11_card *card)
+{
+	unsigned int i;
+
+	for (i = 0; i < card->napqns; i++)
+		if (ep11_apqn_is_online(&card->apqns[i]))
+			return &card->apqns[i];
+	return NULL;
+}
+
+/**
+ * ep11_card_refresh_caps() - ask the card for its session counts
+ * @card:    the card
+ * @timeout: jiffies for the round trip
+ *
+ * Sends get_xcp_info (EXT_CAPLIST) to the first online APQN and stores
+ * max and available sessions.
+ *
+ * Context: process context, may sleep; no locks held.
+ * Return: 0, -ENODEV when no APQN is online, or the round trip's error.
+ */
+int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
+{
+	struct ep11_apqn *apqn = ep11_card_first_online(card);
+	u32 max, avail;
+	int ret;
+
+	if (!apqn)
+		return -ENODEV;
+	ret = ep11_xfer_caps(apqn, &max, &avail, timeout);
+	if (ret)
+		return ret;
+	spin_lock(&card->lock);
+	card->max_sessions = max;
+	card->avail_sessions = avail;
+	card->caps_valid = true;
+	spin_unlock(&card->lock);
+	return 0;
+}
+
+static void ep11_card_info_work(struct work_struct *work)
+{
+	struct ep11_card *card = container_of(work, struct ep11_card,
+					      info_work);
+	struct ep11_apqn *apqn = ep11_card_first_online(card);
+	static const char zero[EP11_SERIAL_LEN];
+	char serial[EP11_SERIAL_LEN];
+	int ret;
+
+	if (!apqn)
+		return;
+	if (!memcmp(card->serial, zero, sizeof(zero)) &&
+	    !ep11_xfer_serial(apqn, serial, ep11_xfer_default_timeout())) {
+		spin_lock(&card->lock);
+		memcpy(card->serial, serial, sizeof(serial));
+		spin_unlock(&card->lock);
+	}
+	ret = ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
+	if (ret && ret != -ENODEV)
+		pr_warn("card%02x: cannot read the session counts (get_xcp_info): %d; status will retry\n",
+			card->id, ret);
+}
+
+/**
+ * ep11_cards_for_each() - call @fn for every registered card
+ * @fn:  called without locks held, may sleep; a non-zero return stops
+ * @arg: passed to @fn
+ *
+ * Context: process context; takes the registry lock to snapshot the cards.
+ * Return: 0, -ENOMEM, or what @fn returned.
+ */
+int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
+			void *arg)
+{
+	struct ep11_card **snap;
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	snap = kcalloc(EP11_MAX_CARDS, sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	mutex_lock(&ep11_registry_lock);
+	for (i = 0; i < EP11_MAX_CARDS; i++) {
+		if (ep11_cards[i]) {
+			kref_get(&ep11_cards[i]->ref);
+			snap[n++] = ep11_cards[i];
+		}
+	}
+	mutex_unlock(&ep11_registry_lock);
+	for (i = 0; i < n; i++) {
+		if (!ret)
+			ret = fn(snap[i], arg);
+		ep11_card_put(snap[i]);
+	}
+	kfree(snap);
+	return ret;
+}
+
+static int ep11_cmp_u16(const void *a, const void *b)
+{
+	return *(const u16 *)a - *(const u16 *)b;
+}
+
+/**
+ * ep11_card_register() - hand a card and its APQNs to the core
+ * @desc: the card; copied
+ * @ops:  the provider's operations
+ * @priv: passed to @ops
+ *
+ * Context: process context, may sleep; does not talk to the card (the
+ * counts are read by a work item).
+ * Return: the card or an ERR_PTR().
+ */
+struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
+				     const struct ep11_provider_ops *ops,
+				     void *priv)
+{
+	struct ep11_card *card;
+	u16 *doms;
+	unsigned int i;
+
+	if (!desc || !ops || !ops->send || !desc->domains ||
+	    !desc->ndomains || desc->ndomains > 256)
+		return ERR_PTR(-EINVAL);
+	doms = kmemdup(desc->domains, desc->ndomains * sizeof(u16),
+		       GFP_KERNEL);
+	if (!doms)
+		return ERR_PTR(-ENOMEM);
+	sort(doms, desc->ndomains, sizeof(u16), ep11_cmp_u16, NULL);
+	for (i = 0; i < desc->ndomains; i++) {
+		if (doms[i] > 0xff || (i && doms[i] == doms[i - 1])) {
+			kfree(doms);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	card = kzalloc(struct_size(card, apqns, desc->ndomains), GFP_KERNEL);
+	if (!card) {
+		kfree(doms);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&card->ref);
+	INIT_LIST_HEAD(&card->node);
+	card->id = desc->id;
+	memcpy(card->serial, desc->serial, sizeof(card->serial));
+	init_rwsem(&card->ops_sem);
+	card->ops = ops;
+	card->priv = priv;
+	spin_lock_init(&card->lock);
+	init_waitqueue_head(&card->slot_wq);
+	INIT_WORK(&card->info_work, ep11_card_info_work);
+	card->napqns = desc->ndomains;
+	for (i = 0; i < card->napqns; i++) {
+		card->apqns[i].card = card;
+		card->apqns[i].domain = doms[i];
+		card->apqns[i].online = true;
+	}
+	kfree(doms);
+
+	mutex_lock(&ep11_registry_lock);
+	if (ep11_cards[card->id]) {
+		mutex_unlock(&ep11_registry_lock);
+		kfree(card);
+		return ERR_PTR(-EEXIST);
+	}
+	ep11_cards[card->id] = card;
+	mutex_unlock(&ep11_registry_lock);
+
+	for (i = 0; i < card->napqns; i++) {
+		struct ep11_event ev = {
+			.card = card->id,
+			.domain = card->apqns[i].domain,
+		};
+
+		ep11_event_emit(EP11_EV_ONLINE, &ev);
+	}
+	schedule_work(&card->info_work);
+	pr_info("card%02x registered with %u domain(s)\n", card->id,
+		card->napqns);
+	return card;
+}
+EXPORT_SYMBOL_NS_GPL(ep11_card_register, EP11SESS);
+
+/**
+ * ep11_apqn_set_online() - report an APQN going online or offline
+ * @card:   a registered card
+ * @domain: one of its domains
+ * @online: the new state
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOENT.
+ */
+int ep11_apqn_set_online(struct ep11_card *card, u16 domain, bool online)
+{
+	struct ep11_apqn *apqn = ep11_apqn_find(card, domain);
+	struct ep11_event ev = { .card = card->id, .domain = domain };
+	bool changed;
+
+	if (!apqn)
+		return -ENOENT;
+	spin_lock(&card->lock);
+	changed = apqn->online != online;
+	apqn->online = online;
+	spin_unlock(&card->lock);
+	if (!changed)
+		return 0;
+	ep11_event_emit(online ? EP11_EV_ONLINE : EP11_EV_OFFLINE, &ev);
+	if (online) {
+		ep11_reclaim_kick();
+		schedule_work(&card->info_work);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(ep11_apqn_set_online, EP11SESS);
+
+/**
+ * ep11_card_unregister() - remove a card
+ * @card: a registered card
+ *
+ * Context: process context, may sleep: waits for sends in progress and
+ * for the reclaim worker to end the card's pending logouts.
+ */
+void ep11_card_unregister(struct ep11_card *card)
+{
+	unsigned int i;
+
+	mutex_lock(&ep11_registry_lock);
+	if (ep11_cards[card->id] == card)
+		ep11_cards[card->id] = NULL;
+	mutex_unlock(&ep11_registry_lock);
+
+	spin_lock(&card->lock);
+	card->dead = true;
+	spin_unlock(&card->lock);
+	wake_up_all(&card->slot_wq);
+
+	down_write(&card->ops_sem);
+	card->ops = NULL;
+	card->priv = NULL;
+	up_write(&card->ops_sem);
+	cancel_work_sync(&card->info_work);
+
+	ep11_reclaim_card_removed(card);
+	for (i = 0; i < card->napqns; i++) {
+		struct ep11_event ev = {
+			.card = card->id,
+			.domain = card->apqns[i].domain,
+		};
+
+		ep11_event_emit(EP11_EV_OFFLINE, &ev);
+	}
+	pr_info("card%02x removed\n", card->id);
+	ep11_card_put(card);
+}
+EXPORT_SYMBOL_NS_GPL(ep11_card_unregister, EP11SESS);
+
+/**
+ * ep11_registry_uninit() - tear the registry down
+ *
+ * Providers depend on this module, so no card can be left.
+ *
+ * Context: module exit.
+ */
+void ep11_registry_uninit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < EP11_MAX_CARDS; i++)
+		WARN_ON(ep11_cards[i]);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The card registry: cards and their APQNs as providers registered them,
+ * with the card's own session counts beside the kernel's.
+ */
+#ifndef _EP11SESS_CARD_H
+#define _EP11SESS_CARD_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "ep11_provider.h"
+
+/**
+ * struct ep11_apqn_stats - counters of one APQN
+ * @logins:          successful logins
+ * @logouts:         successful logouts
+ * @reclaimed:       logouts of sessions whose last holder went away
+ * @lost:            sessions dropped because the card went away
+ * @errors:          failed round trips
+ * @last_reclaim_us: latency of the last reclaim
+ */
+struct ep11_apqn_stats {
+	u64 logins;
+	u64 logouts;
+	u64 reclaimed;
+	u64 lost;
+	u64 errors;
+	u64 last_reclaim_us;
+};
+
+/**
+ * struct ep11_apqn - one AP queue of a card
+ * @card:    the card; an APQN lives exactly as long as its card
+ * @domain:  the usage domain
+ * @online:  whether requests may be sent (under @card->lock)
+ * @held:    sessions occupying a card slot through this APQN, pending
+ *           logouts included (under @card->lock)
+ * @pending: pending logouts (under @card->lock)
+ * @stats:   counters (under @card->lock)
+ */
+struct ep11_apqn {
+	struct ep11_card *card;
+	u16 domain;
+	bool online;
+	unsigned int held;
+	unsigned int pending;
+	struct ep11_apqn_stats stats;
+};
+
+/**
+ * struct ep11_card - a registered card
+ * @ref:            memory lifetime; the registry holds one reference
+ *                  until the card is unregistered
+ * @node:           in the registry's list (under the registry lock)
+ * @id:             adapter number
+ * @serial:         serial number, not NUL-terminated
+ * @ops_sem:        write-locked to remove @ops; read-locked around ->send()
+ * @ops:            the provider's operations, NULL once unregistered
+ * @priv:           the provider's cookie
+ * @lock:           protects the fields below and the APQNs' counters
+ * @dead:           unregistered
+ * @caps_valid:     @max_sessions and @avail_sessions came from the card
+ * @max_sessions:   the card's answer, EXT_CAPLIST index 12
+ * @avail_sessions: the card's answer, EXT_CAPLIST index 13
+ * @held:           sum of the APQNs' @held
+ * @pending:        sum of the APQNs' @pending
+ * @slot_seq:       bumped whenever a session slot of the card is freed
+ * @slot_wq:        woken with @slot_seq, and when the card dies
+ * @info_work:      asks the card for its counts after registration
+ * @napqns:         entries in @apqns
+ * @apqns:          the card's APQNs, by ascending domain
+ */
+struct ep11_card {
+	struct kref ref;
+	struct list_head node;
+	u8 id;
+	char serial[EP11_SERIAL_LEN];
+	struct rw_semaphore ops_sem;
+	const struct ep11_provider_ops *ops;
+	void *priv;
+	spinlock_t lock;
+	bool dead;
+	bool caps_valid;
+	u32 max_sessions;
+	u32 avail_sessions;
+	unsigned int held;
+	unsigned int pending;
+	unsigned long slot_seq;
+	wait_queue_head_t slot_wq;
+	struct work_struct info_work;
+	unsigned int napqns;
+	struct ep11_apqn apqns[];
+};
+
+void ep11_registry_uninit(void);
+
+struct ep11_card *ep11_card_get(u8 id);
+void ep11_card_put(struct ep11_card *card);
+struct ep11_apqn *ep11_apqn_find(struct ep11_card *card, u16 domain);
+int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout);
+int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
+			void *arg);
+
+bool ep11_apqn_is_online(struct ep11_apqn *apqn);
+void ep11_apqn_slot_taken(struct ep11_apqn *apqn);
+void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
+			  bool reclaimed, u64 latency_us);
+void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending);
+void ep11_apqn_set_pending(struct ep11_apqn *apqn);
+void ep11_apqn_count_error(struct ep11_apqn *apqn);
+unsigned long ep11_card_slot_seq(struct ep11_card *card);
+bool ep11_card_full(struct ep11_card *card);
+
+#endif /* _EP11SESS_CARD_H */

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl ABI of /dev/ep11sess (include/uapi/linux/ep11sess.h): a table
+ * of commands, each with its struct size and the size of its first ABI
+ * version, read with copy_struct_from_user() and answered with as many
+ * bytes as the caller's struct has.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pid_namespace.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "card.h"
+#include "chardev.h"
+#include "login.h"
+#include "reclaim.h"
+#include "send.h"
+#include "session.h"
+#include "xfer.h"
+
+#define EP11_FEATURES	(EP11SESS_FEAT_LOGIN | EP11SESS_FEAT_SHARED | \
+			 EP11SESS_FEAT_SEND | EP11SESS_FEAT_SEND_FAILOVER | \
+			 EP11SESS_FEAT_LIST | EP11SESS_FEAT_STATUS | \
+			 EP11SESS_FEAT_EXPORT | EP11SESS_FEAT_ADMIN_LOGOUT | \
+			 EP11SESS_FEAT_WAIT)
+
+#define EP11_PRIVATE_NONCE_LEN	32
+
+/**
+ * struct ep11_ucmd - one ioctl call
+ * @ef:    the caller's file
+ * @ubuf:  the caller's struct
+ * @usize: its size as the caller gave it
+ * @cmd:   the kernel's copy
+ * @size:  the kernel's struct size
+ */
+struct ep11_ucmd {
+	struct ep11_file *ef;
+	void __user *ubuf;
+	u32 usize;
+	void *cmd;
+	size_t size;
+};
+
+static int ep11_respond(struct ep11_ucmd *uc)
+{
+	if (copy_to_user(uc->ubuf, uc->cmd, min_t(size_t, uc->usize, uc->size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int ep11_ioc_version(struct ep11_ucmd *uc)
+{
+	struct ep11sess_version *v = uc->cmd;
+
+	if (v->flags || v->abi_version || v->max_apqns || v->features)
+		return -EINVAL;
+	v->abi_version = EP11SESS_ABI_VERSION;
+	v->max_apqns = EP11SESS_MAX_APQNS;
+	v->features = EP11_FEATURES;
+	return 0;
+}
+
+static bool ep11_target_dup(const struct ep11sess_target *t, unsigned int n,
+			    const struct ep11sess_apqn *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].apqn.card == a->card && t[i].apqn.domain == a->domain)
+			return true;
+	return false;
+}
+
+/* Check the caller's targets and expand "every online domain". */
+static int ep11_login_targets(const struct ep11sess_target *in,
+			      unsigned int nin, struct ep11sess_target *out,
+			      unsigned int cap, unsigned int *nout)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < nin; i++) {
+		const struct ep11sess_target *t = &in[i];
+		struct ep11_card *card;
+
+		if (t->apqn.pad || t->reserved ||
+		    t->flags & ~EP11SESS_TARGET_ALL_DOMAINS)
+			return -EINVAL;
+		if (!(t->flags & EP11SESS_TARGET_ALL_DOMAINS)) {
+			if (t->apqn.domain > 0xff)
+				return -EINVAL;
+			if (ep11_target_dup(out, n, &t->apqn))
+				return -EINVAL;
+			if (n >= cap)
+				return -E2BIG;
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n++].apqn = t->apqn;
+			continue;
+		}
+		if (t->apqn.domain)
+			return -EINVAL;
+		card = ep11_card_get(t->apqn.card);
+		if (!card)
+			continue;
+		for (j = 0; j < card->napqns; j++) {
+			struct ep11sess_apqn a = {
+				.card = card->id,
+				.domain = card->apqns[j].domain,
+			};
+
+			if (!ep11_apqn_is_online(&card->apqns[j]))
+				continue;
+			if (ep11_target_dup(out, n, &a)) {
+				ep11_card_put(card);
+				return -EINVAL;
+			}
+			if (n >= cap) {
+				ep11_card_put(card);
+				return -E2BIG;
+			}
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n++].apqn = a;
+		}
+		ep11_card_put(card);
+	}
+	*nout = n;
+	return n ? 0 : -ENODEV;
+}
+
+static int ep11_ioc_login(struct ep11_ucmd *uc)
+{
+	const u32 known = EP11SESS_LOGIN_SHARED | EP11SESS_LOGIN_ALL_OR_NOTHING;
+	struct ep11sess_login *l = uc->cmd;
+	struct ep11sess_target *in = NULL, *out = NULL;
+	struct ep11_login_req req = { };
+	struct ep11_session *sess;
+	u8 *pin = NULL, *nonce = NULL;
+	bool shared, joined;
+	int ret, ret2;
+
+	shared = l->flags & EP11SESS_LOGIN_SHARED;
+	if (l->flags & ~known || l->reserved || l->handle || l->joined ||
+	    memchr_inv(l->public_id, 0, sizeof(l->public_id)))
+		return -EINVAL;
+	if (l->pin_len < EP11_PIN_MIN_LEN || l->pin_len > EP11_PIN_MAX_LEN ||
+	    !l->pin)
+		return -EINVAL;
+	if (shared ? (!l->nonce_len || l->nonce_len > EP11_NONCE_MAX_LEN ||
+		      !l->nonce) : (l->nonce_len || l->nonce))
+		return -EINVAL;
+	if (!l->ntargets || l->ntargets > l->targets_cap ||
+	    l->targets_cap > EP11SESS_MAX_APQNS || !l->targets ||
+	    l->wait_ms > EP11SESS_MAX_WAIT_MS)
+		return -EINVAL;
+
+	in = kcalloc(l->ntargets, sizeof(*in), GFP_KERNEL);
+	out = kcalloc(l->targets_cap, sizeof(*out), GFP_KERNEL);
+	pin = kmalloc(EP11_PIN_MAX_LEN, GFP_KERNEL);
+	nonce = kmalloc(EP11_NONCE_MAX_LEN, GFP_KERNEL);
+	if (!in || !out || !pin || !nonce) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(in, u64_to_user_ptr(l->targets),
+			   l->ntargets * sizeof(*in)) ||
+	    copy_from_user(pin, u64_to_user_ptr(l->pin), l->pin_len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (shared) {
+		if (copy_from_user(nonce, u64_to_user_ptr(l->nonce),
+				   l->nonce_len)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		req.nonce_len = l->nonce_len;
+	} else {
+		get_random_bytes(nonce, EP11_PRIVATE_NONCE_LEN);
+		req.nonce_len = EP11_PRIVATE_NONCE_LEN;
+	}
+	ret = ep11_login_targets(in, l->ntargets, out, l->targets_cap,
+				 &req.ntargets);
+	if (ret)
+		goto out;
+
+	req.targets = out;
+	req.pin = pin;
+	req.pin_len = l->pin_len;
+	req.nonce = nonce;
+	req.shared = shared;
+	req.all_or_none = l->flags & EP11SESS_LOGIN_ALL_OR_NOTHING;
+	req.wait = msecs_to_jiffies(l->wait_ms);
+	ret = ep11_login(&req, &sess, &joined);
+	if (!ret) {
+		ret = ep11_file_add(uc->ef, sess, &l->handle);
+		if (ret) {
+			ep11_drop_hold(sess, false, true);
+		} else {
+			ep11_session_public_id(sess, l->public_id);
+			l->joined = joined;
+		}
+	}
+	l->ntargets = req.ntargets;
+	if (copy_to_user(u64_to_user_ptr(l->targets), out,
+			 req.ntargets * sizeof(*out)))
+		ret = ret ? ret : -EFAULT;
+	if (ret) {
+		/* The per-APQN results explain the failure: return them. */
+		l->handle = 0;
+		ret2 = ep11_respond(uc);
+		ret = ret2 ? ret2 : ret;
+	}
+out:
+	kfree_sensitive(pin);
+	kfree_sensitive(nonce);
+	kfree(in);
+	kfree(out);
+	return ret;
+}
+
+static int ep11_ioc_logout(struct ep11_ucmd *uc)
+{
+	struct ep11sess_logout *l = uc->cmd;
+
+	if (l->flags || l->reserved)
+		return -EINVAL;
+	return ep11_file_logout(uc->ef, l->handle);
+}
+
+static int ep11_ioc_send(struct ep11_ucmd *uc)
+{
+	return ep11_send(uc->ef, uc->cmd);
+}
+
+/* Fill one list entry; called with ep11_sess_lock held. */
+static void ep11_fill_info(struct ep11_session *sess,
+			   struct ep11sess_session_info *info, u32 handle)
+{
+	unsigned int i, n = smp_load_acquire(&sess->napqns);
+
+	lockdep_assert_held(&ep11_sess_lock);
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	info->flags = (sess->shared ? EP11SESS_SESSION_SHARED : 0) |
+		      (handle ? EP11SESS_SESSION_HELD : 0) |
+		      (sess->life != EP11_SESS_ALIVE || sess->killed ?
+		       EP11SESS_SESSION_DYING : 0);
+	ep11_session_public_id(sess, info->public_id);
+	info->holders = sess->holders;
+	info->napqns = n;
+	info->created_ns = sess->created_ns;
+	info->owner_pid = pid_nr_ns(sess->owner, task_active_pid_ns(current));
+	info->owner_uid = from_kuid_munged(current_user_ns(), sess->owner_uid);
+	memcpy(info->comm, sess->comm, sizeof(info->comm));
+	info->comm[sizeof(info->comm) - 1] = '\0';
+	for (i = 0; i < n; i++) {
+		u32 st = READ_ONCE(sess->apqns[i].state);
+
+		info->apqns[i].apqn.card = sess->apqns[i].apqn->card->id;
+		info->apqns[i].apqn.domain = sess->apqns[i].apqn->domain;
+		info->apqns[i].state = st == EP11_SA_RECOVER ?
+				       EP11SESS_STATE_PENDING : st;
+	}
+}
+
+/**
+ * struct ep11_list_ctx - a list being gathered
+ * @ef:      the caller's file
+ * @all:     every session, not only the file's
+ * @infos:   room for @room entries
+ * @room:    entries at @infos
+ * @count:   sessions that matched
+ */
+struct ep11_list_ctx {
+	struct ep11_file *ef;
+	bool all;
+	struct ep11sess_session_info *infos;
+	u32 room;
+	u32 count;
+};
+
+static int ep11_list_one(struct ep11_session *sess, void *arg)
+{
+	struct ep11_list_ctx *lc = arg;
+
+	if (lc->count < lc->room)
+		ep11_fill_info(sess, &lc->infos[lc->count],
+			       ep11_file_find_handle(lc->ef, sess));
+	lc->count++;
+	return 0;
+}
+
+static int ep11_copy_entries(void __user *dst, const void *src, u32 n,
+			     size_t ksize, u32 usize)
+{
+	size_t len = min_t(size_t, ksize, usize);
+	u32 i;
+
+	for (i = 0; i < n; i++, dst += usize, src += ksize) {
+		if (copy_to_user(dst, src, len))
+			return -EFAULT;
+		if (usize > ksize && clear_user(dst + ksize, usize - ksize))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int ep11_ioc_list(struct ep11_ucmd *uc)
+{
+	struct ep11sess_list *l = uc->cmd;
+	struct ep11_list_ctx lc = { .ef = uc->ef };
+	struct ep11_session *sess;
+	unsigned long idx;
+	int ret;
+
+	if (l->flags & ~EP11SESS_LIST_ALL ||
+	    l->entry_size < sizeof(struct ep11sess_session_info) ||
+	    (l->count && !l->entries))
+		return -EINVAL;
+	lc.all = l->flags & EP11SESS_LIST_ALL;
+	if (lc.all && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	lc.room = min_t(u32, l->count, 65536);
+	if (lc.room) {
+		lc.infos = kvcalloc(lc.room, sizeof(*lc.infos), GFP_KERNEL);
+		if (!lc.infos)
+			return -ENOMEM;
+	}
+	if (lc.all) {
+		ep11_session_for_each(ep11_list_one, &lc);
+	} else {
+		mutex_lock(&ep11_sess_lock);
+		xa_for_each(&uc->ef->handles, idx, sess) {
+			if (lc.count < lc.room)
+				ep11_fill_info(sess, &lc.infos[lc.count], idx);
+			lc.count++;
+		}
+		mutex_unlock(&ep11_sess_lock);
+	}
+	ret = ep11_copy_entries(u64_to_user_ptr(l->entries), lc.infos,
+				min(lc.count, lc.room), sizeof(*lc.infos),
+				l->entry_size);
+	l->count = lc.count;
+	kvfree(lc.infos);
+	return ret;
+}
+
+/**
+ * struct ep11_status_ctx - a status being gathered
+ * @refresh: ask every card for its counts first
+ * @st:      room for @room entries
+ * @room:    entries at @st
+ * @count:   APQNs known
+ */
+struct ep11_status_ctx {
+	bool refresh;
+	struct ep11sess_apqn_status *st;
+	u32 room;
+	u32 count;
+};
+
+static int ep11_status_card(struct ep11_card *card, void *arg)
+{
+	struct ep11_status_ctx *sc = arg;
+	unsigned int i;
+
+	if (sc->refresh)
+		ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
+	spin_lock(&card->lock);
+	for (i = 0; i < card->napqns; i++, sc->count++) {
+		struct ep11_apqn *apqn = &card->apqns[i];
+		struct ep11sess_apqn_status *s = &sc->st[sc->count];
+
+		if (sc->count >= sc->room)
+			continue;
+		s->apqn.card = card->id;
+		s->apqn.domain = apqn->domain;
+		s->flags = (apqn->online && !card->dead ?
+			    EP11SESS_APQN_ONLINE : 0) |
+			   (card->caps_valid ? EP11SESS_APQN_CAPS_VALID : 0);
+		s->card_max = card->max_sessions;
+		s->card_avail = card->avail_sessions;
+		s->card_held = card->held;
+		s->held = apqn->held;
+		s->pending = apqn->pending;
+		s->logins = apqn->stats.logins;
+		s->logouts = apqn->stats.logouts;
+		s->reclaimed = apqn->stats.reclaimed;
+		s->lost = apqn->stats.lost;
+		s->errors = apqn->stats.errors;
+		s->last_reclaim_us = apqn->stats.last_reclaim_us;
+		memcpy(s->serial, card->serial, sizeof(s->serial));
+	}
+	spin_unlock(&card->lock);
+	return 0;
+}
+
+static int ep11_ioc_status(struct ep11_ucmd *uc)
+{
+	struct ep11sess_status *s = uc->cmd;
+	struct ep11_status_ctx sc = { };
+	int ret;
+
+	if (s->flags & ~EP11SESS_STATUS_CACHED ||
+	    s->entry_size < sizeof(struct ep11sess_apqn_status) ||
+	    (s->count && !s->entries))
+		return -EINVAL;
+	sc.refresh = !(s->flags & EP11SESS_STATUS_CACHED);
+	sc.room = min_t(u32, s->count, 65536);
+	if (sc.room) {
+		sc.st = kvcalloc(sc.room, sizeof(*sc.st), GFP_KERNEL);
+		if (!sc.st)
+			return -ENOMEM;
+	}
+	ret = ep11_cards_for_each(ep11_status_card, &sc);
+	if (!ret)
+		ret = ep11_copy_entries(u64_to_user_ptr(s->entries), sc.st,
+					min(sc.count, sc.room), sizeof(*sc.st),
+					s->entry_size);
+	s->count = sc.count;
+	kvfree(sc.st);
+	return ret;
+}
+
+static int ep11_ioc_export(struct ep11_ucmd *uc)
+{
+	struct ep11sess_export *e = uc->cmd;
+	int fd;
+
+	if (e->flags || e->fd)
+		return -EINVAL;
+	fd = ep11_export(uc->ef, e->handle);
+	if (fd < 0)
+		return fd;
+	e->fd = fd;
+	return 0;
+}
+
+static int ep11_ioc_import(struct ep11_ucmd *uc)
+{
+	struct ep11sess_import *im = uc->cmd;
+
+	if (im->flags || im->handle)
+		return -EINVAL;
+	return ep11_import(uc->ef, im->fd, &im->handle);
+}
+
+/**
+ * struct ep11_admin_ctx - sessions an admin logout matched
+ * @a:     the filters
+ * @ns:    the caller's pid namespace
+ * @match: matched sessions, with references
+ * @n:     entries in @match
+ * @cap:   room at @match
+ */
+struct ep11_admin_ctx {
+	const struct ep11sess_admin_logout *a;
+	struct pid_namespace *ns;
+	struct ep11_session **match;
+	unsigned int n;
+	unsigned int cap;
+};
+
+static bool ep11_admin_on_apqn(struct ep11_session *sess,
+			       const struct ep11sess_apqn *a)
+{
+	unsigned int i, n = smp_load_acquire(&sess->napqns);
+
+	for (i = 0; i < n; i++)
+		if (sess->apqns[i].apqn->card->id == a->card &&
+		    sess->apqns[i].apqn->domain == a->domain &&
+		    READ_ONCE(sess->apqns[i].state) == EP11SESS_STATE_LIVE)
+			return true;
+	return false;
+}
+
+static int ep11_admin_match(struct ep11_session *sess, void *arg)
+{
+	struct ep11_admin_ctx *ac = arg;
+	const struct ep11sess_admin_logout *a = ac->a;
+	struct ep11_session **m;
+
+	if (sess->life != EP11_SESS_ALIVE || sess->killed || sess->orphan)
+		return 0;
+	if (a->flags & EP11SESS_ADMIN_BY_ID &&
+	    memcmp(sess->id, a->public_id, EP11_PUBLIC_ID_LEN))
+		return 0;
+	if (a->flags & EP11SESS_ADMIN_BY_PID &&
+	    pid_nr_ns(sess->owner, ac->ns) != a->pid)
+		return 0;
+	if (a->flags & EP11SESS_ADMIN_BEFORE && sess->created_ns >= a->before_ns)
+		return 0;
+	if (a->flags & EP11SESS_ADMIN_BY_APQN &&
+	    !ep11_admin_on_apqn(sess, &a->apqn))
+		return 0;
+	if (ac->n == ac->cap) {
+		m = krealloc_array(ac->match, ac->cap * 2 + 16, sizeof(*m),
+				   GFP_KERNEL);
+		if (!m)
+			return -ENOMEM;
+		ac->match = m;
+		ac->cap = ac->cap * 2 + 16;
+	}
+	ep11_session_get(sess);
+	ac->match[ac->n++] = sess;
+	return 0;
+}
+
+static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)
+{
+	const u32 filters = EP11SESS_ADMIN_BY_ID | EP11SESS_ADMIN_BY_PID |
+			    EP11SESS_ADMIN_BEFORE | EP11SESS_ADMIN_BY_APQN;
+	struct ep11sess_admin_logout *a = uc->cmd;
+	struct ep11_admin_ctx ac = { .a = a };
+	unsigned long deadline;
+	unsigned int i, j;
+	bool start;
+	int ret;
+
+	if (a->flags & ~(filters | EP11SESS_ADMIN_FORCE) ||
+	    !(a->flags & filters) || a->apqn.pad || a->matched || a->failed)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ac.ns = task_active_pid_ns(current);
+	ret = ep11_session_for_each(ep11_admin_match, &ac);
+	if (ret)
+		goto out;
+	deadline = jiffies + msecs_to_jiffies(ep11_release_timeout_ms);
+	for (i = 0; i < ac.n; i++) {
+		struct ep11_session *sess = ac.match[i];
+
+		mutex_lock(&ep11_sess_lock);
+		start = sess->life == EP11_SESS_ALIVE && !sess->killed;
+		if (start) {
+			WRITE_ONCE(sess->killed, true);
+			sess->force = a->flags & EP11SESS_ADMIN_FORCE;
+			sess->life = EP11_SESS_DYING;
+			sess->dying_since = ktime_get();
+		}
+		mutex_unlock(&ep11_sess_lock);
+		if (start)
+			ep11_reclaim_start(sess, false);
+	}
+	for (i = 0; i < ac.n; i++) {
+		struct ep11_session *sess = ac.match[i];
+		bool failed = !ep11_reclaim_wait(sess, deadline);
+
+		for (j = 0; j < smp_load_acquire(&sess->napqns); j++)
+			if (READ_ONCE(sess->apqns[j].state) !=
+			    EP11SESS_STATE_DONE)
+				failed = true;
+		a->matched++;
+		a->failed += failed;
+	}
+	ret = ac.n ? 0 : -ENOENT;
+out:
+	for (i = 0; i < ac.n; i++)
+		ep11_session_put(ac.match[i]);
+	kfree(ac.match);
+	return ret;
+}
+
+/**
+ * struct ep11_ioctl_op - one command of the table
+ * @size:     the kernel's struct size
+ * @min_size: the size of the struct's first ABI version
+ * @cmd:      the command number
+ * @execute:  the handler; on success the struct is copied back
+ */
+struct ep11_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int cmd;
+	int (*execute)(struct ep11_ucmd *uc);
+};
+
+#define EP11_IOCTL_OP(_cmd, _fn, _struct, _last)			\
+	[_IOC_NR(_cmd)] = {						\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.cmd = _cmd,						\
+		.execute = _fn,						\
+	}
+
+static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
+	EP11_IOCTL_OP(EP11SESS_IOC_VERSION, ep11_ioc_version,
+		      struct ep11sess_version, features),
+	EP11_IOCTL_OP(EP11SESS_IOC_LOGIN, ep11_ioc_login,
+		      struct ep11sess_login, reserved),
+	EP11_IOCTL_OP(EP11SESS_IOC_LOGOUT, ep11_ioc_logout,
+		      struct ep11sess_logout, reserved),
+	EP11_IOCTL_OP(EP11SESS_IOC_SEND, ep11_ioc_send,
+		      struct ep11sess_send, timeout_ms),
+	EP11_IOCTL_OP(EP11SESS_IOC_LIST, ep11_ioc_list,
+		      struct ep11sess_list, count),
+	EP11_IOCTL_OP(EP11SESS_IOC_STATUS, ep11_ioc_status,
+		      struct ep11sess_status, count),
+	EP11_IOCTL_OP(EP11SESS_IOC_EXPORT, ep11_ioc_export,
+		      struct ep11sess_export, fd),
+	EP11_IOCTL_OP(EP11SESS_IOC_IMPORT, ep11_ioc_import,
+		      struct ep11sess_import, handle),
+	EP11_IOCTL_OP(EP11SESS_IOC_ADMIN_LOGOUT, ep11_ioc_admin_logout,
+		      struct ep11sess_admin_logout, failed),
+};
+
+/**
+ * union ep11_ioctl_buffer - room for any command's struct
+ * @version: %EP11SESS_IOC_VERSION
+ * @login:   %EP11SESS_IOC_LOGIN
+ * @logout:  %EP11SESS_IOC_LOGOUT
+ * @send:    %EP11SESS_IOC_SEND
+ * @list:    %EP11SESS_IOC_LIST
+ * @status:  %EP11SESS_IOC_STATUS
+ * @exp:     %EP11SESS_IOC_EXPORT
+ * @imp:     %EP11SESS_IOC_IMPORT
+ * @admin:   %EP11SESS_IOC_ADMIN_LOGOUT
+ */
+union ep11_ioctl_buffer {
+	struct ep11sess_version version;
+	struct ep11sess_login login;
+	struct ep11sess_logout logout;
+	struct ep11sess_send send;
+	struct ep11sess_list list;
+	struct ep11sess_status status;
+	struct ep11sess_export exp;
+	struct ep11sess_import imp;
+	struct ep11sess_admin_logout admin;
+};
+
+/**
+ * ep11_ioctl() - dispatch an ioctl on /dev/ep11sess
+ * @filp: the open file
+ * @cmd:  the command
+ * @arg:  user pointer to the command's size-first struct
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno; -ENOTTY for unknown commands.
+ */
+long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	const struct ep11_ioctl_op *op;
+	union ep11_ioctl_buffer buf;
+	struct ep11_ucmd uc = {
+		.ef = filp->private_data,
+		.ubuf = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (_IOC_TYPE(cmd) != EP11SESS_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(ep11_ioctl_ops))
+		return -ENOTTY;
+	op = &ep11_ioctl_ops[nr];
+	if (op->cmd != cmd)
+		return -ENOTTY;
+	ret = get_user(uc.usize, (u32 __user *)uc.ubuf);
+	if (ret)
+		return ret;
+	if (uc.usize < op->min_size)
+		return -EINVAL;
+	uc.size = op->size;
+	ret = copy_struct_from_user(&buf, op->size, uc.ubuf, uc.usize);
+	if (ret)
+		return ret;
+	ret = op->execute(&uc);
+	if (ret)
+		return ret;
+	return ep11_respond(&uc);
+}

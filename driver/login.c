@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Login: send Login to each target APQN, check that the session ids agree,
+ * wait for a free session when a card is full, create the session or join
+ * a live shared one, and roll back or recover what must not stay behind.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "card.h"
+#include "event.h"
+#include "login.h"
+#include "reclaim.h"
+#include "session.h"
+#include "xfer.h"
+
+#define EP11_LOGIN_TRIES	3
+
+/**
+ * struct ep11_login_ctx - state of one login across its APQNs
+ * @req:    the request
+ * @apqns:  resolved APQNs (each with a card reference), NULL if unknown
+ * @blobs:  pin blobs the cards returned
+ * @ok:     the card accepted the login
+ * @unseen: the login may have run but its answer was not seen
+ * @end:    jiffies when waiting for a free session ends
+ */
+struct ep11_login_ctx {
+	struct ep11_login_req *req;
+	struct ep11_apqn *apqns[EP11SESS_MAX_APQNS];
+	u8 blobs[EP11SESS_MAX_APQNS][EP11_PINBLOB_LEN];
+	bool ok[EP11SESS_MAX_APQNS];
+	bool unseen[EP11SESS_MAX_APQNS];
+	unsigned long end;
+};
+
+static void ep11_login_exhausted(struct ep11_apqn *apqn)
+{
+	struct ep11_event ev = {
+		.card = apqn->card->id,
+		.domain = apqn->domain,
+	};
+
+	ep11_event_emit(EP11_EV_EXHAUSTED, &ev);
+}
+
+/* Log in on one APQN, waiting for a free session while the card is full. */
+static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
+{
+	struct ep11_login_req *req = ctx->req;
+	struct ep11sess_target *t = &req->targets[i];
+	struct ep11_apqn *apqn = ctx->apqns[i];
+	struct ep11_card *card = apqn->card;
+	unsigned long seq;
+	long left;
+	u32 rc;
+	int ret;
+
+	for (;;) {
+		seq = ep11_card_slot_seq(card);
+		rc = 0;
+		if (!req->shared && ep11_card_full(card))
+			ret = -ENOSPC;
+		else
+			ret = ep11_xfer_login(apqn, req->pin, req->pin_len,
+					      req->nonce, req->nonce_len,
+					      ctx->blobs[i], &rc,
+					      ep11_xfer_default_timeout());
+		t->ep11_rc = rc;
+		if (ret != -ENOSPC)
+			break;
+		ep11_login_exhausted(apqn);
+		left = (long)(ctx->end - jiffies);
+		if (left <= 0)
+			break;
+		left = wait_event_interruptible_timeout(card->slot_wq,
+				ep11_card_slot_seq(card) != seq ||
+				READ_ONCE(card->dead), left);
+		if (left < 0)
+			return -EINTR;
+		if (!left && ep11_card_slot_seq(card) == seq) {
+			/* Time is up; one last try below may still succeed. */
+			ctx->end = jiffies;
+		}
+	}
+	if (ep11_xfer_maybe_ran(ret))
+		ctx->unseen[i] = true;
+	return ret;
+}
+
+/*
+ * A record of APQNs to log out (@state LIVE, the blobs known) or to
+ * recover (%EP11_SA_RECOVER, PIN and nonce kept), handed to reclaim.
+ */
+static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
+			       u32 state, bool wait)
+{
+	struct ep11_login_req *req = ctx->req;
+	struct ep11_session *rec;
+	unsigned int i;
+
+	rec = ep11_session_alloc(req->shared, GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	if (state == EP11_SA_RECOVER) {
+		rec->orphan = true;
+		rec->pin = kmemdup(req->pin, req->pin_len, GFP_KERNEL);
+		rec->nonce = kmemdup(req->nonce, req->nonce_len, GFP_KERNEL);
+		rec->pin_len = req->pin_len;
+		rec->nonce_len = req->nonce_len;
+		if (!rec->pin || !rec->nonce) {
+			ep11_session_put(rec);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < req->ntargets; i++) {
+		if (!which[i])
+			continue;
+		ep11_session_add_apqn(rec, ctx->apqns[i],
+				      state == EP11_SA_RECOVER ?
+				      NULL : ctx->blobs[i], state);
+		if (state == EP11SESS_STATE_LIVE)
+			ep11_apqn_slot_taken(ctx->apqns[i]);
+	}
+	rec->life = EP11_SESS_DYING;
+	rec->dying_since = ktime_get();
+	ep11_session_link(rec);
+	ep11_reclaim_start(rec, false);
+	if (wait)
+		ep11_reclaim_wait(rec, jiffies +
+				  msecs_to_jiffies(ep11_release_timeout_ms));
+	ep11_session_put(rec);
+	return 0;
+}
+
+/* Undo the successful logins, sparing those a live shared session owns. */
+static void ep11_login_rollback(struct ep11_login_ctx *ctx, int why)
+{
+	struct ep11_login_req *req = ctx->req;
+	bool undo[EP11SESS_MAX_APQNS] = { };
+	struct ep11_session *live;
+	bool dying, any = false;
+	unsigned int i;
+
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i])
+			continue;
+		ctx->ok[i] = false;
+		if (!req->targets[i].error)
+			req->targets[i].error = why;
+		live = NULL;
+		if (req->shared)
+			live = ep11_session_lookup_shared(ctx->blobs[i],
+							  &dying);
+		if (!live || dying ||
+		    !ep11_session_find_apqn(live, ctx->apqns[i])) {
+			undo[i] = true;
+			any = true;
+		}
+		ep11_session_put(live);
+	}
+	if (any && ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
+		pr_err("cannot roll a login back: out of memory; sessions stay on the card until it is reset\n");
+}
+
+static int ep11_login_join(struct ep11_login_ctx *ctx,
+			   struct ep11_session *live)
+{
+	struct ep11_login_req *req = ctx->req;
+	unsigned int i;
+	int ret;
+
+	ret = ep11_session_hold(live);
+	if (ret)
+		return ret;
+	mutex_lock(&live->lock);
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i] || ep11_session_find_apqn(live, ctx->apqns[i]))
+			continue;
+		if (ep11_session_add_apqn(live, ctx->apqns[i], ctx->blobs[i],
+					  EP11SESS_STATE_LIVE)) {
+			ctx->ok[i] = false;
+			req->targets[i].error = -E2BIG;
+			continue;
+		}
+		ep11_apqn_slot_taken(ctx->apqns[i]);
+	}
+	mutex_unlock(&live->lock);
+	return 0;
+}
+
+static struct ep11_session *ep11_login_create(struct ep11_login_ctx *ctx)
+{
+	struct ep11_login_req *req = ctx->req;
+	struct ep11_session *sess;
+	unsigned int i;
+
+	sess = ep11_session_alloc(req->shared, GFP_KERNEL);
+	if (!sess)
+		return NULL;
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i])
+			continue;
+		ep11_session_add_apqn(sess, ctx->apqns[i], ctx->blobs[i],
+				      EP11SESS_STATE_LIVE);
+		ep11_apqn_slot_taken(ctx->apqns[i]);
+	}
+	sess->holders = 1;
+	ep11_session_link(sess);
+	return sess;
+}
+
+static void ep11_login_events(struct ep11_login_ctx *ctx,
+			      struct ep11_session *sess)
+{
+	struct ep11_event ev = { .owner_tgid = task_tgid_nr(current) };
+	unsigned int i;
+
+	ep11_session_public_id(sess, ev.public_id);
+	get_task_comm(ev.comm, current);
+	for (i = 0; i < ctx->req->ntargets; i++) {
+		if (!ctx->ok[i])
+			continue;
+		ev.card = ctx->apqns[i]->card->id;
+		ev.domain = ctx->apqns[i]->domain;
+		ep11_event_emit(EP11_EV_LOGIN, &ev);
+	}
+}
+
+/* One pass over the targets; returns the first error or 0. */
+static int ep11_login_pass(struct ep11_login_ctx *ctx)
+{
+	struct ep11_login_req *req = ctx->req;
+	int first = 0, ret;
+	unsigned int i;
+
+	for (i = 0; i < req->ntargets; i++) {
+		struct ep11sess_target *t = &req->targets[i];
+
+		ctx->ok[i] = false;
+		t->state = EP11SESS_STATE_NONE;
+		if (!ctx->apqns[i]) {
+			t->error = -ENODEV;
+		} else if (fatal_signal_pending(current)) {
+			t->error = -EINTR;
+		} else {
+			ret = ep11_login_one(ctx, i);
+			t->error = ret;
+			ctx->ok[i] = !ret;
+		}
+		if (t->error && !first)
+			first = t->error;
+	}
+	return first;
+}
+
+/* The session ids must agree; the first APQN that accepted sets it. */
+static int ep11_login_agree(struct ep11_login_ctx *ctx)
+{
+	struct ep11_login_req *req = ctx->req;
+	const u8 *id = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i])
+			continue;
+		if (!id) {
+			id = ctx->blobs[i];
+			continue;
+		}
+		if (memcmp(id, ctx->blobs[i], EP11_SESSION_ID_LEN)) {
+			req->targets[i].error = -EXDEV;
+			pr_warn("%02x.%04x: session id differs from the other APQNs' (different wrapping keys?); login rolled back\n",
+				ctx->apqns[i]->card->id,
+				ctx->apqns[i]->domain);
+			ret = -EXDEV;
+		}
+	}
+	return ret;
+}
+
+static int ep11_login_try(struct ep11_login_ctx *ctx,
+			  struct ep11_session **out, bool *joined)
+{
+	struct ep11_login_req *req = ctx->req;
+	struct ep11_session *live = NULL;
+	unsigned int i, nok = 0;
+	bool dying = false;
+	int first, ret;
+
+	first = ep11_login_pass(ctx);
+	for (i = 0; i < req->ntargets; i++)
+		nok += ctx->ok[i];
+
+	ret = ep11_login_agree(ctx);
+	if (ret) {
+		ep11_login_rollback(ctx, -ECANCELED);
+		return ret;
+	}
+	if (!nok)
+		return first ? first : -ENODEV;
+	if (first && (req->all_or_none || fatal_signal_pending(current))) {
+		ep11_login_rollback(ctx, -ECANCELED);
+		return first;
+	}
+
+	for (i = 0; i < req->ntargets && req->shared; i++) {
+		if (!ctx->ok[i])
+			continue;
+		live = ep11_session_lookup_shared(ctx->blobs[i], &dying);
+		break;
+	}
+	if (live && dying) {
+		/* Its logout may have ended our login too: wait, retry. */
+		ret = wait_for_completion_killable(&live->reclaimed);
+		ep11_session_put(live);
+		if (ret) {
+			ep11_login_rollback(ctx, -ECANCELED);
+			return -EINTR;
+		}
+		return -EAGAIN;
+	}
+	if (live) {
+		ret = ep11_login_join(ctx, live);
+		if (ret) {
+			/* It lost its last holder meanwhile. */
+			wait_for_completion(&live->reclaimed);
+			ep11_session_put(live);
+			return -EAGAIN;
+		}
+		*joined = true;
+		*out = live;
+	} else {
+		*out = ep11_login_create(ctx);
+		if (!*out) {
+			ep11_login_rollback(ctx, -ENOMEM);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < req->ntargets; i++)
+		if (ctx->ok[i])
+			req->targets[i].state = EP11SESS_STATE_LIVE;
+	ep11_login_events(ctx, *out);
+	return 0;
+}
+
+/**
+ * ep11_login() - log in on a set of APQNs
+ * @req:    the request; per-target results are written to @req->targets
+ * @out:    the session, with a reference and one hold for the caller
+ * @joined: set when a live shared session was joined
+ *
+ * Context: process context, sleeps for card round trips and up to
+ * @req->wait for a free session; no locks held.
+ * Return: 0 when at least one APQN (all, with @req->all_or_none) accepted,
+ * else the first APQN's error: -ENODEV, -EACCES, -ENOSPC, -EXDEV, -EINTR,
+ * -ETIMEDOUT, -EIO, -EPROTO, -EREMOTEIO, -ENOMEM.
+ */
+int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
+	       bool *joined)
+{
+	struct ep11_login_ctx *ctx;
+	unsigned int i, tries = 0;
+	bool unseen;
+	int ret;
+
+	*out = NULL;
+	*joined = false;
+	if (!req->ntargets || req->ntargets > EP11SESS_MAX_APQNS)
+		return -EINVAL;
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->req = req;
+	ctx->end = jiffies + req->wait;
+	for (i = 0; i < req->ntargets; i++) {
+		struct ep11_card *card = ep11_card_get(req->targets[i].apqn.card);
+
+		if (!card)
+			continue;
+		ctx->apqns[i] = ep11_apqn_find(card, req->targets[i].apqn.domain);
+		if (!ctx->apqns[i])
+			ep11_card_put(card);
+	}
+
+	do {
+		memset(ctx->unseen, 0, sizeof(ctx->unseen));
+		ret = ep11_login_try(ctx, out, joined);
+		unseen = false;
+		for (i = 0; i < req->ntargets; i++) {
+			if (ctx->unseen[i]) {
+				req->targets[i].state = EP11SESS_STATE_PENDING;
+				unseen = true;
+			}
+		}
+		if (unseen &&
+		    ep11_login_leftover(ctx, ctx->unseen, EP11_SA_RECOVER,
+					false))
+			pr_err("cannot recover an unanswered login: out of memory\n");
+	} while (ret == -EAGAIN && ++tries < EP11_LOGIN_TRIES);
+	if (ret == -EAGAIN)
+		ret = -EBUSY;
+
+	for (i = 0; i < req->ntargets; i++)
+		if (ctx->apqns[i])
+			ep11_card_put(ctx->apqns[i]->card);
+	kfree_sensitive(ctx);
+	return ret;
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The session table: every EP11 session the kernel knows, live or being
+ * logged out, with its holders and owner.
+ *
+ * Locking: ep11_sess_lock protects the table, every session's @life and
+ * @holders.  A session's own @lock is taken outside ep11_sess_lock and is
+ * held across the card round trips of that session only.  A card's
+ * spinlock nests inside both.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "card.h"
+#include "session.h"
+
+DEFINE_MUTEX(ep11_sess_lock);
+static LIST_HEAD(ep11_sessions);		/* ep11_sess_lock */
+static unsigned int ep11_nsessions;		/* ep11_sess_lock */
+
+/**
+ * ep11_session_alloc() - a new session owned by the current task
+ * @shared: joinable
+ * @gfp:    allocation flags
+ *
+ * Context: process context.
+ * Return: the session with one reference and no holder, or NULL.
+ */
+struct ep11_session *ep11_session_alloc(bool shared, gfp_t gfp)
+{
+	struct ep11_session *sess;
+
+	sess = kzalloc(sizeof(*sess), gfp);
+	if (!sess)
+		return NULL;
+	kref_init(&sess->ref);
+	INIT_LIST_HEAD(&sess->node);
+	INIT_LIST_HEAD(&sess->pending_node);
+	mutex_init(&sess->lock);
+	init_completion(&sess->reclaimed);
+	sess->shared = shared;
+	sess->life = EP11_SESS_ALIVE;
+	sess->owner = get_pid(task_tgid(current));
+	sess->owner_uid = current_uid();
+	get_task_comm(sess->comm, current);
+	sess->created_ns = ktime_get_real_ns();
+	return sess;
+}
+
+static void ep11_session_release(struct kref *ref)
+{
+	struct ep11_session *sess = container_of(ref, struct ep11_session,
+						 ref);
+	unsigned int i;
+
+	WARN_ON(!list_empty(&sess->node));
+	WARN_ON(!list_empty(&sess->pending_node));
+	for (i = 0; i < sess->napqns; i++)
+		ep11_card_put(sess->apqns[i].apqn->card);
+	put_pid(sess->owner);
+	kfree_sensitive(sess->pin);
+	kfree_sensitive(sess->nonce);
+	mutex_destroy(&sess->lock);
+	kfree_sensitive(sess);
+}
+
+/**
+ * ep11_session_get() - take a reference
+ * @sess: the session
+ *
+ * Context: any context.
+ */
+void ep11_session_get(struct ep11_session *sess)
+{
+	kref_get(&sess->ref);
+}
+
+/**
+ * ep11_session_put() - drop a reference; the last frees the session and
+ * wipes its pin blobs
+ * @sess: the session, or NULL
+ *
+ * Context: process context (the release drops card references).
+ */
+void ep11_session_put(struct ep11_session *sess)
+{
+	if (sess)
+		kref_put(&sess->ref, ep11_session_release);
+}
+
+/**
+ * ep11_session_add_apqn() - add an APQN to a session
+ * @sess:    the session
+ * @apqn:    the APQN (a card reference is taken)
+ * @pinblob: its pin blob there, or NULL for a recovery record
+ * @state:   the entry's state
+ *
+ * The entry is published with release semantics, so lockless readers see
+ * it complete.
+ *
+ * Context: process context; the caller holds @sess->lock or is the only
+ * user of @sess.
+ * Return: 0, or -E2BIG when the session has %EP11SESS_MAX_APQNS.
+ */
+int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
+			  const u8 pinblob[EP11_PINBLOB_LEN], u32 state)
+{
+	struct ep11_sess_apqn *sa;
+
+	if (sess->napqns >= EP11SESS_MAX_APQNS)
+		return -E2BIG;
+	sa = &sess->apqns[sess->napqns];
+	sa->apqn = apqn;
+	kref_get(&apqn->card->ref);
+	WRITE_ONCE(sa->state, state);
+	if (pinblob)
+		memcpy(sa->pinblob, pinblob, EP11_PINBLOB_LEN);
+	if (!sess->napqns && pinblob)
+		memcpy(sess->id, pinblob, EP11_SESSION_ID_LEN);
+	smp_store_release(&sess->napqns, sess->napqns + 1);
+	return 0;
+}
+
+/**
+ * ep11_session_find_apqn() - a session's entry for an APQN
+ * @sess: the session
+ * @apqn: the APQN
+ *
+ * Context: any context.
+ * Return: the entry or NULL.
+ */
+struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
+					      struct ep11_apqn *apqn)
+{
+	unsigned int i, n = smp_load_acquire(&sess->napqns);
+
+	for (i = 0; i < n; i++)
+		if (sess->apqns[i].apqn == apqn)
+			return &sess->apqns[i];
+	return NULL;
+}
+
+/**
+ * ep11_session_link() - enter a session into the table
+ * @sess: the session; the table takes a reference
+ *
+ * Context: process context; takes ep11_sess_lock.
+ */
+void ep11_session_link(struct ep11_session *sess)
+{
+	mutex_lock(&ep11_sess_lock);
+	ep11_session_get(sess);
+	list_add_tail(&sess->node, &ep11_sessions);
+	ep11_nsessions++;
+	mutex_unlock(&ep11_sess_lock);
+}
+
+/**
+ * ep11_session_unlink() - remove a finished session from the table
+ * @sess: the session; the table's reference is dropped
+ *
+ * Context: process context; takes ep11_sess_lock.
+ */
+void ep11_session_unlink(struct ep11_session *sess)
+{
+	bool linked;
+
+	mutex_lock(&ep11_sess_lock);
+	sess->life = EP11_SESS_DEAD;
+	linked = !list_empty(&sess->node);
+	if (linked) {
+		list_del_init(&sess->node);
+		ep11_nsessions--;
+	}
+	mutex_unlock(&ep11_sess_lock);
+	if (linked)
+		ep11_session_put(sess);
+}
+
+/**
+ * ep11_session_lookup_shared() - find a shared session by session id
+ * @id:    the 32-byte session id
+ * @dying: set when the only match has lost its last holder and is being
+ *         logged out (the caller must wait for it and log in again)
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: a live (or, with @dying, a dying) session with a reference,
+ * or NULL.
+ */
+struct ep11_session *ep11_session_lookup_shared(const u8 *id, bool *dying)
+{
+	struct ep11_session *sess, *found = NULL;
+
+	*dying = false;
+	mutex_lock(&ep11_sess_lock);
+	list_for_each_entry(sess, &ep11_sessions, node) {
+		if (!sess->shared || sess->orphan || sess->killed ||
+		    memcmp(sess->id, id, EP11_SESSION_ID_LEN))
+			continue;
+		if (sess->life == EP11_SESS_ALIVE) {
+			found = sess;
+			*dying = false;
+			break;
+		}
+		if (!completion_done(&sess->reclaimed)) {
+			found = sess;
+			*dying = true;
+		}
+	}
+	if (found)
+		ep11_session_get(found);
+	mutex_unlock(&ep11_sess_lock);
+	return found;
+}
+
+/**
+ * ep11_session_hold() - add a holder
+ * @sess: the session
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: 0, or -ESTALE when the session is no longer alive.
+ */
+int ep11_session_hold(struct ep11_session *sess)
+{
+	int ret = 0;
+
+	mutex_lock(&ep11_sess_lock);
+	if (sess->life != EP11_SESS_ALIVE || sess->killed)
+		ret = -ESTALE;
+	else
+		sess->holders++;
+	mutex_unlock(&ep11_sess_lock);
+	return ret;
+}
+
+/**
+ * ep11_session_unhold() - drop a holder
+ * @sess: the session
+ *
+ * When the last holder of a live session goes, the session is marked
+ * dying and the caller must start its reclaim.
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: true when the caller must call ep11_reclaim_start().
+ */
+bool ep11_session_unhold(struct ep11_session *sess)
+{
+	bool last = false;
+
+	mutex_lock(&ep11_sess_lock);
+	if (!WARN_ON_ONCE(!sess->holders) && !--sess->holders &&
+	    sess->life == EP11_SESS_ALIVE) {
+		sess->life = EP11_SESS_DYING;
+		sess->dying_since = ktime_get();
+		last = true;
+	}
+	mutex_unlock(&ep11_sess_lock);
+	return last;
+}
+
+/**
+ * ep11_session_public_id() - the public part of the session id
+ * @sess: the session
+ * @out:  16 bytes
+ *
+ * Context: any context.
+ */
+void ep11_session_public_id(const struct ep11_session *sess, u8 *out)
+{
+	memcpy(out, sess->id, EP11_PUBLIC_ID_LEN);
+}
+
+/**
+ * ep11_session_count() - sessions in the table
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: the count, dying ones and recovery records included.
+ */
+unsigned int ep11_session_count(void)
+{
+	unsigned int n;
+
+	mutex_lock(&ep11_sess_lock);
+	n = ep11_nsessions;
+	mutex_unlock(&ep11_sess_lock);
+	return n;
+}
+
+/**
+ * ep11_session_for_each() - call @fn for every session in the table
+ * @fn:  called under ep11_sess_lock (must not sleep for long nor take
+ *       a session's @lock); a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: 0 or what @fn returned.
+ */
+int ep11_session_for_each(int (*fn)(struct ep11_session *sess, void *arg),
+			  void *arg)
+{
+	struct ep11_session *sess;
+	int ret = 0;
+
+	mutex_lock(&ep11_sess_lock);
+	list_for_each_entry(sess, &ep11_sessions, node) {
+		ret = fn(sess, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&ep11_sess_lock);
+	return ret;
+}
+
+/**
+ * ep11_session_uninit() - the table must be empty at module exit
+ *
+ * Context: module exit, after the reclaim worker stopped.
+ */
+void ep11_session_uninit(void)
+{
+	WARN_ON(!list_empty(&ep11_sessions));
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The session table: EP11 login sessions, their APQNs and pin blobs, their
+ * holders and owners.
+ */
+#ifndef _EP11SESS_SESSION_H
+#define _EP11SESS_SESSION_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
+#include <linux/workqueue.h>
+#include <linux/ep11.h>
+#include <linux/ep11sess.h>
+
+struct ep11_apqn;
+
+/*
+ * Internal APQN state beyond enum ep11sess_apqn_state: a login whose
+ * answer was not seen; the reclaim worker logs in again with the same PIN
+ * and nonce to learn the pin blob, then logs out.  Shown as PENDING.
+ */
+#define EP11_SA_RECOVER		100
+
+/**
+ * struct ep11_sess_apqn - a session on one APQN
+ * @apqn:    the APQN; holds a reference on its card
+ * @state:   EP11SESS_STATE_* or %EP11_SA_RECOVER; written under the
+ *           session's @lock, read locklessly by send
+ * @pinblob: the card's pin blob; immutable once the entry is published
+ */
+struct ep11_sess_apqn {
+	struct ep11_apqn *apqn;
+	u32 state;
+	u8 pinblob[EP11_PINBLOB_LEN];
+};
+
+/**
+ * enum ep11_sess_life - where a session is in its life
+ * @EP11_SESS_ALIVE:  held, usable
+ * @EP11_SESS_DYING:  no holder left (or killed by an administrator);
+ *                    being logged out, or waiting for pending logouts
+ * @EP11_SESS_DEAD:   logged out everywhere, unlinked from the table
+ */
+enum ep11_sess_life {
+	EP11_SESS_ALIVE,
+	EP11_SESS_DYING,
+	EP11_SESS_DEAD,
+};
+
+/**
+ * struct ep11_session - an EP11 login session
+ * @ref:          memory lifetime
+ * @node:         in the session table (under ep11_sess_lock)
+ * @pending_node: in the reclaim worker's list while a logout is pending
+ * @lock:         serialises the card round trips of this session's login,
+ *                logout and recovery, and protects @apqns[].state and
+ *                @napqns changes
+ * @id:           the session id, the pin blob's first 32 bytes
+ * @shared:       logged in with the caller's nonce; joinable
+ * @orphan:       a record of logins whose answer was not seen
+ * @killed:       logged out by an administrator; handles give ESTALE
+ * @force:        forget failed APQNs instead of leaving them pending
+ * @reclaim:      the last holder went away without logging out
+ * @life:         &enum ep11_sess_life (under ep11_sess_lock)
+ * @holders:      open files and export fds holding it (ep11_sess_lock)
+ * @pin:          for @orphan records only: the PIN, wiped on free
+ * @pin_len:      its length
+ * @nonce:        for @orphan records only: the nonce
+ * @nonce_len:    its length
+ * @dying_since:  when the last holder went away
+ * @reclaimed:    completed when the first logout attempt on every APQN
+ *                is over (done, pending or lost)
+ * @reclaim_work: runs the first logout attempt
+ * @next_try:     jiffies of the next attempt of a pending logout
+ * @backoff_ms:   current backoff of pending logouts
+ * @owner:        the creator's thread group
+ * @owner_uid:    the creator's uid
+ * @comm:         the creator's command name
+ * @created_ns:   wall-clock creation time
+ * @napqns:       published entries in @apqns (release/acquire)
+ * @apqns:        the APQNs
+ */
+struct ep11_session {
+	struct kref ref;
+	struct list_head node;
+	struct list_head pending_node;
+	struct mutex lock;
+	u8 id[EP11_SESSION_ID_LEN];
+	bool shared;
+	bool orphan;
+	bool killed;
+	bool force;
+	bool reclaim;
+	enum ep11_sess_life life;
+	unsigned int holders;
+	u8 *pin;
+	size_t pin_len;
+	u8 *nonce;
+	size_t nonce_len;
+	ktime_t dying_since;
+	struct completion reclaimed;
+	struct work_struct reclaim_work;
+	unsigned long next_try;
+	unsigned int backoff_ms;
+	struct pid *owner;
+	kuid_t owner_uid;
+	char comm[TASK_COMM_LEN];
+	u64 created_ns;
+	unsigned int napqns;
+	struct ep11_sess_apqn apqns[EP11SESS_MAX_APQNS];
+};
+
+extern struct mutex ep11_sess_lock;
+
+void ep11_session_uninit(void);
+
+struct ep11_session *ep11_session_alloc(bool shared, gfp_t gfp);
+void ep11_session_get(struct ep11_session *sess);
+void ep11_session_put(struct ep11_session *sess);
+int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
+			  const u8 pinblob[EP11_PINBLOB_LEN], u32 state);
+struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
+					      struct ep11_apqn *apqn);
+void ep11_session_link(struct ep11_session *sess);
+void ep11_session_unlink(struct ep11_session *sess);
+struct ep11_session *ep11_session_lookup_shared(const u8 *id, bool *dying);
+int ep11_session_hold(struct ep11_session *sess);
+bool ep11_session_unhold(struct ep11_session *sess);
+void ep11_session_public_id(const struct ep11_session *sess, u8 *out);
+int ep11_session_for_each(int (*fn)(struct ep11_session *sess, void *arg),
+			  void *arg);
+unsigned int ep11_session_count(void);
+
+#endif /* _EP11SESS_SESSION_H */
