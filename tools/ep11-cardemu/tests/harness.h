@@ -8,6 +8,7 @@
 #define EP11_TEST_HARNESS_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
