@@ -83,7 +83,7 @@ struct ep11_card {
 	struct rw_semaphore ops_sem;
 	const struct ep11_provider_ops *ops;
 	void *priv;
-	spinlock_t lock;
+	spinlock_t lock; /* see above */
 	bool dead;
 	bool caps_valid;
 	u32 max_sessions;

@@ -19,7 +19,7 @@ struct ep11_session;
  */
 struct ep11_file {
 	struct xarray handles;
-	struct mutex lock;
+	struct mutex lock; /* see above */
 };
 
 int ep11_chardev_init(void);

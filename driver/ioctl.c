@@ -242,7 +242,7 @@ static int ep11_ioc_send(struct ep11_ucmd *uc)
 static void ep11_fill_info(struct ep11_session *sess,
 			   struct ep11sess_session_info *info, u32 handle)
 {
-	unsigned int i, n = smp_load_acquire(&sess->napqns);
+	unsigned int i, n = ep11_session_napqns(sess);
 
 	lockdep_assert_held(&ep11_sess_lock);
 	memset(info, 0, sizeof(*info));
@@ -470,7 +470,7 @@ struct ep11_admin_ctx {
 static bool ep11_admin_on_apqn(struct ep11_session *sess,
 			       const struct ep11sess_apqn *a)
 {
-	unsigned int i, n = smp_load_acquire(&sess->napqns);
+	unsigned int i, n = ep11_session_napqns(sess);
 
 	for (i = 0; i < n; i++)
 		if (sess->apqns[i].apqn->card->id == a->card &&
@@ -552,7 +552,7 @@ static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)
 		struct ep11_session *sess = ac.match[i];
 		bool failed = !ep11_reclaim_wait(sess, deadline);
 
-		for (j = 0; j < smp_load_acquire(&sess->napqns); j++)
+		for (j = 0; j < ep11_session_napqns(sess); j++)
 			if (READ_ONCE(sess->apqns[j].state) !=
 			    EP11SESS_STATE_DONE)
 				failed = true;
@@ -581,8 +581,9 @@ struct ep11_ioctl_op {
 	int (*execute)(struct ep11_ucmd *uc);
 };
 
+/* Entries in the order of their command numbers, 0x00 upwards. */
 #define EP11_IOCTL_OP(_cmd, _fn, _struct, _last)			\
-	[_IOC_NR(_cmd)] = {						\
+	{								\
 		.size = sizeof(_struct),				\
 		.min_size = offsetofend(_struct, _last),		\
 		.cmd = _cmd,						\

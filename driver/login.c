@@ -47,6 +47,11 @@ static void ep11_login_exhausted(struct ep11_apqn *apqn)
 	ep11_event_emit(EP11_EV_EXHAUSTED, &ev);
 }
 
+static bool ep11_slot_changed(struct ep11_card *card, unsigned long seq)
+{
+	return ep11_card_slot_seq(card) != seq || READ_ONCE(card->dead);
+}
+
 /* Log in on one APQN, waiting for a free session while the card is full. */
 static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 {
@@ -77,8 +82,9 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		if (left <= 0)
 			break;
 		left = wait_event_interruptible_timeout(card->slot_wq,
-				ep11_card_slot_seq(card) != seq ||
-				READ_ONCE(card->dead), left);
+							ep11_slot_changed(card,
+									  seq),
+							left);
 		if (left < 0)
 			return -EINTR;
 		if (!left && ep11_card_slot_seq(card) == seq) {

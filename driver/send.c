@@ -47,7 +47,7 @@ static unsigned int ep11_send_targets(struct ep11_session *sess,
 				      struct ep11_apqn *first,
 				      struct ep11_send_target *t)
 {
-	unsigned int i, n = 0, na = smp_load_acquire(&sess->napqns);
+	unsigned int i, n = 0, na = ep11_session_napqns(sess);
 	struct ep11_sess_apqn *sa;
 
 	if (first) {

@@ -18,7 +18,7 @@
 #include "card.h"
 #include "session.h"
 
-DEFINE_MUTEX(ep11_sess_lock);
+DEFINE_MUTEX(ep11_sess_lock);		/* see the top of this file */
 static LIST_HEAD(ep11_sessions);		/* ep11_sess_lock */
 static unsigned int ep11_nsessions;		/* ep11_sess_lock */
 
@@ -121,6 +121,7 @@ int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
 		memcpy(sa->pinblob, pinblob, EP11_PINBLOB_LEN);
 	if (!sess->napqns && pinblob)
 		memcpy(sess->id, pinblob, EP11_SESSION_ID_LEN);
+	/* Publish the entry: pairs with ep11_session_napqns(). */
 	smp_store_release(&sess->napqns, sess->napqns + 1);
 	return 0;
 }
@@ -136,7 +137,7 @@ int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
 struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
 					      struct ep11_apqn *apqn)
 {
-	unsigned int i, n = smp_load_acquire(&sess->napqns);
+	unsigned int i, n = ep11_session_napqns(sess);
 
 	for (i = 0; i < n; i++)
 		if (sess->apqns[i].apqn == apqn)

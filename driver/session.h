@@ -89,7 +89,7 @@ struct ep11_session {
 	struct kref ref;
 	struct list_head node;
 	struct list_head pending_node;
-	struct mutex lock;
+	struct mutex lock; /* see above */
 	u8 id[EP11_SESSION_ID_LEN];
 	bool shared;
 	bool orphan;
@@ -116,6 +116,22 @@ struct ep11_session {
 };
 
 extern struct mutex ep11_sess_lock;
+
+/**
+ * ep11_session_napqns() - the published entries of a session
+ * @sess: the session
+ *
+ * Pairs with the release in ep11_session_add_apqn(): entries below the
+ * returned count are completely written.
+ *
+ * Context: any context.
+ * Return: the count.
+ */
+static inline unsigned int ep11_session_napqns(struct ep11_session *sess)
+{
+	/* Pairs with the smp_store_release() in ep11_session_add_apqn(). */
+	return smp_load_acquire(&sess->napqns);
+}
 
 void ep11_session_uninit(void);
 
