@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The ep11-cardemu process: its card, its fds, its control socket. */
+#ifndef EP11_CARDEMU_CARDEMU_H
+#define EP11_CARDEMU_CARDEMU_H
+
+#include <sys/un.h>
+
+#include "firmware.h"
+
+/**
+ * struct cardemu - the running emulator
+ * @cfg:      the card's configuration
+ * @fw:       its firmware
+ * @card_fd:  the card fd from ep11_vcard (non-blocking)
+ * @stop_fd:  eventfd; readable once everything must stop
+ * @ctl_fd:   listening control socket
+ * @ctl_path: its path
+ * @ctl_buf:  storage for a default @ctl_path
+ * @online:   state of each domain of @cfg (main thread only)
+ */
+struct cardemu {
+	struct fw_config cfg;
+	struct fw *fw;
+	int card_fd;
+	int stop_fd;
+	int ctl_fd;
+	const char *ctl_path;
+	char ctl_buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool online[FW_MAX_DOMAINS];
+};
+
+void cardemu_stop(struct cardemu *emu);
+int cardemu_set_online(struct cardemu *emu, u16 domain, bool online);
+
+/* control.c */
+int cardemu_control_open(struct cardemu *emu);
+void cardemu_control_serve(struct cardemu *emu);
+void cardemu_control_close(struct cardemu *emu);
+int cardemu_control_client(int argc, char **argv);
+
+#endif /* EP11_CARDEMU_CARDEMU_H */
