@@ -253,6 +253,10 @@ struct fw_fn_group {
 /* Built-in groups, listed in fw_builtin_groups[] (fn_table.c). */
 extern const struct fw_fn_group fw_group_session;
 extern const struct fw_fn_group fw_group_xcp_info;
+extern const struct fw_fn_group fw_group_mechanisms;
+extern const struct fw_fn_group fw_group_random;
+extern const struct fw_fn_group fw_group_digest;
+extern const struct fw_fn_group fw_group_keygen;
 
 /**
  * fw_register() - add a handler to a running card

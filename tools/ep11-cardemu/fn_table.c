@@ -8,6 +8,10 @@
 const struct fw_fn_group *const fw_builtin_groups[] = {
 	&fw_group_session,
 	&fw_group_xcp_info,
+	&fw_group_mechanisms,
+	&fw_group_random,
+	&fw_group_digest,
+	&fw_group_keygen,
 };
 
 const unsigned int fw_builtin_ngroups =

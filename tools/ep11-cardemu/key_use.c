@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Keys at work: opening a blob from a request, checking that the key may
+ * serve the mechanism and the function asked for, turning its material
+ * into an OpenSSL key, and sealing a new key into the reply.
+ *
+ * Key material: secret keys hold their raw value, private keys DER
+ * PrivateKeyInfo (PKCS#8), public keys DER SubjectPublicKeyInfo.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "card.h"
+#include "fw_crypto.h"
+
+/* Opens the key blob @blob of a request into @key. */
+u32 fw_key_open(struct fw_req *req, const struct fw_param *blob,
+		struct fw_key *key)
+{
+	return fw_blob_open(req->fw, req->domain, blob->p, blob->n, key);
+}
+
+/* A CK_ULONG attribute of @key, 0xffffffff when absent or malformed. */
+u32 fw_key_ulong(const struct fw_key *key, u32 type)
+{
+	u32 v;
+
+	if (fw_attrs_get_ulong(&key->attrs, type, &v))
+		return 0xffffffff;
+	return v;
+}
+
+/* A CK_BBOOL attribute of @key; absent or malformed counts as false. */
+bool fw_key_bool(const struct fw_key *key, u32 type)
+{
+	bool v;
+
+	if (fw_attrs_get_bool(&key->attrs, type, false, &v))
+		return false;
+	return v;
+}
+
+/*
+ * Checks that @key is of class @cls and type @key_type
+ * (CKR_KEY_TYPE_INCONSISTENT otherwise) and that its CK_BBOOL attribute
+ * @usage is true (CKR_KEY_FUNCTION_NOT_PERMITTED otherwise).
+ */
+u32 fw_key_check(const struct fw_key *key, u32 cls, u32 key_type, u32 usage)
+{
+	if (fw_key_ulong(key, CKA_CLASS) != cls ||
+	    fw_key_ulong(key, CKA_KEY_TYPE) != key_type)
+		return EP11_CKR_KEY_TYPE_INCONSISTENT;
+	if (!fw_key_bool(key, usage))
+		return EP11_CKR_KEY_FUNCTION_NOT_PERMITTED;
+	return EP11_CKR_OK;
+}
+
+/* The OpenSSL key of a private or public @key, or NULL. */
+EVP_PKEY *fw_key_pkey(const struct fw_key *key)
+{
+	const unsigned char *p = key->material;
+	u32 cls = fw_key_ulong(key, CKA_CLASS);
+
+	if (!p || key->material_len > FW_MAX_BLOB_LEN)
+		return NULL;
+	if (cls == CKO_PRIVATE_KEY)
+		return d2i_AutoPrivateKey_ex(NULL, &p, key->material_len, NULL,
+					     NULL);
+	if (cls == CKO_PUBLIC_KEY)
+		return d2i_PUBKEY(NULL, &p, key->material_len);
+	return NULL;
+}
+
+/*
+ * Binds @key to the request's session if it came with one, seals it and
+ * writes the blob as the next result.
+ */
+u32 fw_key_seal_put(struct fw_req *req, struct fw_key *key,
+		    struct ep11_wbuf *rep)
+{
+	size_t len = 0;
+	u8 *blob;
+	u32 rc;
+
+	memcpy(key->session, req->session, EP11_SESSION_ID_LEN);
+	blob = malloc(FW_MAX_BLOB_LEN);
+	if (!blob)
+		return EP11_CKR_HOST_MEMORY;
+	rc = fw_blob_seal(req->fw, req->domain, key, blob, FW_MAX_BLOB_LEN,
+			  &len);
+	if (rc == EP11_CKR_OK)
+		ep11_wire_put(rep, blob, len);
+	free(blob);
+	return rc;
+}
