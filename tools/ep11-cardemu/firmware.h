@@ -257,6 +257,10 @@ extern const struct fw_fn_group fw_group_mechanisms;
 extern const struct fw_fn_group fw_group_random;
 extern const struct fw_fn_group fw_group_digest;
 extern const struct fw_fn_group fw_group_keygen;
+extern const struct fw_fn_group fw_group_sign;
+extern const struct fw_fn_group fw_group_crypt;
+extern const struct fw_fn_group fw_group_wrap;
+extern const struct fw_fn_group fw_group_attrval;
 
 /**
  * fw_register() - add a handler to a running card

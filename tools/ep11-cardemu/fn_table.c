@@ -12,6 +12,10 @@ const struct fw_fn_group *const fw_builtin_groups[] = {
 	&fw_group_random,
 	&fw_group_digest,
 	&fw_group_keygen,
+	&fw_group_sign,
+	&fw_group_crypt,
+	&fw_group_wrap,
+	&fw_group_attrval,
 };
 
 const unsigned int fw_builtin_ngroups =

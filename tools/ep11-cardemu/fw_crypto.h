@@ -73,6 +73,10 @@ void fw_rd_init(struct fw_rd *r, const struct fw_param *p);
 u32 fw_rd_u32(struct fw_rd *r);
 const u8 *fw_rd_bytes(struct fw_rd *r, size_t n);
 
+/* crypt.c */
+u32 fw_rsa_crypt(const struct fw_mech_arg *a, EVP_PKEY *pkey, bool enc,
+		 const u8 *in, size_t n, u8 *out, size_t *out_len);
+
 /* key_use.c */
 u32 fw_key_open(struct fw_req *req, const struct fw_param *blob,
 		struct fw_key *key);
@@ -81,6 +85,7 @@ u32 fw_key_check(const struct fw_key *key, u32 cls, u32 key_type,
 u32 fw_key_ulong(const struct fw_key *key, u32 type);
 bool fw_key_bool(const struct fw_key *key, u32 type);
 EVP_PKEY *fw_key_pkey(const struct fw_key *key);
+u32 fw_key_set_private(struct fw_key *key, EVP_PKEY *pkey);
 u32 fw_key_seal_put(struct fw_req *req, struct fw_key *key,
 		    struct ep11_wbuf *rep);
 void fw_put_be32(u8 *p, u32 v);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/encoder.h>
 #include <openssl/x509.h>
 
 #include "card.h"
@@ -72,6 +73,23 @@ EVP_PKEY *fw_key_pkey(const struct fw_key *key)
 	if (cls == CKO_PUBLIC_KEY)
 		return d2i_PUBKEY(NULL, &p, key->material_len);
 	return NULL;
+}
+
+/* Sets the material of a private @key: @pkey as DER PrivateKeyInfo. */
+u32 fw_key_set_private(struct fw_key *key, EVP_PKEY *pkey)
+{
+	OSSL_ENCODER_CTX *ectx;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	u32 rc = EP11_CKR_DEVICE_ERROR;
+
+	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER",
+					     "PrivateKeyInfo", NULL);
+	if (ectx && OSSL_ENCODER_to_data(ectx, &der, &len) && der)
+		rc = fw_key_set_material(key, der, len);
+	OPENSSL_clear_free(der, len);
+	OSSL_ENCODER_CTX_free(ectx);
+	return rc;
 }
 
 /*

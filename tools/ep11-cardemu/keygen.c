@@ -8,7 +8,6 @@
  * Keys made in a request bound to a session are bound to it.
  */
 #include <openssl/crypto.h>
-#include <openssl/encoder.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -124,23 +123,6 @@ out:
 	return rc;
 }
 
-/* Private key material: DER PrivateKeyInfo. */
-static u32 set_private_material(struct fw_key *key, EVP_PKEY *pkey)
-{
-	OSSL_ENCODER_CTX *ectx;
-	unsigned char *der = NULL;
-	size_t len = 0;
-	u32 rc = EP11_CKR_DEVICE_ERROR;
-
-	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER",
-					     "PrivateKeyInfo", NULL);
-	if (ectx && OSSL_ENCODER_to_data(ectx, &der, &len) && der)
-		rc = fw_key_set_material(key, der, len);
-	OPENSSL_clear_free(der, len);
-	OSSL_ENCODER_CTX_free(ectx);
-	return rc;
-}
-
 /* GenerateKeyPair: RSA, EC on P-256/P-384/P-521, Ed25519. */
 static u32 generate_key_pair(struct fw_req *req, struct ep11_wbuf *rep)
 {
@@ -167,7 +149,7 @@ static u32 generate_key_pair(struct fw_req *req, struct ep11_wbuf *rep)
 		rc = EP11_CKR_DEVICE_ERROR;
 		goto out;
 	}
-	rc = set_private_material(&priv, pkey);
+	rc = fw_key_set_private(&priv, pkey);
 	rc = rc ?: fw_key_set_material(&pub, spki, len);
 	rc = rc ?: fw_template_finish(&priv, CKO_PRIVATE_KEY, kt, a.m->type,
 				      true);
