@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the ep11sess core against a fake in-kernel provider: the
+ * card's counts read after registration, session create/join/drop, budget
+ * accounting, partial login and roll-back, session id disagreement, wrong
+ * PIN, busy retry, waiting for a free session, recovery of an unanswered
+ * login, reclaim with an offline APQN, and card removal with a pending
+ * logout.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "../card.h"
+#include "../chardev.h"
+#include "../ep11_wire.h"
+#include "../login.h"
+#include "../reclaim.h"
+#include "../session.h"
+
+#define FAKE_ID		0x70
+#define FAKE_SLOTS	16
+#define FAKE_MAX	4
+
+static const u8 good_pin[] = "12345678";
+static const u8 bad_pin[] = "87654321";
+static const u16 fake_domains[] = { 1, 2, 3 };
+
+/**
+ * struct fake_card - an in-kernel EP11 card
+ * @lock:     protects everything below
+ * @max:      session budget
+ * @blobs:    live sessions' pin blobs
+ * @used:     which @blobs are live
+ * @logins:   Logins that spent a slot
+ * @logouts:  Logouts that ended a session
+ * @busy:     answer this many requests with -EBUSY first
+ * @unseen:   run the next Login, then answer -ETIMEDOUT
+ * @offline:  domains whose provider answers -ENODEV
+ * @skew:     domains whose session ids differ from the others'
+ */
+struct fake_card {
+	struct mutex lock; /* see above */
+	unsigned int max;
+	u8 blobs[FAKE_SLOTS][EP11_PINBLOB_LEN];
+	bool used[FAKE_SLOTS];
+	unsigned int logins;
+	unsigned int logouts;
+	unsigned int busy;
+	bool unseen;
+	bool offline[256];
+	bool skew[256];
+};
+
+/**
+ * struct core_test - per-test state
+ * @fc:       the fake card
+ * @card:     its registration
+ * @removed:  the test unregistered the card itself
+ * @drop:     delayed drop of @victim's hold
+ * @victim:   a session to drop from @drop
+ */
+struct core_test {
+	struct fake_card fc;
+	struct ep11_card *card;
+	bool removed;
+	struct delayed_work drop;
+	struct ep11_session *victim;
+};
+
+static unsigned int fake_live_locked(struct fake_card *fc)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < FAKE_SLOTS; i++)
+		n += fc->used[i];
+	return n;
+}
+
+static unsigned int fake_live(struct fake_card *fc)
+{
+	unsigned int n;
+
+	mutex_lock(&fc->lock);
+	n = fake_live_locked(fc);
+	mutex_unlock(&fc->lock);
+	return n;
+}
+
+static void fake_blob(u8 *blob, u16 domain, bool skew, const u8 *pin,
+		      size_t pin_len, const u8 *nonce, size_t nonce_len)
+{
+	size_t i;
+
+	for (i = 0; i < EP11_SESSION_ID_LEN; i++)
+		blob[i] = pin[i % pin_len] ^ nonce[i % nonce_len] ^ i ^
+			  (skew ? domain : 0);
+	for (; i < EP11_PINBLOB_LEN; i++)
+		blob[i] = domain;
+}
+
+static u32 fake_login(struct fake_card *fc, u16 domain, struct ep11_msg *m,
+		      u8 *blob)
+{
+	unsigned int i, free = FAKE_SLOTS;
+	const u8 *pin, *nonce;
+	size_t pin_len, nonce_len;
+
+	if (ep11_wire_next(m, &pin, &pin_len) ||
+	    ep11_wire_next(m, &nonce, &nonce_len) || !nonce_len)
+		return EP11_CKR_ARGUMENTS_BAD;
+	if (pin_len != sizeof(good_pin) - 1 ||
+	    memcmp(pin, good_pin, pin_len))
+		return EP11_CKR_PIN_INCORRECT;
+	fake_blob(blob, domain, fc->skew[domain], pin, pin_len, nonce,
+		  nonce_len);
+	for (i = 0; i < FAKE_SLOTS; i++) {
+		if (fc->used[i] &&
+		    !memcmp(fc->blobs[i], blob, EP11_PINBLOB_LEN))
+			return EP11_CKR_OK;
+		if (!fc->used[i] && free == FAKE_SLOTS)
+			free = i;
+	}
+	if (free == FAKE_SLOTS || fake_live_locked(fc) >= fc->max)
+		return EP11_CKR_SESSION_COUNT;
+	fc->used[free] = true;
+	memcpy(fc->blobs[free], blob, EP11_PINBLOB_LEN);
+	fc->logins++;
+	return EP11_CKR_OK;
+}
+
+static u32 fake_logout(struct fake_card *fc, struct ep11_msg *m)
+{
+	const u8 *blob;
+	size_t len;
+	unsigned int i;
+
+	if (ep11_wire_next(m, &blob, &len) || len != EP11_PINBLOB_LEN)
+		return EP11_CKR_ARGUMENTS_BAD;
+	for (i = 0; i < FAKE_SLOTS; i++) {
+		if (fc->used[i] && !memcmp(fc->blobs[i], blob, len)) {
+			fc->used[i] = false;
+			fc->logouts++;
+			return EP11_CKR_OK;
+		}
+	}
+	return EP11_CKR_SESSION_CLOSED;
+}
+
+static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
+		     void *rep, size_t rep_cap, unsigned long timeout)
+{
+	struct fake_card *fc = priv;
+	u8 blob[EP11_PINBLOB_LEN];
+	struct ep11_wbuf b;
+	struct ep11_msg m;
+	bool unseen = false;
+	__be32 caps[4];
+	int ret;
+	u32 rc;
+
+	mutex_lock(&fc->lock);
+	if (fc->offline[domain]) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (fc->busy) {
+		fc->busy--;
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = ep11_wire_parse_request(req, req_len, &m);
+	if (ret < 0) {
+		ret = -EIO;
+		goto out;
+	}
+	switch (m.fn & 0xffff) {
+	case EP11_FN_LOGIN:
+		rc = fake_login(fc, domain, &m, blob);
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
+		if (rc == EP11_CKR_OK)
+			ep11_wire_put(&b, blob, sizeof(blob));
+		unseen = fc->unseen;
+		fc->unseen = false;
+		break;
+	case EP11_FN_LOGOUT:
+		rc = fake_logout(fc, &m);
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
+		break;
+	case EP11_FN_GET_XCP_INFO:
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
+				     EP11_CKR_OK);
+		caps[0] = cpu_to_be32(EP11_XCP_CAP_MAX_SESSIONS);
+		caps[1] = cpu_to_be32(fc->max);
+		caps[2] = cpu_to_be32(EP11_XCP_CAP_AVAIL_SESSIONS);
+		caps[3] = cpu_to_be32(fc->max - fake_live_locked(fc));
+		ep11_wire_put(&b, caps, sizeof(caps));
+		break;
+	default:
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
+				     EP11_CKR_FUNCTION_NOT_SUPPORTED);
+		break;
+	}
+	ret = ep11_wire_finish(&b);
+	if (unseen)
+		ret = -ETIMEDOUT;
+out:
+	mutex_unlock(&fc->lock);
+	return ret;
+}
+
+static const struct ep11_provider_ops fake_ops = {
+	.send = fake_send,
+};
+
+static int core_test_init(struct kunit *test)
+{
+	struct ep11_card_desc desc = {
+		.id = FAKE_ID,
+		.serial = "FAKE000000000001",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct core_test *ct;
+
+	ct = kunit_kzalloc(test, sizeof(*ct), GFP_KERNEL);
+	if (!ct)
+		return -ENOMEM;
+	mutex_init(&ct->fc.lock);
+	ct->fc.max = FAKE_MAX;
+	ct->card = ep11_card_register(&desc, &fake_ops, &ct->fc);
+	if (IS_ERR(ct->card))
+		return PTR_ERR(ct->card);
+	flush_work(&ct->card->info_work);
+	test->priv = ct;
+	return 0;
+}
+
+static void core_test_exit(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+
+	if (!ct->removed)
+		ep11_card_unregister(ct->card);
+	KUNIT_EXPECT_EQ_MSG(test, ep11_session_count(), 0U,
+			    "sessions left in the table after the test");
+	mutex_destroy(&ct->fc.lock);
+}
+
+static struct ep11_apqn *apqn_of(struct core_test *ct, u16 domain)
+{
+	return ep11_apqn_find(ct->card, domain);
+}
+
+/* Log in on @n domains of the fake card. */
+static int login(struct ep11_session **sess, bool *joined,
+		 struct ep11sess_target *t, const u16 *doms, unsigned int n,
+		 const u8 *pin, const char *shared_nonce, bool all_or_none,
+		 unsigned int wait_ms)
+{
+	u8 nonce[32];
+	struct ep11_login_req req = {
+		.targets = t,
+		.ntargets = n,
+		.pin = pin,
+		.pin_len = 8,
+		.shared = !!shared_nonce,
+		.all_or_none = all_or_none,
+		.wait = msecs_to_jiffies(wait_ms),
+	};
+	unsigned int i;
+
+	memset(t, 0, n * sizeof(*t));
+	for (i = 0; i < n; i++) {
+		t[i].apqn.card = FAKE_ID;
+		t[i].apqn.domain = doms[i];
+	}
+	if (shared_nonce) {
+		req.nonce = shared_nonce;
+		req.nonce_len = strlen(shared_nonce);
+	} else {
+		get_random_bytes(nonce, sizeof(nonce));
+		req.nonce = nonce;
+		req.nonce_len = sizeof(nonce);
+	}
+	return ep11_login(&req, sess, joined);
+}
+
+/* Wait up to 5 s for @cond, polling. */
+#define wait_for(cond)							\
+	({								\
+		unsigned long __end = jiffies + 5 * HZ;			\
+		while (!(cond) && time_before(jiffies, __end))		\
+			msleep(10);					\
+		(cond);							\
+	})
+
+static void core_caps_read_after_register(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, ct->card->caps_valid);
+	KUNIT_EXPECT_EQ(test, ct->card->max_sessions, (u32)FAKE_MAX);
+	KUNIT_EXPECT_EQ(test, ct->card->avail_sessions, (u32)FAKE_MAX);
+}
+
+static void core_private_login_logout(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_EXPECT_FALSE(test, joined);
+	KUNIT_EXPECT_EQ(test, t[0].error, 0);
+	KUNIT_EXPECT_EQ(test, t[0].state, (u32)EP11SESS_STATE_LIVE);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	KUNIT_EXPECT_EQ(test, apqn_of(ct, 1)->held, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	KUNIT_EXPECT_EQ(test, sess->holders, 1U);
+
+	ep11_card_refresh_caps(ct->card, HZ);
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->max_sessions -
+			    ct->card->avail_sessions, ct->card->held,
+			    "card's count and kernel's count disagree");
+
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, apqn_of(ct, 1)->held, 0U);
+	KUNIT_EXPECT_EQ(test, apqn_of(ct, 1)->stats.logouts, 1ULL);
+	KUNIT_EXPECT_EQ(test, apqn_of(ct, 1)->stats.reclaimed, 1ULL);
+}
+
+static void core_shared_join_spends_one_slot(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a, *b;
+	struct ep11sess_target t[2];
+	static const u16 d[] = { 1, 3 };
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 2, good_pin,
+				    "token-1", false, 0), 0);
+	KUNIT_EXPECT_FALSE(test, joined);
+	KUNIT_ASSERT_EQ(test, login(&b, &joined, t, d, 2, good_pin,
+				    "token-1", false, 0), 0);
+	KUNIT_EXPECT_TRUE(test, joined);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	KUNIT_EXPECT_EQ(test, a->holders, 2U);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
+	KUNIT_EXPECT_EQ(test, ct->fc.logins, 2U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 2U);
+
+	ep11_drop_hold(b, true, true);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 2U,
+			    "logged out while a holder remained");
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+static void core_partial_login(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1, 2 };
+	bool joined;
+
+	ct->fc.offline[2] = true;
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_EXPECT_EQ(test, t[0].error, 0);
+	KUNIT_EXPECT_EQ(test, t[1].error, -ENODEV);
+	KUNIT_EXPECT_EQ(test, t[1].state, (u32)EP11SESS_STATE_NONE);
+	KUNIT_EXPECT_EQ(test, sess->napqns, 1U);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	ep11_drop_hold(sess, false, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static void core_all_or_nothing_rolls_back(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1, 2 };
+	bool joined;
+
+	ct->fc.offline[2] = true;
+	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
+				    true, 0), -ENODEV);
+	KUNIT_EXPECT_NULL(test, sess);
+	KUNIT_EXPECT_EQ(test, t[0].error, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, t[1].error, -ENODEV);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 0U,
+			    "the successful APQN was not rolled back");
+	KUNIT_EXPECT_EQ(test, ct->fc.logouts, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+static void core_session_id_disagreement(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[3];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1, 2, 3 };
+	bool joined;
+
+	ct->fc.skew[2] = true;
+	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 3, good_pin, NULL,
+				    false, 0), -EXDEV);
+	KUNIT_EXPECT_NULL(test, sess);
+	KUNIT_EXPECT_EQ(test, t[1].error, -EXDEV);
+	KUNIT_EXPECT_EQ(test, t[0].error, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+static void core_wrong_pin(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	bool joined;
+
+	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 1, bad_pin, NULL,
+				    false, 0), -EACCES);
+	KUNIT_EXPECT_EQ(test, t[0].ep11_rc, (u32)EP11_CKR_PIN_INCORRECT);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static void core_busy_is_retried(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 3 };
+	bool joined;
+
+	ct->fc.busy = 3;
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_EXPECT_EQ(test, ct->fc.busy, 0U);
+	ep11_drop_hold(sess, false, true);
+
+	ct->fc.busy = 100;
+	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static void core_drop_later(struct work_struct *work)
+{
+	struct core_test *ct = container_of(work, struct core_test,
+					    drop.work);
+
+	ep11_drop_hold(ct->victim, true, true);
+}
+
+static void core_full_card_waits_for_a_slot(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a, *b;
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	unsigned long start;
+	bool joined;
+
+	ct->fc.max = 1;
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_EXPECT_EQ(test, login(&b, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, t[0].error, -ENOSPC);
+
+	/* A shared login is not refused by the kernel's own count. */
+	ct->card->max_sessions = 4;
+	KUNIT_EXPECT_EQ(test, login(&b, &joined, t, d, 1, good_pin, "x",
+				    false, 0), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, t[0].ep11_rc, (u32)EP11_CKR_SESSION_COUNT);
+	ct->card->max_sessions = 1;
+
+	ct->victim = a;
+	INIT_DELAYED_WORK(&ct->drop, core_drop_later);
+	schedule_delayed_work(&ct->drop, msecs_to_jiffies(200));
+	start = jiffies;
+	KUNIT_EXPECT_EQ(test, login(&b, &joined, t, d, 1, good_pin, NULL,
+				    false, 3000), 0);
+	KUNIT_EXPECT_GE_MSG(test, jiffies_to_msecs(jiffies - start), 150U,
+			    "login did not wait for the slot");
+	flush_delayed_work(&ct->drop);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	ep11_drop_hold(b, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static void core_unanswered_login_is_recovered(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 2 };
+	bool joined;
+
+	ct->fc.unseen = true;
+	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, t[0].state, (u32)EP11SESS_STATE_PENDING);
+	KUNIT_EXPECT_TRUE_MSG(test, wait_for(fake_live(&ct->fc) == 0),
+			      "the card still holds %u session(s)",
+			      fake_live(&ct->fc));
+	KUNIT_EXPECT_EQ(test, ct->fc.logouts, 1U);
+	KUNIT_EXPECT_TRUE(test, wait_for(ep11_session_count() == 0));
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+static void core_reclaim_offline_pending_online(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1, 2 };
+	struct ep11_apqn *a2 = apqn_of(ct, 2);
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(ct->card, 2, false), 0);
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	KUNIT_EXPECT_EQ(test, a2->pending, 1U);
+	KUNIT_EXPECT_EQ(test, a2->held, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->pending, 1U);
+	KUNIT_EXPECT_EQ(test, ep11_session_count(), 1U);
+
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(ct->card, 2, true), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, wait_for(READ_ONCE(a2->pending) == 0),
+			      "pending logout not retried after online");
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, a2->held, 0U);
+	KUNIT_EXPECT_EQ(test, a2->stats.reclaimed, 1ULL);
+	KUNIT_EXPECT_TRUE(test, wait_for(ep11_session_count() == 0));
+}
+
+static void core_card_removed_with_pending(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card *card = ct->card;
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1, 3 };
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
+				    false, 0), 0);
+	ct->fc.offline[3] = true;
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, card->apqns[2].pending, 1U);
+
+	kref_get(&card->ref);
+	ep11_card_unregister(card);
+	ct->removed = true;
+	KUNIT_EXPECT_EQ(test, card->apqns[2].pending, 0U);
+	KUNIT_EXPECT_EQ(test, card->apqns[2].stats.lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, card->held, 0U);
+	KUNIT_EXPECT_EQ(test, ep11_session_count(), 0U);
+	KUNIT_EXPECT_NULL(test, ep11_card_get(FAKE_ID));
+	ep11_card_put(card);
+}
+
+static void core_register_rejects_bad_cards(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 dup[] = { 4, 4 };
+	static const u16 big[] = { 0x100 };
+	struct ep11_card_desc desc = { .id = FAKE_ID + 1 };
+
+	desc.domains = dup;
+	desc.ndomains = 2;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ep11_card_register(&desc, &fake_ops,
+							 &ct->fc)), -EINVAL);
+	desc.domains = big;
+	desc.ndomains = 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ep11_card_register(&desc, &fake_ops,
+							 &ct->fc)), -EINVAL);
+	desc.id = FAKE_ID;
+	desc.domains = fake_domains;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ep11_card_register(&desc, &fake_ops,
+							 &ct->fc)), -EEXIST);
+	KUNIT_EXPECT_EQ(test, ep11_apqn_set_online(ct->card, 9, false),
+			-ENOENT);
+}
+
+static struct kunit_case ep11_core_test_cases[] = {
+	KUNIT_CASE(core_caps_read_after_register),
+	KUNIT_CASE(core_private_login_logout),
+	KUNIT_CASE(core_shared_join_spends_one_slot),
+	KUNIT_CASE(core_partial_login),
+	KUNIT_CASE(core_all_or_nothing_rolls_back),
+	KUNIT_CASE(core_session_id_disagreement),
+	KUNIT_CASE(core_wrong_pin),
+	KUNIT_CASE(core_busy_is_retried),
+	KUNIT_CASE(core_full_card_waits_for_a_slot),
+	KUNIT_CASE(core_unanswered_login_is_recovered),
+	KUNIT_CASE(core_reclaim_offline_pending_online),
+	KUNIT_CASE(core_card_removed_with_pending),
+	KUNIT_CASE(core_register_rejects_bad_cards),
+	{}
+};
+
+static struct kunit_suite ep11_core_test_suite = {
+	.name = "ep11sess-core",
+	.init = core_test_init,
+	.exit = core_test_exit,
+	.test_cases = ep11_core_test_cases,
+};
+
+kunit_test_suite(ep11_core_test_suite);
