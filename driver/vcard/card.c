@@ -199,29 +199,25 @@ static int vcard_register(struct vcard *card)
 }
 
 /**
- * vcard_create() - create a card, register it and make its card fd's file
- * @arg:   the checked arguments of %EP11_VCARD_IOC_NEW (depth not zero)
- * @filep: returns the file of the card fd, opened read/write
+ * vcard_alloc() - allocate and set up a card, not yet registered
+ * @arg: the checked arguments of %EP11_VCARD_IOC_NEW (depth not zero)
  *
- * Closing the last reference to the file removes the card.
+ * The card starts with one reference, every APQN online.
  *
- * Context: process context, may sleep; takes no locks of this module.
- * Return: 0, -EEXIST when the card id is in use, -ENOMEM, or another
- * negative errno from ep11sess or the file's creation.
+ * Context: process context, may sleep.
+ * Return: the card or ERR_PTR(-ENOMEM).
  */
-int vcard_create(const struct ep11_vcard_new *arg, struct file **filep)
+struct vcard *vcard_alloc(const struct ep11_vcard_new *arg)
 {
 	DECLARE_BITMAP(domains, VCARD_MAX_DOMAINS);
 	unsigned int ndomains, d, i = 0;
 	struct vcard *card;
-	struct file *file;
-	int ret;
 
 	bitmap_from_arr64(domains, arg->domains, VCARD_MAX_DOMAINS);
 	ndomains = bitmap_weight(domains, VCARD_MAX_DOMAINS);
 	card = kzalloc(struct_size(card, apqn, ndomains), GFP_KERNEL);
 	if (!card)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	bitmap_copy(card->domains, domains, VCARD_MAX_DOMAINS);
 
 	kref_init(&card->ref);
@@ -240,6 +236,29 @@ int vcard_create(const struct ep11_vcard_new *arg, struct file **filep)
 		card->apqn[i].online = true;
 		i++;
 	}
+	return card;
+}
+
+/**
+ * vcard_create() - create a card, register it and make its card fd's file
+ * @arg:   the checked arguments of %EP11_VCARD_IOC_NEW (depth not zero)
+ * @filep: returns the file of the card fd, opened read/write
+ *
+ * Closing the last reference to the file removes the card.
+ *
+ * Context: process context, may sleep; takes no locks of this module.
+ * Return: 0, -EEXIST when the card id is in use, -ENOMEM, or another
+ * negative errno from ep11sess or the file's creation.
+ */
+int vcard_create(const struct ep11_vcard_new *arg, struct file **filep)
+{
+	struct vcard *card;
+	struct file *file;
+	int ret;
+
+	card = vcard_alloc(arg);
+	if (IS_ERR(card))
+		return PTR_ERR(card);
 
 	ret = vcard_register(card);
 	if (ret) {
@@ -256,7 +275,7 @@ int vcard_create(const struct ep11_vcard_new *arg, struct file **filep)
 	}
 	*filep = file;
 	pr_info("card%02x: virtual card with %u domains, queue depth %u, firmware pid %d\n",
-		card->id, ndomains, card->depth, task_tgid_nr(current));
+		card->id, card->ndomains, card->depth, task_tgid_nr(current));
 	return 0;
 
 err_unregister:

@@ -47,39 +47,6 @@ unsigned long vcard_default_timeout(void)
 	return max(msecs_to_jiffies(READ_ONCE(reply_timeout_ms)), 1UL);
 }
 
-static bool vcard_serial_ok(const char *serial)
-{
-	bool zero = true, printable = true;
-	unsigned int i;
-
-	for (i = 0; i < EP11_SERIAL_LEN; i++) {
-		if (serial[i])
-			zero = false;
-		if (serial[i] < 0x20 || serial[i] > 0x7e)
-			printable = false;
-	}
-	return zero || printable;
-}
-
-static int vcard_new_check(const struct ep11_vcard_new *arg)
-{
-	unsigned int i;
-	u64 any = 0;
-
-	if (arg->flags || arg->reserved ||
-	    memchr_inv(arg->pad, 0, sizeof(arg->pad)))
-		return -EINVAL;
-	if (arg->queue_depth > EP11_VCARD_MAX_DEPTH)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(arg->domains); i++)
-		any |= arg->domains[i];
-	if (!any)
-		return -EINVAL;
-	if (!vcard_serial_ok(arg->serial))
-		return -EINVAL;
-	return 0;
-}
-
 static int vcard_ioctl_new(struct ep11_vcard_new __user *uarg)
 {
 	struct ep11_vcard_new arg;

@@ -30,7 +30,13 @@ static void vcard_req_release(struct kref *ref)
 	kvfree(req);
 }
 
-static void vcard_req_put(struct vcard_req *req)
+/**
+ * vcard_req_put() - drop a reference to a request
+ * @req: the request
+ *
+ * Context: any context that may free memory; takes no locks.
+ */
+void vcard_req_put(struct vcard_req *req)
 {
 	kref_put(&req->ref, vcard_req_release);
 }
@@ -178,6 +184,64 @@ const struct ep11_provider_ops vcard_provider_ops = {
 };
 
 /**
+ * vcard_take_request() - take the oldest pending request for the firmware
+ * @card: the card
+ * @room: bytes the reader can take (header and message)
+ * @reqp: returns the request, with a reference the caller drops with
+ *        vcard_req_put()
+ *
+ * Moves the request to the in-flight list: from now on a reply to it is
+ * accepted.
+ *
+ * Context: takes vcard.lock; does not sleep.
+ * Return: 0, -EAGAIN when no request is pending, -EMSGSIZE when the
+ * oldest does not fit in @room (it stays queued).
+ */
+int vcard_take_request(struct vcard *card, size_t room,
+		       struct vcard_req **reqp)
+{
+	struct vcard_req *req;
+	int ret = 0;
+
+	spin_lock(&card->lock);
+	req = list_first_entry_or_null(&card->pending, struct vcard_req, node);
+	if (!req) {
+		ret = -EAGAIN;
+	} else if (room < sizeof(req->hdr) + req->hdr.len) {
+		ret = -EMSGSIZE;
+	} else {
+		list_move_tail(&req->node, &card->inflight);
+		req->state = VCARD_REQ_INFLIGHT;
+		kref_get(&req->ref);
+		*reqp = req;
+	}
+	spin_unlock(&card->lock);
+	return ret;
+}
+
+/**
+ * vcard_untake_request() - queue a request again that could not be handed
+ * to the firmware
+ * @card: the card
+ * @req:  a request from vcard_take_request()
+ *
+ * Puts @req back at the head of the pending list unless it has ended in
+ * the meantime, and wakes readers.  Does not drop the caller's reference.
+ *
+ * Context: takes vcard.lock; does not sleep.
+ */
+void vcard_untake_request(struct vcard *card, struct vcard_req *req)
+{
+	spin_lock(&card->lock);
+	if (req->state == VCARD_REQ_INFLIGHT) {
+		list_move(&req->node, &card->pending);
+		req->state = VCARD_REQ_PENDING;
+	}
+	spin_unlock(&card->lock);
+	wake_up_interruptible_poll(&card->readq, EPOLLIN | EPOLLRDNORM);
+}
+
+/**
  * vcard_read_request() - hand the oldest pending request to the firmware
  * @card:     the card
  * @buf:      the firmware's buffer
@@ -199,12 +263,9 @@ ssize_t vcard_read_request(struct vcard *card, char __user *buf,
 	int ret;
 
 	for (;;) {
-		spin_lock(&card->lock);
-		req = list_first_entry_or_null(&card->pending,
-					       struct vcard_req, node);
-		if (req)
+		ret = vcard_take_request(card, count, &req);
+		if (ret != -EAGAIN)
 			break;
-		spin_unlock(&card->lock);
 		if (nonblock)
 			return -EAGAIN;
 		ret = wait_event_interruptible(card->readq,
@@ -212,26 +273,13 @@ ssize_t vcard_read_request(struct vcard *card, char __user *buf,
 		if (ret)
 			return ret;
 	}
+	if (ret)
+		return ret;
 
 	len = sizeof(req->hdr) + req->hdr.len;
-	if (count < len) {
-		spin_unlock(&card->lock);
-		return -EMSGSIZE;
-	}
-	list_move_tail(&req->node, &card->inflight);
-	req->state = VCARD_REQ_INFLIGHT;
-	kref_get(&req->ref);
-	spin_unlock(&card->lock);
-
 	if (copy_to_user(buf, &req->hdr, sizeof(req->hdr)) ||
 	    copy_to_user(buf + sizeof(req->hdr), req->data, req->hdr.len)) {
-		spin_lock(&card->lock);
-		if (req->state == VCARD_REQ_INFLIGHT) {
-			list_move(&req->node, &card->pending);
-			req->state = VCARD_REQ_PENDING;
-		}
-		spin_unlock(&card->lock);
-		wake_up_interruptible_poll(&card->readq, EPOLLIN | EPOLLRDNORM);
+		vcard_untake_request(card, req);
 		len = -EFAULT;
 	}
 	vcard_req_put(req);
@@ -252,6 +300,60 @@ static struct vcard_req *vcard_find_inflight(struct vcard *card, u64 msgid)
 }
 
 /**
+ * vcard_deliver_reply() - end a request in flight with its reply
+ * @card: the card
+ * @hdr:  the reply's header; @hdr->len is at most %EP11_MAX_MSG_LEN
+ * @msg:  the reply, kvmalloc'ed, at least %EP11_CPRB_LEN bytes allocated;
+ *        always consumed
+ *
+ * Validates the reply with vcard_reply_check(): a good one is handed to
+ * the waiter, a busy one ends the request with -EBUSY, a malformed one
+ * with -EBADMSG.
+ *
+ * Context: takes vcard.lock; does not sleep.
+ * Return: 0 (also for a busy reply), -ENOENT when no request in flight
+ * has the reply's id, -EBADMSG for a malformed reply.
+ */
+int vcard_deliver_reply(struct vcard *card, const struct ep11_vcard_msg *hdr,
+			void *msg)
+{
+	struct vcard_req *req;
+	int check, result;
+	u32 domain;
+
+	spin_lock(&card->lock);
+	req = vcard_find_inflight(card, hdr->msgid);
+	if (!req) {
+		spin_unlock(&card->lock);
+		kvfree(msg);
+		return -ENOENT;
+	}
+	domain = req->hdr.domain;
+	check = vcard_reply_check(hdr, msg, domain);
+	if (check == -EBADMSG) {
+		req->apqn->stats.bad_replies++;
+		result = -EBADMSG;
+	} else {
+		req->apqn->stats.replies++;
+		result = check ? check : hdr->len;
+	}
+	if (!check) {
+		req->reply = msg;
+		msg = NULL;
+	}
+	vcard_req_finish(card, req, result);
+	spin_unlock(&card->lock);
+	kvfree(msg);
+
+	if (check == -EBADMSG) {
+		pr_warn_ratelimited("card%02x.%04x: malformed reply to request %llu refused; fix the card's firmware\n",
+				    card->id, domain, hdr->msgid);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/**
  * vcard_write_reply() - take a reply from the firmware
  * @card:  the card
  * @buf:   struct ep11_vcard_msg and the reply
@@ -259,9 +361,7 @@ static struct vcard_req *vcard_find_inflight(struct vcard *card, u64 msgid)
  *
  * A reply whose framing is wrong (short header, len not matching @count,
  * larger than %EP11_MAX_MSG_LEN) is refused and its request keeps waiting.
- * A reply that matches a request is validated: a malformed one fails the
- * request with -EBADMSG and is refused with -EBADMSG, a busy one fails the
- * request with -EBUSY.
+ * A reply that matches a request goes to vcard_deliver_reply().
  *
  * Context: process context, may sleep; takes vcard.lock.
  * Return: @count, or -EINVAL, -EMSGSIZE, -EFAULT, -ENOMEM for bad framing,
@@ -272,10 +372,8 @@ ssize_t vcard_write_reply(struct vcard *card, const char __user *buf,
 			  size_t count)
 {
 	struct ep11_vcard_msg hdr;
-	struct vcard_req *req;
-	u32 domain;
 	void *msg;
-	int check, result;
+	int ret;
 
 	if (count < sizeof(hdr))
 		return -EINVAL;
@@ -293,35 +391,6 @@ ssize_t vcard_write_reply(struct vcard *card, const char __user *buf,
 		kvfree(msg);
 		return -EFAULT;
 	}
-
-	spin_lock(&card->lock);
-	req = vcard_find_inflight(card, hdr.msgid);
-	if (!req) {
-		spin_unlock(&card->lock);
-		kvfree(msg);
-		return -ENOENT;
-	}
-	domain = req->hdr.domain;
-	check = vcard_reply_check(&hdr, msg, domain);
-	if (check == -EBADMSG) {
-		req->apqn->stats.bad_replies++;
-		result = -EBADMSG;
-	} else {
-		req->apqn->stats.replies++;
-		result = check ? check : hdr.len;
-	}
-	if (!check) {
-		req->reply = msg;
-		msg = NULL;
-	}
-	vcard_req_finish(card, req, result);
-	spin_unlock(&card->lock);
-	kvfree(msg);
-
-	if (check == -EBADMSG) {
-		pr_warn_ratelimited("card%02x.%04x: malformed reply to request %llu refused; fix the card's firmware\n",
-				    card->id, domain, hdr.msgid);
-		return -EBADMSG;
-	}
-	return count;
+	ret = vcard_deliver_reply(card, &hdr, msg);
+	return ret ? ret : count;
 }

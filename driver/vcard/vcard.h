@@ -149,6 +149,7 @@ struct vcard_req {
 unsigned long vcard_default_timeout(void);
 
 /* card.c */
+struct vcard *vcard_alloc(const struct ep11_vcard_new *arg);
 int vcard_create(const struct ep11_vcard_new *arg, struct file **filep);
 void vcard_put(struct vcard *card);
 struct vcard_apqn *vcard_apqn(struct vcard *card, u32 domain);
@@ -157,13 +158,20 @@ struct vcard_apqn *vcard_apqn(struct vcard *card, u32 domain);
 extern const struct ep11_provider_ops vcard_provider_ops;
 void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
 			 int err);
+void vcard_req_put(struct vcard_req *req);
+int vcard_take_request(struct vcard *card, size_t room,
+		       struct vcard_req **reqp);
+void vcard_untake_request(struct vcard *card, struct vcard_req *req);
+int vcard_deliver_reply(struct vcard *card, const struct ep11_vcard_msg *hdr,
+			void *msg);
 ssize_t vcard_read_request(struct vcard *card, char __user *buf,
 			   size_t count, bool nonblock);
 ssize_t vcard_write_reply(struct vcard *card, const char __user *buf,
 			  size_t count);
 bool vcard_has_pending(struct vcard *card);
 
-/* reply.c */
+/* validate.c */
+int vcard_new_check(const struct ep11_vcard_new *arg);
 int vcard_reply_check(const struct ep11_vcard_msg *hdr, const void *msg,
 		      u32 domain);
 
