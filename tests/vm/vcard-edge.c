@@ -674,7 +674,8 @@ static void test_roundtrip(void)
 		     strerrorname_np(errno));
 	sender_expect(&s, 5000, 0, 0xa5, "round trip");
 
-	EXPECT_ERRNO(fw_reply(fd, r, 0xa5), ENOENT, "second reply to a request");
+	EXPECT_ERRNO(fw_reply(fd, r, 0xa5), ENOENT,
+		     "second reply to a request");
 
 	sender_start(&s, 0xe3, 0x24, 100, 10000);
 	if (!fw_next(fd, r, 5000)) {
@@ -831,8 +832,10 @@ static void test_offline(void)
 	usleep(200 * 1000);
 	t0 = now_ms();
 	EXPECT_OK(set_online(fd, 3, 0), "taking e6.0003 offline");
-	sender_expect(&s[0], 2000, ENODEV, 0, "request in flight on an APQN taken offline");
-	sender_expect(&s[1], 2000, ENODEV, 0, "request queued on an APQN taken offline");
+	sender_expect(&s[0], 2000, ENODEV, 0,
+		      "request in flight on an APQN taken offline");
+	sender_expect(&s[1], 2000, ENODEV, 0,
+		      "request queued on an APQN taken offline");
 	if (now_ms() - t0 > 2000)
 		FAIL("offline: expected requests to fail at once, took %ld ms",
 		     now_ms() - t0);
