@@ -85,6 +85,10 @@
 
 #include "ep11_wire.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define FW_MAX_DOMAINS		256
 #define FW_MAX_SESSIONS		4096
 #define FW_MAX_PARAMS		16
@@ -248,7 +252,7 @@ struct fw_fn_group {
 	unsigned int n;
 };
 
-#define FW_FN_GROUP(arr)	{ .fns = (arr), .n = sizeof(arr) / sizeof((arr)[0]) }
+#define FW_FN_GROUP(arr)	{ .fns = (arr), .n = ARRAY_SIZE(arr) }
 
 /* Built-in groups, listed in fw_builtin_groups[] (fn_table.c). */
 extern const struct fw_fn_group fw_group_session;

@@ -18,5 +18,4 @@ const struct fw_fn_group *const fw_builtin_groups[] = {
 	&fw_group_attrval,
 };
 
-const unsigned int fw_builtin_ngroups =
-	sizeof(fw_builtin_groups) / sizeof(fw_builtin_groups[0]);
+const unsigned int fw_builtin_ngroups = ARRAY_SIZE(fw_builtin_groups);

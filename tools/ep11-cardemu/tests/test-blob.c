@@ -191,5 +191,5 @@ int main(void)
 		TEST(test_attribute_templates),
 	};
 
-	return test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return test_run(tests, ARRAY_SIZE(tests));
 }

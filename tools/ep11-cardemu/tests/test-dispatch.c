@@ -418,5 +418,5 @@ int main(void)
 		TEST(test_concurrent_requests),
 	};
 
-	return test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return test_run(tests, ARRAY_SIZE(tests));
 }

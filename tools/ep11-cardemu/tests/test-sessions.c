@@ -208,5 +208,5 @@ int main(void)
 		TEST(test_concurrent),
 	};
 
-	return test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return test_run(tests, ARRAY_SIZE(tests));
 }

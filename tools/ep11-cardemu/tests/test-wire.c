@@ -168,7 +168,7 @@ static void test_raw_requests(void)
 	struct ep11_msg m;
 	size_t i;
 
-	for (i = 0; i < sizeof(raw_cases) / sizeof(raw_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(raw_cases); i++) {
 		int len = raw_message(&raw_cases[i]);
 		int r = ep11_wire_parse_request(buf, len, &m);
 
@@ -266,7 +266,7 @@ static void test_append_forms(void)
 
 	memset(param, 0x11, sizeof(param));
 	memset(blob, 0xbb, sizeof(blob));
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ep11_wire_request_init(&b, buf, sizeof(buf),
 				       EP11_FN(EP11_FN_SIGN_SINGLE), DOM, 0);
 		ep11_wire_put(&b, param, cases[i].param);
@@ -328,5 +328,5 @@ int main(void)
 		TEST(test_size_limits),
 	};
 
-	return test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return test_run(tests, ARRAY_SIZE(tests));
 }

@@ -130,5 +130,5 @@ int main(void)
 		TEST(test_bad_configs),
 	};
 
-	return test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	return test_run(tests, ARRAY_SIZE(tests));
 }
