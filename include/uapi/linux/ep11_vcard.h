@@ -25,10 +25,12 @@
  * @queue_depth: requests in flight per APQN before the core sees a full
  *               queue, 1-%EP11_VCARD_MAX_DEPTH, or 0 for
  *               %EP11_VCARD_DEFAULT_DEPTH
- * @domains:     bitmap of the card's usage domains (bit n of word n / 64),
- *               at least one bit set
- * @serial:      16-character serial number, not NUL-terminated
- * @fd:          returned: the card fd (close-on-exec, read/write/poll)
+ * @domains:     bitmap of the card's usage domains: domain d is bit d % 64
+ *               of domains[d / 64]; at least one bit set
+ * @serial:      16 printable ASCII characters, not NUL-terminated, or all
+ *               zero when the card has no serial number
+ * @fd:          returned: the card fd (close-on-exec, read/write/poll);
+ *               ignored on input
  * @reserved:    must be zero
  */
 struct ep11_vcard_new {
@@ -66,7 +68,11 @@ struct ep11_vcard_online {
  * read() returns one whole request (header + message) or fails with
  * EMSGSIZE when the buffer cannot hold it; it blocks unless the fd is
  * non-blocking (EAGAIN).  write() takes one whole reply; a reply to a
- * request that has timed out or was cancelled fails with ENOENT.
+ * request that has timed out or was cancelled fails with ENOENT.  A write
+ * whose @len differs from the bytes after the header fails with EINVAL, one
+ * above EP11_MAX_MSG_LEN with EMSGSIZE; the request keeps waiting.  A reply
+ * whose CPRB header is malformed fails with EBADMSG and so does its
+ * request.  docs/vcard.md has the details.
  */
 struct ep11_vcard_msg {
 	__u64 msgid;
