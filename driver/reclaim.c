@@ -137,6 +137,10 @@ static unsigned int ep11_reclaim_attempt(struct ep11_session *sess)
 		was_pending = sa->state == EP11SESS_STATE_PENDING;
 		if (ep11_card_is_dead(apqn->card)) {
 			WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
+			if (was_pending)
+				pr_info("%02x.%04x: card removed, pending logout of session %*phN lost\n",
+					apqn->card->id, apqn->domain,
+					EP11_PUBLIC_ID_LEN, sess->id);
 			ep11_apqn_slot_lost(apqn, was_pending);
 			ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
 			continue;
