@@ -52,7 +52,8 @@ log=$out/fuzz.log
 rc=0
 (cd "$out" && ASAN_OPTIONS=detect_leaks=1 ./fuzz-request \
 	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-	-max_len=70000 -print_final_stats=1 -artifact_prefix="$out/" \
+	-max_len=70000 -error_exitcode=1 -print_final_stats=1 \
+	-artifact_prefix="$out/" \
 	corpus) >"$log" 2>&1 || rc=$?
 
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
