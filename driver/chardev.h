@@ -11,6 +11,7 @@
 #include <linux/xarray.h>
 
 struct ep11_session;
+struct ep11sess_admin_logout;
 
 /**
  * struct ep11_file - per-open state of /dev/ep11sess
@@ -33,6 +34,7 @@ u32 ep11_file_find_handle(struct ep11_file *ef, struct ep11_session *sess);
 void ep11_drop_hold(struct ep11_session *sess, bool reclaim, bool wait);
 
 long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+int ep11_admin_logout(struct ep11sess_admin_logout *a);
 
 int ep11_export(struct ep11_file *ef, u32 handle);
 int ep11_import(struct ep11_file *ef, int fd, u32 *handle);

@@ -512,11 +512,22 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
 	return 0;
 }
 
-static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)
+/**
+ * ep11_admin_logout() - log out every live session that matches filters
+ * @a: the filters; @a->matched and @a->failed are filled in
+ *
+ * Shared by %EP11SESS_IOC_ADMIN_LOGOUT and the generic netlink logout.
+ * Pids are read in the current task's pid namespace.
+ *
+ * Context: process context, may sleep up to the release time-out; takes
+ * ep11_sess_lock.
+ * Return: 0, -EINVAL, -EPERM without CAP_SYS_ADMIN, -ENOENT when nothing
+ * matched, or -ENOMEM.
+ */
+int ep11_admin_logout(struct ep11sess_admin_logout *a)
 {
 	const u32 filters = EP11SESS_ADMIN_BY_ID | EP11SESS_ADMIN_BY_PID |
 			    EP11SESS_ADMIN_BEFORE | EP11SESS_ADMIN_BY_APQN;
-	struct ep11sess_admin_logout *a = uc->cmd;
 	struct ep11_admin_ctx ac = { .a = a };
 	unsigned long deadline;
 	unsigned int i, j;
@@ -565,6 +576,11 @@ out:
 		ep11_session_put(ac.match[i]);
 	kfree(ac.match);
 	return ret;
+}
+
+static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)
+{
+	return ep11_admin_logout(uc->cmd);
 }
 
 /**
