@@ -54,6 +54,12 @@ expect "0b.0024 caplist" "max 16 available 16" "$("$client" caplist 0b 24)"
 expect "0b.0025 caplist" "max 16 available 16" "$("$client" caplist 0b 25)"
 expect "0c.0025 caplist" "max 8 available 8" "$("$client" caplist 0c 25)"
 expect "card0b sessions" "max 16 available 16" "$(ctl 0b sessions)"
+expect "kernel status of 0b.0025" \
+	"online 1 max 16 available 16 held 0 card_held 0 serial EP11EMU00000000B" \
+	"$("$client" status 0b 25)"
+expect "kernel status of 0c.0024" \
+	"online 1 max 8 available 8 held 0 card_held 0 serial EP11EMU00000000C" \
+	"$("$client" status 0c 24)"
 
 # Logins through the driver spend the card's (shared) budget.
 "$client" sessions 0b 24 3 || fail "sessions on 0b.0024"
@@ -70,6 +76,8 @@ expect "offline" ok "$(ctl 0b offline 24)"
 if "$client" caplist 0b 24 >/dev/null 2>&1; then
 	fail "expected 0b.0024 to refuse requests while offline"
 fi
+"$client" status 0b 24 | grep -q "^online 0 " ||
+	fail "expected the kernel to see 0b.0024 offline: $("$client" status 0b 24)"
 expect "0b.0025 while 0024 is offline" "max 16 available 16" "$("$client" caplist 0b 25)"
 expect "online" ok "$(ctl 0b online 24)"
 expect "0b.0024 back online" "max 16 available 16" "$("$client" caplist 0b 24)"
@@ -83,16 +91,19 @@ expect "exit status after SIGTERM" 0 "$st"
 if "$client" caplist 0c 24 >/dev/null 2>&1; then
 	fail "expected card0c gone after its emulator stopped"
 fi
+expect "kernel status of 0c.0024 after SIGTERM" absent "$("$client" status 0c 24)"
 
 # SIGKILL under load: requests fail fast, the card goes away.
 "$client" load 0b 24 4 >"$tmp/load.out" 2>&1 & load=$!
 sleep 1.5
 kill -KILL "$pid0b"
+{ wait "$pid0b"; } 2>/dev/null
 wait "$load"; st=$?
 cat "$tmp/load.out"
 expect "load client status" 0 "$st"
 grep -q '^ok [1-9]' "$tmp/load.out" || fail "expected answered requests before the kill"
 grep -q 'failed [1-9]' "$tmp/load.out" || fail "expected failed requests after the kill"
+expect "kernel status of 0b.0024 after SIGKILL" absent "$("$client" status 0b 24)"
 
 # Restart on the same state directory: same wrapping key.
 start 0b 24,25 16 "$tmp/0b"

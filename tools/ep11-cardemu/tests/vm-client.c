@@ -4,10 +4,14 @@
  * for the VM test (vm-cardemu.sh).
  *
  *   caplist CARD DOM       print "max N available N" (get_xcp_info)
+ *   status CARD DOM        the kernel's view of the APQN: "online N max N
+ *                          available N held N card_held N serial S", or
+ *                          "absent"
  *   wkid CARD DOM          print the domain's WKID in hex
  *   sessions CARD DOM N    log in N private sessions one by one, checking
  *                          that the card's available count drops by one
- *                          each time, then log out and check it is back
+ *                          each time and that the kernel's status agrees
+ *                          with the card, then log out and check again
  *   load CARD DOM SECONDS  send get_xcp_info for SECONDS from 4 threads;
  *                          once the card fails, every request must fail
  *                          within 2 s; print "ok N failed N"
@@ -70,6 +74,68 @@ static int caplist(u32 *max, u32 *avail)
 	if (!r && rc)
 		r = -EIO;
 	return r;
+}
+
+/* The kernel's status of the APQN; -ENOENT when it does not know it. */
+static int kstatus(struct ep11sess_apqn_status *out)
+{
+	struct ep11sess_apqn_status st[256];
+	struct ep11sess_status a = { .size = sizeof(a) };
+	unsigned int i;
+
+	a.entries = (uintptr_t)st;
+	a.entry_size = sizeof(st[0]);
+	a.count = 256;
+	if (ioctl(sess_fd, EP11SESS_IOC_STATUS, &a) < 0)
+		return -errno;
+	for (i = 0; i < a.count && i < 256; i++) {
+		if (st[i].apqn.card == card && st[i].apqn.domain == dom) {
+			*out = st[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int cmd_status(void)
+{
+	struct ep11sess_apqn_status st;
+	int r = kstatus(&st);
+
+	if (r == -ENOENT) {
+		printf("absent\n");
+		return 0;
+	}
+	if (r) {
+		fprintf(stderr, "status: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("online %d max %u available %u held %u card_held %u serial %.16s\n",
+	       !!(st.flags & EP11SESS_APQN_ONLINE), st.card_max,
+	       st.card_avail, st.held, st.card_held, st.serial);
+	return 0;
+}
+
+/* The kernel and the card must agree on the card's counts. */
+static int agree(u32 avail, const char *when)
+{
+	struct ep11sess_apqn_status st;
+
+	if (kstatus(&st)) {
+		fprintf(stderr, "%s: no kernel status for %02x.%04x\n", when,
+			card, dom);
+		return 1;
+	}
+	if (!(st.flags & EP11SESS_APQN_CAPS_VALID) ||
+	    st.card_avail != avail ||
+	    st.card_max - st.card_avail != st.card_held) {
+		fprintf(stderr,
+			"%s: expected the kernel to see %u available and hold max - available sessions, got available %u max %u held %u\n",
+			when, avail, st.card_avail, st.card_max,
+			st.card_held);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_caplist(void)
@@ -141,6 +207,7 @@ static int cmd_sessions(unsigned int n)
 				i, avail0 - i - 1, avail);
 			ret = 1;
 		}
+		ret |= agree(avail, "after a login");
 	}
 	for (i = 0; i < n; i++) {
 		o.handle = handles[i];
@@ -154,6 +221,7 @@ static int cmd_sessions(unsigned int n)
 			avail0, avail);
 		ret = 1;
 	}
+	ret |= agree(avail, "after the logouts");
 	printf("logged in and out %u sessions, %u available\n", n, avail);
 	return ret;
 }
@@ -221,7 +289,7 @@ int main(int argc, char **argv)
 	if (argc != 4 && !(argc == 5 && (!strcmp(argv[1], "sessions") ||
 					 !strcmp(argv[1], "load")))) {
 		fprintf(stderr,
-			"usage: cardemu-vm-client caplist|wkid CARD DOM | sessions CARD DOM N | load CARD DOM SECONDS\n");
+			"usage: cardemu-vm-client caplist|status|wkid CARD DOM | sessions CARD DOM N | load CARD DOM SECONDS\n");
 		return 2;
 	}
 	card = strtoul(argv[2], NULL, 16);
@@ -235,6 +303,8 @@ int main(int argc, char **argv)
 		return cmd_caplist();
 	if (!strcmp(argv[1], "wkid") && argc == 4)
 		return cmd_wkid();
+	if (!strcmp(argv[1], "status") && argc == 4)
+		return cmd_status();
 	if (!strcmp(argv[1], "sessions"))
 		return cmd_sessions(strtoul(argv[4], NULL, 10));
 	if (!strcmp(argv[1], "load"))
