@@ -26,10 +26,11 @@ trap cleanup EXIT
 [ -d /sys/module/ep11_vcard ] || { echo "SKIP: ep11_vcard.ko is not loaded"; exit 77; }
 [ -x "$emu" ] && [ -x "$client" ] || fail "expected $emu and $client (make userspace)"
 
-# start CARD DOMAINS MAX STATE: starts an emulator, waits for its socket.
+# start CARD DOMAINS MAX STATE [OPTIONS]: starts an emulator, waits for
+# its socket.
 start() {
 	"$emu" --card "$1" --domains "$2" --max-sessions "$3" \
-		--state-dir "$4" --threads 4 2>>"$tmp/card$1.log" &
+		--state-dir "$4" --threads 4 "${@:5}" 2>>"$tmp/card$1.log" &
 	last_pid=$!
 	pids+=("$last_pid")
 	for _ in $(seq 100); do
@@ -104,6 +105,20 @@ expect "load client status" 0 "$st"
 grep -q '^ok [1-9]' "$tmp/load.out" || fail "expected answered requests before the kill"
 grep -q 'failed [1-9]' "$tmp/load.out" || fail "expected failed requests after the kill"
 expect "kernel status of 0b.0024 after SIGKILL" absent "$("$client" status 0b 24)"
+
+# Fault options: a slow card that is often busy still serves logins (the
+# driver retries busy replies); a card that fails every login leaks no
+# session on either side.
+mkdir -p "$tmp/0d" "$tmp/0e"
+start 0d 24 4 "$tmp/0d" --busy-rate 0.3 --latency-us 2000
+"$client" sessions 0d 24 4 || fail "sessions on a busy, slow card"
+start 0e 24 4 "$tmp/0e" --login-fail-rate 1
+if "$client" sessions 0e 24 1 2>"$tmp/fail.out"; then
+	fail "expected the login on 0e.0024 to fail"
+fi
+expect "card0e after failed logins" "max 4 available 4" "$(ctl 0e sessions)"
+"$client" status 0e 24 | grep -q " held 0 card_held 0 " ||
+	fail "expected the kernel to hold nothing on 0e.0024: $("$client" status 0e 24)"
 
 # Restart on the same state directory: same wrapping key.
 start 0b 24,25 16 "$tmp/0b"
