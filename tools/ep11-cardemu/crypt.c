@@ -254,8 +254,8 @@ u32 fw_rsa_crypt(const struct fw_mech_arg *a, EVP_PKEY *pkey, bool enc,
 							       md : "SHA1"));
 	} else {
 		rc = fw_mech_no_param(a);
-		if (!rc && EVP_PKEY_CTX_set_rsa_padding(ctx,
-						RSA_PKCS1_PADDING) <= 0)
+		if (!rc &&
+		    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0)
 			rc = EP11_CKR_DEVICE_ERROR;
 	}
 	if (rc)

@@ -194,9 +194,11 @@ static u32 op_init(const struct sig_op *op, const struct fw_param *data,
 	ok = sign ? EVP_PKEY_sign_init(*pctx) : EVP_PKEY_verify_init(*pctx);
 	if (ok > 0 && m->key_type == CKK_RSA)
 		ok = rsa_ctx(op, *pctx);
-	if (ok > 0 && is_pss(m))
-		ok = EVP_PKEY_CTX_set_signature_md(*pctx,
-				EVP_get_digestbyname(op->pss_md));
+	if (ok > 0 && is_pss(m)) {
+		const EVP_MD *md = EVP_get_digestbyname(op->pss_md);
+
+		ok = EVP_PKEY_CTX_set_signature_md(*pctx, md);
+	}
 	return ok > 0 ? EP11_CKR_OK : EP11_CKR_DEVICE_ERROR;
 }
 

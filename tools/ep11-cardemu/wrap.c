@@ -117,9 +117,11 @@ static u32 wrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 		goto out;
 	}
 	if (is_kw(a.m)) {
-		if (!key.material_len || (a.m->type == CKM_AES_KEY_WRAP &&
-		    (key.material_len < 2 * KW_BLOCK ||
-		     key.material_len % KW_BLOCK))) {
+		bool kw = a.m->type == CKM_AES_KEY_WRAP;
+
+		if (!key.material_len ||
+		    (kw && (key.material_len < 2 * KW_BLOCK ||
+			    key.material_len % KW_BLOCK))) {
 			rc = EP11_CKR_KEY_SIZE_RANGE;
 			goto out;
 		}
