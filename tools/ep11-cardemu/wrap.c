@@ -265,10 +265,13 @@ static u32 unwrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 	struct fw_key kek = { 0 }, key = { 0 };
 	struct fw_mech_arg a;
 	size_t len = 0, cap = 0;
+	const u8 *iv = NULL;
 	u8 *plain = NULL;
 	u32 rc, cls, kt;
 
 	rc = fw_mech_get(&req->param[0], CKF_UNWRAP, &a);
+	if (!rc && is_kw(a.m))
+		rc = kw_iv(&a, &iv);
 	rc = rc ?: template_kind(&req->param[3], &cls, &kt);
 	rc = rc ?: open_kek(req, &a, false, &kek);
 	if (rc)
