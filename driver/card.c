@@ -18,6 +18,7 @@
 #include "card.h"
 #include "event.h"
 #include "reclaim.h"
+#include "sysfs.h"
 #include "xfer.h"
 
 #define EP11_MAX_CARDS	256
@@ -358,6 +359,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	struct ep11_card *card;
 	u16 *doms;
 	unsigned int i;
+	int ret;
 
 	if (!desc || !ops || !ops->send || !desc->domains ||
 	    !desc->ndomains || desc->ndomains > 256)
@@ -404,6 +406,15 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	}
 	ep11_cards[card->id] = card;
 	mutex_unlock(&ep11_registry_lock);
+
+	ret = ep11_sysfs_card_add(card);
+	if (ret) {
+		mutex_lock(&ep11_registry_lock);
+		ep11_cards[card->id] = NULL;
+		mutex_unlock(&ep11_registry_lock);
+		ep11_card_put(card);
+		return ERR_PTR(ret);
+	}
 
 	for (i = 0; i < card->napqns; i++) {
 		struct ep11_event ev = {
@@ -463,6 +474,7 @@ void ep11_card_unregister(struct ep11_card *card)
 {
 	unsigned int i;
 
+	ep11_sysfs_card_remove(card);
 	mutex_lock(&ep11_registry_lock);
 	if (ep11_cards[card->id] == card)
 		ep11_cards[card->id] = NULL;

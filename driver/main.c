@@ -9,13 +9,21 @@
 
 #include "card.h"
 #include "chardev.h"
+#include "netlink.h"
 #include "reclaim.h"
 #include "session.h"
+#include "sysfs.h"
 
 static int __init ep11sess_init(void)
 {
 	int ret;
 
+	ret = ep11_sysfs_init();
+	if (ret)
+		goto err_sysfs;
+	ret = ep11_netlink_init();
+	if (ret)
+		goto err_netlink;
 	ret = ep11_reclaim_init();
 	if (ret)
 		goto err_reclaim;
@@ -28,6 +36,10 @@ static int __init ep11sess_init(void)
 err_chardev:
 	ep11_reclaim_uninit();
 err_reclaim:
+	ep11_netlink_uninit();
+err_netlink:
+	ep11_sysfs_uninit();
+err_sysfs:
 	pr_err("cannot start: %d\n", ret);
 	return ret;
 }
@@ -38,6 +50,8 @@ static void __exit ep11sess_exit(void)
 	ep11_reclaim_uninit();
 	ep11_session_uninit();
 	ep11_registry_uninit();
+	ep11_netlink_uninit();
+	ep11_sysfs_uninit();
 }
 
 module_init(ep11sess_init);

@@ -45,6 +45,7 @@ enum ep11sess_genl_cmd {
 	EP11SESS_CMD_EVENT,
 	__EP11SESS_CMD_MAX,
 };
+
 #define EP11SESS_CMD_MAX	(__EP11SESS_CMD_MAX - 1)
 
 /**
@@ -167,6 +168,7 @@ enum ep11sess_genl_attr {
 	EP11SESS_A_TIME_NS,
 	__EP11SESS_A_MAX,
 };
+
 #define EP11SESS_A_MAX	(__EP11SESS_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_EP11SESS_GENL_H */
