@@ -40,6 +40,7 @@ skipped() {
 step() {
 	local name=$1 log=$results/$1.log
 	shift
+	p=0 f=0
 	skipped "$name" && return 0
 	printf '\n=== %s: %s\n' "$name" "$*"
 	if "$@" >"$log" 2>&1; then
@@ -56,6 +57,7 @@ step() {
 suite() {
 	local name=$1 word=$2 log=$results/$1.log rc
 	shift 2
+	p=0 f=0
 	skipped "$name" && return 0
 	printf '\n=== %s: %s\n' "$name" "$*"
 	"$@" 2>&1 | tee "$log"
@@ -91,7 +93,7 @@ suite kunit 'kunit' scripts/kunit.sh
 if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 	suite vm-selftest 'vm-selftest' tests/vm/selftest
 	suite vm-test 'vm' tests/vm/run-tests
-else
+elif ! skipped vm-test; then
 	p=0 f=1; record vm-test
 fi
 if [ -x scripts/fuzz.sh ]; then
