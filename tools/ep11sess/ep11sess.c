@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ep11sess: see, end and watch the EP11 login sessions the kernel holds.
+ * One subcommand per file; this file only dispatches.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ep11sess.h"
+
+const char *ep11_prog = "ep11sess";
+
+/**
+ * struct ep11_subcommand - one subcommand
+ * @name:        its name
+ * @fn:          its entry point
+ * @description: one line for the usage text
+ */
+static const struct ep11_subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *description;
+} ep11_subcommands[] = {
+	{ "status", ep11_cmd_status,
+	  "sessions per APQN: the card's max and available, held, pending, reclaimed" },
+	{ "show", ep11_cmd_show,
+	  "the sessions, their owners and APQNs" },
+	{ "logout", ep11_cmd_logout,
+	  "log sessions out (administrators)" },
+	{ "monitor", ep11_cmd_monitor,
+	  "print logins, logouts, reclaims and online changes as they happen" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Usage: %s <command> [options]\n\n", ep11_prog);
+	fprintf(out, "Commands:\n");
+	for (i = 0; i < sizeof(ep11_subcommands) / sizeof(ep11_subcommands[0]);
+	     i++)
+		fprintf(out, "  %-8s %s\n", ep11_subcommands[i].name,
+			ep11_subcommands[i].description);
+	fprintf(out, "\n'%s <command> --help' describes a command's options; ep11sess(8) has the rest.\n",
+		ep11_prog);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EP11_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EP11_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(ep11_subcommands) / sizeof(ep11_subcommands[0]);
+	     i++)
+		if (!strcmp(argv[1], ep11_subcommands[i].name))
+			return ep11_subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n\n", ep11_prog, argv[1]);
+	usage(stderr);
+	return EP11_EXIT_USAGE;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The session dump, collected into a list, and its two outputs: a table
+ * for people and JSON for scripts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/genl/genl.h>
+
+#include "ep11sess.h"
+
+static int ep11_sessions_one(struct nlmsghdr *nlh, struct nlattr **tb,
+			     void *arg)
+{
+	struct ep11_sess_list *list = arg;
+	struct ep11_sess_row *r;
+	struct nlattr *nest;
+	int rem;
+
+	if (!tb[EP11SESS_A_PUBLIC_ID] ||
+	    nla_len(tb[EP11SESS_A_PUBLIC_ID]) != 16)
+		return -EPROTO;
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 64;
+		struct ep11_sess_row *rows;
+
+		rows = realloc(list->rows, cap * sizeof(*rows));
+		if (!rows)
+			return -ENOMEM;
+		list->rows = rows;
+		list->cap = cap;
+	}
+	r = &list->rows[list->n++];
+	memset(r, 0, sizeof(*r));
+	ep11_hex(r->id, nla_data(tb[EP11SESS_A_PUBLIC_ID]), 16);
+	if (tb[EP11SESS_A_PID])
+		r->pid = nla_get_u32(tb[EP11SESS_A_PID]);
+	if (tb[EP11SESS_A_UID])
+		r->uid = nla_get_u32(tb[EP11SESS_A_UID]);
+	if (tb[EP11SESS_A_HOLDERS])
+		r->holders = nla_get_u32(tb[EP11SESS_A_HOLDERS]);
+	if (tb[EP11SESS_A_COMM])
+		nla_strlcpy(r->comm, tb[EP11SESS_A_COMM], sizeof(r->comm));
+	if (tb[EP11SESS_A_CREATED_NS])
+		r->created_ns = nla_get_u64(tb[EP11SESS_A_CREATED_NS]);
+	r->shared = tb[EP11SESS_A_SHARED];
+	r->dying = tb[EP11SESS_A_DYING];
+	nla_for_each_attr(nest, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		struct nlattr *sub[EP11SESS_A_MAX + 1];
+
+		if (nla_type(nest) != EP11SESS_A_SESSION_APQN)
+			continue;
+		if (r->napqns == 16 ||
+		    nla_parse_nested(sub, EP11SESS_A_MAX, nest, NULL) < 0 ||
+		    !sub[EP11SESS_A_CARD] || !sub[EP11SESS_A_DOMAIN] ||
+		    !sub[EP11SESS_A_STATE])
+			return -EPROTO;
+		r->apqns[r->napqns].card = nla_get_u8(sub[EP11SESS_A_CARD]);
+		r->apqns[r->napqns].domain =
+			nla_get_u16(sub[EP11SESS_A_DOMAIN]);
+		r->apqns[r->napqns].state = nla_get_u32(sub[EP11SESS_A_STATE]);
+		r->napqns++;
+	}
+	return 0;
+}
+
+int ep11_sessions_get(struct ep11_nl *nl, const struct ep11_filter *f,
+		      struct ep11_sess_list *list)
+{
+	struct nl_msg *msg;
+
+	memset(list, 0, sizeof(*list));
+	msg = ep11_nl_new(nl, EP11SESS_CMD_SESSION_GET, NLM_F_DUMP);
+	if (!msg || ep11_filter_put(f, msg) < 0) {
+		nlmsg_free(msg);
+		return nl->err = -ENOMEM;
+	}
+	return ep11_nl_exchange(nl, msg, ep11_sessions_one, list);
+}
+
+void ep11_sessions_free(struct ep11_sess_list *list)
+{
+	free(list->rows);
+	memset(list, 0, sizeof(*list));
+}
+
+static void ep11_sessions_json(const struct ep11_sess_list *list)
+{
+	size_t i;
+	unsigned int j;
+
+	printf("{\"sessions\": [");
+	for (i = 0; i < list->n; i++) {
+		const struct ep11_sess_row *r = &list->rows[i];
+
+		printf("%s\n    {\"id\": \"%s\", \"pid\": %u, \"uid\": %u, \"comm\": ",
+		       i ? "," : "", r->id, r->pid, r->uid);
+		ep11_json_string(stdout, r->comm);
+		printf(", \"created_ns\": %llu, \"holders\": %u, \"shared\": %s, \"dying\": %s, \"apqns\": [",
+		       (unsigned long long)r->created_ns, r->holders,
+		       r->shared ? "true" : "false",
+		       r->dying ? "true" : "false");
+		for (j = 0; j < r->napqns; j++)
+			printf("%s{\"apqn\": \"%02x.%04x\", \"state\": \"%s\"}",
+			       j ? ", " : "", r->apqns[j].card,
+			       r->apqns[j].domain,
+			       ep11_state_name(r->apqns[j].state));
+		printf("]}");
+	}
+	printf("%s]}\n", list->n ? "\n  " : "");
+}
+
+void ep11_sessions_print(const struct ep11_sess_list *list, bool json)
+{
+	char created[32];
+	size_t i;
+	unsigned int j;
+
+	if (json) {
+		ep11_sessions_json(list);
+		return;
+	}
+	if (!list->n)
+		return;
+	printf("%-32s %7s %6s %-15s %-19s %3s  %s\n", "SESSION (PUBLIC ID)",
+	       "PID", "UID", "COMMAND", "CREATED", "HLD", "APQNS");
+	for (i = 0; i < list->n; i++) {
+		const struct ep11_sess_row *r = &list->rows[i];
+
+		ep11_format_time(created, sizeof(created), r->created_ns,
+				 false);
+		printf("%-32s %7u %6u %-15s %-19s %3u ", r->id, r->pid, r->uid,
+		       r->comm, created, r->holders);
+		for (j = 0; j < r->napqns; j++)
+			printf(" %02x.%04x:%s", r->apqns[j].card,
+			       r->apqns[j].domain,
+			       ep11_state_name(r->apqns[j].state));
+		printf("%s%s\n", r->shared ? " shared" : "",
+		       r->dying ? " dying" : "");
+	}
+}
