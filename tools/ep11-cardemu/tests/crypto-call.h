@@ -22,9 +22,11 @@ struct bytes {
 	size_t n;
 };
 
-static u8 call_req[EP11_MAX_MSG_LEN], call_rep[EP11_MAX_MSG_LEN];
-static struct bytes call_res[MAX_RESULTS];
-static unsigned int call_nres;
+/* Per thread, so that tests may call the card from several at once. */
+static _Thread_local u8 call_req[EP11_MAX_MSG_LEN];
+static _Thread_local u8 call_rep[EP11_MAX_MSG_LEN];
+static _Thread_local struct bytes call_res[MAX_RESULTS];
+static _Thread_local unsigned int call_nres;
 
 static inline void be32(u8 *p, u32 v)
 {
@@ -55,7 +57,7 @@ static inline void bytes_u32(struct bytes *b, u32 v)
 /* The mechanism parameter: u32 type, then the parameter bytes. */
 static inline struct bytes *mech(u32 type, const void *param, size_t n)
 {
-	static struct bytes m;
+	static _Thread_local struct bytes m;
 
 	m.n = 0;
 	bytes_u32(&m, type);
@@ -143,7 +145,7 @@ static const struct bytes no_bytes;
 /* A u32 parameter. */
 static inline struct bytes *u32_param(u32 v)
 {
-	static struct bytes b;
+	static _Thread_local struct bytes b;
 
 	b.n = 0;
 	bytes_u32(&b, v);
@@ -153,7 +155,7 @@ static inline struct bytes *u32_param(u32 v)
 /* A byte parameter from a literal string (without its NUL). */
 static inline struct bytes *str_param(const char *s)
 {
-	static struct bytes b;
+	static _Thread_local struct bytes b;
 
 	bytes_set(&b, s, strlen(s));
 	return &b;
@@ -174,7 +176,7 @@ static inline size_t unhex(const char *hex, u8 *out)
 
 static inline struct bytes *hex_param(const char *hex)
 {
-	static struct bytes b;
+	static _Thread_local struct bytes b;
 
 	b.n = unhex(hex, b.p);
 	return &b;
