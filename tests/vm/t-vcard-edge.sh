@@ -4,7 +4,9 @@
 # and sending through /dev/ep11sess: permissions, ioctl argument checks,
 # queue-full at the depth, time-outs, APQNs offline, malformed, busy and
 # late replies, the card fd closed and the firmware killed with requests in
-# flight, a killed requester, and many requests in flight at once.
+# flight, a killed requester, many requests in flight at once, replies
+# racing time-outs (each request ends once) and the card fd closed under
+# load.
 set -u
 prog=$EP11VM_REPO/build/meson/tests/vm/vcard-edge
 if [ ! -d /sys/module/ep11_vcard ]; then

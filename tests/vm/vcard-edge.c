@@ -1205,6 +1205,194 @@ static void test_concurrent(void)
 	free(s);
 }
 
+/*
+ * Replies racing time-outs: each request ends exactly once, so the replies
+ * the card accepted are exactly the replies the requesters got; the rest
+ * were refused as late (ENOENT) and their requesters timed out.
+ */
+struct race_fw {
+	pthread_t th;
+	int fd;
+	int max_delay_us;
+	int accepted;
+	int late;
+	int other;
+	volatile bool *stop;
+};
+
+static void *race_fw_main(void *arg)
+{
+	struct race_fw *t = arg;
+	struct fwreq *r = malloc(sizeof(*r));
+	unsigned int seed = (uintptr_t)t;
+
+	while (r && !*t->stop) {
+		if (fw_next(t->fd, r, 100)) {
+			if (errno == EBADF)
+				break;
+			continue;
+		}
+		if (t->max_delay_us)
+			usleep(rand_r(&seed) % t->max_delay_us);
+		if (fw_reply(t->fd, r, r->want & 0xff) >= 0)
+			t->accepted++;
+		else if (errno == ENOENT)
+			t->late++;
+		else if (errno != EBADF)
+			t->other++;
+	}
+	free(r);
+	return NULL;
+}
+
+#define RACE_THREADS	3
+#define RACE_SENDERS	8
+#define RACE_ROUNDS	15
+
+static void race_fw_start(struct race_fw *fw, int fd, int max_delay_us,
+			  volatile bool *stop)
+{
+	int i;
+
+	for (i = 0; i < RACE_THREADS; i++) {
+		memset(&fw[i], 0, sizeof(fw[i]));
+		fw[i].fd = fd;
+		fw[i].max_delay_us = max_delay_us;
+		fw[i].stop = stop;
+		pthread_create(&fw[i].th, NULL, race_fw_main, &fw[i]);
+	}
+}
+
+static void test_reply_races(void)
+{
+	static const uint16_t dom = 0x30;
+	struct sender *s = calloc(RACE_SENDERS, sizeof(*s));
+	struct race_fw fw[RACE_THREADS];
+	volatile bool stop = false;
+	int fd, i, round, replies = 0, timeouts = 0;
+	int accepted = 0, late = 0;
+
+	fd = card_new(0xec, &dom, 1, EP11_VCARD_MAX_DEPTH);
+	if (fd < 0 || !s) {
+		FAIL("NEW: expected a card fd, got %s", strerrorname_np(errno));
+		free(s);
+		return;
+	}
+	race_fw_start(fw, fd, 30000, &stop);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		for (i = 0; i < RACE_SENDERS; i++)
+			sender_start(&s[i], 0xec, dom, 8 + i, 15);
+		for (i = 0; i < RACE_SENDERS; i++) {
+			if (!sender_join(&s[i], 10000)) {
+				FAIL("race: expected every request to end within 10 s, one still waits");
+				goto out;
+			}
+			if (s[i].err == 0)
+				replies++;
+			else if (s[i].err == ETIMEDOUT)
+				timeouts++;
+			else
+				FAIL("race: expected a reply or ETIMEDOUT, got %s",
+				     strerrorname_np(s[i].err));
+		}
+	}
+	/* Let the firmware answer what it still holds, all of it late. */
+	usleep(100 * 1000);
+out:
+	stop = true;
+	for (i = 0; i < RACE_THREADS; i++) {
+		pthread_join(fw[i].th, NULL);
+		accepted += fw[i].accepted;
+		late += fw[i].late;
+		if (fw[i].other)
+			FAIL("race: expected replies accepted or ENOENT, %d failed otherwise",
+			     fw[i].other);
+	}
+	if (accepted != replies)
+		FAIL("race: expected the %d replies the requesters got to be the ones accepted, the card accepted %d",
+		     replies, accepted);
+	/* A request can time out before the firmware has read it. */
+	if (late > timeouts)
+		FAIL("race: expected at most one late reply for each of the %d time-outs, got %d",
+		     timeouts, late);
+	printf("# race: %d replies, %d time-outs, %d late replies\n",
+	       replies, timeouts, late);
+	close(fd);
+	free(s);
+}
+
+/* The card fd closed while requests and replies are under way. */
+struct close_sender {
+	pthread_t th;
+	uint16_t domain;
+	int last_err;
+	int rounds;
+};
+
+static void *close_sender_main(void *arg)
+{
+	struct close_sender *c = arg;
+	struct sender s;
+
+	do {
+		memset(&s, 0, sizeof(s));
+		s.card = 0xed;
+		s.domain = c->domain;
+		s.want = 16;
+		s.timeout_ms = 20000;
+		c->last_err = send_random(&s);
+		c->rounds++;
+	} while (c->last_err != ENODEV && c->rounds < 100000);
+	return NULL;
+}
+
+static void test_close_race(void)
+{
+	static const uint16_t doms[] = { 0x31, 0x32 };
+	struct close_sender cs[RACE_SENDERS];
+	struct race_fw fw[RACE_THREADS];
+	volatile bool stop = false;
+	struct timespec ts;
+	int fd, i, total = 0;
+	long t0;
+
+	fd = card_new(0xed, doms, 2, 4);
+	if (fd < 0) {
+		FAIL("NEW: expected a card fd, got %s", strerrorname_np(errno));
+		return;
+	}
+	race_fw_start(fw, fd, 2000, &stop);
+	for (i = 0; i < RACE_SENDERS; i++) {
+		memset(&cs[i], 0, sizeof(cs[i]));
+		cs[i].domain = doms[i % 2];
+		pthread_create(&cs[i].th, NULL, close_sender_main, &cs[i]);
+	}
+	usleep(500 * 1000);
+	t0 = now_ms();
+	close(fd);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	for (i = 0; i < RACE_SENDERS; i++) {
+		if (pthread_timedjoin_np(cs[i].th, NULL, &ts)) {
+			FAIL("close race: expected sender %d to end within 5 s, it still sends",
+			     i);
+			continue;
+		}
+		total += cs[i].rounds;
+		if (cs[i].last_err != ENODEV)
+			FAIL("close race: expected ENODEV at the end, got %s",
+			     cs[i].last_err ? strerrorname_np(cs[i].last_err)
+					    : "success");
+	}
+	if (now_ms() - t0 > 5000)
+		FAIL("close race: expected everything to end at once, took %ld ms",
+		     now_ms() - t0);
+	stop = true;
+	for (i = 0; i < RACE_THREADS; i++)
+		pthread_join(fw[i].th, NULL);
+	printf("# close race: %d requests before the close\n", total);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1221,6 +1409,8 @@ static const struct {
 	{ "firmware-killed", test_firmware_killed },
 	{ "fatal-signal", test_fatal_signal },
 	{ "concurrent", test_concurrent },
+	{ "reply-races", test_reply_races },
+	{ "close-race", test_close_race },
 };
 
 int main(int argc, char **argv)
