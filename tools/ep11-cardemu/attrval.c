@@ -33,7 +33,7 @@ static const struct {
 	{ CKK_EC_EDWARDS, CKA_VALUE, OSSL_PKEY_PARAM_PRIV_KEY, true },
 };
 
-#define NPARTS	(sizeof(secret_parts) / sizeof(secret_parts[0]))
+#define NPARTS	(ARRAY_SIZE(secret_parts))
 
 static bool is_secret_part(const struct fw_key *key, u32 type)
 {

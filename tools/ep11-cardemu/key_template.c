@@ -37,7 +37,7 @@ static const struct fw_curve curves[] = {
 	  CKK_EC_EDWARDS },
 };
 
-#define NCURVES	(sizeof(curves) / sizeof(curves[0]))
+#define NCURVES	(ARRAY_SIZE(curves))
 
 /* The curve whose CKA_EC_PARAMS are @p, or NULL. */
 const struct fw_curve *fw_curve_by_params(const u8 *p, size_t n)
@@ -117,21 +117,23 @@ static bool in(const u32 *list, size_t n, u32 type)
 	return false;
 }
 
-#define IN(list, t)	in(list, sizeof(list) / sizeof(list[0]), t)
-
 static u32 check_attr(const struct fw_attr *a, u32 cls, u32 key_type)
 {
+	u32 t = a->type;
 	bool allowed;
 
-	if (IN(attrs_computed, a->type))
+	if (in(attrs_computed, ARRAY_SIZE(attrs_computed), t))
 		return EP11_CKR_ATTRIBUTE_READ_ONLY;
-	allowed = IN(attrs_any, a->type) ||
-		  (cls == CKO_SECRET_KEY && IN(attrs_secret, a->type)) ||
-		  (cls == CKO_PRIVATE_KEY && IN(attrs_private, a->type)) ||
-		  (cls == CKO_PUBLIC_KEY && IN(attrs_public, a->type));
-	if (!allowed)
+	if (cls == CKO_SECRET_KEY)
+		allowed = in(attrs_secret, ARRAY_SIZE(attrs_secret), t);
+	else if (cls == CKO_PRIVATE_KEY)
+		allowed = in(attrs_private, ARRAY_SIZE(attrs_private), t);
+	else
+		allowed = in(attrs_public, ARRAY_SIZE(attrs_public), t);
+	if (!allowed && !in(attrs_any, ARRAY_SIZE(attrs_any), t))
 		return EP11_CKR_ATTRIBUTE_TYPE_INVALID;
-	if (IN(attrs_bool, a->type) && (a->len != 1 || a->val[0] > 1))
+	if (in(attrs_bool, ARRAY_SIZE(attrs_bool), t) &&
+	    (a->len != 1 || a->val[0] > 1))
 		return EP11_CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((a->type == CKA_CLASS || a->type == CKA_KEY_TYPE ||
 	     a->type == CKA_VALUE_LEN || a->type == CKA_MODULUS_BITS) &&

@@ -95,7 +95,7 @@ static const struct fw_mech mechs[] = {
 	  NULL },
 };
 
-#define NMECHS	(sizeof(mechs) / sizeof(mechs[0]))
+#define NMECHS	(ARRAY_SIZE(mechs))
 
 void fw_put_be32(u8 *p, u32 v)
 {

@@ -185,11 +185,12 @@ static inline struct bytes *hex_param(const char *hex)
 /* Checks a result against hex. */
 #define EXPECT_HEX(res, hex)						\
 	do {								\
+		const struct bytes *_hr = (res);			\
 		u8 _hw[4096];						\
 		size_t _hn = unhex(hex, _hw);				\
-		EXPECT_EQ((res)->n, _hn);				\
-		if ((res)->n == _hn)					\
-			EXPECT_MEM((res)->p, _hw, _hn);			\
+		EXPECT_EQ(_hr->n, _hn);					\
+		if (_hr->n == _hn)					\
+			EXPECT_MEM(_hr->p, _hw, _hn);			\
 	} while (0)
 
 /*
@@ -215,7 +216,7 @@ static inline bool seal_secret(struct fw *fw, u16 dom, u32 key_type,
 	rc |= fw_attrs_set_ulong(&key.attrs, CKA_CLASS, CKO_SECRET_KEY);
 	rc |= fw_attrs_set_ulong(&key.attrs, CKA_KEY_TYPE, key_type);
 	rc |= fw_attrs_set_ulong(&key.attrs, CKA_VALUE_LEN, n);
-	for (i = 0; i < sizeof(usage) / sizeof(usage[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(usage); i++)
 		rc |= fw_attrs_set_bool(&key.attrs, usage[i], true);
 	rc |= fw_attrs_set_bool(&key.attrs, CKA_SENSITIVE, false);
 	if (extra)

@@ -155,7 +155,7 @@ static void test_aes_cbc_pad_round_trips(void)
 	size_t i;
 
 	iv = *hex_param("f0e0d0c0b0a090807060504030201000");
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		plain.n = lens[i];
 		memset(plain.p, 'a' + i, plain.n);
 		ASSERT_TRUE(ENC(CKM_AES_CBC_PAD, &iv, &aes256, &plain, &out) ==
@@ -172,8 +172,8 @@ static void test_aes_cbc_pad_round_trips(void)
 	ASSERT_TRUE(DEC(CKM_AES_CBC, &iv, &aes256, &out, &back) ==
 		    EP11_CKR_OK);
 	EXPECT_EQ(back.p[back.n - 1], 16 - 1000 % 16);
-	ASSERT_TRUE(ENC(CKM_AES_CBC, &iv, &aes256, hex_param(
-			"00000000000000000000000000000011"), &out) ==
+	plain = *hex_param("00000000000000000000000000000011");
+	ASSERT_TRUE(ENC(CKM_AES_CBC, &iv, &aes256, &plain, &out) ==
 		    EP11_CKR_OK);
 	EXPECT_EQ(DEC(CKM_AES_CBC_PAD, &iv, &aes256, &out, &back),
 		  EP11_CKR_ENCRYPTED_DATA_INVALID);
@@ -282,7 +282,7 @@ static void test_rsa_round_trips(void)
 		    EP11_CKR_OK);
 	EXPECT_EQ(back.n, plain.n);
 	EXPECT_MEM(back.p, plain.p, plain.n);
-	for (i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(o); i++) {
 		param = *oaep(o[i].hash, o[i].mgf, o[i].label);
 		ASSERT_TRUE(ENC(CKM_RSA_PKCS_OAEP, &param, &rsa.pub, &plain,
 				&out) == EP11_CKR_OK);
@@ -421,7 +421,7 @@ int main(void)
 		fprintf(stderr, "cannot set up the card and its keys\n");
 		return 1;
 	}
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	test_rmdir(dir);
 	return r;

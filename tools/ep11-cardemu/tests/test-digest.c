@@ -29,7 +29,7 @@ static void test_digest_abc(void)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(abc) / sizeof(abc[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(abc); i++) {
 		EXPECT_EQ(CALL(fw, D0, EP11_FN_DIGEST_SINGLE, NULL,
 			       mech(abc[i].mech, NULL, 0), str_param("abc")),
 			  EP11_CKR_OK);
@@ -126,7 +126,7 @@ int main(void)
 	fw = card_new(dir, 0x0b, 8);
 	if (!fw)
 		return 1;
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	test_rmdir(dir);
 	return r;

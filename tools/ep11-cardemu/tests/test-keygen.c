@@ -364,7 +364,7 @@ int main(void)
 	other = card_new(other_dir, 0x0c, 8);
 	if (!fw || !other)
 		return 1;
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	fw_free(other);
 	test_rmdir(dir);

@@ -160,7 +160,7 @@ int main(void)
 	fw = card_new(dir, 0x0b, 8);
 	if (!fw)
 		return 1;
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	test_rmdir(dir);
 	return r;

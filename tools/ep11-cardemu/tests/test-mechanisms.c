@@ -59,7 +59,7 @@ static const struct {
 	{ CKM_AES_KEY_WRAP_KWP, 16, 32, WU },
 };
 
-#define NWANT	(sizeof(want) / sizeof(want[0]))
+#define NWANT	(ARRAY_SIZE(want))
 
 static void test_list_is_exactly_the_implemented_set(void)
 {
@@ -174,7 +174,7 @@ static void test_functions_accept_what_the_flags_say(void)
 	u32 rc;
 
 	for (i = 0; i < NWANT; i++) {
-		for (j = 0; j < sizeof(fns) / sizeof(fns[0]); j++) {
+		for (j = 0; j < ARRAY_SIZE(fns); j++) {
 			rc = try_function(fns[j], want[i].mech);
 			if (want[i].flags & fns[j] ?
 			    rc == EP11_CKR_MECHANISM_INVALID || rc > 0xffff0000 :
@@ -201,7 +201,7 @@ int main(void)
 	fw = card_new(dir, 0x0b, 8);
 	if (!fw)
 		return 1;
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	test_rmdir(dir);
 	return r;

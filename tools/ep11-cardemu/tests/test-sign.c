@@ -166,7 +166,7 @@ static void test_sign_verify_every_mechanism(void)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		round_trip(&cases[i]);
 }
 
@@ -424,7 +424,7 @@ int main(void)
 		fprintf(stderr, "cannot set up the card and its keys\n");
 		return 1;
 	}
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	fw_free(other);
 	test_rmdir(dir);

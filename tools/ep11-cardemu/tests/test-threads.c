@@ -108,7 +108,7 @@ int main(void)
 	if (!fw || gen_pair(fw, D0, CKM_EC_KEY_PAIR_GEN, 0, P256_PARAMS, NULL,
 			    NULL, NULL, &ec))
 		return 1;
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	test_rmdir(dir);
 	return r;

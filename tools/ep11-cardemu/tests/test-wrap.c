@@ -400,7 +400,7 @@ int main(void)
 		fprintf(stderr, "cannot set up the card and its keys\n");
 		return 1;
 	}
-	r = test_run(tests, sizeof(tests) / sizeof(tests[0]));
+	r = test_run(tests, ARRAY_SIZE(tests));
 	fw_free(fw);
 	fw_free(other);
 	test_rmdir(dir);
