@@ -207,6 +207,21 @@ void ep11_apqn_count_error(struct ep11_apqn *apqn)
 }
 
 /**
+ * ep11_apqn_count_request() - count one provider round trip
+ * @apqn: the APQN
+ * @ns:   time spent in ->send()
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_count_request(struct ep11_apqn *apqn, s64 ns)
+{
+	spin_lock(&apqn->card->lock);
+	apqn->stats.requests++;
+	apqn->stats.request_ns += ns;
+	spin_unlock(&apqn->card->lock);
+}
+
+/**
  * ep11_card_slot_seq() - the card's count of freed slots
  * @card: the card
  *

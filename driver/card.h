@@ -23,6 +23,8 @@
  * @lost:            sessions dropped because the card went away
  * @errors:          failed round trips
  * @last_reclaim_us: latency of the last reclaim
+ * @requests:        requests handed to the provider
+ * @request_ns:      time spent in the provider's ->send() for them
  */
 struct ep11_apqn_stats {
 	u64 logins;
@@ -31,6 +33,8 @@ struct ep11_apqn_stats {
 	u64 lost;
 	u64 errors;
 	u64 last_reclaim_us;
+	u64 requests;
+	u64 request_ns;
 };
 
 /**
@@ -113,6 +117,7 @@ void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
 void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending);
 void ep11_apqn_set_pending(struct ep11_apqn *apqn);
 void ep11_apqn_count_error(struct ep11_apqn *apqn);
+void ep11_apqn_count_request(struct ep11_apqn *apqn, s64 ns);
 unsigned long ep11_card_slot_seq(struct ep11_card *card);
 bool ep11_card_full(struct ep11_card *card);
 

@@ -396,6 +396,8 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 		s->errors = apqn->stats.errors;
 		s->last_reclaim_us = apqn->stats.last_reclaim_us;
 		memcpy(s->serial, card->serial, sizeof(s->serial));
+		s->requests = apqn->stats.requests;
+		s->request_ns = apqn->stats.request_ns;
 	}
 	spin_unlock(&card->lock);
 	return 0;

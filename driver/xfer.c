@@ -54,16 +54,20 @@ static int ep11_xfer_once(struct ep11_apqn *apqn, const void *req,
 			  unsigned long timeout)
 {
 	struct ep11_card *card = apqn->card;
+	ktime_t start;
 	int ret;
 
 	if (!ep11_apqn_is_online(apqn))
 		return -ENODEV;
 	down_read(&card->ops_sem);
-	if (card->ops)
+	if (card->ops) {
+		start = ktime_get();
 		ret = card->ops->send(card->priv, apqn->domain, req, req_len,
 				      rep, rep_cap, timeout);
-	else
+		ep11_apqn_count_request(apqn, ktime_get() - start);
+	} else {
 		ret = -ENODEV;
+	}
 	up_read(&card->ops_sem);
 	if (ret >= 0 && ret < EP11_CPRB_LEN)
 		ret = -EBADMSG;

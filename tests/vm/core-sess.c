@@ -824,12 +824,17 @@ static int cmd_admin(struct ep11sess_apqn a)
 	return failed;
 }
 
-static int cmd_nobody(struct ep11sess_apqn a)
+/* Runs as nobody (on a file opened as root): returns non-zero on failure. */
+static int nobody_checks(int nfd, struct ep11sess_apqn a, pid_t victim_pid)
 {
 	struct ep11sess_session_info info[4];
 	struct ep11sess_admin_logout al = { .size = sizeof(al) };
-	int fd = open_dev(), nfd = open_dev(), go, res, st;
-	pid_t pid = victim(a, &go, &res);
+	struct ep11sess_list l = {
+		.size = sizeof(l),
+		.entries = (uintptr_t)info,
+		.entry_size = sizeof(info[0]),
+		.count = 4,
+	};
 	__u32 rc;
 
 	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
@@ -837,30 +842,38 @@ static int cmd_nobody(struct ep11sess_apqn a)
 	expect_err(list_all(nfd, info, 4) < 0 ? -errno : 0, -EPERM,
 		   "nobody lists every session");
 	al.flags = EP11SESS_ADMIN_BY_PID;
-	al.pid = pid;
+	al.pid = victim_pid;
 	expect_err(raw_ioctl(nfd, EP11SESS_IOC_ADMIN_LOGOUT, &al), -EPERM,
 		   "nobody logs out another user's session");
 	expect_err(send_random(nfd, 1, EP11SESS_SEND_SESSION, &a, &rc),
 		   -ENOENT, "nobody sends on a handle it does not hold");
-	{
-		struct ep11sess_list l = {
-			.size = sizeof(l),
-			.entries = (uintptr_t)info,
-			.entry_size = sizeof(info[0]),
-			.count = 4,
-		};
+	expect_err(raw_ioctl(nfd, EP11SESS_IOC_LIST, &l), 0,
+		   "nobody lists its own sessions");
+	if (l.count)
+		fail("nobody: expected to see 0 sessions, got %u", l.count);
+	if (open("/dev/ep11sess", O_RDWR | O_CLOEXEC) >= 0 || errno != EACCES)
+		fail("nobody: expected EACCES opening /dev/ep11sess (mode 0660 root)");
+	return failed;
+}
 
-		expect_err(raw_ioctl(nfd, EP11SESS_IOC_LIST, &l), 0,
-			   "nobody lists its own sessions");
-		if (l.count)
-			fail("nobody: expected to see 0 sessions, got %u",
-			     l.count);
-	}
-	expect_used(nfd, a, 1, "after nobody's attempts");
+static int cmd_nobody(struct ep11sess_apqn a)
+{
+	int fd = open_dev(), go, res, st;
+	pid_t pid = victim(a, &go, &res), checker;
+
+	checker = fork();
+	if (!checker)
+		_exit(nobody_checks(open_dev(), a, pid));
+	waitpid(checker, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail("nobody: the unprivileged checks failed");
+	expect_used(fd, a, 1, "after nobody's attempts");
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	expect_used(fd, a, 0, "after the victim was killed");
 	close(fd);
-	close(nfd);
+	close(go);
+	close(res);
 	if (!failed)
 		printf("nobody: cannot list, use or log out another user's session (EPERM)\n");
 	return failed;

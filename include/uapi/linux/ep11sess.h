@@ -288,6 +288,9 @@ struct ep11sess_list {
  * @errors:         failed round trips (transport, time-out, bad reply)
  * @last_reclaim_us: latency of the last reclaim, microseconds
  * @serial:         the card's serial number, not NUL-terminated
+ * @requests:       requests handed to the provider on this APQN
+ * @request_ns:     total time spent in the provider for them, nanoseconds
+ *                  (the raw round trip, without the ioctl path)
  */
 struct ep11sess_apqn_status {
 	struct ep11sess_apqn apqn;
@@ -305,6 +308,8 @@ struct ep11sess_apqn_status {
 	__aligned_u64 errors;
 	__aligned_u64 last_reclaim_us;
 	char serial[16];
+	__aligned_u64 requests;
+	__aligned_u64 request_ns;
 };
 
 /* Status flags. */

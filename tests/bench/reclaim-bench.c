@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reclaim-bench APQN: figures, never a verdict on time.
+ *
+ * Reclaim latency: a process logs in N sessions (N = 1, 16, 1024) and is
+ * killed with SIGKILL; the time from the kill until the process is reaped
+ * includes release(), which logs every session out.  Median and p99 over
+ * the trials, and the kernel's own last reclaim latency.
+ *
+ * Request cost: GenerateRandom through EP11SESS_IOC_SEND, bound to a
+ * session, timed from user space, against the time the same requests
+ * spent in the provider (the raw round trip, from the kernel's counters
+ * in the same run).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ep11.h>
+#include <linux/ep11sess.h>
+
+#include "ep11_wire.h"
+
+#define PIN	"bench-pin-00001"
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int open_dev(void)
+{
+	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("open /dev/ep11sess");
+		exit(1);
+	}
+	return fd;
+}
+
+static int login(int fd, struct ep11sess_apqn a, __u32 *handle)
+{
+	struct ep11sess_target t = { .apqn = a };
+	struct ep11sess_login l = {
+		.size = sizeof(l),
+		.pin = (uintptr_t)PIN,
+		.pin_len = strlen(PIN),
+		.targets = (uintptr_t)&t,
+		.ntargets = 1,
+		.targets_cap = 1,
+		.wait_ms = 10000,
+	};
+
+	if (ioctl(fd, EP11SESS_IOC_LOGIN, &l))
+		return -errno;
+	if (handle)
+		*handle = l.handle;
+	return 0;
+}
+
+static int status_of(int fd, struct ep11sess_apqn a,
+		     struct ep11sess_apqn_status *out)
+{
+	static struct ep11sess_apqn_status st[256];
+	struct ep11sess_status s = {
+		.size = sizeof(s),
+		.flags = EP11SESS_STATUS_CACHED,
+		.entries = (uintptr_t)st,
+		.entry_size = sizeof(st[0]),
+		.count = 256,
+	};
+	unsigned int i;
+
+	if (ioctl(fd, EP11SESS_IOC_STATUS, &s))
+		return -errno;
+	for (i = 0; i < s.count && i < 256; i++) {
+		if (st[i].apqn.card == a.card &&
+		    st[i].apqn.domain == a.domain) {
+			*out = st[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, unsigned int n, double p)
+{
+	unsigned int i = (unsigned int)(p * (n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
+}
+
+/* One trial: N sessions, SIGKILL, time until reaped. */
+static double one_kill(struct ep11sess_apqn a, unsigned int n)
+{
+	int p[2], st;
+	double t0;
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		exit(1);
+	pid = fork();
+	if (!pid) {
+		int fd = open_dev();
+		unsigned int i;
+
+		for (i = 0; i < n; i++)
+			if (login(fd, a, NULL))
+				_exit(2);
+		if (write(p[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1) {
+		fprintf(stderr, "bench: the child could not log in %u sessions\n",
+			n);
+		exit(1);
+	}
+	close(p[0]);
+	t0 = now_us();
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return now_us() - t0;
+}
+
+static void bench_reclaim(int fd, struct ep11sess_apqn a, unsigned int n,
+			  unsigned int trials)
+{
+	struct ep11sess_apqn_status s;
+	double v[64];
+	unsigned int i;
+
+	for (i = 0; i < trials; i++)
+		v[i] = one_kill(a, n);
+	qsort(v, trials, sizeof(v[0]), cmp_double);
+	status_of(fd, a, &s);
+	printf("reclaim %5u session(s): median %9.0f us  p99 %9.0f us  (%u trials; kernel's last: %llu us; pending now %u)\n",
+	       n, pct(v, trials, 0.5), pct(v, trials, 0.99), trials,
+	       (unsigned long long)s.last_reclaim_us, s.pending);
+}
+
+static void bench_send(int fd, struct ep11sess_apqn a, unsigned int reqs)
+{
+	struct ep11sess_apqn_status s0, s1;
+	__u8 req[128], rep[256];
+	struct ep11_wbuf b;
+	struct ep11sess_send s;
+	double t0, total;
+	unsigned int i;
+	__u32 handle;
+	int len;
+
+	if (login(fd, a, &handle)) {
+		fprintf(stderr, "bench: login failed\n");
+		exit(1);
+	}
+	ep11_wire_request_init(&b, req, sizeof(req),
+			       EP11_FN(EP11_FN_GENERATE_RANDOM), a.domain, 0);
+	ep11_wire_put_u32(&b, 32);
+	len = ep11_wire_finish(&b);
+	status_of(fd, a, &s0);
+	t0 = now_us();
+	for (i = 0; i < reqs; i++) {
+		memset(&s, 0, sizeof(s));
+		s.size = sizeof(s);
+		s.flags = EP11SESS_SEND_SESSION;
+		s.handle = handle;
+		s.apqn = a;
+		s.req = (uintptr_t)req;
+		s.req_len = len;
+		s.rep = (uintptr_t)rep;
+		s.rep_cap = sizeof(rep);
+		if (ioctl(fd, EP11SESS_IOC_SEND, &s)) {
+			perror("send");
+			exit(1);
+		}
+	}
+	total = now_us() - t0;
+	status_of(fd, a, &s1);
+	{
+		double raw = (s1.request_ns - s0.request_ns) / 1e3 /
+			     (double)(s1.requests - s0.requests);
+		double per = total / reqs;
+
+		printf("send: %u requests, %.1f us per ioctl, %.1f us in the provider (raw round trip), ratio %.3f, ioctl path %.1f us\n",
+		       reqs, per, raw, per / raw, per - raw);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ep11sess_apqn a = { 0 };
+	unsigned int c, d;
+	int fd;
+
+	if (argc != 2 || sscanf(argv[1], "%2x.%4x", &c, &d) != 2) {
+		fprintf(stderr, "usage: reclaim-bench APQN (e.g. 0b.0024)\n");
+		return 2;
+	}
+	a.card = c;
+	a.domain = d;
+	fd = open_dev();
+	bench_reclaim(fd, a, 1, 30);
+	bench_reclaim(fd, a, 16, 10);
+	bench_reclaim(fd, a, 1024, 3);
+	bench_send(fd, a, 2000);
+	close(fd);
+	return 0;
+}
