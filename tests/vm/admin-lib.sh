@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell functions of the administrator's VM tests (t-admin-*.sh) and of
+# the demo: emulated cards, sessions held or killed, the ep11sess tool,
+# and failure reporting.
+
+admin_emu=$EP11VM_REPO/build/meson/tools/ep11-cardemu/ep11-cardemu
+admin_sess=$EP11VM_REPO/build/meson/tests/vm/admin-sess
+ep11sess=$EP11VM_REPO/build/meson/tools/ep11sess/ep11sess
+admin_state=$(mktemp -d /tmp/admin-test.XXXXXX)
+chmod 0755 "$admin_state"
+admin_pids=
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+# expect WHAT EXPECTED GOT
+expect() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+# expect_grep WHAT PATTERN FILE: FILE has a line matching PATTERN.
+expect_grep() {
+	grep -Eq -- "$2" "$3" && return 0
+	echo "--- $3:"
+	cat "$3"
+	fail "$1: expected a line matching '$2'"
+}
+
+admin_need() {
+	local f
+	for f in "$admin_emu" "$admin_sess" "$ep11sess"; do
+		[ -x "$f" ] || { echo "SKIP: $f not built"; exit 77; }
+	done
+	[ -c /dev/ep11_vcard ] || { echo "SKIP: ep11_vcard.ko not loaded"; exit 77; }
+	[ -c /dev/ep11sess ] || fail "expected /dev/ep11sess"
+}
+
+# as_nobody CMD...: runs CMD as user nobody without capabilities.
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all -- "$@"
+}
+
+# admin_start_card CARD DOMAINS MAX: an emulated card, up once the card
+# has answered its session counts (its sysfs max_sessions is readable).
+admin_start_card() {
+	local card=$1 doms=$2 max=$3 i
+	"$admin_emu" --card "$card" --domains "$doms" --max-sessions "$max" \
+		--state-dir "$admin_state" 2>>"$admin_state/emu-$card.log" &
+	eval "admin_pid_$card=$!"
+	admin_pids="$admin_pids $!"
+	for i in $(seq 200); do
+		if [ -S "$admin_state/card$card.ctl" ] &&
+		   cat "/sys/class/ep11sess/card$card/max_sessions" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	cat "$admin_state/emu-$card.log"
+	fail "card $card did not come up in 20 s"
+}
+
+admin_stop_card() {
+	local pid
+	eval "pid=\$admin_pid_$1"
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+admin_ctl() {
+	local card=$1
+	shift
+	"$admin_emu" ctl "$admin_state/card$card.ctl" "$@" >/dev/null
+}
+
+# admin_hold OUT N APQN...: a process holding N sessions, once it is
+# ready; its pid is in $admin_held.
+admin_hold() {
+	local out=$1 i
+	shift
+	"$admin_sess" hold "$@" >"$out" 2>&1 &
+	admin_held=$!
+	admin_pids="$admin_pids $!"
+	for i in $(seq 1200); do
+		grep -q '^ready' "$out" && return 0
+		kill -0 "$admin_held" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$out"
+	fail "the holder did not log in"
+}
+
+# admin_kill PID: SIGKILL and reap.
+admin_kill() {
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# admin_attr DEVICE NAME: a sysfs attribute of class ep11sess.
+admin_attr() {
+	cat "/sys/class/ep11sess/$1/$2"
+}
+
+# admin_wait_attr DEVICE NAME VALUE: up to 10 s.
+admin_wait_attr() {
+	local i
+	for i in $(seq 100); do
+		[ "$(admin_attr "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	fail "$1/$2: expected $3 within 10 s, got $(admin_attr "$1" "$2" 2>&1)"
+}
+
+# admin_wait_file FILE PATTERN: up to 10 s for a line.
+admin_wait_file() {
+	local i
+	for i in $(seq 100); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "--- $1:"
+	cat "$1"
+	fail "expected a line matching '$2' in $1 within 10 s"
+}
+
+admin_cleanup() {
+	local p
+	for p in $admin_pids; do kill -KILL "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$admin_state"
+}
+trap admin_cleanup EXIT

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Malformed generic netlink requests get their errno and the kernel's
+# explanation, and no kernel warning (the harness checks the log); the
+# family is autoloaded by its alias when it is looked up.
+set -eu
+. "$(dirname "$0")/admin-lib.sh"
+admin_need
+out=$admin_state/out
+
+"$admin_sess" nl-bad >"$out" 2>&1 || { cat "$out"; fail "malformed requests"; }
+cat "$out"
+
+# Module alias: looking the family up runs modprobe for it.
+alias=$(modinfo -F alias "$EP11VM_REPO/build/kmod/driver/ep11sess.ko")
+expect "module alias" "net-pf-16-proto-16-family-ep11sess" "$alias"
+rmmod ep11_vcard ep11sess
+rc=0; "$ep11sess" status >"$out" 2>&1 || rc=$?
+expect "module missing: exit code" 3 "$rc"
+expect_grep "module missing: message" "not loaded; load it with 'modprobe ep11sess'" "$out"
+old=$(cat /proc/sys/kernel/modprobe)
+cat >"$admin_state/modprobe" <<EOS
+#!/bin/sh
+echo "\$*" >>$admin_state/modprobe.log
+case "\$*" in
+*net-pf-16-proto-16-family-ep11sess*) exec insmod $EP11VM_REPO/build/kmod/driver/ep11sess.ko ;;
+esac
+exit 1
+EOS
+chmod 0755 "$admin_state/modprobe"
+echo "$admin_state/modprobe" >/proc/sys/kernel/modprobe
+rc=0; "$ep11sess" status >"$out" 2>&1 || rc=$?
+echo "$old" >/proc/sys/kernel/modprobe
+expect_grep "modprobe asked for the family" 'net-pf-16-proto-16-family-ep11sess' "$admin_state/modprobe.log"
+[ -d /sys/module/ep11sess ] || fail "expected ep11sess loaded by the family lookup"
+expect "status after autoload" 0 "$rc"
+expect "status after autoload: output" "No EP11 APQN is registered." "$(cat "$out")"
+insmod "$EP11VM_REPO/build/kmod/driver/vcard/ep11_vcard.ko"
+echo "admin netlink: ok"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ep11sess status: per APQN the card's Max and Available Sessions as
+# pkcsep11_session prints them, held, pending and reclaimed; --json,
+# --apqn, --cached; unprivileged callers get the cached counts; usage
+# errors and an unknown APQN give their exit codes.
+set -eu
+. "$(dirname "$0")/admin-lib.sh"
+admin_need
+out=$admin_state/out
+
+admin_start_card 0b 24,25 16
+admin_start_card 0c 01 8
+admin_hold "$admin_state/hold" 2 0b.0024 0b.0025
+
+"$ep11sess" status >"$out"
+cat "$out"
+expect_grep "status names every APQN" '^APQN 0b\.0024:$' "$out"
+expect_grep "status names every APQN" '^APQN 0b\.0025:$' "$out"
+expect_grep "status names every APQN" '^APQN 0c\.0001:$' "$out"
+expect "APQNs listed" 3 "$(grep -c '^APQN ' "$out")"
+expect "0b.0024 block" "  Max Sessions:        16
+  Available Sessions:  14
+  Held:                2 (card: 2)
+  Pending Logouts:     0" "$(sed -n '/^APQN 0b.0024:/,/^APQN/p' "$out" | sed -n 2,5p)"
+expect "0c.0001 available" "  Available Sessions:  8" "$(sed -n '/^APQN 0c.0001:/,$p' "$out" | sed -n 3p)"
+
+"$ep11sess" status --json >"$out"
+jq -e . "$out" >/dev/null || fail "status --json: expected valid JSON, got $(cat "$out")"
+expect "json APQNs" 3 "$(jq '.apqns | length' "$out")"
+expect "json 0b.0025 available" 14 "$(jq '.apqns[] | select(.apqn == "0b.0025") | .available_sessions' "$out")"
+expect "json 0b.0025 held" 2 "$(jq '.apqns[] | select(.apqn == "0b.0025") | .held' "$out")"
+expect "json 0b.0025 cached" false "$(jq '.apqns[] | select(.apqn == "0b.0025") | .cached' "$out")"
+
+admin_kill "$admin_held"
+admin_wait_attr 0b.0024 sessions_held 0
+"$ep11sess" -status --apqn 0b.0024 >"$out" 2>&1 && fail "'-status' is no command: expected a failure"
+"$ep11sess" status -apqn 0b.0024 >"$out"
+cat "$out"
+expect "--apqn lists one APQN" 1 "$(grep -c '^APQN ' "$out")"
+expect_grep "available back after the kill" '^  Available Sessions:  16$' "$out"
+expect_grep "reclaimed" '^  Reclaimed:           2 \(last in [1-9][0-9]* us\)$' "$out"
+
+# Unprivileged: the counts as last read, marked so.
+as_nobody "$ep11sess" status --apqn 0c.0001 >"$out"
+expect_grep "nobody sees cached counts" 'Available Sessions:  8 \(as last read\)' "$out"
+"$ep11sess" status --cached --json >"$out"
+expect "--cached" true "$(jq '.apqns[0].cached' "$out")"
+
+rc=0; "$ep11sess" status --apqn 0b.0026 >"$out" 2>&1 || rc=$?
+expect "unknown APQN exit code" 5 "$rc"
+expect_grep "unknown APQN message" 'no such APQN 0b.0026' "$out"
+rc=0; "$ep11sess" status --apqn 0b >"$out" 2>&1 || rc=$?
+expect "malformed APQN exit code" 2 "$rc"
+expect_grep "malformed APQN message" 'wants CARD.DOMAIN' "$out"
+rc=0; "$ep11sess" status --bogus >"$out" 2>&1 || rc=$?
+expect "unknown option exit code" 2 "$rc"
+rc=0; "$ep11sess" frobnicate >"$out" 2>&1 || rc=$?
+expect "unknown command exit code" 2 "$rc"
+expect_grep "unknown command message" "unknown command 'frobnicate'" "$out"
+"$ep11sess" --help >"$out"
+expect_grep "--help lists the commands" '^  monitor ' "$out"
+for c in status show logout monitor; do
+	"$ep11sess" $c -h >"$out" || fail "$c -h: expected exit 0"
+	expect_grep "$c -h" "^Usage: ep11sess $c" "$out"
+done
+echo "admin status: ok"
