@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/iopoll.h>
 #include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
@@ -290,14 +291,14 @@ static int login(struct ep11_session **sess, bool *joined,
 	return ep11_login(&req, sess, joined);
 }
 
-/* Wait up to 5 s for @cond, polling. */
-#define wait_for(cond)							\
-	({								\
-		unsigned long __end = jiffies + 5 * HZ;			\
-		while (!(cond) && time_before(jiffies, __end))		\
-			msleep(10);					\
-		(cond);							\
-	})
+/* Poll @op(@arg) every 10 ms for up to 5 s until it returns @want. */
+#define POLL_US		10000
+#define POLL_MAX_US	5000000
+
+static unsigned int apqn_pending(struct ep11_apqn *apqn)
+{
+	return READ_ONCE(apqn->pending);
+}
 
 static void core_caps_read_after_register(struct kunit *test)
 {
@@ -507,6 +508,7 @@ static void core_full_card_waits_for_a_slot(struct kunit *test)
 static void core_unanswered_login_is_recovered(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
+	unsigned int n;
 	struct ep11sess_target t[1];
 	struct ep11_session *sess;
 	static const u16 d[] = { 2 };
@@ -516,17 +518,20 @@ static void core_unanswered_login_is_recovered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
 				    false, 0), -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, t[0].state, (u32)EP11SESS_STATE_PENDING);
-	KUNIT_EXPECT_TRUE_MSG(test, wait_for(fake_live(&ct->fc) == 0),
-			      "the card still holds %u session(s)",
-			      fake_live(&ct->fc));
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(fake_live, n, !n, POLL_US,
+						    POLL_MAX_US, false, &ct->fc),
+			    0, "the card still holds %u session(s)", n);
 	KUNIT_EXPECT_EQ(test, ct->fc.logouts, 1U);
-	KUNIT_EXPECT_TRUE(test, wait_for(ep11_session_count() == 0));
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
 	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
 }
 
 static void core_reclaim_offline_pending_online(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
+	unsigned int n;
 	struct ep11sess_target t[2];
 	struct ep11_session *sess;
 	static const u16 d[] = { 1, 2 };
@@ -545,12 +550,16 @@ static void core_reclaim_offline_pending_online(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ep11_session_count(), 1U);
 
 	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(ct->card, 2, true), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, wait_for(READ_ONCE(a2->pending) == 0),
-			      "pending logout not retried after online");
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(apqn_pending, n, !n,
+						    POLL_US, POLL_MAX_US, false,
+						    a2),
+			    0, "pending logout not retried after online");
 	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
 	KUNIT_EXPECT_EQ(test, a2->held, 0U);
 	KUNIT_EXPECT_EQ(test, a2->stats.reclaimed, 1ULL);
-	KUNIT_EXPECT_TRUE(test, wait_for(ep11_session_count() == 0));
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
 }
 
 static void core_card_removed_with_pending(struct kunit *test)
