@@ -84,8 +84,35 @@ struct ep11_nl_filter {
 	u16 domain;
 };
 
-static int ep11_nl_parse_filter(struct nlattr **tb, struct ep11_nl_filter *f,
-				struct netlink_ext_ack *extack)
+/*
+ * Errors a dump finds at its start: the start callback has no extended
+ * ack to explain them, so the first dumpit call returns them and the
+ * NLMSG_DONE message carries the explanation.
+ */
+enum ep11_nl_dump_error {
+	EP11_NL_DUMP_OK,
+	EP11_NL_DUMP_HALF_APQN,
+	EP11_NL_DUMP_NO_APQN,
+};
+
+static int ep11_nl_dump_error(struct netlink_callback *cb,
+			      enum ep11_nl_dump_error err)
+{
+	switch (err) {
+	case EP11_NL_DUMP_OK:
+		break;
+	case EP11_NL_DUMP_HALF_APQN:
+		NL_SET_ERR_MSG(cb->extack, "an APQN needs both card and domain");
+		return -EINVAL;
+	case EP11_NL_DUMP_NO_APQN:
+		NL_SET_ERR_MSG(cb->extack, "no such APQN");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* Returns false when only one of card and domain is given. */
+static bool ep11_nl_parse_filter(struct nlattr **tb, struct ep11_nl_filter *f)
 {
 	memset(f, 0, sizeof(*f));
 	if (tb[EP11SESS_A_PUBLIC_ID]) {
@@ -101,18 +128,14 @@ static int ep11_nl_parse_filter(struct nlattr **tb, struct ep11_nl_filter *f,
 		f->flags |= EP11SESS_ADMIN_BEFORE;
 		f->before_ns = nla_get_u64(tb[EP11SESS_A_BEFORE_NS]);
 	}
-	if (!tb[EP11SESS_A_CARD] != !tb[EP11SESS_A_DOMAIN]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[EP11SESS_A_CARD] ?
-				    tb[EP11SESS_A_CARD] : tb[EP11SESS_A_DOMAIN],
-				    "an APQN needs both card and domain");
-		return -EINVAL;
-	}
+	if (!tb[EP11SESS_A_CARD] != !tb[EP11SESS_A_DOMAIN])
+		return false;
 	if (tb[EP11SESS_A_CARD]) {
 		f->flags |= EP11SESS_ADMIN_BY_APQN;
 		f->card = nla_get_u8(tb[EP11SESS_A_CARD]);
 		f->domain = nla_get_u16(tb[EP11SESS_A_DOMAIN]);
 	}
-	return 0;
+	return true;
 }
 
 /* APQN dump. */
@@ -125,6 +148,7 @@ static int ep11_nl_parse_filter(struct nlattr **tb, struct ep11_nl_filter *f,
  * @filter: only the APQN @fcard.@fdomain
  * @fcard:  with @filter
  * @fdomain: with @filter
+ * @err:    an &enum ep11_nl_dump_error found at the start
  */
 struct ep11_nl_apqn_ctx {
 	unsigned int card;
@@ -133,6 +157,7 @@ struct ep11_nl_apqn_ctx {
 	bool filter;
 	u8 fcard;
 	u16 fdomain;
+	int err;
 };
 
 /**
@@ -180,8 +205,8 @@ static int ep11_nl_apqn_start(struct netlink_callback *cb)
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	memset(ctx, 0, sizeof(*ctx));
 	if (!tb[EP11SESS_A_CARD] != !tb[EP11SESS_A_DOMAIN]) {
-		NL_SET_ERR_MSG(cb->extack, "an APQN needs both card and domain");
-		return -EINVAL;
+		ctx->err = EP11_NL_DUMP_HALF_APQN;
+		return 0;
 	}
 	if (tb[EP11SESS_A_CARD]) {
 		ctx->filter = true;
@@ -192,8 +217,8 @@ static int ep11_nl_apqn_start(struct netlink_callback *cb)
 		found = card && ep11_apqn_find(card, ctx->fdomain);
 		ep11_card_put(card);
 		if (!found) {
-			NL_SET_ERR_MSG(cb->extack, "no such APQN");
-			return -ENODEV;
+			ctx->err = EP11_NL_DUMP_NO_APQN;
+			return 0;
 		}
 	}
 	ctx->cached = true;
@@ -270,8 +295,11 @@ static int ep11_nl_apqn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ep11_nl_apqn_ctx *ctx = (void *)cb->ctx;
 	struct ep11_nl_apqn a;
 	struct ep11_card *card;
-	int ret = 0;
+	int ret;
 
+	ret = ep11_nl_dump_error(cb, ctx->err);
+	if (ret)
+		return ret;
 	for (; ctx->card < 256; ctx->card++, ctx->index = 0) {
 		if (ctx->filter && ctx->card != ctx->fcard)
 			break;
@@ -336,11 +364,13 @@ struct ep11_nl_sess {
  * @snap: the snapshot
  * @n:    entries in @snap
  * @pos:  the next entry to send
+ * @err:  an &enum ep11_nl_dump_error found at the start
  */
 struct ep11_nl_sess_ctx {
 	struct ep11_nl_sess *snap;
 	unsigned int n;
 	unsigned int pos;
+	int err;
 };
 
 /**
@@ -433,13 +463,13 @@ static int ep11_nl_sess_start(struct netlink_callback *cb)
 		.ns = task_active_pid_ns(current),
 	};
 	unsigned int tries;
-	int ret;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	memset(ctx, 0, sizeof(*ctx));
-	ret = ep11_nl_parse_filter(info->attrs, &f, cb->extack);
-	if (ret)
-		return ret;
+	if (!ep11_nl_parse_filter(info->attrs, &f)) {
+		ctx->err = EP11_NL_DUMP_HALF_APQN;
+		return 0;
+	}
 	/* Sessions may be created between counting and walking: retry. */
 	for (tries = 0; tries < 4; tries++) {
 		ns.room = ep11_session_count() + 16;
@@ -517,6 +547,9 @@ static int ep11_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ep11_nl_sess_ctx *ctx = (void *)cb->ctx;
 	int ret;
 
+	ret = ep11_nl_dump_error(cb, ctx->err);
+	if (ret)
+		return ret;
 	for (; ctx->pos < ctx->n; ctx->pos++) {
 		ret = ep11_nl_sess_fill(skb, cb, &ctx->snap[ctx->pos]);
 		if (ret)
@@ -540,9 +573,11 @@ static int ep11_nl_logout(struct sk_buff *skb, struct genl_info *info)
 			       "logging out sessions needs CAP_SYS_ADMIN");
 		return -EPERM;
 	}
-	ret = ep11_nl_parse_filter(info->attrs, &f, info->extack);
-	if (ret)
-		return ret;
+	if (!ep11_nl_parse_filter(info->attrs, &f)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "an APQN needs both card and domain");
+		return -EINVAL;
+	}
 	if (!f.flags) {
 		NL_SET_ERR_MSG(info->extack,
 			       "give at least one filter: public id, pid, date or APQN");

@@ -214,6 +214,24 @@ static void put_attr(char *buf, size_t *off, int type, const void *data,
 	*off += NLA_ALIGN(a->nla_len);
 }
 
+/* The extended ack's message among the attributes from @off on. */
+static void nl_msg_attr(const struct nlmsghdr *nlh, size_t off, char *msg,
+			size_t msglen)
+{
+	const struct nlattr *a;
+
+	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
+		a = (const struct nlattr *)((const char *)nlh + off);
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if (a->nla_type == NLMSGERR_ATTR_MSG)
+			snprintf(msg, msglen, "%.*s",
+				 (int)(a->nla_len - NLA_HDRLEN),
+				 (const char *)a + NLA_HDRLEN);
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
 /* Send one request; returns the errno of its ack, and the message. */
 static int nl_call(int family, int cmd, int flags, const char *attrs,
 		   size_t alen, char *msg, size_t msglen)
@@ -241,24 +259,20 @@ static int nl_call(int family, int cmd, int flags, const char *attrs,
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len)) {
 			struct nlmsgerr *e = NLMSG_DATA(nlh);
-			struct nlattr *a;
 			size_t off;
 
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return 0;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				/* A dump's error, then its explanation. */
+				int err = *(int *)NLMSG_DATA(nlh);
+
+				off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(err));
+				nl_msg_attr(nlh, off, msg, msglen);
+				return err;
+			}
 			if (nlh->nlmsg_type != NLMSG_ERROR)
 				continue;
 			off = NLMSG_HDRLEN + sizeof(*e);
-			while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
-				a = (struct nlattr *)((char *)nlh + off);
-				if (a->nla_len < NLA_HDRLEN)
-					break;
-				if (a->nla_type == NLMSGERR_ATTR_MSG)
-					snprintf(msg, msglen, "%.*s",
-						 (int)(a->nla_len - NLA_HDRLEN),
-						 (char *)a + NLA_HDRLEN);
-				off += NLA_ALIGN(a->nla_len);
-			}
+			nl_msg_attr(nlh, off, msg, msglen);
 			return e->error;
 		}
 	}
@@ -318,7 +332,7 @@ static int cmd_nl_bad(void)
 		int flags;
 		int expect;
 	} cases[] = {
-		{ "a public id of 15 bytes", EP11SESS_CMD_LOGOUT, 0, -EINVAL },
+		{ "a public id of 15 bytes", EP11SESS_CMD_LOGOUT, 0, -ERANGE },
 		{ "an unknown attribute", EP11SESS_CMD_SESSION_GET,
 		  NLM_F_DUMP, -EINVAL },
 		{ "domain 0x100", EP11SESS_CMD_APQN_GET, NLM_F_DUMP, -ERANGE },
@@ -332,6 +346,8 @@ static int cmd_nl_bad(void)
 		{ "a dump of a do-only command", EP11SESS_CMD_LOGOUT,
 		  NLM_F_DUMP, -EOPNOTSUPP },
 		{ "pid 0", EP11SESS_CMD_SESSION_GET, NLM_F_DUMP, -ERANGE },
+		{ "an APQN that is not registered", EP11SESS_CMD_APQN_GET,
+		  NLM_F_DUMP, -ENODEV },
 	};
 
 	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -367,6 +383,11 @@ static int cmd_nl_bad(void)
 			break;
 		case 8:
 			put_attr(attrs, &alen, EP11SESS_A_PID, &big, 4);
+			break;
+		case 9:
+			u8v = 0xfe;
+			put_attr(attrs, &alen, EP11SESS_A_CARD, &u8v, 1);
+			put_attr(attrs, &alen, EP11SESS_A_DOMAIN, &dom_ok, 2);
 			break;
 		}
 		ret = nl_call(family, cases[i].cmd, cases[i].flags, attrs,

@@ -8,10 +8,12 @@ set -eu
 admin_need
 out=$admin_state/out
 
-admin_start_card 0b 24,25 16
-admin_hold "$admin_state/h1" 2 0b.0024 0b.0025
+# A session spans APQNs with the same wrapping key: one domain, two cards.
+admin_start_card 0b 24 16
+admin_start_card 0c 24 16
+admin_hold "$admin_state/h1" 2 0b.0024 0c.0024
 h1=$admin_held
-admin_hold "$admin_state/h2" 1 0b.0025
+admin_hold "$admin_state/h2" 1 0c.0024
 h2=$admin_held
 id1=$(sed -n 's/^session //p' "$admin_state/h1" | head -1)
 id3=$(sed -n 's/^session //p' "$admin_state/h2")
@@ -19,8 +21,8 @@ id3=$(sed -n 's/^session //p' "$admin_state/h2")
 "$ep11sess" show >"$out"
 cat "$out"
 expect "sessions shown" 3 "$(grep -c '^[0-9a-f]\{32\} ' "$out")"
-expect_grep "owner pid and command" "^$id1 +$h1 +0 admin-sess .* 1  0b\.0024:live 0b\.0025:live$" "$out"
-expect_grep "the second holder" "^$id3 +$h2 +0 admin-sess .* 1  0b\.0025:live$" "$out"
+expect_grep "owner pid and command" "^$id1 +$h1 +0 admin-sess .* 1  0b\.0024:live 0c\.0024:live$" "$out"
+expect_grep "the second holder" "^$id3 +$h2 +0 admin-sess .* 1  0c\.0024:live$" "$out"
 
 "$ep11sess" show -pid "$h1" >"$out"
 expect "-pid" 2 "$(grep -c "^[0-9a-f]\{32\} *$h1 " "$out")"
@@ -41,7 +43,7 @@ expect "filters combine" 5 "$rc"
 "$ep11sess" show --json >"$out"
 jq -e . "$out" >/dev/null || fail "show --json: expected valid JSON"
 expect "json sessions" 3 "$(jq '.sessions | length' "$out")"
-expect "json apqns of $id1" '"0b.0024:live,0b.0025:live"' \
+expect "json apqns of $id1" '"0b.0024:live,0c.0024:live"' \
 	"$(jq -c "[.sessions[] | select(.id == \"$id1\") | .apqns[] | .apqn + \":\" + .state] | join(\",\")" "$out")"
 expect "json pid" "$h2" "$(jq ".sessions[] | select(.id == \"$id3\") | .pid" "$out")"
 expect "json comm" '"admin-sess"' "$(jq ".sessions[] | select(.id == \"$id3\") | .comm" "$out")"

@@ -10,26 +10,29 @@ admin_need
 out=$admin_state/out
 
 admin_start_card 0b 24,25 16
-admin_start_card 0c 01 8
-admin_hold "$admin_state/hold" 2 0b.0024 0b.0025
+# A session spans APQNs with the same wrapping key: one domain, two cards.
+admin_start_card 0c 24 8
+admin_hold "$admin_state/hold" 2 0b.0024 0c.0024
 
 "$ep11sess" status >"$out"
 cat "$out"
 expect_grep "status names every APQN" '^APQN 0b\.0024:$' "$out"
 expect_grep "status names every APQN" '^APQN 0b\.0025:$' "$out"
-expect_grep "status names every APQN" '^APQN 0c\.0001:$' "$out"
+expect_grep "status names every APQN" '^APQN 0c\.0024:$' "$out"
 expect "APQNs listed" 3 "$(grep -c '^APQN ' "$out")"
 expect "0b.0024 block" "  Max Sessions:        16
   Available Sessions:  14
   Held:                2 (card: 2)
   Pending Logouts:     0" "$(sed -n '/^APQN 0b.0024:/,/^APQN/p' "$out" | sed -n 2,5p)"
-expect "0c.0001 available" "  Available Sessions:  8" "$(sed -n '/^APQN 0c.0001:/,$p' "$out" | sed -n 3p)"
+expect "0c.0024 available" "  Available Sessions:  6" "$(sed -n '/^APQN 0c.0024:/,$p' "$out" | sed -n 3p)"
+expect "0b.0025 block: the card's count, nothing held here" "  Available Sessions:  14
+  Held:                0 (card: 2)" "$(sed -n '/^APQN 0b.0025:/,/^APQN/p' "$out" | sed -n 3,4p)"
 
 "$ep11sess" status --json >"$out"
 jq -e . "$out" >/dev/null || fail "status --json: expected valid JSON, got $(cat "$out")"
 expect "json APQNs" 3 "$(jq '.apqns | length' "$out")"
 expect "json 0b.0025 available" 14 "$(jq '.apqns[] | select(.apqn == "0b.0025") | .available_sessions' "$out")"
-expect "json 0b.0025 held" 2 "$(jq '.apqns[] | select(.apqn == "0b.0025") | .held' "$out")"
+expect "json 0c.0024 held" 2 "$(jq '.apqns[] | select(.apqn == "0c.0024") | .held' "$out")"
 expect "json 0b.0025 cached" false "$(jq '.apqns[] | select(.apqn == "0b.0025") | .cached' "$out")"
 
 admin_kill "$admin_held"
@@ -42,7 +45,7 @@ expect_grep "available back after the kill" '^  Available Sessions:  16$' "$out"
 expect_grep "reclaimed" '^  Reclaimed:           2 \(last in [1-9][0-9]* us\)$' "$out"
 
 # Unprivileged: the counts as last read, marked so.
-as_nobody "$ep11sess" status --apqn 0c.0001 >"$out"
+as_nobody "$ep11sess" status --apqn 0c.0024 >"$out"
 expect_grep "nobody sees cached counts" 'Available Sessions:  8 \(as last read\)' "$out"
 "$ep11sess" status --cached --json >"$out"
 expect "--cached" true "$(jq '.apqns[0].cached' "$out")"

@@ -139,6 +139,31 @@ static int ep11_nl_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* A dump's NLMSG_DONE carries its error and the kernel's explanation. */
+static int ep11_nl_finish(struct nl_msg *msg, void *arg)
+{
+	struct ep11_nl_call *call = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	int err;
+
+	if (nlmsg_datalen(nlh) < (int)sizeof(err))
+		return NL_STOP;
+	memcpy(&err, nlmsg_data(nlh), sizeof(err));
+	if (err >= 0)
+		return NL_STOP;
+	call->nl->err = err;
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlmsg_data(nlh) +
+					NLMSG_ALIGN(sizeof(err))),
+		      nlmsg_datalen(nlh) - NLMSG_ALIGN(sizeof(err)),
+		      NULL) == 0 && tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(call->nl->errmsg, tb[NLMSGERR_ATTR_MSG],
+			    sizeof(call->nl->errmsg));
+	return NL_STOP;
+}
+
 int ep11_nl_exchange(struct ep11_nl *nl, struct nl_msg *msg,
 		     ep11_nl_msg_fn fn, void *arg)
 {
@@ -155,6 +180,7 @@ int ep11_nl_exchange(struct ep11_nl *nl, struct nl_msg *msg,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, ep11_nl_valid, &call);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ep11_nl_ack, &call);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, ep11_nl_finish, &call);
 	nl_cb_err(cb, NL_CB_CUSTOM, ep11_nl_error, &call);
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
 	ret = nl_send_auto(nl->sk, msg);
