@@ -17,9 +17,10 @@
  *	CKR_SESSION_CLOSED.
  *   crypto-e2e failover APQN APQN CTL...
  *	a session on two domains of one card (sharing a wrapping key);
- *	requests to any APQN of the session fail over when the domain that
- *	served them is taken offline with "CTL... offline DD", and the
- *	reply says which APQN served them.
+ *	requests to any APQN of the session, and bound requests to the
+ *	domain that served them, fail over when that domain is taken
+ *	offline with "CTL... offline DD"; the reply says which APQN served
+ *	them; an unbound request to the offline domain gets ENODEV.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -645,11 +646,19 @@ static int cmd_failover(struct ep11sess_apqn a[2], char **ctl_argv,
 		     c.domain, c.served.domain);
 	/* The round trip on the survivor, the key made before fail-over. */
 	gcm_round_trip(fd, any, h, none, &aes);
-	/* The offline APQN itself is unreachable. */
+	/* A bound request aimed at the offline APQN fails over too ... */
 	r = SEND(fd, EP11SESS_SEND_SESSION, h, first,
 		 EP11_FN_GENERATE_RANDOM, &c, u32_param(8));
+	if (r || c.rc || c.served.domain == first.domain ||
+	    c.domain != c.served.domain)
+		fail("bound send to the offline APQN %02x.%04x: expected rc 0 from the other APQN, got %s rc 0x%x from %02x.%04x",
+		     first.card, first.domain, r ? strerror(-r) : "",
+		     c.rc, c.served.card, c.served.domain);
+	/* ... an unbound one has nowhere else to go. */
+	r = SEND(fd, 0, 0, first, EP11_FN_GENERATE_RANDOM, &c,
+		 u32_param(8));
 	if (r != -ENODEV)
-		fail("send to the offline APQN %02x.%04x: expected ENODEV, got %s",
+		fail("unbound send to the offline APQN %02x.%04x: expected ENODEV, got %s",
 		     first.card, first.domain, r ? strerror(-r) : "a reply");
 
 	ctl(ctl_argv, ctl_argc, "online", first.domain);
