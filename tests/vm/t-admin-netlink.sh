@@ -18,22 +18,36 @@ rmmod ep11_vcard ep11sess
 rc=0; "$ep11sess" status >"$out" 2>&1 || rc=$?
 expect "module missing: exit code" 3 "$rc"
 expect_grep "module missing: message" "not loaded; load it with 'modprobe ep11sess'" "$out"
+# The kernel runs its modprobe helper in init's root, where this test's
+# root is a subdirectory: find it, and let busybox chroot into it.
+prefix=
+for d in /proc/1/root/*/; do
+	if [ -e "$d${admin_state#/}/out" ]; then
+		prefix=${d#/proc/1/root}
+		prefix=${prefix%/}
+	fi
+done
+if [ -z "$prefix" ] || [ ! -x /proc/1/root/bin/busybox ]; then
+	fail "cannot find this test's root from init's root to place a modprobe helper"
+fi
 old=$(cat /proc/sys/kernel/modprobe)
 cat >"$admin_state/modprobe" <<EOS
-#!/bin/sh
-echo "\$*" >>$admin_state/modprobe.log
+#!/bin/busybox sh
+echo "\$*" >>$prefix$admin_state/modprobe.log
 case "\$*" in
-*net-pf-16-proto-16-family-ep11sess*) exec insmod $EP11VM_REPO/build/kmod/driver/ep11sess.ko ;;
+*net-pf-16-proto-16-family-ep11sess*)
+	exec /bin/busybox chroot $prefix /sbin/insmod $EP11VM_REPO/build/kmod/driver/ep11sess.ko ;;
 esac
 exit 1
 EOS
 chmod 0755 "$admin_state/modprobe"
-echo "$admin_state/modprobe" >/proc/sys/kernel/modprobe
+echo "$prefix$admin_state/modprobe" >/proc/sys/kernel/modprobe
 rc=0; "$ep11sess" status >"$out" 2>&1 || rc=$?
 echo "$old" >/proc/sys/kernel/modprobe
+[ -e "$admin_state/modprobe.log" ] || fail "expected the kernel to run modprobe for the family lookup"
 expect_grep "modprobe asked for the family" 'net-pf-16-proto-16-family-ep11sess' "$admin_state/modprobe.log"
 [ -d /sys/module/ep11sess ] || fail "expected ep11sess loaded by the family lookup"
-expect "status after autoload" 0 "$rc"
+expect "status after autoload: exit code" 0 "$rc"
 expect "status after autoload: output" "No EP11 APQN is registered." "$(cat "$out")"
 insmod "$EP11VM_REPO/build/kmod/driver/vcard/ep11_vcard.ko"
 echo "admin netlink: ok"

@@ -86,12 +86,14 @@ int ep11_nl_parse(struct nlmsghdr *nlh, struct nlattr **tb)
  * @fn:  the caller's callback
  * @arg: its argument
  * @ret: the callback's first failure
+ * @done: the ack, the error or the end of the dump arrived
  */
 struct ep11_nl_call {
 	struct ep11_nl *nl;
 	ep11_nl_msg_fn fn;
 	void *arg;
 	int ret;
+	bool done;
 };
 
 static int ep11_nl_valid(struct nl_msg *msg, void *arg)
@@ -118,6 +120,7 @@ static int ep11_nl_error(struct sockaddr_nl *who, struct nlmsgerr *err,
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	size_t off = sizeof(*err);
 
+	call->done = true;
 	call->nl->err = err->error;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return NL_STOP;
@@ -136,6 +139,9 @@ static int ep11_nl_error(struct sockaddr_nl *who, struct nlmsgerr *err,
 
 static int ep11_nl_ack(struct nl_msg *msg, void *arg)
 {
+	struct ep11_nl_call *call = arg;
+
+	call->done = true;
 	return NL_STOP;
 }
 
@@ -147,6 +153,7 @@ static int ep11_nl_finish(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	int err;
 
+	call->done = true;
 	if (nlmsg_datalen(nlh) < (int)sizeof(err))
 		return NL_STOP;
 	memcpy(&err, nlmsg_data(nlh), sizeof(err));
@@ -189,7 +196,10 @@ int ep11_nl_exchange(struct ep11_nl *nl, struct nl_msg *msg,
 		nl_cb_put(cb);
 		return nl->err = -EIO;
 	}
-	ret = nl_recvmsgs(nl->sk, cb);
+	/* A reply and its ack may come in separate reads: read both. */
+	do {
+		ret = nl_recvmsgs(nl->sk, cb);
+	} while (ret >= 0 && !call.done);
 	nl_cb_put(cb);
 	if (nl->err)
 		return nl->err;
