@@ -120,6 +120,14 @@ static int check_config(const struct fw_config *cfg)
 			return -EINVAL;
 		}
 	}
+	if (cfg->rsa_max_bits &&
+	    (cfg->rsa_max_bits < FW_RSA_MIN_BITS ||
+	     cfg->rsa_max_bits > FW_RSA_MAX_BITS || cfg->rsa_max_bits % 8)) {
+		fprintf(stderr,
+			"ep11-cardemu: RSA key size cap %u is not a multiple of 8 in %d-%d\n",
+			cfg->rsa_max_bits, FW_RSA_MIN_BITS, FW_RSA_MAX_BITS);
+		return -EINVAL;
+	}
 	if (!(cfg->busy_rate >= 0 && cfg->busy_rate <= 1) ||
 	    !(cfg->login_fail_rate >= 0 && cfg->login_fail_rate <= 1)) {
 		fprintf(stderr, "ep11-cardemu: fault rates must be 0-1\n");
@@ -160,6 +168,8 @@ struct fw *fw_new(const struct fw_config *cfg)
 	if (!fw)
 		return NULL;
 	fw->cfg = *cfg;
+	if (!fw->cfg.rsa_max_bits)
+		fw->cfg.rsa_max_bits = FW_RSA_MAX_BITS;
 	if (cfg->serial[0])
 		memcpy(fw->serial, cfg->serial, EP11_SERIAL_LEN);
 	else

@@ -97,6 +97,8 @@
 #define FW_MAX_ATTR_LEN		4096
 #define FW_MAX_BLOB_LEN		16384
 #define FW_WRAPKEY_LEN		32
+#define FW_RSA_MIN_BITS		2048
+#define FW_RSA_MAX_BITS		4096
 
 /**
  * struct fw_config - how the card is set up; copied by fw_new()
@@ -113,6 +115,10 @@
  *                   return code %EP11_CPRB_RC_BUSY without running it
  * @login_fail_rate: probability (0-1) of failing a Login with
  *                   %EP11_CKR_DEVICE_ERROR without creating a session
+ * @rsa_max_bits:    largest RSA modulus GenerateKeyPair makes, a multiple
+ *                   of 8 in %FW_RSA_MIN_BITS - %FW_RSA_MAX_BITS (0:
+ *                   %FW_RSA_MAX_BITS); GetMechanismInfo reports it.  A
+ *                   smaller cap bounds the time one request can take.
  */
 struct fw_config {
 	u8 card;
@@ -124,6 +130,7 @@ struct fw_config {
 	unsigned int latency_us;
 	double busy_rate;
 	double login_fail_rate;
+	unsigned int rsa_max_bits;
 };
 
 struct fw;

@@ -14,8 +14,6 @@
 #include "card.h"
 #include "fw_crypto.h"
 
-#define RSA_MIN_BITS	2048
-#define RSA_MAX_BITS	4096
 #define RSA_MAX_E_LEN	8
 #define SECRET_MAX_LEN	512
 
@@ -55,8 +53,12 @@ out:
 	return rc;
 }
 
-/* The RSA key generation context asked for by the public template. */
-static u32 rsa_ctx(const struct fw_key *pub, EVP_PKEY_CTX *ctx)
+/*
+ * The RSA key generation context asked for by the public template, up to
+ * the card's cap.
+ */
+static u32 rsa_ctx(const struct fw *fw, const struct fw_key *pub,
+		   EVP_PKEY_CTX *ctx)
 {
 	const struct fw_attr *e = fw_attrs_find(&pub->attrs,
 						CKA_PUBLIC_EXPONENT);
@@ -67,7 +69,7 @@ static u32 rsa_ctx(const struct fw_key *pub, EVP_PKEY_CTX *ctx)
 	rc = fw_attrs_get_ulong(&pub->attrs, CKA_MODULUS_BITS, &bits);
 	if (rc)
 		return rc;
-	if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS || bits % 8)
+	if (bits < FW_RSA_MIN_BITS || bits > fw->cfg.rsa_max_bits || bits % 8)
 		return EP11_CKR_KEY_SIZE_RANGE;
 	if (e) {
 		bn = BN_bin2bn(e->val, e->len, NULL);
@@ -86,8 +88,8 @@ static u32 rsa_ctx(const struct fw_key *pub, EVP_PKEY_CTX *ctx)
 }
 
 /* Generates the OpenSSL key pair the mechanism and templates ask for. */
-static u32 generate_pkey(const struct fw_mech *m, const struct fw_key *pub,
-			 EVP_PKEY **pkey)
+static u32 generate_pkey(const struct fw *fw, const struct fw_mech *m,
+			 const struct fw_key *pub, EVP_PKEY **pkey)
 {
 	const struct fw_attr *params = fw_attrs_find(&pub->attrs,
 						     CKA_EC_PARAMS);
@@ -112,7 +114,7 @@ static u32 generate_pkey(const struct fw_mech *m, const struct fw_key *pub,
 		goto out;
 	}
 	if (m->key_type == CKK_RSA)
-		rc = rsa_ctx(pub, ctx);
+		rc = rsa_ctx(fw, pub, ctx);
 	else if (m->key_type == CKK_EC &&
 		 EVP_PKEY_CTX_set_group_name(ctx, c->group) <= 0)
 		rc = EP11_CKR_DEVICE_ERROR;
@@ -141,7 +143,7 @@ static u32 generate_key_pair(struct fw_req *req, struct ep11_wbuf *rep)
 	rc = fw_template_apply(&pub, &req->param[1], CKO_PUBLIC_KEY, kt);
 	rc = rc ?: fw_template_apply(&priv, &req->param[2], CKO_PRIVATE_KEY,
 				     kt);
-	rc = rc ?: generate_pkey(a.m, &pub, &pkey);
+	rc = rc ?: generate_pkey(req->fw, a.m, &pub, &pkey);
 	if (rc)
 		goto out;
 	len = i2d_PUBKEY(pkey, &spki);

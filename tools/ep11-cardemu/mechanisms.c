@@ -223,7 +223,11 @@ static u32 mechanism_info(struct fw_req *req, struct ep11_wbuf *rep)
 	if (!m)
 		return EP11_CKR_MECHANISM_INVALID;
 	ep11_wire_put_u32(rep, m->min_key);
-	ep11_wire_put_u32(rep, m->max_key);
+	/* Key pair generation is capped by the card's configuration. */
+	if (m->type == CKM_RSA_PKCS_KEY_PAIR_GEN)
+		ep11_wire_put_u32(rep, req->fw->cfg.rsa_max_bits);
+	else
+		ep11_wire_put_u32(rep, m->max_key);
 	ep11_wire_put_u32(rep, m->flags);
 	return EP11_CKR_OK;
 }
