@@ -175,6 +175,7 @@ static void ep11_login_rollback(struct ep11_login_ctx *ctx, int why)
 static int ep11_login_join(struct ep11_login_ctx *ctx,
 			   struct ep11_session *live)
 {
+	bool undo[EP11SESS_MAX_APQNS] = { }, any = false;
 	struct ep11_login_req *req = ctx->req;
 	unsigned int i;
 	int ret;
@@ -188,13 +189,18 @@ static int ep11_login_join(struct ep11_login_ctx *ctx,
 			continue;
 		if (ep11_session_add_apqn(live, ctx->apqns[i], ctx->blobs[i],
 					  EP11SESS_STATE_LIVE)) {
+			/* The session spans the most APQNs it can. */
 			ctx->ok[i] = false;
 			req->targets[i].error = -E2BIG;
+			undo[i] = true;
+			any = true;
 			continue;
 		}
 		ep11_apqn_slot_taken(ctx->apqns[i]);
 	}
 	mutex_unlock(&live->lock);
+	if (any && ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
+		pr_err("cannot log out a login beyond the session's APQNs: out of memory\n");
 	return 0;
 }
 
