@@ -4,7 +4,9 @@
  * the domain the request arrives on, the rest is the request.  Each input
  * runs through fw_handle() (parser, dispatch, every handler) and through
  * the codec's reply decoders and ep11_wire_append(); every reply must
- * itself parse.
+ * itself parse.  The card has fixed wrapping keys (fuzz-card.h), so the
+ * key blobs and pin blobs of the seeds (fuzz-seeds.c) are valid here, and
+ * the seeds' session is logged in before every input.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -12,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "firmware.h"
+#include "fuzz-card.h"
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
@@ -34,17 +36,9 @@ static void cleanup(void)
 
 static void setup(void)
 {
-	struct fw_config cfg = {
-		.card = 0x0b,
-		.domains = { 0x24, 0x25 },
-		.ndomains = 2,
-		.max_sessions = 64,
-	};
-
 	if (!mkdtemp(state_dir))
 		abort();
-	cfg.state_dir = state_dir;
-	fw = fw_new(&cfg);
+	fw = fuzz_card_new(state_dir);
 	if (!fw)
 		abort();
 	atexit(cleanup);
@@ -70,6 +64,7 @@ static void check_codec(const u8 *msg, size_t len)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
+	u8 blob[EP11_PINBLOB_LEN];
 	struct ep11_msg m;
 	int len;
 
@@ -77,6 +72,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		setup();
 	if (!size)
 		return 0;
+	/* An input may have logged it out; a full card may refuse. */
+	fuzz_login(fw, blob);
 	check_codec(data + 1, size - 1);
 	len = fw_handle(fw, data[0], data + 1, size - 1, rep, sizeof(rep));
 	if (len < 0 || ep11_wire_parse_reply(rep, len, &m))
