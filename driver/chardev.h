@@ -34,7 +34,9 @@ u32 ep11_file_find_handle(struct ep11_file *ef, struct ep11_session *sess);
 void ep11_drop_hold(struct ep11_session *sess, bool reclaim, bool wait);
 
 long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-int ep11_admin_logout(struct ep11sess_admin_logout *a);
+int ep11_admin_logout(struct ep11sess_admin_logout *a,
+		      void (*report)(struct ep11_session *sess, bool failed,
+				     void *arg), void *arg);
 
 int ep11_export(struct ep11_file *ef, u32 handle);
 int ep11_import(struct ep11_file *ef, int fd, u32 *handle);

@@ -516,7 +516,11 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
 
 /**
  * ep11_admin_logout() - log out every live session that matches filters
- * @a: the filters; @a->matched and @a->failed are filled in
+ * @a:      the filters; @a->matched and @a->failed are filled in
+ * @report: called, if not NULL, for every session logged out, with
+ *          whether one of its APQNs failed (the session's APQN states
+ *          say which); no locks held
+ * @arg:    passed to @report
  *
  * Shared by %EP11SESS_IOC_ADMIN_LOGOUT and the generic netlink logout.
  * Pids are read in the current task's pid namespace.
@@ -526,7 +530,9 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
  * Return: 0, -EINVAL, -EPERM without CAP_SYS_ADMIN, -ENOENT when nothing
  * matched, or -ENOMEM.
  */
-int ep11_admin_logout(struct ep11sess_admin_logout *a)
+int ep11_admin_logout(struct ep11sess_admin_logout *a,
+		      void (*report)(struct ep11_session *sess, bool failed,
+				     void *arg), void *arg)
 {
 	const u32 filters = EP11SESS_ADMIN_BY_ID | EP11SESS_ADMIN_BY_PID |
 			    EP11SESS_ADMIN_BEFORE | EP11SESS_ADMIN_BY_APQN;
@@ -571,6 +577,8 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a)
 				failed = true;
 		a->matched++;
 		a->failed += failed;
+		if (report)
+			report(sess, failed, arg);
 	}
 	ret = ac.n ? 0 : -ENOENT;
 out:
@@ -582,7 +590,7 @@ out:
 
 static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)
 {
-	return ep11_admin_logout(uc->cmd);
+	return ep11_admin_logout(uc->cmd, NULL, NULL);
 }
 
 /**

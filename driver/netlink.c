@@ -560,9 +560,107 @@ static int ep11_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* Logout. */
 
+/* The reply lists the sessions it ended as long as it stays this small. */
+#define EP11_NL_RESULTS_MAX_BYTES	32768
+
+/**
+ * struct ep11_nl_results - the sessions a logout ended
+ * @r:     the sessions, as the dump shows them
+ * @n:     entries in @r
+ * @cap:   room at @r
+ * @bytes: the reply's size so far
+ * @ns:    the caller's pid namespace
+ */
+struct ep11_nl_results {
+	struct ep11_nl_sess *r;
+	unsigned int n;
+	unsigned int cap;
+	size_t bytes;
+	struct pid_namespace *ns;
+};
+
+static size_t ep11_nl_result_size(unsigned int napqns)
+{
+	return nla_total_size(0) + nla_total_size(EP11_PUBLIC_ID_LEN) +
+	       nla_total_size(sizeof(u32)) + nla_total_size(TASK_COMM_LEN) +
+	       napqns * (nla_total_size(0) + nla_total_size(sizeof(u8)) +
+			 nla_total_size(sizeof(u16)) +
+			 nla_total_size(sizeof(u32)));
+}
+
+static void ep11_nl_logout_report(struct ep11_session *sess, bool failed,
+				  void *arg)
+{
+	struct ep11_nl_results *res = arg;
+	unsigned int i, n = ep11_session_napqns(sess);
+	struct ep11_nl_sess *s;
+
+	if (res->bytes + ep11_nl_result_size(n) > EP11_NL_RESULTS_MAX_BYTES)
+		return;
+	if (res->n == res->cap) {
+		s = krealloc_array(res->r, res->cap + 16, sizeof(*s),
+				   GFP_KERNEL);
+		if (!s)
+			return;
+		res->r = s;
+		res->cap += 16;
+	}
+	s = &res->r[res->n++];
+	memset(s, 0, sizeof(*s));
+	res->bytes += ep11_nl_result_size(n);
+	ep11_session_public_id(sess, s->public_id);
+	s->pid = pid_nr_ns(sess->owner, res->ns);
+	memcpy(s->comm, sess->comm, sizeof(s->comm));
+	s->comm[sizeof(s->comm) - 1] = '\0';
+	s->napqns = n;
+	for (i = 0; i < n; i++) {
+		u32 st = READ_ONCE(sess->apqns[i].state);
+
+		s->apqns[i].card = sess->apqns[i].apqn->card->id;
+		s->apqns[i].domain = sess->apqns[i].apqn->domain;
+		s->apqns[i].state = st == EP11_SA_RECOVER ?
+				    EP11SESS_STATE_PENDING : st;
+	}
+}
+
+static int ep11_nl_put_results(struct sk_buff *msg,
+			       const struct ep11_nl_results *res)
+{
+	struct nlattr *nest, *sub;
+	unsigned int i, j;
+
+	for (i = 0; i < res->n; i++) {
+		const struct ep11_nl_sess *s = &res->r[i];
+
+		nest = nla_nest_start(msg, EP11SESS_A_RESULT);
+		if (!nest ||
+		    nla_put(msg, EP11SESS_A_PUBLIC_ID, sizeof(s->public_id),
+			    s->public_id) ||
+		    nla_put_u32(msg, EP11SESS_A_PID, s->pid) ||
+		    nla_put_string(msg, EP11SESS_A_COMM, s->comm))
+			return -EMSGSIZE;
+		for (j = 0; j < s->napqns; j++) {
+			sub = nla_nest_start(msg, EP11SESS_A_SESSION_APQN);
+			if (!sub ||
+			    nla_put_u8(msg, EP11SESS_A_CARD, s->apqns[j].card) ||
+			    nla_put_u16(msg, EP11SESS_A_DOMAIN,
+					s->apqns[j].domain) ||
+			    nla_put_u32(msg, EP11SESS_A_STATE,
+					s->apqns[j].state))
+				return -EMSGSIZE;
+			nla_nest_end(msg, sub);
+		}
+		nla_nest_end(msg, nest);
+	}
+	return 0;
+}
+
 static int ep11_nl_logout(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ep11sess_admin_logout a = { .size = sizeof(a) };
+	struct ep11_nl_results res = {
+		.ns = task_active_pid_ns(current),
+	};
 	struct ep11_nl_filter f;
 	struct sk_buff *msg;
 	void *hdr;
@@ -592,26 +690,33 @@ static int ep11_nl_logout(struct sk_buff *skb, struct genl_info *info)
 	a.apqn.card = f.card;
 	a.apqn.domain = f.domain;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	ret = ep11_admin_logout(&a);
+	ret = ep11_admin_logout(&a, ep11_nl_logout_report, &res);
 	if (ret) {
-		nlmsg_free(msg);
 		if (ret == -ENOENT)
 			NL_SET_ERR_MSG(info->extack, "no session matches");
-		return ret;
+		goto out;
+	}
+	msg = genlmsg_new(2 * nla_total_size(sizeof(u32)) + res.bytes,
+			  GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out;
 	}
 	hdr = genlmsg_put_reply(msg, info, &ep11_genl_family, 0,
 				EP11SESS_CMD_LOGOUT);
 	if (!hdr ||
 	    nla_put_u32(msg, EP11SESS_A_MATCHED, a.matched) ||
-	    nla_put_u32(msg, EP11SESS_A_FAILED, a.failed)) {
+	    nla_put_u32(msg, EP11SESS_A_FAILED, a.failed) ||
+	    ep11_nl_put_results(msg, &res)) {
 		nlmsg_free(msg);
-		return -EMSGSIZE;
+		ret = -EMSGSIZE;
+		goto out;
 	}
 	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	ret = genlmsg_reply(msg, info);
+out:
+	kfree(res.r);
+	return ret;
 }
 
 static const struct genl_ops ep11_genl_ops[] = {

@@ -31,80 +31,110 @@ static void ep11_logout_usage(FILE *out)
 		"  -h, --help        this text\n", ep11_prog);
 }
 
-static int ep11_logout_answer(struct nlmsghdr *nlh, struct nlattr **tb,
-			      void *arg)
-{
-	uint32_t *res = arg;
+/**
+ * struct ep11_logout_ctx - the kernel's answer
+ * @json:    print JSON
+ * @matched: sessions logged out
+ * @failed:  of those, sessions with an APQN that failed
+ * @listed:  sessions the answer lists
+ */
+struct ep11_logout_ctx {
+	bool json;
+	uint32_t matched;
+	uint32_t failed;
+	uint32_t listed;
+};
 
-	if (!tb[EP11SESS_A_MATCHED] || !tb[EP11SESS_A_FAILED])
+/* One session of the answer; returns true when an APQN failed. */
+static int ep11_logout_result(struct nlattr *nest, struct ep11_logout_ctx *ctx)
+{
+	struct nlattr *tb[EP11SESS_A_MAX + 1], *sub[EP11SESS_A_MAX + 1], *a;
+	char id[33], comm[17] = "";
+	uint32_t pid, st;
+	bool failed = false;
+	unsigned int n = 0;
+	int rem;
+
+	if (nla_parse_nested(tb, EP11SESS_A_MAX, nest, NULL) < 0 ||
+	    !tb[EP11SESS_A_PUBLIC_ID] ||
+	    nla_len(tb[EP11SESS_A_PUBLIC_ID]) != 16 || !tb[EP11SESS_A_PID])
 		return -EPROTO;
-	res[0] = nla_get_u32(tb[EP11SESS_A_MATCHED]);
-	res[1] = nla_get_u32(tb[EP11SESS_A_FAILED]);
+	ep11_hex(id, nla_data(tb[EP11SESS_A_PUBLIC_ID]), 16);
+	pid = nla_get_u32(tb[EP11SESS_A_PID]);
+	if (tb[EP11SESS_A_COMM])
+		nla_strlcpy(comm, tb[EP11SESS_A_COMM], sizeof(comm));
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) == EP11SESS_A_SESSION_APQN &&
+		    (nla_parse_nested(sub, EP11SESS_A_MAX, a, NULL) < 0 ||
+		     !sub[EP11SESS_A_STATE] ||
+		     nla_get_u32(sub[EP11SESS_A_STATE]) != EP11SESS_STATE_DONE))
+			failed = true;
+
+	if (ctx->json) {
+		printf("%s\n    {\"id\": \"%s\", \"pid\": %u, \"comm\": ",
+		       ctx->listed ? "," : "", id, pid);
+		ep11_json_string(stdout, comm);
+		printf(", \"result\": \"%s\", \"apqns\": [",
+		       failed ? "failed" : "logged-out");
+	} else {
+		printf("%-10s %s (pid %u, %s)%s", failed ? "FAILED" : "logged out",
+		       id, pid, comm, failed ? ":" : " on");
+	}
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != EP11SESS_A_SESSION_APQN ||
+		    nla_parse_nested(sub, EP11SESS_A_MAX, a, NULL) < 0 ||
+		    !sub[EP11SESS_A_CARD] || !sub[EP11SESS_A_DOMAIN] ||
+		    !sub[EP11SESS_A_STATE])
+			continue;
+		st = nla_get_u32(sub[EP11SESS_A_STATE]);
+		if (ctx->json)
+			printf("%s{\"apqn\": \"%02x.%04x\", \"state\": \"%s\"}",
+			       n ? ", " : "", nla_get_u8(sub[EP11SESS_A_CARD]),
+			       nla_get_u16(sub[EP11SESS_A_DOMAIN]),
+			       ep11_state_name(st));
+		else if (!failed)
+			printf(" %02x.%04x", nla_get_u8(sub[EP11SESS_A_CARD]),
+			       nla_get_u16(sub[EP11SESS_A_DOMAIN]));
+		else
+			printf(" %02x.%04x %s", nla_get_u8(sub[EP11SESS_A_CARD]),
+			       nla_get_u16(sub[EP11SESS_A_DOMAIN]),
+			       st == EP11SESS_STATE_PENDING ?
+			       "pending (the kernel retries it)" :
+			       st == EP11SESS_STATE_LOST ?
+			       "lost (forgotten; the card may count it until it is reset)" :
+			       ep11_state_name(st));
+		n++;
+	}
+	printf(ctx->json ? "]}" : "\n");
+	ctx->listed++;
 	return 0;
 }
 
-static const struct ep11_sess_row *
-ep11_find_row(const struct ep11_sess_list *list, const char *id)
+static int ep11_logout_answer(struct nlmsghdr *nlh, struct nlattr **tb,
+			      void *arg)
 {
-	size_t i;
+	struct ep11_logout_ctx *ctx = arg;
+	struct nlattr *a;
+	int rem, ret;
 
-	for (i = 0; i < list->n; i++)
-		if (!strcmp(list->rows[i].id, id))
-			return &list->rows[i];
-	return NULL;
-}
-
-/* What became of one session that was live before the logout. */
-static bool ep11_logout_result(const struct ep11_sess_row *r,
-			       const struct ep11_sess_list *after, bool json,
-			       bool first)
-{
-	const struct ep11_sess_row *a = ep11_find_row(after, r->id);
-	bool failed = false;
-	unsigned int j;
-
-	if (a)
-		for (j = 0; j < a->napqns; j++)
-			if (a->apqns[j].state != EP11SESS_STATE_DONE)
-				failed = true;
-	if (json) {
-		printf("%s\n    {\"id\": \"%s\", \"pid\": %u, \"comm\": ",
-		       first ? "" : ",", r->id, r->pid);
-		ep11_json_string(stdout, r->comm);
-		printf(", \"result\": \"%s\", \"apqns\": [",
-		       failed ? "failed" : "logged-out");
-		for (j = 0; j < r->napqns; j++) {
-			uint32_t st = EP11SESS_STATE_DONE;
-			unsigned int k;
-
-			for (k = 0; a && k < a->napqns; k++)
-				if (a->apqns[k].card == r->apqns[j].card &&
-				    a->apqns[k].domain == r->apqns[j].domain)
-					st = a->apqns[k].state;
-			printf("%s{\"apqn\": \"%02x.%04x\", \"state\": \"%s\"}",
-			       j ? ", " : "", r->apqns[j].card,
-			       r->apqns[j].domain, ep11_state_name(st));
-		}
-		printf("]}");
-		return failed;
+	if (!tb[EP11SESS_A_MATCHED] || !tb[EP11SESS_A_FAILED])
+		return -EPROTO;
+	ctx->matched = nla_get_u32(tb[EP11SESS_A_MATCHED]);
+	ctx->failed = nla_get_u32(tb[EP11SESS_A_FAILED]);
+	if (ctx->json)
+		printf("{\"matched\": %u, \"failed\": %u, \"sessions\": [",
+		       ctx->matched, ctx->failed);
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		if (nla_type(a) != EP11SESS_A_RESULT)
+			continue;
+		ret = ep11_logout_result(a, ctx);
+		if (ret)
+			return ret;
 	}
-	if (!failed) {
-		printf("logged out %s (pid %u, %s) on", r->id, r->pid,
-		       r->comm);
-		for (j = 0; j < r->napqns; j++)
-			printf(" %02x.%04x", r->apqns[j].card,
-			       r->apqns[j].domain);
-		printf("\n");
-		return false;
-	}
-	printf("FAILED     %s (pid %u, %s):", r->id, r->pid, r->comm);
-	for (j = 0; j < a->napqns; j++)
-		printf(" %02x.%04x %s", a->apqns[j].card, a->apqns[j].domain,
-		       a->apqns[j].state == EP11SESS_STATE_PENDING ?
-		       "pending (the kernel retries it)" :
-		       ep11_state_name(a->apqns[j].state));
-	printf("\n");
-	return true;
+	if (ctx->json)
+		printf("%s]}\n", ctx->listed ? "\n  " : "");
+	return 0;
 }
 
 int ep11_cmd_logout(int argc, char **argv)
@@ -121,15 +151,12 @@ int ep11_cmd_logout(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ep11_sess_list before = { 0 }, after = { 0 };
+	struct ep11_logout_ctx ctx = { 0 };
 	struct ep11_filter f = { 0 };
-	bool json = false, force = false, first = true;
-	uint32_t res[2] = { 0, 0 };
-	unsigned int failed = 0;
+	bool force = false;
 	struct nl_msg *msg;
 	struct ep11_nl nl;
 	int opt, ret;
-	size_t i;
 
 	while ((opt = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -144,7 +171,7 @@ int ep11_cmd_logout(int argc, char **argv)
 			force = true;
 			break;
 		case EP11_OPT_JSON:
-			json = true;
+			ctx.json = true;
 			break;
 		case EP11_OPT_SLOT:
 		case EP11_OPT_PIN:
@@ -177,10 +204,6 @@ int ep11_cmd_logout(int argc, char **argv)
 		if (ret)
 			goto out;
 	}
-	if (ep11_sessions_get(&nl, &f, &before)) {
-		ret = ep11_nl_report(&nl, "logout");
-		goto out;
-	}
 	msg = ep11_nl_new(&nl, EP11SESS_CMD_LOGOUT, 0);
 	if (!msg || ep11_filter_put(&f, msg) < 0 ||
 	    (force && nla_put_flag(msg, EP11SESS_A_FORCE) < 0)) {
@@ -189,33 +212,19 @@ int ep11_cmd_logout(int argc, char **argv)
 		ret = EP11_EXIT_FAILED;
 		goto out;
 	}
-	if (ep11_nl_exchange(&nl, msg, ep11_logout_answer, res)) {
+	if (ep11_nl_exchange(&nl, msg, ep11_logout_answer, &ctx)) {
 		ret = ep11_nl_report(&nl, "logout");
 		goto out;
 	}
-	if (ep11_sessions_get(&nl, &f, &after)) {
-		ret = ep11_nl_report(&nl, "logout");
-		goto out;
-	}
-	if (json)
-		printf("{\"matched\": %u, \"failed\": %u, \"sessions\": [",
-		       res[0], res[1]);
-	for (i = 0; i < before.n; i++) {
-		if (before.rows[i].dying)
-			continue;
-		failed += ep11_logout_result(&before.rows[i], &after, json,
-					     first);
-		first = false;
-	}
-	if (json)
-		printf("%s]}\n", first ? "" : "\n  ");
-	else
+	if (!ctx.json) {
+		if (ctx.listed < ctx.matched)
+			printf("... and %u more session(s) not listed\n",
+			       ctx.matched - ctx.listed);
 		printf("%u session(s) logged out, %u with an APQN that failed\n",
-		       res[0], res[1]);
-	ret = res[1] || failed ? EP11_EXIT_FAILED : EP11_EXIT_OK;
+		       ctx.matched, ctx.failed);
+	}
+	ret = ctx.failed ? EP11_EXIT_FAILED : EP11_EXIT_OK;
 out:
-	ep11_sessions_free(&before);
-	ep11_sessions_free(&after);
 	ep11_nl_close(&nl);
 	return ret;
 }

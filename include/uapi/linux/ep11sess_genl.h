@@ -32,8 +32,9 @@
  *                            %EP11SESS_A_PID, %EP11SESS_A_BEFORE_NS,
  *                            %EP11SESS_A_CARD with %EP11SESS_A_DOMAIN; at
  *                            least one), %EP11SESS_A_FORCE forgets APQNs
- *                            that fail; answers %EP11SESS_A_MATCHED and
- *                            %EP11SESS_A_FAILED, or ENOENT
+ *                            that fail; answers %EP11SESS_A_MATCHED,
+ *                            %EP11SESS_A_FAILED and one %EP11SESS_A_RESULT
+ *                            per session, or ENOENT
  * @EP11SESS_CMD_EVENT:       a notification of the "events" group
  * @__EP11SESS_CMD_MAX:       one past the last command
  */
@@ -126,6 +127,12 @@ enum ep11sess_genl_event {
  * @EP11SESS_A_LATENCY_US:      u64, last hold dropped to logged out
  * @EP11SESS_A_TIME_NS:         u64, when the event happened, ns since
  *                              the epoch
+ * @EP11SESS_A_RESULT:          nested, repeated: one session a logout
+ *                              ended (%EP11SESS_A_PUBLIC_ID,
+ *                              %EP11SESS_A_PID, %EP11SESS_A_COMM and its
+ *                              %EP11SESS_A_SESSION_APQN with their states
+ *                              after the logout: an APQN not DONE failed);
+ *                              as many as fit in 32 KiB
  * @__EP11SESS_A_MAX:           one past the last attribute
  */
 enum ep11sess_genl_attr {
@@ -166,6 +173,7 @@ enum ep11sess_genl_attr {
 	EP11SESS_A_EVENT,
 	EP11SESS_A_LATENCY_US,
 	EP11SESS_A_TIME_NS,
+	EP11SESS_A_RESULT,
 	__EP11SESS_A_MAX,
 };
 
