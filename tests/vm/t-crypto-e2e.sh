@@ -23,6 +23,8 @@ core_start_card 1e 24,25 16
 "$e2e" crypto 1e.0024 || fail "crypto on 1e.0024"
 "$e2e" crypto 1e.0025 || fail "crypto on 1e.0025"
 "$e2e" reclaim 1e.0024 || fail "reclaim after SIGKILL"
+got=$(core_field 1e.0024 reclaimed)
+[ "$got" = 1 ] || fail "1e.0024 reclaimed: expected 1, got '$got'"
 "$e2e" failover 1e.0024 1e.0025 "$core_emu" ctl "$core_state/card1e.ctl" ||
 	fail "fail-over between 1e.0024 and 1e.0025"
 # Nothing leaked: every session was logged out on the card.
