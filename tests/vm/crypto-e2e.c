@@ -437,7 +437,8 @@ static void ecdsa(int fd, u32 flags, u32 handle, struct ep11sess_apqn a,
 	    memcmp(pub->p, pubid, EP11_PUBLIC_ID_LEN))
 		fail("GenerateKeyPair: expected both blobs bound to the session");
 	rc = CALL(fd, flags, handle, a, EP11_FN_SIGN_SINGLE, &c,
-		  mech(CKM_ECDSA_SHA256, NULL, 0), priv, data(msg, strlen(msg)));
+		  mech(CKM_ECDSA_SHA256, NULL, 0), priv,
+		  data(msg, strlen(msg)));
 	if (rc || c.nres != 1 || c.res[0].n != 64)
 		die("SignSingle ECDSA-SHA256: expected rc 0 and 64 bytes, got rc 0x%x and %zu bytes",
 		    rc, c.nres ? c.res[0].n : 0);
