@@ -34,6 +34,10 @@ u32 ep11_file_find_handle(struct ep11_file *ef, struct ep11_session *sess);
 void ep11_drop_hold(struct ep11_session *sess, bool reclaim, bool wait);
 
 long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+int ep11_ioctl_kernel(struct ep11_file *ef, unsigned int cmd, void *kcmd,
+		      u32 size);
+#endif
 int ep11_admin_logout(struct ep11sess_admin_logout *a,
 		      void (*report)(struct ep11_session *sess, bool failed,
 				     void *arg), void *arg);

@@ -661,6 +661,47 @@ union ep11_ioctl_buffer {
 	struct ep11sess_admin_logout admin;
 };
 
+static const struct ep11_ioctl_op *ep11_ioctl_lookup(unsigned int cmd)
+{
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (_IOC_TYPE(cmd) != EP11SESS_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(ep11_ioctl_ops) ||
+	    ep11_ioctl_ops[nr].cmd != cmd)
+		return NULL;
+	return &ep11_ioctl_ops[nr];
+}
+
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+/**
+ * ep11_ioctl_kernel() - run a command on a struct in kernel memory
+ * @ef:   the file
+ * @cmd:  the command
+ * @kcmd: the command's struct, as copy_struct_from_user() would leave it
+ * @size: the size the caller claims
+ *
+ * For the KUnit suite: the argument checks of every command, without
+ * user memory.  Only paths that fail before touching user memory may be
+ * driven this way.
+ *
+ * Context: process context.
+ * Return: what the command returns; -ENOTTY, or -EINVAL for a short size.
+ */
+int ep11_ioctl_kernel(struct ep11_file *ef, unsigned int cmd, void *kcmd,
+		      u32 size)
+{
+	const struct ep11_ioctl_op *op = ep11_ioctl_lookup(cmd);
+	struct ep11_ucmd uc = { .ef = ef, .usize = size, .cmd = kcmd };
+
+	if (!op)
+		return -ENOTTY;
+	if (size < op->min_size)
+		return -EINVAL;
+	uc.size = op->size;
+	return op->execute(&uc);
+}
+#endif
+
 /**
  * ep11_ioctl() - dispatch an ioctl on /dev/ep11sess
  * @filp: the open file
@@ -679,14 +720,10 @@ long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		.ubuf = (void __user *)arg,
 		.cmd = &buf,
 	};
-	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
-	if (_IOC_TYPE(cmd) != EP11SESS_IOC_MAGIC ||
-	    nr >= ARRAY_SIZE(ep11_ioctl_ops))
-		return -ENOTTY;
-	op = &ep11_ioctl_ops[nr];
-	if (op->cmd != cmd)
+	op = ep11_ioctl_lookup(cmd);
+	if (!op)
 		return -ENOTTY;
 	ret = get_user(uc.usize, (u32 __user *)uc.ubuf);
 	if (ret)
