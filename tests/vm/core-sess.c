@@ -14,6 +14,7 @@
  *   core-sess fork APQN
  *   core-sess export APQN
  *   core-sess shared N APQN
+ *   core-sess failover APQN APQN
  *   core-sess admin APQN
  *   core-sess nobody APQN
  */
@@ -405,6 +406,35 @@ static int cmd_cycle(int argc, char **argv)
 	if (!failed)
 		printf("cycle on %u APQN(s): login, send, logout; card and kernel agree\n",
 		       n);
+	return failed;
+}
+
+/*
+ * Log in on A and B, wait for a line on stdin (the script takes A offline
+ * meanwhile), then send to A bound to the session: B must answer.
+ */
+static int cmd_failover(struct ep11sess_apqn a, struct ep11sess_apqn b)
+{
+	struct ep11sess_apqn ab[2] = { a, b }, used = a;
+	char line[16];
+	__u32 handle, rc;
+	int fd = open_dev();
+
+	expect_err(login(fd, ab, 2, NULL, 0, &handle, NULL, NULL), 0,
+		   "failover: login on two APQNs");
+	printf("ready\n");
+	if (!fgets(line, sizeof(line), stdin))
+		die("failover: no go line on stdin");
+	expect_err(send_random(fd, handle, EP11SESS_SEND_SESSION, &used, &rc),
+		   0, "failover: send to the offline APQN");
+	if (used.card != b.card || used.domain != b.domain || rc)
+		fail("failover: expected %02x.%04x to answer with CKR_OK, got %02x.%04x rc 0x%x",
+		     b.card, b.domain, used.card, used.domain, rc);
+	expect_err(logout(fd, handle), 0, "failover: logout");
+	close(fd);
+	if (!failed)
+		printf("failover: the request went to %02x.%04x\n", b.card,
+		       b.domain);
 	return failed;
 }
 
@@ -905,6 +935,8 @@ int main(int argc, char **argv)
 		return cmd_export(parse_apqn(argv[2]));
 	if (!strcmp(argv[1], "shared") && argc == 4)
 		return cmd_shared(atoi(argv[2]), parse_apqn(argv[3]));
+	if (!strcmp(argv[1], "failover") && argc == 4)
+		return cmd_failover(parse_apqn(argv[2]), parse_apqn(argv[3]));
 	if (!strcmp(argv[1], "admin") && argc == 3)
 		return cmd_admin(parse_apqn(argv[2]));
 	if (!strcmp(argv[1], "nobody") && argc == 3)

@@ -1,13 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# An APQN offline during reclaim keeps a pending logout that is done when
-# it comes back online; the same with the card removed instead: the
-# pending logout ends as lost and nothing hangs.
+# A request bound to a session goes to the session's other APQN when the
+# chosen one is offline.  An APQN offline during reclaim keeps a pending
+# logout that is done when it comes back online; the same with the card
+# removed instead: the pending logout ends as lost and nothing hangs.
 set -eu
 . "$(dirname "$0")/core-lib.sh"
 core_need
 core_start_card 0b 24 16
 core_start_card 0c 24 16
+
+mkfifo "$core_state/go"
+"$core_cli" failover 0b.0024 0c.0024 <"$core_state/go" >"$core_state/fo.out" 2>&1 &
+fo=$!
+exec 5>"$core_state/go"
+for i in $(seq 100); do grep -q ready "$core_state/fo.out" && break; sleep 0.1; done
+core_ctl 0b offline 24 >/dev/null || fail "cannot take 0b.0024 offline"
+echo go >&5
+exec 5>&-
+wait "$fo" || { cat "$core_state/fo.out"; fail "fail-over"; }
+cat "$core_state/fo.out"
+core_ctl 0b online 24 >/dev/null || fail "cannot take 0b.0024 online"
 
 core_hold "$core_state/hold1.out" 0b.0024 0c.0024
 core_ctl 0c offline 24 >/dev/null || fail "cannot take 0c.0024 offline"
