@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -480,8 +481,8 @@ static void test_new_args(void)
 		struct ep11_vcard_new a;
 		uint64_t tail;
 	} big;
-	struct ep11_vcard_new a;
-	int fd, fd2, fl;
+	struct ep11_vcard_new a, *ro;
+	int fd, fd2, fl, free_fd;
 
 	new_arg(&a, 0xe1, doms, 2, 0);
 	a.size = 8;
@@ -517,6 +518,33 @@ static void test_new_args(void)
 		     "bad pointer");
 	EXPECT_ERRNO(ioctl(ctl_fd, _IO(EP11_VCARD_IOC_MAGIC, 0x4f), &a),
 		     ENOTTY, "unknown command");
+
+	/*
+	 * The card fd cannot be stored in a read-only struct: EFAULT, and
+	 * neither the card nor an fd is left behind.
+	 */
+	ro = mmap(NULL, sizeof(*ro), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED) {
+		FAIL("mmap: expected a page, got %s", strerrorname_np(errno));
+	} else {
+		new_arg(ro, 0xe1, doms, 2, 0);
+		mprotect(ro, sizeof(*ro), PROT_READ);
+		free_fd = dup(ctl_fd);
+		close(free_fd);
+		EXPECT_ERRNO(ioctl(ctl_fd, EP11_VCARD_IOC_NEW, ro), EFAULT,
+			     "NEW with a read-only struct");
+		fd = dup(ctl_fd);
+		if (fd != free_fd)
+			FAIL("NEW with a read-only struct: expected fd %d to stay free, got %d as the lowest free fd",
+			     free_fd, fd);
+		close(fd);
+		fd = card_new(0xe1, doms, 2, 0);
+		EXPECT_OK(fd, "the same id again after NEW failed with EFAULT");
+		if (fd >= 0)
+			close(fd);
+		munmap(ro, sizeof(*ro));
+	}
 
 	new_arg(&big.a, 0xe1, doms, 2, 0);
 	big.a.size = sizeof(big);
