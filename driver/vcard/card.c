@@ -145,19 +145,26 @@ static void vcard_report(struct vcard *card)
 		sum.timeouts, sum.failed, sum.queue_full);
 }
 
-static int vcard_fop_release(struct inode *inode, struct file *filp)
+/**
+ * vcard_remove() - fail a registered card's requests, unregister it and
+ * drop the reference its creator held
+ * @card: a card that vcard_register() registered
+ *
+ * Context: process context, may sleep: waits for the sends in progress,
+ * which end at once; takes vcard.lock.
+ */
+void vcard_remove(struct vcard *card)
 {
-	struct vcard *card = filp->private_data;
-
-	spin_lock(&card->lock);
-	card->dead = true;
-	vcard_fail_requests(card, NULL, -ENODEV);
-	spin_unlock(&card->lock);
-
+	vcard_kill(card);
 	/* Waits for the sends in progress, which see the card dead. */
 	ep11_card_unregister(card->core);
 	vcard_report(card);
 	vcard_put(card);
+}
+
+static int vcard_fop_release(struct inode *inode, struct file *filp)
+{
+	vcard_remove(filp->private_data);
 	return 0;
 }
 
@@ -172,7 +179,18 @@ static const struct file_operations vcard_fops = {
 	.llseek = no_llseek,
 };
 
-static int vcard_register(struct vcard *card)
+/**
+ * vcard_register() - hand a card and its APQNs to ep11sess
+ * @card: a card from vcard_alloc()
+ *
+ * From now on the core may send requests to the card; vcard_remove()
+ * undoes this.
+ *
+ * Context: process context, may sleep; takes no locks of this module.
+ * Return: 0, -EEXIST when the card id is in use, -ENOMEM, or another
+ * negative errno from ep11sess.
+ */
+int vcard_register(struct vcard *card)
 {
 	struct ep11_card_desc desc = {
 		.id = card->id,
@@ -270,16 +288,15 @@ int vcard_create(const struct ep11_vcard_new *arg, struct file **filep)
 
 	file = anon_inode_getfile("[ep11_vcard]", &vcard_fops, card, O_RDWR);
 	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_unregister;
+		/* The core may have queued a request already. */
+		vcard_remove(card);
+		return PTR_ERR(file);
 	}
 	*filep = file;
 	pr_info("card%02x: virtual card with %u domains, queue depth %u, firmware pid %d\n",
 		card->id, card->ndomains, card->depth, task_tgid_nr(current));
 	return 0;
 
-err_unregister:
-	ep11_card_unregister(card->core);
 err_free:
 	vcard_put(card);
 	return ret;

@@ -90,6 +90,24 @@ void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
 }
 
 /**
+ * vcard_kill() - refuse new requests and fail every request of a card
+ * @card: the card
+ *
+ * Does what the provider interface asks before ep11_card_unregister():
+ * every ->send() in progress returns -ENODEV at once and new ones fail, so
+ * that the unregistration does not wait for a reply that cannot come.
+ *
+ * Context: process context; takes vcard.lock.
+ */
+void vcard_kill(struct vcard *card)
+{
+	spin_lock(&card->lock);
+	card->dead = true;
+	vcard_fail_requests(card, NULL, -ENODEV);
+	spin_unlock(&card->lock);
+}
+
+/**
  * vcard_has_pending() - whether a request waits for the firmware
  * @card: the card
  *

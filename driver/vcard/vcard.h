@@ -150,6 +150,8 @@ unsigned long vcard_default_timeout(void);
 
 /* card.c */
 struct vcard *vcard_alloc(const struct ep11_vcard_new *arg);
+int vcard_register(struct vcard *card);
+void vcard_remove(struct vcard *card);
 int vcard_create(const struct ep11_vcard_new *arg, struct file **filep);
 void vcard_put(struct vcard *card);
 struct vcard_apqn *vcard_apqn(struct vcard *card, u32 domain);
@@ -158,6 +160,7 @@ struct vcard_apqn *vcard_apqn(struct vcard *card, u32 domain);
 extern const struct ep11_provider_ops vcard_provider_ops;
 void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
 			 int err);
+void vcard_kill(struct vcard *card);
 void vcard_req_put(struct vcard_req *req);
 int vcard_take_request(struct vcard *card, size_t room,
 		       struct vcard_req **reqp);

@@ -3,7 +3,8 @@
  * KUnit tests of a virtual card's request queue: the core's ->send() in
  * kernel threads on one side, the firmware's take/deliver on the other
  * (read() and write() minus the copies from and to user space), with
- * lockdep and KASAN watching.  The card is not registered with ep11sess.
+ * lockdep and KASAN watching.  The cards are not registered with ep11sess,
+ * but for the test of their removal.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -136,15 +137,6 @@ static int deliver(struct vcard *card, struct vcard_req *req, u32 payload,
 	return vcard_deliver_reply(card, &hdr, c);
 }
 
-/* Ends whatever a test left behind, as closing the card fd does. */
-static void kill_card(struct vcard *card)
-{
-	spin_lock(&card->lock);
-	card->dead = true;
-	vcard_fail_requests(card, NULL, -ENODEV);
-	spin_unlock(&card->lock);
-}
-
 static void vcard_queue_round_trip(struct kunit *test)
 {
 	struct vcard *card = test_card(test, 4);
@@ -272,7 +264,7 @@ static void vcard_queue_dead_card(struct kunit *test)
 	req = take(test, card);
 	KUNIT_ASSERT_NOT_NULL(test, req);
 	msleep(20);
-	kill_card(card);
+	vcard_kill(card);
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_EQ(test, sender_wait(test, s[i], HZ), -ENODEV);
 	KUNIT_EXPECT_EQ(test, deliver(card, req, 8, 0), -ENOENT);
@@ -348,6 +340,39 @@ static void vcard_queue_take_and_untake(struct kunit *test)
 	vcard_put(card);
 }
 
+/*
+ * Removing a registered card ends the requests it holds at once.  The core
+ * asks a card for its session counts as soon as it is registered; when the
+ * card goes before anyone answers (the firmware gone, or the card fd never
+ * made), the removal must not wait for that request's time-out.
+ */
+static void vcard_queue_remove_ends_requests(struct kunit *test)
+{
+	struct ep11_vcard_new arg = {
+		.size = sizeof(arg),
+		.card = 0xee,
+		.queue_depth = 4,
+		.domains = { 1ULL << DOM_A },
+	};
+	struct vcard *card = vcard_alloc(&arg);
+	unsigned long start, took;
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(card));
+	KUNIT_ASSERT_EQ(test, vcard_register(card), 0);
+	for (i = 0; i < 1000 && !vcard_has_pending(card); i++)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_TRUE_MSG(test, vcard_has_pending(card),
+			      "expected the core's query after registration");
+
+	start = jiffies;
+	vcard_remove(card);
+	took = jiffies - start;
+	KUNIT_EXPECT_LT_MSG(test, took, (unsigned long)HZ,
+			    "expected the removal within 1 s, it took %u ms",
+			    jiffies_to_msecs(took));
+}
+
 static struct kunit_case vcard_queue_test_cases[] = {
 	KUNIT_CASE(vcard_queue_round_trip),
 	KUNIT_CASE(vcard_queue_full_at_depth),
@@ -356,6 +381,7 @@ static struct kunit_case vcard_queue_test_cases[] = {
 	KUNIT_CASE(vcard_queue_dead_card),
 	KUNIT_CASE(vcard_queue_bad_replies),
 	KUNIT_CASE(vcard_queue_take_and_untake),
+	KUNIT_CASE(vcard_queue_remove_ends_requests),
 	{}
 };
 
