@@ -17,6 +17,10 @@ build=$cache/kunit-build
 src=$("$repo/scripts/kernel-source.sh")
 mkdir -p "$repo/build/results"
 
+# One run at a time per cache: the tree's link names one repository.
+exec 9>"$cache/.kunit.lock"
+flock 9
+
 # Hook the repository into the tree: a symlink plus one line each in
 # drivers/misc/Makefile and drivers/misc/Kconfig.
 ln -sfn "$repo" "$src/drivers/misc/ep11sess"
