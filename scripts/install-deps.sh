@@ -11,7 +11,7 @@ PACKAGES="
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static udev util-linux procps psmisc
 	meson ninja-build pkg-config python3
-	sparse clang libclang-rt-14-dev
+	sparse clang libclang-rt-14-dev jq
 	libssl-dev openssl libnl-3-dev libnl-genl-3-dev libudev-dev
 	opensc gnutls-bin libengine-pkcs11-openssl p11-kit
 "
