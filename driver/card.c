@@ -404,6 +404,8 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	card->priv = priv;
 	spin_lock_init(&card->lock);
 	init_waitqueue_head(&card->slot_wq);
+	atomic_set(&card->reclaiming, 0);
+	init_waitqueue_head(&card->reclaim_wq);
 	INIT_WORK(&card->info_work, ep11_card_info_work);
 	card->napqns = desc->ndomains;
 	for (i = 0; i < card->napqns; i++) {

@@ -6,6 +6,7 @@
 #ifndef _EP11SESS_CARD_H
 #define _EP11SESS_CARD_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/rwsem.h>
@@ -76,6 +77,8 @@ struct ep11_apqn {
  * @slot_seq:       bumped whenever a session slot of the card is freed
  * @slot_wq:        woken with @slot_seq, and when the card dies
  * @info_work:      asks the card for its counts after registration
+ * @reclaiming:     reclaim work items queued or running for the APQNs
+ * @reclaim_wq:     woken when @reclaiming drops to zero
  * @napqns:         entries in @apqns
  * @apqns:          the card's APQNs, by ascending domain
  */
@@ -97,6 +100,8 @@ struct ep11_card {
 	unsigned long slot_seq;
 	wait_queue_head_t slot_wq;
 	struct work_struct info_work;
+	atomic_t reclaiming;
+	wait_queue_head_t reclaim_wq;
 	unsigned int napqns;
 	struct ep11_apqn apqns[];
 };

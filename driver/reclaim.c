@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reclaim: a session without holders is logged out on each APQN by a work
- * item (never in the context of a dying task, whose fatal signal would cut
- * the provider's wait short), while the releasing task waits for it with a
- * bound.  What fails stays as a pending logout in ep11_pending, retried
- * with a doubling backoff by one delayed work, and at once when an APQN
- * comes online.  A card's removal ends its pending logouts as lost.
+ * Reclaim: a session without holders is logged out on each APQN by work
+ * items, one per APQN, all at once (never in the context of a dying task,
+ * whose fatal signal would cut the provider's wait short), while the
+ * releasing task waits for them with a bound.  Such a round of work items
+ * is a pass; the last item to finish ends it.  What fails stays as a
+ * pending logout; the session stays in ep11_pending, and one delayed work
+ * starts new passes with a doubling backoff, and at once when an APQN
+ * comes online.  A card's removal waits for its own APQNs' work items only
+ * and ends its pending logouts as lost.
+ *
+ * Locking: ep11_pending_lock protects the list, every dying session's
+ * @reclaim_left, @retrying, @next_try and @backoff_ms.  While an entry's
+ * work item runs, it alone writes the entry's state.
  *
  * The same machinery recovers logins whose answer was not seen (a fatal
  * signal, a time-out): such APQNs carry %EP11_SA_RECOVER and the PIN and
@@ -38,6 +45,7 @@ MODULE_PARM_DESC(retry_max_ms, "longest backoff of a pending logout (ms)");
 
 static struct workqueue_struct *ep11_reclaim_wq;
 static DEFINE_SPINLOCK(ep11_pending_lock);
+/* Dying sessions, from ep11_reclaim_start() until logged out everywhere. */
 static LIST_HEAD(ep11_pending);			/* ep11_pending_lock */
 static bool ep11_kicked;			/* ep11_pending_lock */
 static bool ep11_stopping;			/* ep11_pending_lock */
@@ -103,110 +111,171 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 }
 
 /*
- * One logout attempt on every APQN of @sess that still needs one.
- * Returns the number of APQNs left pending.
+ * One logout attempt on one APQN of @sess, by the APQN's work item, which
+ * owns the entry's state while it runs.  Returns true when the APQN is
+ * left pending.
  */
-static unsigned int ep11_reclaim_attempt(struct ep11_session *sess)
+static bool ep11_reclaim_one(struct ep11_session *sess,
+			     struct ep11_sess_apqn *sa)
 {
-	bool reclaim = sess->reclaim;
-	unsigned int i, left = 0;
+	struct ep11_apqn *apqn = sa->apqn;
+	bool was_pending;
+	u64 lat;
+	u32 rc;
+	int ret;
 
-	lockdep_assert_held(&sess->lock);
-	for (i = 0; i < sess->napqns; i++) {
-		struct ep11_sess_apqn *sa = &sess->apqns[i];
-		struct ep11_apqn *apqn = sa->apqn;
-		bool was_pending;
-		u64 lat;
-		u32 rc;
-		int ret;
-
-		if (sa->state == EP11_SA_RECOVER) {
-			if (ep11_card_is_dead(apqn->card)) {
-				WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
-				continue;
-			}
-			ep11_reclaim_recover(sess, sa);
-			if (sa->state == EP11_SA_RECOVER) {
-				left++;
-				continue;
-			}
-		}
-		if (sa->state != EP11SESS_STATE_LIVE &&
-		    sa->state != EP11SESS_STATE_PENDING)
-			continue;
-		was_pending = sa->state == EP11SESS_STATE_PENDING;
+	if (sa->state == EP11_SA_RECOVER) {
 		if (ep11_card_is_dead(apqn->card)) {
 			WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
-			if (was_pending)
-				pr_info("%02x.%04x: card removed, pending logout of session %*phN lost\n",
-					apqn->card->id, apqn->domain,
-					EP11_PUBLIC_ID_LEN, sess->id);
-			ep11_apqn_slot_lost(apqn, was_pending);
-			ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
-			continue;
+			return false;
 		}
-		WRITE_ONCE(sa->state, EP11SESS_STATE_LOGGING_OUT);
-		ret = ep11_xfer_logout(apqn, sa->pinblob, &rc,
-				       ep11_xfer_default_timeout());
-		if (!ret) {
-			lat = ktime_us_delta(ktime_get(), sess->dying_since);
-			WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
-			ep11_apqn_slot_freed(apqn, was_pending, reclaim, lat);
-			ep11_reclaim_event(sess, apqn, reclaim ?
-					   EP11_EV_RECLAIMED : EP11_EV_LOGOUT,
-					   lat);
-			continue;
-		}
-		if (sess->force) {
-			WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
-			ep11_apqn_slot_lost(apqn, was_pending);
-			ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
-			continue;
-		}
-		WRITE_ONCE(sa->state, EP11SESS_STATE_PENDING);
-		if (!was_pending) {
-			ep11_apqn_set_pending(apqn);
-			pr_info("%02x.%04x: logout failed (%d, rc 0x%x), kept pending\n",
-				apqn->card->id, apqn->domain, ret, rc);
-		}
-		left++;
+		ep11_reclaim_recover(sess, sa);
+		if (sa->state == EP11_SA_RECOVER)
+			return true;
 	}
-	return left;
+	if (sa->state != EP11SESS_STATE_LIVE &&
+	    sa->state != EP11SESS_STATE_PENDING)
+		return false;
+	was_pending = sa->state == EP11SESS_STATE_PENDING;
+	if (ep11_card_is_dead(apqn->card)) {
+		WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
+		if (was_pending)
+			pr_info("%02x.%04x: card removed, pending logout of session %*phN lost\n",
+				apqn->card->id, apqn->domain,
+				EP11_PUBLIC_ID_LEN, sess->id);
+		ep11_apqn_slot_lost(apqn, was_pending);
+		ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
+		return false;
+	}
+	WRITE_ONCE(sa->state, EP11SESS_STATE_LOGGING_OUT);
+	ret = ep11_xfer_logout(apqn, sa->pinblob, &rc,
+			       ep11_xfer_default_timeout());
+	if (!ret) {
+		lat = ktime_us_delta(ktime_get(), sess->dying_since);
+		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
+		ep11_apqn_slot_freed(apqn, was_pending, sess->reclaim, lat);
+		ep11_reclaim_event(sess, apqn, sess->reclaim ?
+				   EP11_EV_RECLAIMED : EP11_EV_LOGOUT, lat);
+		return false;
+	}
+	if (sess->force) {
+		WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
+		ep11_apqn_slot_lost(apqn, was_pending);
+		ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
+		return false;
+	}
+	WRITE_ONCE(sa->state, EP11SESS_STATE_PENDING);
+	if (!was_pending) {
+		ep11_apqn_set_pending(apqn);
+		pr_info("%02x.%04x: logout failed (%d, rc 0x%x), kept pending\n",
+			apqn->card->id, apqn->domain, ret, rc);
+	}
+	return true;
 }
 
-static void ep11_pending_add(struct ep11_session *sess)
+static bool ep11_sa_needs_work(struct ep11_sess_apqn *sa)
 {
-	unsigned long delay;
+	u32 state = READ_ONCE(sa->state);
 
-	spin_lock(&ep11_pending_lock);
-	if (list_empty(&sess->pending_node)) {
-		ep11_session_get(sess);
-		list_add_tail(&sess->pending_node, &ep11_pending);
-	}
-	delay = msecs_to_jiffies(sess->backoff_ms);
-	sess->next_try = jiffies + delay;
+	return state == EP11SESS_STATE_LIVE ||
+	       state == EP11SESS_STATE_PENDING || state == EP11_SA_RECOVER;
+}
+
+/* Queue the work of entry @i of @sess; it joins the session's pass. */
+static void ep11_reclaim_queue_locked(struct ep11_session *sess,
+				      unsigned int i)
+{
+	struct ep11_sess_apqn *sa = &sess->apqns[i];
+
+	lockdep_assert_held(&ep11_pending_lock);
+	if (!queue_work(ep11_reclaim_wq, &sa->work))
+		return;
+	sess->reclaim_left++;
+	if (i < sess->napqns)
+		atomic_inc(&sa->apqn->card->reclaiming);
+}
+
+/*
+ * A pass: one work item per APQN that still needs a logout, all at once,
+ * so a session's latency is that of its slowest APQN, not their sum.  The
+ * first entry's work always runs, so that a pass always ends.
+ */
+static void ep11_reclaim_pass_locked(struct ep11_session *sess)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&ep11_pending_lock);
+	ep11_reclaim_queue_locked(sess, 0);
+	for (i = 1; i < sess->napqns; i++)
+		if (ep11_sa_needs_work(&sess->apqns[i]))
+			ep11_reclaim_queue_locked(sess, i);
+}
+
+static void ep11_reclaim_schedule_locked(unsigned long delay)
+{
+	lockdep_assert_held(&ep11_pending_lock);
 	if (!ep11_stopping)
 		mod_delayed_work(ep11_reclaim_wq, &ep11_retry_work,
 				 ep11_kicked ? 0 : delay);
-	spin_unlock(&ep11_pending_lock);
+}
+
+/* The last work item of a pass: keep the session pending or end it. */
+static void ep11_reclaim_pass_done(struct ep11_session *sess)
+{
+	unsigned int i, left = 0;
+
+	lockdep_assert_held(&ep11_pending_lock);
+	for (i = 0; i < sess->napqns; i++) {
+		u32 state = READ_ONCE(sess->apqns[i].state);
+
+		left += state == EP11SESS_STATE_PENDING ||
+			state == EP11_SA_RECOVER;
+	}
+	if (!left) {
+		list_del_init(&sess->pending_node);
+		return;
+	}
+	if (sess->retrying)
+		sess->backoff_ms = min(sess->backoff_ms * 2,
+				       max(ep11_retry_max_ms, 1U));
+	else
+		sess->backoff_ms = EP11_RETRY_FIRST_MS;
+	sess->retrying = true;
+	sess->next_try = jiffies + msecs_to_jiffies(sess->backoff_ms);
+	ep11_reclaim_schedule_locked(msecs_to_jiffies(sess->backoff_ms));
 }
 
 static void ep11_reclaim_fn(struct work_struct *work)
 {
-	struct ep11_session *sess = container_of(work, struct ep11_session,
-						 reclaim_work);
-	unsigned int left;
+	struct ep11_sess_apqn *sa = container_of(work, struct ep11_sess_apqn,
+						 work);
+	struct ep11_session *sess = sa->sess;
+	unsigned int i = sa - sess->apqns;
+	bool ended;
 
-	mutex_lock(&sess->lock);
-	left = ep11_reclaim_attempt(sess);
-	mutex_unlock(&sess->lock);
-	sess->backoff_ms = EP11_RETRY_FIRST_MS;
-	if (left)
-		ep11_pending_add(sess);
-	else
+	if (i < sess->napqns) {
+		struct ep11_card *card = sa->apqn->card;
+
+		ep11_reclaim_one(sess, sa);
+		/* The session's card reference keeps @card. */
+		if (atomic_dec_and_test(&card->reclaiming))
+			wake_up_all(&card->reclaim_wq);
+	}
+
+	spin_lock(&ep11_pending_lock);
+	if (--sess->reclaim_left) {
+		spin_unlock(&ep11_pending_lock);
+		return;
+	}
+	ep11_reclaim_pass_done(sess);
+	ended = list_empty(&sess->pending_node);
+	spin_unlock(&ep11_pending_lock);
+
+	if (ended)
 		ep11_session_unlink(sess);
 	complete_all(&sess->reclaimed);
-	ep11_session_put(sess);
+	if (ended)
+		ep11_session_put(sess);
 }
 
 /**
@@ -215,14 +284,24 @@ static void ep11_reclaim_fn(struct work_struct *work)
  * @reclaim: its last holder went away without logging out: the logouts
  *           count as reclaimed
  *
+ * Each APQN is logged out by its own work item, all at once.
+ *
  * Context: process context; no locks held.
  */
 void ep11_reclaim_start(struct ep11_session *sess, bool reclaim)
 {
+	unsigned int i;
+
 	sess->reclaim = reclaim;
-	INIT_WORK(&sess->reclaim_work, ep11_reclaim_fn);
+	for (i = 0; i < ARRAY_SIZE(sess->apqns); i++) {
+		sess->apqns[i].sess = sess;
+		INIT_WORK(&sess->apqns[i].work, ep11_reclaim_fn);
+	}
 	ep11_session_get(sess);
-	queue_work(ep11_reclaim_wq, &sess->reclaim_work);
+	spin_lock(&ep11_pending_lock);
+	list_add_tail(&sess->pending_node, &ep11_pending);
+	ep11_reclaim_pass_locked(sess);
+	spin_unlock(&ep11_pending_lock);
 }
 
 /**
@@ -254,69 +333,76 @@ void ep11_reclaim_kick(void)
 {
 	spin_lock(&ep11_pending_lock);
 	ep11_kicked = true;
-	if (!ep11_stopping)
-		mod_delayed_work(ep11_reclaim_wq, &ep11_retry_work, 0);
+	ep11_reclaim_schedule_locked(0);
 	spin_unlock(&ep11_pending_lock);
 }
 
+/*
+ * Start a pass for every idle session whose retry is due.  Never talks to
+ * a card itself, so one slow APQN does not hold the others' retries up.
+ */
 static void ep11_reclaim_retry(struct work_struct *work)
 {
-	struct ep11_session *sess, *next_sess;
+	struct ep11_session *sess;
 	unsigned long next = 0;
 	bool kicked, have_next = false;
-	unsigned int left;
-	LIST_HEAD(batch);
 
 	spin_lock(&ep11_pending_lock);
-	list_splice_init(&ep11_pending, &batch);
 	kicked = ep11_kicked;
 	ep11_kicked = false;
-	spin_unlock(&ep11_pending_lock);
-
-	list_for_each_entry_safe(sess, next_sess, &batch, pending_node) {
-		if (!kicked && time_before(jiffies, sess->next_try))
+	list_for_each_entry(sess, &ep11_pending, pending_node) {
+		if (sess->reclaim_left)
 			continue;
-		mutex_lock(&sess->lock);
-		left = ep11_reclaim_attempt(sess);
-		mutex_unlock(&sess->lock);
-		if (left) {
-			sess->backoff_ms = min(sess->backoff_ms * 2,
-					       max(ep11_retry_max_ms, 1U));
-			sess->next_try = jiffies +
-					 msecs_to_jiffies(sess->backoff_ms);
+		if (kicked || !time_before(jiffies, sess->next_try)) {
+			ep11_reclaim_pass_locked(sess);
 			continue;
 		}
-		list_del_init(&sess->pending_node);
-		ep11_session_unlink(sess);
-		ep11_session_put(sess);
-	}
-
-	spin_lock(&ep11_pending_lock);
-	list_splice(&batch, &ep11_pending);
-	list_for_each_entry(sess, &ep11_pending, pending_node) {
 		if (!have_next || time_before(sess->next_try, next))
 			next = sess->next_try;
 		have_next = true;
 	}
-	if (!ep11_stopping && (have_next || ep11_kicked))
-		mod_delayed_work(ep11_reclaim_wq, &ep11_retry_work,
-				 ep11_kicked || time_after_eq(jiffies, next) ?
-				 0 : next - jiffies);
+	if (have_next)
+		ep11_reclaim_schedule_locked(time_after_eq(jiffies, next) ?
+					     0 : next - jiffies);
 	spin_unlock(&ep11_pending_lock);
+}
+
+static bool ep11_card_reclaim_idle(struct ep11_card *card)
+{
+	return !atomic_read(&card->reclaiming);
 }
 
 /**
  * ep11_reclaim_card_removed() - end the pending logouts of a removed card
  * @card: a card marked dead whose ops are gone
  *
- * Context: process context, may sleep: waits for the first logout
- * attempts in flight and for one pass of the retry worker.
+ * Waits only for the work items of @card's APQNs: those in flight end on
+ * the dead card at once; then every pending logout of @card gets a work
+ * item of its own, which counts it as lost.  Other cards' logouts, however
+ * slow, are not waited for.
+ *
+ * Context: process context, may sleep.
  */
 void ep11_reclaim_card_removed(struct ep11_card *card)
 {
-	flush_workqueue(ep11_reclaim_wq);
-	ep11_reclaim_kick();
-	flush_delayed_work(&ep11_retry_work);
+	struct ep11_session *sess;
+	unsigned int i;
+
+	wait_event(card->reclaim_wq, ep11_card_reclaim_idle(card));
+	spin_lock(&ep11_pending_lock);
+	list_for_each_entry(sess, &ep11_pending, pending_node) {
+		for (i = 0; i < sess->napqns; i++) {
+			struct ep11_sess_apqn *sa = &sess->apqns[i];
+			u32 state = READ_ONCE(sa->state);
+
+			if (sa->apqn->card == card &&
+			    (state == EP11SESS_STATE_PENDING ||
+			     state == EP11_SA_RECOVER))
+				ep11_reclaim_queue_locked(sess, i);
+		}
+	}
+	spin_unlock(&ep11_pending_lock);
+	wait_event(card->reclaim_wq, ep11_card_reclaim_idle(card));
 }
 
 /**
@@ -348,6 +434,7 @@ void ep11_reclaim_uninit(void)
 	flush_workqueue(ep11_reclaim_wq);
 	ep11_reclaim_kick();
 	flush_delayed_work(&ep11_retry_work);
+	flush_workqueue(ep11_reclaim_wq);
 	spin_lock(&ep11_pending_lock);
 	ep11_stopping = true;
 	list_splice_init(&ep11_pending, &left);

@@ -30,13 +30,18 @@ struct ep11_apqn;
  * struct ep11_sess_apqn - a session on one APQN
  * @apqn:    the APQN; holds a reference on its card
  * @state:   EP11SESS_STATE_* or %EP11_SA_RECOVER; written under the
- *           session's @lock, read locklessly by send
+ *           session's @lock while it lives, by @work alone once it is
+ *           dying; read locklessly by send
  * @pinblob: the card's pin blob; immutable once the entry is published
+ * @sess:    the session, for @work
+ * @work:    logs this APQN out (reclaim), concurrently with the others
  */
 struct ep11_sess_apqn {
 	struct ep11_apqn *apqn;
 	u32 state;
 	u8 pinblob[EP11_PINBLOB_LEN];
+	struct ep11_session *sess;
+	struct work_struct work;
 };
 
 /**
@@ -56,9 +61,10 @@ enum ep11_sess_life {
  * struct ep11_session - an EP11 login session
  * @ref:          memory lifetime
  * @node:         in the session table (under ep11_sess_lock)
- * @pending_node: in the reclaim worker's list while a logout is pending
- * @lock:         serialises the card round trips of this session's login,
- *                logout and recovery, and protects @apqns[].state and
+ * @pending_node: in the reclaim list from ep11_reclaim_start() until
+ *                logged out everywhere
+ * @lock:         serialises the card round trips of this live session's
+ *                logins and joins, and protects @apqns[].state and
  *                @napqns changes
  * @id:           the session id, the pin blob's first 32 bytes
  * @shared:       logged in with the caller's nonce; joinable
@@ -75,7 +81,9 @@ enum ep11_sess_life {
  * @dying_since:  when the last holder went away
  * @reclaimed:    completed when the first logout attempt on every APQN
  *                is over (done, pending or lost)
- * @reclaim_work: runs the first logout attempt
+ * @reclaim_left: work items of the current logout pass not yet finished
+ *                (reclaim's lock)
+ * @retrying:     the first pass is over (reclaim's lock)
  * @next_try:     jiffies of the next attempt of a pending logout
  * @backoff_ms:   current backoff of pending logouts
  * @owner:        the creator's thread group
@@ -104,7 +112,8 @@ struct ep11_session {
 	size_t nonce_len;
 	ktime_t dying_since;
 	struct completion reclaimed;
-	struct work_struct reclaim_work;
+	unsigned int reclaim_left;
+	bool retrying;
 	unsigned long next_try;
 	unsigned int backoff_ms;
 	struct pid *owner;

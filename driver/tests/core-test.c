@@ -4,8 +4,9 @@
  * card's counts read after registration, session create/join/drop, budget
  * accounting, partial login and roll-back, session id disagreement, wrong
  * PIN, busy retry, waiting for a free session, recovery of an unanswered
- * login, reclaim with an offline APQN, and card removal with a pending
- * logout.
+ * login, reclaim with an offline APQN, card removal with a pending
+ * logout, the APQNs of a session logged out at once, and a card's removal
+ * that does not wait for another card's logouts.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -43,6 +44,9 @@ static const u16 fake_domains[] = { 1, 2, 3 };
  * @unseen:   run the next Login, then answer -ETIMEDOUT
  * @offline:  domains whose provider answers -ENODEV
  * @skew:     domains whose session ids differ from the others'
+ * @delay_ms: every request takes this long (outside @lock)
+ * @inflight: requests in the provider right now
+ * @max_inflight: the most requests seen in the provider at once
  */
 struct fake_card {
 	struct mutex lock; /* see above */
@@ -55,6 +59,9 @@ struct fake_card {
 	bool unseen;
 	bool offline[256];
 	bool skew[256];
+	unsigned int delay_ms;
+	atomic_t inflight;
+	atomic_t max_inflight;
 };
 
 /**
@@ -161,9 +168,15 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 	struct ep11_msg m;
 	bool unseen = false;
 	__be32 caps[4];
-	int ret;
+	int ret, now;
 	u32 rc;
 
+	now = atomic_inc_return(&fc->inflight);
+	if (now > atomic_read(&fc->max_inflight))
+		atomic_set(&fc->max_inflight, now);
+	if (READ_ONCE(fc->delay_ms))
+		msleep(READ_ONCE(fc->delay_ms));
+	atomic_dec(&fc->inflight);
 	mutex_lock(&fc->lock);
 	if (fc->offline[domain]) {
 		ret = -ENODEV;
@@ -257,11 +270,11 @@ static struct ep11_apqn *apqn_of(struct core_test *ct, u16 domain)
 	return ep11_apqn_find(ct->card, domain);
 }
 
-/* Log in on @n domains of the fake card. */
-static int login(struct ep11_session **sess, bool *joined,
-		 struct ep11sess_target *t, const u16 *doms, unsigned int n,
-		 const u8 *pin, const char *shared_nonce, bool all_or_none,
-		 unsigned int wait_ms)
+/* Log in on @n domains of card @card_id. */
+static int login_card(u8 card_id, struct ep11_session **sess, bool *joined,
+		      struct ep11sess_target *t, const u16 *doms,
+		      unsigned int n, const u8 *pin, const char *shared_nonce,
+		      bool all_or_none, unsigned int wait_ms)
 {
 	u8 nonce[32];
 	struct ep11_login_req req = {
@@ -277,7 +290,7 @@ static int login(struct ep11_session **sess, bool *joined,
 
 	memset(t, 0, n * sizeof(*t));
 	for (i = 0; i < n; i++) {
-		t[i].apqn.card = FAKE_ID;
+		t[i].apqn.card = card_id;
 		t[i].apqn.domain = doms[i];
 	}
 	if (shared_nonce) {
@@ -289,6 +302,16 @@ static int login(struct ep11_session **sess, bool *joined,
 		req.nonce_len = sizeof(nonce);
 	}
 	return ep11_login(&req, sess, joined);
+}
+
+/* Log in on @n domains of the fake card. */
+static int login(struct ep11_session **sess, bool *joined,
+		 struct ep11sess_target *t, const u16 *doms, unsigned int n,
+		 const u8 *pin, const char *shared_nonce, bool all_or_none,
+		 unsigned int wait_ms)
+{
+	return login_card(FAKE_ID, sess, joined, t, doms, n, pin,
+			  shared_nonce, all_or_none, wait_ms);
 }
 
 /* Poll @op(@arg) every 10 ms for up to 5 s until it returns @want. */
@@ -588,6 +611,96 @@ static void core_card_removed_with_pending(struct kunit *test)
 	ep11_card_put(card);
 }
 
+static void core_reclaim_logs_apqns_out_concurrently(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[3];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1, 2, 3 };
+	unsigned int i;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 3, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 3U);
+	atomic_set(&ct->fc.max_inflight, 0);
+	WRITE_ONCE(ct->fc.delay_ms, 300);
+	ep11_drop_hold(sess, true, true);
+	WRITE_ONCE(ct->fc.delay_ms, 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ct->fc.max_inflight), 3,
+			    "logouts of the 3 APQNs were not sent at once");
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		struct ep11_apqn *a = apqn_of(ct, d[i]);
+
+		KUNIT_EXPECT_EQ(test, a->held, 0U);
+		KUNIT_EXPECT_EQ(test, a->pending, 0U);
+		KUNIT_EXPECT_EQ(test, a->stats.reclaimed, 1ULL);
+	}
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+static void core_card_removal_waits_only_for_its_own(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card_desc desc = {
+		.id = FAKE_ID + 1,
+		.serial = "FAKE000000000002",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct ep11sess_target t[2];
+	struct ep11_session *slow, *sess;
+	struct ep11_card *card = ct->card, *other;
+	static const u16 d[] = { 1, 3 };
+	struct fake_card *fc2;
+	unsigned int n;
+	bool joined;
+	ktime_t t0;
+	s64 ms;
+
+	fc2 = kunit_kzalloc(test, sizeof(*fc2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc2);
+	mutex_init(&fc2->lock);
+	fc2->max = FAKE_MAX;
+	other = ep11_card_register(&desc, &fake_ops, fc2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	flush_work(&other->info_work);
+	KUNIT_ASSERT_EQ(test, login_card(FAKE_ID + 1, &slow, &joined, t, d, 1,
+					 good_pin, NULL, false, 0), 0);
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
+				    false, 0), 0);
+	ct->fc.offline[3] = true;
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, card->apqns[2].pending, 1U);
+
+	/* The other card's logout is on its way and takes 2 s. */
+	WRITE_ONCE(fc2->delay_ms, 2000);
+	ep11_drop_hold(slow, true, false);
+	msleep(100);
+
+	t0 = ktime_get();
+	kref_get(&card->ref);
+	ep11_card_unregister(card);
+	ct->removed = true;
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL,
+			    "removing a card waited %lld ms for another card's logout",
+			    ms);
+	KUNIT_EXPECT_EQ(test, card->apqns[2].pending, 0U);
+	KUNIT_EXPECT_EQ(test, card->apqns[2].stats.lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, card->held, 0U);
+	ep11_card_put(card);
+
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(fc2), 0U);
+	KUNIT_EXPECT_EQ(test, other->apqns[0].stats.reclaimed, 1ULL);
+	ep11_card_unregister(other);
+	mutex_destroy(&fc2->lock);
+}
+
 static void core_register_rejects_bad_cards(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
@@ -624,6 +737,8 @@ static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_unanswered_login_is_recovered),
 	KUNIT_CASE(core_reclaim_offline_pending_online),
 	KUNIT_CASE(core_card_removed_with_pending),
+	KUNIT_CASE(core_reclaim_logs_apqns_out_concurrently),
+	KUNIT_CASE(core_card_removal_waits_only_for_its_own),
 	KUNIT_CASE(core_register_rejects_bad_cards),
 	{}
 };
