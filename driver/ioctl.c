@@ -285,13 +285,15 @@ struct ep11_list_ctx {
 	u32 count;
 };
 
+/* Every session: the caller's handle was marked in @list_handle. */
 static int ep11_list_one(struct ep11_session *sess, void *arg)
 {
 	struct ep11_list_ctx *lc = arg;
 
+	lockdep_assert_held(&ep11_sess_lock);
 	if (lc->count < lc->room)
-		ep11_fill_info(sess, &lc->infos[lc->count],
-			       ep11_file_find_handle(lc->ef, sess));
+		ep11_fill_info(sess, &lc->infos[lc->count], sess->list_handle);
+	sess->list_handle = 0;
 	lc->count++;
 	return 0;
 }
@@ -332,17 +334,23 @@ static int ep11_ioc_list(struct ep11_ucmd *uc)
 		if (!lc.infos)
 			return -ENOMEM;
 	}
+	mutex_lock(&ep11_sess_lock);
 	if (lc.all) {
-		ep11_session_for_each(ep11_list_one, &lc);
+		/*
+		 * One pass over the file's handles, one over the table (which
+		 * clears the marks: a held session is always in the table).
+		 */
+		xa_for_each(&uc->ef->handles, idx, sess)
+			sess->list_handle = idx;
+		ep11_session_for_each_locked(ep11_list_one, &lc);
 	} else {
-		mutex_lock(&ep11_sess_lock);
 		xa_for_each(&uc->ef->handles, idx, sess) {
 			if (lc.count < lc.room)
 				ep11_fill_info(sess, &lc.infos[lc.count], idx);
 			lc.count++;
 		}
-		mutex_unlock(&ep11_sess_lock);
 	}
+	mutex_unlock(&ep11_sess_lock);
 	ret = ep11_copy_entries(u64_to_user_ptr(l->entries), lc.infos,
 				min(lc.count, lc.room), sizeof(*lc.infos),
 				l->entry_size);

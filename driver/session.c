@@ -292,6 +292,30 @@ unsigned int ep11_session_count(void)
 }
 
 /**
+ * ep11_session_for_each_locked() - call @fn for every session in the table
+ * @fn:  must not sleep for long nor take a session's @lock; a non-zero
+ *       return stops the walk
+ * @arg: passed to @fn
+ *
+ * Context: process context; the caller holds ep11_sess_lock.
+ * Return: 0 or what @fn returned.
+ */
+int ep11_session_for_each_locked(int (*fn)(struct ep11_session *sess,
+					   void *arg), void *arg)
+{
+	struct ep11_session *sess;
+	int ret;
+
+	lockdep_assert_held(&ep11_sess_lock);
+	list_for_each_entry(sess, &ep11_sessions, node) {
+		ret = fn(sess, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
  * ep11_session_for_each() - call @fn for every session in the table
  * @fn:  called under ep11_sess_lock (must not sleep for long nor take
  *       a session's @lock); a non-zero return stops the walk
@@ -303,15 +327,10 @@ unsigned int ep11_session_count(void)
 int ep11_session_for_each(int (*fn)(struct ep11_session *sess, void *arg),
 			  void *arg)
 {
-	struct ep11_session *sess;
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&ep11_sess_lock);
-	list_for_each_entry(sess, &ep11_sessions, node) {
-		ret = fn(sess, arg);
-		if (ret)
-			break;
-	}
+	ret = ep11_session_for_each_locked(fn, arg);
 	mutex_unlock(&ep11_sess_lock);
 	return ret;
 }

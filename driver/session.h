@@ -74,6 +74,8 @@ enum ep11_sess_life {
  * @reclaim:      the last holder went away without logging out
  * @life:         &enum ep11_sess_life (under ep11_sess_lock)
  * @holders:      open files and export fds holding it (ep11_sess_lock)
+ * @list_handle:  the listing file's handle for it, set and cleared within
+ *                one hold of ep11_sess_lock by the list ioctl
  * @pin:          for @orphan records only: the PIN, wiped on free
  * @pin_len:      its length
  * @nonce:        for @orphan records only: the nonce
@@ -106,6 +108,7 @@ struct ep11_session {
 	bool reclaim;
 	enum ep11_sess_life life;
 	unsigned int holders;
+	u32 list_handle;
 	u8 *pin;
 	size_t pin_len;
 	u8 *nonce;
@@ -159,6 +162,8 @@ bool ep11_session_unhold(struct ep11_session *sess);
 void ep11_session_public_id(const struct ep11_session *sess, u8 *out);
 int ep11_session_for_each(int (*fn)(struct ep11_session *sess, void *arg),
 			  void *arg);
+int ep11_session_for_each_locked(int (*fn)(struct ep11_session *sess,
+					   void *arg), void *arg);
 unsigned int ep11_session_count(void);
 
 #endif /* _EP11SESS_SESSION_H */

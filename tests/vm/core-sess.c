@@ -832,10 +832,59 @@ static void admin_case(int fd, struct ep11sess_apqn a, const char *what,
 	close(res);
 }
 
+/*
+ * The privileged list shows everyone's sessions and, on the caller's own,
+ * the caller's handle; another file sees no handle on them.
+ */
+static void admin_list_handles(int fd, struct ep11sess_apqn a)
+{
+	static struct ep11sess_session_info info[64];
+	int go, res, st, n, i, other = open_dev(), seen = 0;
+	pid_t pid = victim(a, &go, &res);
+	__u32 h[2], want;
+
+	if (login(fd, &a, 1, NULL, 0, &h[0], NULL, NULL) ||
+	    login(fd, &a, 1, NULL, 0, &h[1], NULL, NULL))
+		die("admin list: login failed");
+	n = list_all(fd, info, 64);
+	if (n < 0)
+		die("admin list: list all: %s", strerror(-n));
+	for (i = 0; i < n && i < 64; i++) {
+		int mine = info[i].owner_pid == getpid();
+
+		want = 0;
+		if (mine)
+			want = info[i].handle == h[0] ? h[0] : h[1];
+		if (info[i].handle != want ||
+		    !!(info[i].flags & EP11SESS_SESSION_HELD) != mine)
+			fail("admin list: session of pid %d: expected handle %u%s, got %u (flags 0x%x)",
+			     info[i].owner_pid, want, mine ? ", held" : "",
+			     info[i].handle, info[i].flags);
+		seen += mine || info[i].owner_pid == pid;
+	}
+	if (seen != 3)
+		fail("admin list: expected our 2 sessions and the victim's, saw %d of them",
+		     seen);
+	n = list_all(other, info, 64);
+	for (i = 0; i < n && i < 64; i++)
+		if (info[i].handle || info[i].flags & EP11SESS_SESSION_HELD)
+			fail("admin list from another file: expected no handle, got %u (flags 0x%x)",
+			     info[i].handle, info[i].flags);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(go);
+	close(res);
+	close(other);
+	for (i = 0; i < 2; i++)
+		expect_err(logout(fd, h[i]), 0, "admin list: logout");
+}
+
 static int cmd_admin(struct ep11sess_apqn a)
 {
 	struct ep11sess_admin_logout al = { .size = sizeof(al) };
 	int fd = open_dev();
+
+	admin_list_handles(fd, a);
 
 	admin_case(fd, a, "admin logout by pid", EP11SESS_ADMIN_BY_PID);
 	admin_case(fd, a, "admin logout by public id", EP11SESS_ADMIN_BY_ID);
@@ -850,7 +899,7 @@ static int cmd_admin(struct ep11sess_apqn a)
 		   "admin logout without a filter");
 	close(fd);
 	if (!failed)
-		printf("admin: logout by pid, public id and date; holders get ESTALE\n");
+		printf("admin: list all with the caller's handles; logout by pid, public id and date; holders get ESTALE\n");
 	return failed;
 }
 
