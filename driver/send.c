@@ -84,6 +84,28 @@ static int ep11_send_validate(struct ep11_file *ef, struct ep11sess_send *s)
 }
 
 /**
+ * ep11_send_check_cprb() - refuse CPRB fields user space must leave alone
+ * @req: a request whose framing ep11_wire_parse_request() accepted
+ *
+ * The kernel passes the header through to the card, so the fields only a
+ * card or the transport may set (source id, return code, the reserved
+ * words) must be zero, and only the flags EP11 defines may be set.
+ * Whether the admin flag is allowed is the caller's business.
+ *
+ * Context: any context.
+ * Return: 0 or -EINVAL.
+ */
+int ep11_send_check_cprb(const void *req)
+{
+	const struct ep11_cprb *c = req;
+
+	if (c->flags & ~(EP11_CPRB_FLAG_ADMIN | EP11_CPRB_FLAG_SPECIAL) ||
+	    c->source_id || c->ret_code || c->reserved1 || c->reserved2)
+		return -EINVAL;
+	return 0;
+}
+
+/**
  * ep11_send() - the EP11SESS_IOC_SEND command
  * @ef: the caller's file
  * @s:  the command; @s->apqn and @s->rep_len are set on success
@@ -117,7 +139,8 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 		goto out;
 	}
 	ret = ep11_wire_parse_request(req, s->req_len, &m);
-	if (ret < 0 || !ep11_send_fn_allowed(m.fn)) {
+	if (ret < 0 || !ep11_send_fn_allowed(m.fn) ||
+	    ep11_send_check_cprb(req)) {
 		ret = -EINVAL;
 		goto out;
 	}

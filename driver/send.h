@@ -11,5 +11,6 @@
 struct ep11_file;
 
 int ep11_send(struct ep11_file *ef, struct ep11sess_send *s);
+int ep11_send_check_cprb(const void *req);
 
 #endif /* _EP11SESS_SEND_H */

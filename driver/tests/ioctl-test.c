@@ -3,13 +3,16 @@
  * KUnit tests of the ioctl argument checks: every command rejects unknown
  * flags, non-zero reserved fields, short sizes and impossible values with
  * EINVAL before it touches user memory or a card, and unknown commands get
- * ENOTTY.
+ * ENOTTY.  The send path's check of the CPRB header user space hands in:
+ * the fields only the card sets and unknown flags give EINVAL.
  */
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/string.h>
 
 #include "../chardev.h"
+#include "../ep11_wire.h"
+#include "../send.h"
 #include "../session.h"
 
 /**
@@ -425,8 +428,63 @@ static void ioc_argument_check(struct kunit *test)
 	mutex_destroy(&ef->lock);
 }
 
+/**
+ * struct cprb_case - one check of a send request's CPRB header
+ * @name: what it pins down
+ * @off:  offset of the byte to set in the header
+ * @val:  its value
+ * @want: the expected result
+ */
+struct cprb_case {
+	const char *name;
+	unsigned int off;
+	u8 val;
+	int want;
+};
+
+#define CPRB_AT(field)	offsetof(struct ep11_cprb, field)
+
+static const struct cprb_case cprb_cases[] = {
+	{ "send CPRB as built", CPRB_AT(flags), 0, 0 },
+	{ "send CPRB admin flag", CPRB_AT(flags), EP11_CPRB_FLAG_ADMIN, 0 },
+	{ "send CPRB special flag", CPRB_AT(flags), EP11_CPRB_FLAG_SPECIAL, 0 },
+	{ "send CPRB unknown flag 0x01", CPRB_AT(flags), 0x01, -EINVAL },
+	{ "send CPRB unknown flag 0x40", CPRB_AT(flags), 0x40, -EINVAL },
+	{ "send CPRB source id", CPRB_AT(source_id) + 3, 1, -EINVAL },
+	{ "send CPRB return code", CPRB_AT(ret_code), 0x80, -EINVAL },
+	{ "send CPRB reserved1", CPRB_AT(reserved1) + 1, 1, -EINVAL },
+	{ "send CPRB reserved2", CPRB_AT(reserved2) + 2, 1, -EINVAL },
+};
+
+static void cprb_case_desc(const struct cprb_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(cprb, cprb_cases, cprb_case_desc);
+
+static void send_cprb_check(struct kunit *test)
+{
+	const struct cprb_case *c = test->param_value;
+	struct ep11_wbuf b;
+	struct ep11_msg m;
+	u8 req[64];
+	int len;
+
+	ep11_wire_request_init(&b, req, sizeof(req),
+			       EP11_FN(EP11_FN_GENERATE_RANDOM), 1, 0);
+	ep11_wire_put_u32(&b, 16);
+	len = ep11_wire_finish(&b);
+	KUNIT_ASSERT_GT(test, len, 0);
+	req[c->off] = c->val;
+	/* The shared parser accepts it: the check is the send path's own. */
+	KUNIT_ASSERT_GE(test, ep11_wire_parse_request(req, len, &m), 0);
+	KUNIT_EXPECT_EQ(test, ep11_send_check_cprb(req), c->want);
+}
+
 static struct kunit_case ep11_ioctl_test_cases[] = {
 	KUNIT_CASE_PARAM(ioc_argument_check, ioc_gen_params),
+	KUNIT_CASE_PARAM(send_cprb_check, cprb_gen_params),
 	{}
 };
 

@@ -23,6 +23,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,34 @@ static int send_random(int fd, __u32 handle, __u32 flags,
 		die("send: malformed reply of %u bytes", s.rep_len);
 	*rc = m.rc;
 	return 0;
+}
+
+/* A bound GenerateRandom with one byte of its CPRB header set to @val. */
+static int send_cprb_byte(int fd, __u32 handle, struct ep11sess_apqn a,
+			  size_t off, __u8 val)
+{
+	struct ep11sess_send s;
+	struct ep11_wbuf b;
+	__u8 req[256], rep[512];
+	int len;
+
+	ep11_wire_request_init(&b, req, sizeof(req),
+			       EP11_FN(EP11_FN_GENERATE_RANDOM), a.domain, 0);
+	ep11_wire_put_u32(&b, 16);
+	len = ep11_wire_finish(&b);
+	if (len < 0)
+		die("cannot build GenerateRandom: %d", len);
+	req[off] = val;
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.flags = EP11SESS_SEND_SESSION;
+	s.handle = handle;
+	s.apqn = a;
+	s.req = (uintptr_t)req;
+	s.req_len = len;
+	s.rep = (uintptr_t)rep;
+	s.rep_cap = sizeof(rep);
+	return ioctl(fd, EP11SESS_IOC_SEND, &s) ? -errno : 0;
 }
 
 static int status_of(int fd, struct ep11sess_apqn a,
@@ -363,9 +392,32 @@ static int cmd_login_args(const struct ep11sess_apqn *a)
 	return failed;
 }
 
+/* The CPRB fields only a card sets, and unknown flags: EINVAL. */
+static void check_send_cprb(int fd, __u32 handle, struct ep11sess_apqn a)
+{
+	static const struct {
+		const char *what;
+		size_t off;
+		__u8 val;
+		int want;
+	} c[] = {
+		{ "send, CPRB as built", offsetof(struct ep11_cprb, flags), 0, 0 },
+		{ "send, CPRB unknown flag", offsetof(struct ep11_cprb, flags), 0x01, -EINVAL },
+		{ "send, CPRB source id", offsetof(struct ep11_cprb, source_id), 1, -EINVAL },
+		{ "send, CPRB return code", offsetof(struct ep11_cprb, ret_code) + 3, 1, -EINVAL },
+		{ "send, CPRB reserved1", offsetof(struct ep11_cprb, reserved1), 1, -EINVAL },
+		{ "send, CPRB reserved2", offsetof(struct ep11_cprb, reserved2) + 3, 1, -EINVAL },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		expect_err(send_cprb_byte(fd, handle, a, c[i].off, c[i].val),
+			   c[i].want, c[i].what);
+}
+
 static int cmd_cycle(int argc, char **argv)
 {
-	struct ep11sess_apqn a[EP11SESS_MAX_APQNS], used;
+	struct ep11sess_apqn a[EP11SESS_MAX_APQNS] = { 0 }, used;
 	unsigned int n = argc, i;
 	__u32 handle, rc;
 	__u8 id[16];
@@ -396,6 +448,7 @@ static int cmd_cycle(int argc, char **argv)
 		fail("unbound send: unexpected rc 0x%x", rc);
 	expect_err(send_random(fd, handle + 100, EP11SESS_SEND_SESSION, &used,
 			       &rc), -ENOENT, "send with an unknown handle");
+	check_send_cprb(fd, handle, a[0]);
 	for (i = 0; i < n; i++)
 		expect_used(fd, a[i], 1, "after send");
 	expect_err(logout(fd, handle), 0, "logout");
