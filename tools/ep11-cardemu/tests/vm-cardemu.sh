@@ -29,6 +29,8 @@ trap cleanup EXIT
 # start CARD DOMAINS MAX STATE [OPTIONS]: starts an emulator, waits for
 # its socket.
 start() {
+	# A card killed before left its socket behind: wait for the new one.
+	rm -f "$4/card$1.ctl"
 	"$emu" --card "$1" --domains "$2" --max-sessions "$3" \
 		--state-dir "$4" --threads 4 "${@:5}" 2>>"$tmp/card$1.log" &
 	last_pid=$!
