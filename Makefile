@@ -11,7 +11,7 @@ MESON    := $(BUILD)/meson
 KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m
 
 .PHONY: all help deps module module-debug userspace style sparse kunit \
-	meson-test vm-test fuzz check demo clean install
+	meson-test vm-test bench fuzz check demo clean install
 
 all: module userspace
 
@@ -24,6 +24,7 @@ help:
 	@echo "make kunit       run the KUnit suites under UML"
 	@echo "make meson-test  run the user-space tests"
 	@echo "make vm-test     run the VM tests against the real Debian kernel"
+	@echo "make bench       print the reclaim and request-cost figures (VM)"
 	@echo "make check       all of the above, with one summary line"
 	@echo "make demo        boot the VM and show session reclaim at work"
 	@echo "make install     install the modules for the running kernel (KVER=...)"
@@ -66,6 +67,9 @@ kunit:
 
 vm-test: module userspace
 	tests/vm/run-tests
+
+bench: module userspace
+	tests/bench/run
 
 fuzz: $(MESON)/build.ninja
 	scripts/fuzz.sh

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reclaim-bench APQN: figures, never a verdict on time.
+ * reclaim-bench APQN [APQN...]: figures, never a verdict on time.
  *
- * Reclaim latency: a process logs in N sessions (N = 1, 16, 1024) and is
- * killed with SIGKILL; the time from the kill until the process is reaped
- * includes release(), which logs every session out.  Median and p99 over
- * the trials, and the kernel's own last reclaim latency.
+ * Reclaim latency: a process logs in N sessions (N = 1, 16, 1024) on the
+ * first APQN and is killed with SIGKILL; the time from the kill until the
+ * process is reaped includes release(), which logs every session out.
+ * Median and p99 over the trials, and the kernel's own last reclaim
+ * latency.  With more APQNs, the same for one session logged in on all
+ * of them at once.
  *
  * Request cost: GenerateRandom through EP11SESS_IOC_SEND, bound to a
  * session, timed from user space, against the time the same requests
@@ -49,24 +51,35 @@ static int open_dev(void)
 	return fd;
 }
 
-static int login(int fd, struct ep11sess_apqn a, __u32 *handle)
+/* One session on the @n APQNs @a, all or nothing. */
+static int login_on(int fd, const struct ep11sess_apqn *a, unsigned int n,
+		    __u32 *handle)
 {
-	struct ep11sess_target t = { .apqn = a };
+	struct ep11sess_target t[EP11SESS_MAX_APQNS] = { 0 };
 	struct ep11sess_login l = {
 		.size = sizeof(l),
+		.flags = n > 1 ? EP11SESS_LOGIN_ALL_OR_NOTHING : 0,
 		.pin = (uintptr_t)PIN,
 		.pin_len = strlen(PIN),
-		.targets = (uintptr_t)&t,
-		.ntargets = 1,
-		.targets_cap = 1,
+		.targets = (uintptr_t)t,
+		.ntargets = n,
+		.targets_cap = n,
 		.wait_ms = 10000,
 	};
+	unsigned int i;
 
+	for (i = 0; i < n; i++)
+		t[i].apqn = a[i];
 	if (ioctl(fd, EP11SESS_IOC_LOGIN, &l))
 		return -errno;
 	if (handle)
 		*handle = l.handle;
 	return 0;
+}
+
+static int login(int fd, struct ep11sess_apqn a, __u32 *handle)
+{
+	return login_on(fd, &a, 1, handle);
 }
 
 static int status_of(int fd, struct ep11sess_apqn a,
@@ -108,8 +121,9 @@ static double pct(double *v, unsigned int n, double p)
 	return v[i < n ? i : n - 1];
 }
 
-/* One trial: N sessions, SIGKILL, time until reaped. */
-static double one_kill(struct ep11sess_apqn a, unsigned int n)
+/* One trial: N sessions on the @na APQNs @a, SIGKILL, time until reaped. */
+static double one_kill(const struct ep11sess_apqn *a, unsigned int na,
+		       unsigned int n)
 {
 	int p[2], st;
 	double t0;
@@ -124,7 +138,7 @@ static double one_kill(struct ep11sess_apqn a, unsigned int n)
 		unsigned int i;
 
 		for (i = 0; i < n; i++)
-			if (login(fd, a, NULL))
+			if (login_on(fd, a, na, NULL))
 				_exit(2);
 		if (write(p[1], "r", 1) != 1)
 			_exit(3);
@@ -144,19 +158,19 @@ static double one_kill(struct ep11sess_apqn a, unsigned int n)
 	return now_us() - t0;
 }
 
-static void bench_reclaim(int fd, struct ep11sess_apqn a, unsigned int n,
-			  unsigned int trials)
+static void bench_reclaim(int fd, const struct ep11sess_apqn *a,
+			  unsigned int na, unsigned int n, unsigned int trials)
 {
 	struct ep11sess_apqn_status s;
 	double v[64];
 	unsigned int i;
 
 	for (i = 0; i < trials; i++)
-		v[i] = one_kill(a, n);
+		v[i] = one_kill(a, na, n);
 	qsort(v, trials, sizeof(v[0]), cmp_double);
-	status_of(fd, a, &s);
-	printf("reclaim %5u session(s): median %9.0f us  p99 %9.0f us  (%u trials; kernel's last: %llu us; pending now %u)\n",
-	       n, pct(v, trials, 0.5), pct(v, trials, 0.99), trials,
+	status_of(fd, a[0], &s);
+	printf("reclaim %5u session(s) on %u APQN(s): median %9.0f us  p99 %9.0f us  (%u trials; kernel's last: %llu us; pending now %u)\n",
+	       n, na, pct(v, trials, 0.5), pct(v, trials, 0.99), trials,
 	       (unsigned long long)s.last_reclaim_us, s.pending);
 }
 
@@ -210,21 +224,32 @@ static void bench_send(int fd, struct ep11sess_apqn a, unsigned int reqs)
 
 int main(int argc, char **argv)
 {
-	struct ep11sess_apqn a = { 0 };
-	unsigned int c, d;
+	struct ep11sess_apqn a[EP11SESS_MAX_APQNS] = { 0 };
+	unsigned int c, d, i, na = argc - 1;
+	char end;
 	int fd;
 
-	if (argc != 2 || sscanf(argv[1], "%2x.%4x", &c, &d) != 2) {
-		fprintf(stderr, "usage: reclaim-bench APQN (e.g. 0b.0024)\n");
+	if (argc < 2 || na > EP11SESS_MAX_APQNS) {
+		fprintf(stderr, "usage: reclaim-bench APQN [APQN...] (e.g. 0b.0024 0c.0024)\n");
 		return 2;
 	}
-	a.card = c;
-	a.domain = d;
+	for (i = 0; i < na; i++) {
+		if (sscanf(argv[i + 1], "%2x.%4x%c", &c, &d, &end) != 2 ||
+		    d > 0xff) {
+			fprintf(stderr, "reclaim-bench: %s is not an APQN (card.domain in hex, e.g. 0b.0024)\n",
+				argv[i + 1]);
+			return 2;
+		}
+		a[i].card = c;
+		a[i].domain = d;
+	}
 	fd = open_dev();
-	bench_reclaim(fd, a, 1, 30);
-	bench_reclaim(fd, a, 16, 10);
-	bench_reclaim(fd, a, 1024, 3);
-	bench_send(fd, a, 2000);
+	bench_reclaim(fd, a, 1, 1, 30);
+	bench_reclaim(fd, a, 1, 16, 10);
+	bench_reclaim(fd, a, 1, 1024, 3);
+	if (na > 1)
+		bench_reclaim(fd, a, na, 1, 30);
+	bench_send(fd, a[0], 2000);
 	close(fd);
 	return 0;
 }
