@@ -393,6 +393,8 @@ static int cmd_login_args(const struct ep11sess_apqn *a)
 }
 
 /* The CPRB fields only a card sets, and unknown flags: EINVAL. */
+#define CPRB_AT(field)	offsetof(struct ep11_cprb, field)
+
 static void check_send_cprb(int fd, __u32 handle, struct ep11sess_apqn a)
 {
 	static const struct {
@@ -401,12 +403,12 @@ static void check_send_cprb(int fd, __u32 handle, struct ep11sess_apqn a)
 		__u8 val;
 		int want;
 	} c[] = {
-		{ "send, CPRB as built", offsetof(struct ep11_cprb, flags), 0, 0 },
-		{ "send, CPRB unknown flag", offsetof(struct ep11_cprb, flags), 0x01, -EINVAL },
-		{ "send, CPRB source id", offsetof(struct ep11_cprb, source_id), 1, -EINVAL },
-		{ "send, CPRB return code", offsetof(struct ep11_cprb, ret_code) + 3, 1, -EINVAL },
-		{ "send, CPRB reserved1", offsetof(struct ep11_cprb, reserved1), 1, -EINVAL },
-		{ "send, CPRB reserved2", offsetof(struct ep11_cprb, reserved2) + 3, 1, -EINVAL },
+		{ "send, CPRB as built", CPRB_AT(flags), 0, 0 },
+		{ "send, CPRB unknown flag", CPRB_AT(flags), 0x01, -EINVAL },
+		{ "send, CPRB source id", CPRB_AT(source_id), 1, -EINVAL },
+		{ "send, CPRB return code", CPRB_AT(ret_code) + 3, 1, -EINVAL },
+		{ "send, CPRB reserved1", CPRB_AT(reserved1), 1, -EINVAL },
+		{ "send, CPRB reserved2", CPRB_AT(reserved2) + 3, 1, -EINVAL },
 	};
 	unsigned int i;
 
