@@ -485,7 +485,8 @@ EXPORT_SYMBOL_NS_GPL(ep11_apqn_set_online, EP11SESS);
  * @card: a registered card
  *
  * Context: process context, may sleep: waits for sends in progress and
- * for the reclaim worker to end the card's pending logouts.
+ * for the reclaim work items of the card's own APQNs, which end its
+ * pending logouts as lost.
  */
 void ep11_card_unregister(struct ep11_card *card)
 {
