@@ -168,12 +168,14 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 	struct ep11_msg m;
 	bool unseen = false;
 	__be32 caps[4];
-	int ret, now;
+	int ret, now, seen;
 	u32 rc;
 
 	now = atomic_inc_return(&fc->inflight);
-	if (now > atomic_read(&fc->max_inflight))
-		atomic_set(&fc->max_inflight, now);
+	seen = atomic_read(&fc->max_inflight);
+	while (now > seen &&
+	       !atomic_try_cmpxchg(&fc->max_inflight, &seen, now))
+		;
 	if (READ_ONCE(fc->delay_ms))
 		msleep(READ_ONCE(fc->delay_ms));
 	atomic_dec(&fc->inflight);
