@@ -1165,6 +1165,16 @@ out:
 	free(r);
 }
 
+/*
+ * Several firmware threads read one card fd: poll() wakes them all for one
+ * request, so the fd must be non-blocking or the losers would sleep in
+ * read() past the end of the test.
+ */
+static void fw_threads_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
 /* Many requests in flight, answered out of order by several threads. */
 struct fw_thread {
 	pthread_t th;
@@ -1207,6 +1217,7 @@ static void test_concurrent(void)
 		free(s);
 		return;
 	}
+	fw_threads_nonblock(fd);
 	for (i = 0; i < 3; i++) {
 		fw[i].fd = fd;
 		fw[i].answered = 0;
@@ -1283,6 +1294,7 @@ static void race_fw_start(struct race_fw *fw, int fd, int max_delay_us,
 {
 	int i;
 
+	fw_threads_nonblock(fd);
 	for (i = 0; i < RACE_THREADS; i++) {
 		memset(&fw[i], 0, sizeof(fw[i]));
 		fw[i].fd = fd;
