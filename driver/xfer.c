@@ -135,6 +135,27 @@ static int ep11_xfer_rc_errno(u32 rc)
 	}
 }
 
+/*
+ * Sends the request the caller encoded at @buf (@len bytes, or the
+ * encoder's negative errno) and leaves the reply at buf + EP11_XFER_BUF.
+ * Return: the reply length or a negative errno.
+ */
+static int ep11_xfer_round_trip(struct ep11_apqn *apqn, u8 *buf, int len,
+				unsigned long timeout)
+{
+	if (len < 0)
+		return len;
+	return ep11_xfer(apqn, buf, len, buf + EP11_XFER_BUF, EP11_XFER_BUF,
+			 timeout);
+}
+
+/* A reply the codec refused: an error of the APQN, -EPROTO to the caller. */
+static int ep11_xfer_malformed(struct ep11_apqn *apqn)
+{
+	ep11_apqn_count_error(apqn);
+	return -EPROTO;
+}
+
 /**
  * ep11_xfer_login() - Login on one APQN
  * @apqn:      the APQN
@@ -155,30 +176,23 @@ int ep11_xfer_login(struct ep11_apqn *apqn, const u8 *pin, size_t pin_len,
 		    u8 pinblob[EP11_PINBLOB_LEN], u32 *ep11_rc,
 		    unsigned long timeout)
 {
-	u8 *buf, *rep;
 	int ret, len;
+	u8 *buf;
 
 	*ep11_rc = 0;
 	buf = kzalloc(2 * EP11_XFER_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	rep = buf + EP11_XFER_BUF;
 	len = ep11_wire_enc_login(buf, EP11_XFER_BUF, apqn->domain, pin,
 				  pin_len, nonce, nonce_len);
-	if (len < 0) {
-		ret = len;
-		goto out;
-	}
-	ret = ep11_xfer(apqn, buf, len, rep, EP11_XFER_BUF, timeout);
+	ret = ep11_xfer_round_trip(apqn, buf, len, timeout);
 	if (ret < 0)
 		goto out;
-	ret = ep11_wire_dec_login(rep, ret, apqn->domain, ep11_rc, pinblob);
-	if (ret < 0) {
-		ep11_apqn_count_error(apqn);
-		ret = -EPROTO;
-		goto out;
-	}
-	ret = ep11_xfer_rc_errno(*ep11_rc);
+	if (ep11_wire_dec_login(buf + EP11_XFER_BUF, ret, apqn->domain,
+				ep11_rc, pinblob) < 0)
+		ret = ep11_xfer_malformed(apqn);
+	else
+		ret = ep11_xfer_rc_errno(*ep11_rc);
 out:
 	kfree_sensitive(buf);
 	return ret;
@@ -200,30 +214,24 @@ int ep11_xfer_logout(struct ep11_apqn *apqn,
 		     const u8 pinblob[EP11_PINBLOB_LEN], u32 *ep11_rc,
 		     unsigned long timeout)
 {
-	u8 *buf, *rep;
 	int ret, len;
+	u8 *buf;
 
 	*ep11_rc = 0;
 	buf = kzalloc(2 * EP11_XFER_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	rep = buf + EP11_XFER_BUF;
 	len = ep11_wire_enc_logout(buf, EP11_XFER_BUF, apqn->domain, pinblob);
-	if (len < 0) {
-		ret = len;
-		goto out;
-	}
-	ret = ep11_xfer(apqn, buf, len, rep, EP11_XFER_BUF, timeout);
+	ret = ep11_xfer_round_trip(apqn, buf, len, timeout);
 	if (ret < 0)
 		goto out;
-	ret = ep11_wire_dec_logout(rep, ret, apqn->domain, ep11_rc);
-	if (ret < 0) {
-		ep11_apqn_count_error(apqn);
-		ret = -EPROTO;
-		goto out;
-	}
-	ret = *ep11_rc == EP11_CKR_SESSION_CLOSED ? 0 :
-	      ep11_xfer_rc_errno(*ep11_rc);
+	if (ep11_wire_dec_logout(buf + EP11_XFER_BUF, ret, apqn->domain,
+				 ep11_rc) < 0)
+		ret = ep11_xfer_malformed(apqn);
+	else if (*ep11_rc == EP11_CKR_SESSION_CLOSED)
+		ret = 0;
+	else
+		ret = ep11_xfer_rc_errno(*ep11_rc);
 out:
 	kfree_sensitive(buf);
 	return ret;
@@ -242,31 +250,23 @@ out:
 int ep11_xfer_caps(struct ep11_apqn *apqn, u32 *max_sessions,
 		   u32 *avail_sessions, unsigned long timeout)
 {
-	u8 *buf, *rep;
 	u32 rc = 0;
 	int ret, len;
+	u8 *buf;
 
 	buf = kzalloc(2 * EP11_XFER_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	rep = buf + EP11_XFER_BUF;
 	len = ep11_wire_enc_xcp_info(buf, EP11_XFER_BUF, apqn->domain,
 				     EP11_XCP_QUERY_EXT_CAPLIST);
-	if (len < 0) {
-		ret = len;
-		goto out;
-	}
-	ret = ep11_xfer(apqn, buf, len, rep, EP11_XFER_BUF, timeout);
+	ret = ep11_xfer_round_trip(apqn, buf, len, timeout);
 	if (ret < 0)
 		goto out;
-	ret = ep11_wire_dec_xcp_caplist(rep, ret, apqn->domain, &rc,
-					max_sessions, avail_sessions);
-	if (ret < 0) {
-		ep11_apqn_count_error(apqn);
-		ret = -EPROTO;
-		goto out;
-	}
-	ret = ep11_xfer_rc_errno(rc);
+	if (ep11_wire_dec_xcp_caplist(buf + EP11_XFER_BUF, ret, apqn->domain,
+				      &rc, max_sessions, avail_sessions) < 0)
+		ret = ep11_xfer_malformed(apqn);
+	else
+		ret = ep11_xfer_rc_errno(rc);
 out:
 	kfree(buf);
 	return ret;
@@ -286,27 +286,20 @@ int ep11_xfer_serial(struct ep11_apqn *apqn, char serial[EP11_SERIAL_LEN],
 {
 	char sn[EP11_SERIAL_LEN + 1];
 	u32 rc = 0, api, major, minor;
-	u8 *buf, *rep;
 	int ret, len;
+	u8 *buf;
 
 	buf = kzalloc(2 * EP11_XFER_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	rep = buf + EP11_XFER_BUF;
 	len = ep11_wire_enc_xcp_info(buf, EP11_XFER_BUF, apqn->domain,
 				     EP11_XCP_QUERY_MODULE);
-	if (len < 0) {
-		ret = len;
-		goto out;
-	}
-	ret = ep11_xfer(apqn, buf, len, rep, EP11_XFER_BUF, timeout);
+	ret = ep11_xfer_round_trip(apqn, buf, len, timeout);
 	if (ret < 0)
 		goto out;
-	ret = ep11_wire_dec_xcp_module(rep, ret, apqn->domain, &rc, sn, &api,
-				       &major, &minor);
-	if (ret < 0) {
-		ep11_apqn_count_error(apqn);
-		ret = -EPROTO;
+	if (ep11_wire_dec_xcp_module(buf + EP11_XFER_BUF, ret, apqn->domain,
+				     &rc, sn, &api, &major, &minor) < 0) {
+		ret = ep11_xfer_malformed(apqn);
 		goto out;
 	}
 	ret = ep11_xfer_rc_errno(rc);
