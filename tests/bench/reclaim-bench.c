@@ -29,6 +29,7 @@
 #include <linux/ep11sess.h>
 
 #include "ep11_wire.h"
+#include "vmtest.h"
 
 #define PIN	"bench-pin-00001"
 
@@ -40,36 +41,17 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int open_dev(void)
-{
-	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror("open /dev/ep11sess");
-		exit(1);
-	}
-	return fd;
-}
-
 /* One session on the @n APQNs @a, all or nothing. */
 static int login_on(int fd, const struct ep11sess_apqn *a, unsigned int n,
 		    __u32 *handle)
 {
-	struct ep11sess_target t[EP11SESS_MAX_APQNS] = { 0 };
-	struct ep11sess_login l = {
-		.size = sizeof(l),
-		.flags = n > 1 ? EP11SESS_LOGIN_ALL_OR_NOTHING : 0,
-		.pin = (uintptr_t)PIN,
-		.pin_len = strlen(PIN),
-		.targets = (uintptr_t)t,
-		.ntargets = n,
-		.targets_cap = n,
-		.wait_ms = 10000,
-	};
-	unsigned int i;
+	struct ep11sess_target t[EP11SESS_MAX_APQNS];
+	struct ep11sess_login l;
 
-	for (i = 0; i < n; i++)
-		t[i].apqn = a[i];
+	vmt_login_init(&l, t, a, n, PIN);
+	l.flags = n > 1 ? EP11SESS_LOGIN_ALL_OR_NOTHING : 0;
+	l.targets_cap = n;
+	l.wait_ms = 10000;
 	if (ioctl(fd, EP11SESS_IOC_LOGIN, &l))
 		return -errno;
 	if (handle)
@@ -82,29 +64,11 @@ static int login(int fd, struct ep11sess_apqn a, __u32 *handle)
 	return login_on(fd, &a, 1, handle);
 }
 
+/* The APQN's status as last read from the card. */
 static int status_of(int fd, struct ep11sess_apqn a,
 		     struct ep11sess_apqn_status *out)
 {
-	static struct ep11sess_apqn_status st[256];
-	struct ep11sess_status s = {
-		.size = sizeof(s),
-		.flags = EP11SESS_STATUS_CACHED,
-		.entries = (uintptr_t)st,
-		.entry_size = sizeof(st[0]),
-		.count = 256,
-	};
-	unsigned int i;
-
-	if (ioctl(fd, EP11SESS_IOC_STATUS, &s))
-		return -errno;
-	for (i = 0; i < s.count && i < 256; i++) {
-		if (st[i].apqn.card == a.card &&
-		    st[i].apqn.domain == a.domain) {
-			*out = st[i];
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return vmt_status_of(fd, EP11SESS_STATUS_CACHED, a, out);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -134,7 +98,7 @@ static double one_kill(const struct ep11sess_apqn *a, unsigned int na,
 		exit(1);
 	pid = fork();
 	if (!pid) {
-		int fd = open_dev();
+		int fd = vmt_open_dev();
 		unsigned int i;
 
 		for (i = 0; i < n; i++)
@@ -196,15 +160,8 @@ static void bench_send(int fd, struct ep11sess_apqn a, unsigned int reqs)
 	status_of(fd, a, &s0);
 	t0 = now_us();
 	for (i = 0; i < reqs; i++) {
-		memset(&s, 0, sizeof(s));
-		s.size = sizeof(s);
-		s.flags = EP11SESS_SEND_SESSION;
-		s.handle = handle;
-		s.apqn = a;
-		s.req = (uintptr_t)req;
-		s.req_len = len;
-		s.rep = (uintptr_t)rep;
-		s.rep_cap = sizeof(rep);
+		vmt_send_init(&s, EP11SESS_SEND_SESSION, handle, a, req, len,
+			      rep, sizeof(rep));
 		if (ioctl(fd, EP11SESS_IOC_SEND, &s)) {
 			perror("send");
 			exit(1);
@@ -225,25 +182,22 @@ static void bench_send(int fd, struct ep11sess_apqn a, unsigned int reqs)
 int main(int argc, char **argv)
 {
 	struct ep11sess_apqn a[EP11SESS_MAX_APQNS] = { 0 };
-	unsigned int c, d, i, na = argc - 1;
-	char end;
+	unsigned int i, na = argc - 1;
 	int fd;
 
+	vmt_prefix = "reclaim-bench: ";
 	if (argc < 2 || na > EP11SESS_MAX_APQNS) {
 		fprintf(stderr, "usage: reclaim-bench APQN [APQN...] (e.g. 0b.0024 0c.0024)\n");
 		return 2;
 	}
 	for (i = 0; i < na; i++) {
-		if (sscanf(argv[i + 1], "%2x.%4x%c", &c, &d, &end) != 2 ||
-		    d > 0xff) {
+		if (!vmt_parse_apqn(argv[i + 1], &a[i])) {
 			fprintf(stderr, "reclaim-bench: %s is not an APQN (card.domain in hex, e.g. 0b.0024)\n",
 				argv[i + 1]);
 			return 2;
 		}
-		a[i].card = c;
-		a[i].domain = d;
 	}
-	fd = open_dev();
+	fd = vmt_open_dev();
 	bench_reclaim(fd, a, 1, 1, 30);
 	bench_reclaim(fd, a, 1, 16, 10);
 	bench_reclaim(fd, a, 1, 1024, 3);

@@ -2,16 +2,17 @@
 #
 # Shell functions of the administrator's VM tests (t-admin-*.sh) and of
 # the demo: emulated cards, sessions held or killed, the ep11sess tool,
-# and failure reporting.
+# and expectations.  What they share with the core's tests, failure
+# reporting included, is in vmtest-lib.sh.
 
-admin_emu=$EP11VM_REPO/build/meson/tools/ep11-cardemu/ep11-cardemu
+. "$(dirname "${BASH_SOURCE[0]}")/vmtest-lib.sh"
+
+admin_emu=$vmt_emu
 admin_sess=$EP11VM_REPO/build/meson/tests/vm/admin-sess
 ep11sess=$EP11VM_REPO/build/meson/tools/ep11sess/ep11sess
 admin_state=$(mktemp -d /tmp/admin-test.XXXXXX)
 chmod 0755 "$admin_state"
 admin_pids=
-
-fail() { echo "FAIL: $*"; exit 1; }
 
 # expect WHAT EXPECTED GOT
 expect() {
@@ -44,27 +45,18 @@ as_nobody() {
 # admin_start_card CARD DOMAINS MAX: an emulated card, up once the card
 # has answered its session counts (its sysfs max_sessions is readable).
 admin_start_card() {
-	local card=$1 doms=$2 max=$3 i
-	"$admin_emu" --card "$card" --domains "$doms" --max-sessions "$max" \
-		--state-dir "$admin_state" 2>>"$admin_state/emu-$card.log" &
-	eval "admin_pid_$card=$!"
-	admin_pids="$admin_pids $!"
-	for i in $(seq 200); do
-		if [ -S "$admin_state/card$card.ctl" ] &&
-		   cat "/sys/class/ep11sess/card$card/max_sessions" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	cat "$admin_state/emu-$card.log"
-	fail "card $card did not come up in 20 s"
+	local card=$1
+	vmt_start_card "$admin_state" "$@"
+	eval "admin_pid_$card=$vmt_started"
+	admin_pids="$admin_pids $vmt_started"
+	vmt_wait_card "$admin_state" "$card" 20 \
+		cat "/sys/class/ep11sess/card$card/max_sessions"
 }
 
 admin_stop_card() {
 	local pid
 	eval "pid=\$admin_pid_$1"
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	vmt_stop "$pid"
 }
 
 admin_ctl() {
@@ -76,18 +68,12 @@ admin_ctl() {
 # admin_hold OUT N APQN...: a process holding N sessions, once it is
 # ready; its pid is in $admin_held.
 admin_hold() {
-	local out=$1 i
+	local out=$1
 	shift
 	"$admin_sess" hold "$@" >"$out" 2>&1 &
 	admin_held=$!
 	admin_pids="$admin_pids $!"
-	for i in $(seq 1200); do
-		grep -q '^ready' "$out" && return 0
-		kill -0 "$admin_held" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$out"
-	fail "the holder did not log in"
+	vmt_wait_ready "$out" "$admin_held" 120
 }
 
 # admin_kill PID: SIGKILL and reap.

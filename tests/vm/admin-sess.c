@@ -35,51 +35,17 @@
 #include <linux/ep11sess.h>
 #include <linux/ep11sess_genl.h>
 
+#include "vmtest.h"
+
 #define PIN	"vm-admin-pin-001"
-
-static __attribute__((noreturn, format(printf, 1, 2))) void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "admin-sess: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static struct ep11sess_apqn parse_apqn(const char *s)
-{
-	struct ep11sess_apqn a = { 0 };
-	unsigned int c, d;
-	char end;
-
-	if (sscanf(s, "%x.%x%c", &c, &d, &end) != 2 || c > 0xff || d > 0xff)
-		die("bad APQN '%s' (want 0b.0024)", s);
-	a.card = c;
-	a.domain = d;
-	return a;
-}
 
 static int login(int fd, const struct ep11sess_apqn *a, unsigned int n,
 		 unsigned int wait_ms, __u8 *pubid)
 {
 	struct ep11sess_target t[EP11SESS_MAX_APQNS];
 	struct ep11sess_login l;
-	unsigned int i;
 
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < n; i++)
-		t[i].apqn = a[i];
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
-	l.pin = (uintptr_t)PIN;
-	l.pin_len = strlen(PIN);
-	l.targets = (uintptr_t)t;
-	l.ntargets = n;
-	l.targets_cap = EP11SESS_MAX_APQNS;
+	vmt_login_init(&l, t, a, n, PIN);
 	l.wait_ms = wait_ms;
 	if (ioctl(fd, EP11SESS_IOC_LOGIN, &l))
 		return -errno;
@@ -95,15 +61,6 @@ static void hex(char *out, const __u8 *in)
 		sprintf(out + 2 * i, "%02x", in[i]);
 }
 
-static int open_dev(void)
-{
-	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open /dev/ep11sess: %s", strerror(errno));
-	return fd;
-}
-
 static __attribute__((noreturn)) void cmd_hold(int argc, char **argv)
 {
 	struct ep11sess_apqn a[EP11SESS_MAX_APQNS];
@@ -113,14 +70,14 @@ static __attribute__((noreturn)) void cmd_hold(int argc, char **argv)
 	int fd, ret;
 
 	for (i = 1; i < (unsigned int)argc && na < EP11SESS_MAX_APQNS; i++)
-		a[na++] = parse_apqn(argv[i]);
+		a[na++] = vmt_apqn(argv[i]);
 	if (!n || !na)
-		die("usage: admin-sess hold N APQN...");
-	fd = open_dev();
+		vmt_die("usage: admin-sess hold N APQN...");
+	fd = vmt_open_dev();
 	for (i = 0; i < n; i++) {
 		ret = login(fd, a, na, 10000, pub);
 		if (ret)
-			die("login %u of %u: %s", i + 1, n, strerror(-ret));
+			vmt_die("login %u of %u: %s", i + 1, n, strerror(-ret));
 		hex(id, pub);
 		printf("session %s\n", id);
 	}
@@ -132,15 +89,15 @@ static __attribute__((noreturn)) void cmd_hold(int argc, char **argv)
 
 static int cmd_die(const char *apqn)
 {
-	struct ep11sess_apqn a = parse_apqn(apqn);
+	struct ep11sess_apqn a = vmt_apqn(apqn);
 	char id[33];
 	__u8 pub[16];
 	int fd, ret;
 
-	fd = open_dev();
+	fd = vmt_open_dev();
 	ret = login(fd, &a, 1, 30000, pub);
 	if (ret)
-		die("pid %d: login on %s: %s", getpid(), apqn, strerror(-ret));
+		vmt_die("pid %d: login on %s: %s", getpid(), apqn, strerror(-ret));
 	hex(id, pub);
 	printf("%d %s\n", getpid(), id);
 	fflush(stdout);
@@ -150,16 +107,16 @@ static int cmd_die(const char *apqn)
 
 static int cmd_login_fail(const char *apqn)
 {
-	struct ep11sess_apqn a = parse_apqn(apqn);
+	struct ep11sess_apqn a = vmt_apqn(apqn);
 	__u8 pub[16];
 	int fd, ret;
 
-	fd = open_dev();
+	fd = vmt_open_dev();
 	ret = login(fd, &a, 1, 0, pub);
 	if (ret == -ENOSPC)
 		return 0;
-	die("expected ENOSPC from a login on the full card, got %s",
-	    ret ? strerror(-ret) : "success");
+	vmt_die("expected ENOSPC from a login on the full card, got %s",
+		ret ? strerror(-ret) : "success");
 	return 1;
 }
 
@@ -172,7 +129,7 @@ static __attribute__((noreturn)) void cmd_uevents(void)
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 		    NETLINK_KOBJECT_UEVENT);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		die("uevent socket: %s", strerror(errno));
+		vmt_die("uevent socket: %s", strerror(errno));
 	fprintf(stderr, "ready\n");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
@@ -182,7 +139,7 @@ static __attribute__((noreturn)) void cmd_uevents(void)
 		char *p;
 
 		if (len <= 0)
-			die("recv: %s", strerror(errno));
+			vmt_die("recv: %s", strerror(errno));
 		buf[len] = '\0';
 		for (p = buf; p < buf + len; p += strlen(p) + 1) {
 			if (!strncmp(p, "ACTION=", 7))
@@ -250,12 +207,12 @@ static int nl_call(int family, int cmd, int flags, const char *attrs,
 	g->version = EP11SESS_GENL_VERSION;
 	memcpy(buf + NLMSG_HDRLEN + GENL_HDRLEN, attrs, alen);
 	if (send(nl_fd, buf, nlh->nlmsg_len, 0) < 0)
-		die("send: %s", strerror(errno));
+		vmt_die("send: %s", strerror(errno));
 	msg[0] = '\0';
 	for (;;) {
 		len = recv(nl_fd, buf, sizeof(buf), 0);
 		if (len < 0)
-			die("recv: %s", strerror(errno));
+			vmt_die("recv: %s", strerror(errno));
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len)) {
 			struct nlmsgerr *e = NLMSG_DATA(nlh);
@@ -298,10 +255,10 @@ static int nl_family(void)
 	g->version = 1;
 	memcpy(buf + NLMSG_HDRLEN + GENL_HDRLEN, attrs, alen);
 	if (send(nl_fd, buf, nlh->nlmsg_len, 0) < 0)
-		die("send: %s", strerror(errno));
+		vmt_die("send: %s", strerror(errno));
 	len = recv(nl_fd, buf, sizeof(buf), 0);
 	if (len < 0 || nlh->nlmsg_type != GENL_ID_CTRL)
-		die("the family %s is not registered", EP11SESS_GENL_NAME);
+		vmt_die("the family %s is not registered", EP11SESS_GENL_NAME);
 	off = NLMSG_HDRLEN + GENL_HDRLEN;
 	while (off + NLA_HDRLEN <= nlh->nlmsg_len) {
 		struct nlattr *a = (struct nlattr *)(buf + off);
@@ -312,7 +269,7 @@ static int nl_family(void)
 			return *(__u16 *)((char *)a + NLA_HDRLEN);
 		off += NLA_ALIGN(a->nla_len);
 	}
-	die("no family id in the answer");
+	vmt_die("no family id in the answer");
 	return -1;
 }
 
@@ -352,7 +309,7 @@ static int cmd_nl_bad(void)
 
 	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (nl_fd < 0 || bind(nl_fd, (struct sockaddr *)&sa, sizeof(sa)))
-		die("netlink socket: %s", strerror(errno));
+		vmt_die("netlink socket: %s", strerror(errno));
 	setsockopt(nl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	family = nl_family();
@@ -411,6 +368,7 @@ static int cmd_nl_bad(void)
 
 int main(int argc, char **argv)
 {
+	vmt_prefix = "admin-sess: ";
 	if (argc >= 4 && !strcmp(argv[1], "hold"))
 		cmd_hold(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "die"))
@@ -421,6 +379,6 @@ int main(int argc, char **argv)
 		cmd_uevents();
 	if (argc == 2 && !strcmp(argv[1], "nl-bad"))
 		return cmd_nl_bad();
-	die("usage: admin-sess hold N APQN... | die APQN | login-fail APQN | uevents | nl-bad");
+	vmt_die("usage: admin-sess hold N APQN... | die APQN | login-fail APQN | uevents | nl-bad");
 	return 2;
 }

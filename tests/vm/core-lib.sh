@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shell functions of the core's VM tests (t-core-*.sh): emulated cards
-# started and stopped, the test client, and failure reporting.
+# started and stopped, the test client.  What they share with the
+# administrator's tests, failure reporting included, is in vmtest-lib.sh.
 
-core_emu=$EP11VM_REPO/build/meson/tools/ep11-cardemu/ep11-cardemu
+. "$(dirname "${BASH_SOURCE[0]}")/vmtest-lib.sh"
+
+core_emu=$vmt_emu
 core_cli=$EP11VM_REPO/build/meson/tests/vm/core-sess
 core_state=$(mktemp -d /tmp/core-test.XXXXXX)
 core_pids=
-
-fail() { echo "FAIL: $*"; exit 1; }
 
 core_need() {
 	[ -x "$core_emu" ] || { echo "SKIP: $core_emu not built"; exit 77; }
@@ -19,28 +20,18 @@ core_need() {
 
 # core_start_card CARD DOMAINS MAX: an emulated card, up when its APQNs are.
 core_start_card() {
-	local card=$1 doms=$2 max=$3 i first
-	"$core_emu" --card "$card" --domains "$doms" --max-sessions "$max" \
-		--state-dir "$core_state" 2>>"$core_state/emu-$card.log" &
-	eval "core_pid_$card=$!"
-	core_pids="$core_pids $!"
-	first=$(printf '%04x' "0x${doms%%,*}")
-	for i in $(seq 100); do
-		if [ -S "$core_state/card$card.ctl" ] &&
-		   "$core_cli" count "$card.$first" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	cat "$core_state/emu-$card.log"
-	fail "card $card did not come up in 10 s"
+	local card=$1 first
+	vmt_start_card "$core_state" "$@"
+	eval "core_pid_$card=$vmt_started"
+	core_pids="$core_pids $vmt_started"
+	first=$(printf '%04x' "0x${2%%,*}")
+	vmt_wait_card "$core_state" "$card" 10 "$core_cli" count "$card.$first"
 }
 
 core_stop_card() {
 	local pid
 	eval "pid=\$core_pid_$1"
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	vmt_stop "$pid"
 }
 
 core_ctl() {
@@ -56,17 +47,11 @@ core_field() {
 
 # core_hold OUT ARGS...: a process holding a session, once it is ready.
 core_hold() {
-	local out=$1 i
+	local out=$1
 	shift
 	"$core_cli" hold "$@" >"$out" 2>&1 &
 	core_held=$!
-	for i in $(seq 100); do
-		grep -q '^ready' "$out" && return 0
-		kill -0 "$core_held" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$out"
-	fail "the holder did not log in"
+	vmt_wait_ready "$out" "$core_held" 10
 }
 
 # core_wait_field APQN NAME VALUE: up to 10 s.

@@ -38,56 +38,9 @@
 #include <linux/ep11sess.h>
 
 #include "ep11_wire.h"
+#include "vmtest.h"
 
 #define PIN		"vm-test-pin-0001"
-#define MAX_ST		1024
-
-static int failed;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	failed = 1;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static int open_dev(void)
-{
-	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open /dev/ep11sess: %s", strerror(errno));
-	return fd;
-}
-
-static struct ep11sess_apqn parse_apqn(const char *s)
-{
-	struct ep11sess_apqn a = { 0 };
-	unsigned int c, d;
-
-	if (sscanf(s, "%2x.%4x", &c, &d) != 2 || c > 0xff || d > 0xff)
-		die("bad APQN %s (expected like 0b.0024)", s);
-	a.card = c;
-	a.domain = d;
-	return a;
-}
 
 static double now_ms(void)
 {
@@ -106,21 +59,12 @@ static int login(int fd, const struct ep11sess_apqn *a, unsigned int n,
 	struct ep11sess_login l;
 	unsigned int i;
 
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < n; i++)
-		t[i].apqn = a[i];
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
-	l.pin = (uintptr_t)PIN;
-	l.pin_len = strlen(PIN);
+	vmt_login_init(&l, t, a, n, PIN);
 	if (nonce) {
 		l.flags = EP11SESS_LOGIN_SHARED;
 		l.nonce = (uintptr_t)nonce;
 		l.nonce_len = strlen(nonce);
 	}
-	l.targets = (uintptr_t)t;
-	l.ntargets = n;
-	l.targets_cap = EP11SESS_MAX_APQNS;
 	l.wait_ms = wait_ms;
 	if (ioctl(fd, EP11SESS_IOC_LOGIN, &l)) {
 		int e = errno;
@@ -163,21 +107,13 @@ static int send_random(int fd, __u32 handle, __u32 flags,
 	ep11_wire_put_u32(&b, 16);
 	len = ep11_wire_finish(&b);
 	if (len < 0)
-		die("cannot build GenerateRandom: %d", len);
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.flags = flags;
-	s.handle = handle;
-	s.apqn = *a;
-	s.req = (uintptr_t)req;
-	s.req_len = len;
-	s.rep = (uintptr_t)rep;
-	s.rep_cap = sizeof(rep);
+		vmt_die("cannot build GenerateRandom: %d", len);
+	vmt_send_init(&s, flags, handle, *a, req, len, rep, sizeof(rep));
 	if (ioctl(fd, EP11SESS_IOC_SEND, &s))
 		return -errno;
 	*a = s.apqn;
 	if (ep11_wire_parse_reply(rep, s.rep_len, &m) < 0)
-		die("send: malformed reply of %u bytes", s.rep_len);
+		vmt_die("send: malformed reply of %u bytes", s.rep_len);
 	*rc = m.rc;
 	return 0;
 }
@@ -196,42 +132,22 @@ static int send_cprb_byte(int fd, __u32 handle, struct ep11sess_apqn a,
 	ep11_wire_put_u32(&b, 16);
 	len = ep11_wire_finish(&b);
 	if (len < 0)
-		die("cannot build GenerateRandom: %d", len);
+		vmt_die("cannot build GenerateRandom: %d", len);
 	req[off] = val;
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.flags = EP11SESS_SEND_SESSION;
-	s.handle = handle;
-	s.apqn = a;
-	s.req = (uintptr_t)req;
-	s.req_len = len;
-	s.rep = (uintptr_t)rep;
-	s.rep_cap = sizeof(rep);
+	vmt_send_init(&s, EP11SESS_SEND_SESSION, handle, a, req, len, rep,
+		      sizeof(rep));
 	return ioctl(fd, EP11SESS_IOC_SEND, &s) ? -errno : 0;
 }
 
+/* The APQN's status, asked of the card; dies when the ioctl fails. */
 static int status_of(int fd, struct ep11sess_apqn a,
 		     struct ep11sess_apqn_status *out)
 {
-	static struct ep11sess_apqn_status st[MAX_ST];
-	struct ep11sess_status s = {
-		.size = sizeof(s),
-		.entries = (uintptr_t)st,
-		.entry_size = sizeof(st[0]),
-		.count = MAX_ST,
-	};
-	unsigned int i;
+	int ret = vmt_status_of(fd, 0, a, out);
 
-	if (ioctl(fd, EP11SESS_IOC_STATUS, &s))
-		die("status: %s", strerror(errno));
-	for (i = 0; i < s.count && i < MAX_ST; i++) {
-		if (st[i].apqn.card == a.card &&
-		    st[i].apqn.domain == a.domain) {
-			*out = st[i];
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (ret && ret != -ENOENT)
+		vmt_die("status: %s", strerror(-ret));
+	return ret;
 }
 
 /* The card's own count of used sessions must equal the kernel's. */
@@ -241,24 +157,24 @@ static void expect_used(int fd, struct ep11sess_apqn a, unsigned int want,
 	struct ep11sess_apqn_status st;
 
 	if (status_of(fd, a, &st))
-		die("%s: APQN %02x.%04x not in status", when, a.card,
-		    a.domain);
+		vmt_die("%s: APQN %02x.%04x not in status", when, a.card,
+			a.domain);
 	if (!(st.flags & EP11SESS_APQN_CAPS_VALID)) {
-		fail("%s: card%02x did not answer get_xcp_info", when, a.card);
+		vmt_fail("%s: card%02x did not answer get_xcp_info", when, a.card);
 		return;
 	}
 	if (st.card_max - st.card_avail != want || st.card_held != want)
-		fail("%s: card%02x: expected %u used, got %u by the card (max %u available %u) and %u by the kernel",
-		     when, a.card, want, st.card_max - st.card_avail,
-		     st.card_max, st.card_avail, st.card_held);
+		vmt_fail("%s: card%02x: expected %u used, got %u by the card (max %u available %u) and %u by the kernel",
+			 when, a.card, want, st.card_max - st.card_avail,
+			 st.card_max, st.card_avail, st.card_held);
 }
 
 static void expect_err(int got, int want, const char *what)
 {
 	if (got != want)
-		fail("%s: expected %s, got %s", what,
-		     want ? strerror(-want) : "success",
-		     got ? strerror(-got) : "success");
+		vmt_fail("%s: expected %s, got %s", what,
+			 want ? strerror(-want) : "success",
+			 got ? strerror(-got) : "success");
 }
 
 static int raw_ioctl(int fd, unsigned long cmd, void *arg)
@@ -275,14 +191,14 @@ static int cmd_abi(void)
 		__u64 tail;
 	} big = { .v = { .size = sizeof(big) } };
 	struct ep11sess_list li = { .size = sizeof(li) };
-	int fd = open_dev();
+	int fd = vmt_open_dev();
 
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_VERSION, &v), 0, "version");
 	if (v.abi_version != EP11SESS_ABI_VERSION || !v.features ||
 	    v.max_apqns != EP11SESS_MAX_APQNS)
-		fail("version: expected abi %u, features, max_apqns %u; got %u, 0x%llx, %u",
-		     EP11SESS_ABI_VERSION, EP11SESS_MAX_APQNS, v.abi_version,
-		     (unsigned long long)v.features, v.max_apqns);
+		vmt_fail("version: expected abi %u, features, max_apqns %u; got %u, 0x%llx, %u",
+			 EP11SESS_ABI_VERSION, EP11SESS_MAX_APQNS, v.abi_version,
+			 (unsigned long long)v.features, v.max_apqns);
 	big.tail = 0;
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_VERSION, &big), 0,
 		   "version, larger struct with zero tail");
@@ -316,17 +232,17 @@ static int cmd_abi(void)
 	li.entry_size = sizeof(struct ep11sess_session_info);
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_LIST, &li), 0, "list, empty");
 	if (li.count)
-		fail("list: expected 0 sessions in a new file, got %u",
-		     li.count);
+		vmt_fail("list: expected 0 sessions in a new file, got %u",
+			 li.count);
 	close(fd);
-	return failed;
+	return vmt_failed;
 }
 
 static int cmd_login_args(const struct ep11sess_apqn *a)
 {
 	struct ep11sess_target t[2] = { { .apqn = *a } };
 	struct ep11sess_login l;
-	int fd = open_dev();
+	int fd = vmt_open_dev();
 
 #define RESET() do {							\
 		memset(&l, 0, sizeof(l));				\
@@ -389,7 +305,7 @@ static int cmd_login_args(const struct ep11sess_apqn *a)
 	expect_err(logout(fd, l.handle), 0, "logout of it");
 #undef RESET
 	close(fd);
-	return failed;
+	return vmt_failed;
 }
 
 /* The CPRB fields only a card sets, and unknown flags: EINVAL. */
@@ -423,10 +339,10 @@ static int cmd_cycle(int argc, char **argv)
 	unsigned int n = argc, i;
 	__u32 handle, rc;
 	__u8 id[16];
-	int fd = open_dev();
+	int fd = vmt_open_dev();
 
 	for (i = 0; i < n; i++)
-		a[i] = parse_apqn(argv[i]);
+		a[i] = vmt_apqn(argv[i]);
 	for (i = 0; i < n; i++)
 		expect_used(fd, a[i], 0, "before login");
 	expect_err(login(fd, a, n, NULL, 0, &handle, id, NULL), 0, "login");
@@ -437,17 +353,17 @@ static int cmd_cycle(int argc, char **argv)
 	expect_err(send_random(fd, handle, EP11SESS_SEND_SESSION, &used, &rc),
 		   0, "send bound to the session");
 	if (rc)
-		fail("send: expected CKR_OK, got 0x%x", rc);
+		vmt_fail("send: expected CKR_OK, got 0x%x", rc);
 	used = a[0];
 	expect_err(send_random(fd, handle, EP11SESS_SEND_SESSION |
 			       EP11SESS_SEND_ANY_APQN, &used, &rc), 0,
 		   "send to any APQN of the session");
 	if (rc)
-		fail("send any: expected CKR_OK, got 0x%x", rc);
+		vmt_fail("send any: expected CKR_OK, got 0x%x", rc);
 	used = a[0];
 	expect_err(send_random(fd, 0, 0, &used, &rc), 0, "unbound send");
 	if (rc != EP11_CKR_ARGUMENTS_BAD && rc != EP11_CKR_OK)
-		fail("unbound send: unexpected rc 0x%x", rc);
+		vmt_fail("unbound send: unexpected rc 0x%x", rc);
 	expect_err(send_random(fd, handle + 100, EP11SESS_SEND_SESSION, &used,
 			       &rc), -ENOENT, "send with an unknown handle");
 	check_send_cprb(fd, handle, a[0]);
@@ -458,10 +374,10 @@ static int cmd_cycle(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		expect_used(fd, a[i], 0, "after logout");
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("cycle on %u APQN(s): login, send, logout; card and kernel agree\n",
 		       n);
-	return failed;
+	return vmt_failed;
 }
 
 /*
@@ -473,24 +389,24 @@ static int cmd_failover(struct ep11sess_apqn a, struct ep11sess_apqn b)
 	struct ep11sess_apqn ab[2] = { a, b }, used = a;
 	char line[16];
 	__u32 handle, rc;
-	int fd = open_dev();
+	int fd = vmt_open_dev();
 
 	expect_err(login(fd, ab, 2, NULL, 0, &handle, NULL, NULL), 0,
 		   "failover: login on two APQNs");
 	printf("ready\n");
 	if (!fgets(line, sizeof(line), stdin))
-		die("failover: no go line on stdin");
+		vmt_die("failover: no go line on stdin");
 	expect_err(send_random(fd, handle, EP11SESS_SEND_SESSION, &used, &rc),
 		   0, "failover: send to the offline APQN");
 	if (used.card != b.card || used.domain != b.domain || rc)
-		fail("failover: expected %02x.%04x to answer with CKR_OK, got %02x.%04x rc 0x%x",
-		     b.card, b.domain, used.card, used.domain, rc);
+		vmt_fail("failover: expected %02x.%04x to answer with CKR_OK, got %02x.%04x rc 0x%x",
+			 b.card, b.domain, used.card, used.domain, rc);
 	expect_err(logout(fd, handle), 0, "failover: logout");
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("failover: the request went to %02x.%04x\n", b.card,
 		       b.domain);
-	return failed;
+	return vmt_failed;
 }
 
 static int cmd_hold(int argc, char **argv)
@@ -507,14 +423,14 @@ static int cmd_hold(int argc, char **argv)
 		else if (opt == 'x')
 			exit_now = 1;
 		else
-			die("hold: bad option");
+			vmt_die("hold: bad option");
 	}
 	for (i = optind; i < (unsigned int)argc; i++)
-		a[n++] = parse_apqn(argv[i]);
-	fd = open_dev();
+		a[n++] = vmt_apqn(argv[i]);
+	fd = vmt_open_dev();
 	ret = login(fd, a, n, nonce, 10000, NULL, id, NULL);
 	if (ret)
-		die("hold: login failed: %s", strerror(-ret));
+		vmt_die("hold: login failed: %s", strerror(-ret));
 	printf("ready ");
 	for (i = 0; i < 16; i++)
 		printf("%02x", id[i]);
@@ -529,10 +445,10 @@ static int cmd_hold(int argc, char **argv)
 static int cmd_count(const char *apqn)
 {
 	struct ep11sess_apqn_status st;
-	int fd = open_dev();
+	int fd = vmt_open_dev();
 
-	if (status_of(fd, parse_apqn(apqn), &st))
-		die("count: %s not known", apqn);
+	if (status_of(fd, vmt_apqn(apqn), &st))
+		vmt_die("count: %s not known", apqn);
 	printf("card_used %u kernel_held %u online %u pending %u reclaimed %llu lost %llu last_reclaim_us %llu\n",
 	       st.card_max - st.card_avail, st.card_held,
 	       !!(st.flags & EP11SESS_APQN_ONLINE), st.pending,
@@ -547,7 +463,7 @@ static int cmd_count(const char *apqn)
 static int cmd_storm(unsigned int n, struct ep11sess_apqn a)
 {
 	unsigned int i, ok = 0, killed = 0;
-	int fd = open_dev(), st;
+	int fd = vmt_open_dev(), st;
 	double t0 = now_ms();
 
 	for (i = 0; i < n; i++) {
@@ -556,12 +472,12 @@ static int cmd_storm(unsigned int n, struct ep11sess_apqn a)
 		char c;
 
 		if (pipe(p))
-			die("pipe: %s", strerror(errno));
+			vmt_die("pipe: %s", strerror(errno));
 		pid = fork();
 		if (pid < 0)
-			die("fork: %s", strerror(errno));
+			vmt_die("fork: %s", strerror(errno));
 		if (!pid) {
-			int cfd = open_dev();
+			int cfd = vmt_open_dev();
 			int ret = login(cfd, &a, 1, NULL, 10000, NULL, NULL,
 					NULL);
 
@@ -590,22 +506,22 @@ static int cmd_storm(unsigned int n, struct ep11sess_apqn a)
 	printf("storm: %u of %u logins succeeded (%u killed, the rest exited without logout) in %.0f ms\n",
 	       ok, n, killed, now_ms() - t0);
 	if (ok != n)
-		fail("storm: expected %u successful logins, got %u", n, ok);
+		vmt_fail("storm: expected %u successful logins, got %u", n, ok);
 	expect_used(fd, a, 0, "after the storm");
 	close(fd);
-	return failed;
+	return vmt_failed;
 }
 
 static int cmd_fork(struct ep11sess_apqn a)
 {
-	int fd = open_dev(), go[2], st;
+	int fd = vmt_open_dev(), go[2], st;
 	pid_t parent, child = 0;
 
 	if (pipe(go))
-		die("pipe: %s", strerror(errno));
+		vmt_die("pipe: %s", strerror(errno));
 	parent = fork();
 	if (!parent) {
-		int pfd = open_dev();
+		int pfd = vmt_open_dev();
 
 		if (login(pfd, &a, 1, NULL, 0, NULL, NULL, NULL))
 			_exit(2);
@@ -624,7 +540,7 @@ static int cmd_fork(struct ep11sess_apqn a)
 	close(go[0]);
 	waitpid(parent, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		die("fork: the logging-in parent failed (status %d)", st);
+		vmt_die("fork: the logging-in parent failed (status %d)", st);
 	expect_used(fd, a, 1, "after the parent died, the child holding");
 	close(go[1]);			/* the child exits */
 	usleep(200000);
@@ -641,9 +557,9 @@ static int cmd_fork(struct ep11sess_apqn a)
 	}
 	expect_used(fd, a, 0, "after the child exited");
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("fork: the child kept the session after the parent died, until it exited\n");
-	return failed;
+	return vmt_failed;
 }
 
 static int send_fd(int sock, int fd)
@@ -687,18 +603,18 @@ static int recv_fd(int sock)
 
 static int cmd_export(struct ep11sess_apqn a)
 {
-	int sv[2], fd = open_dev(), efd, st, flags;
+	int sv[2], fd = vmt_open_dev(), efd, st, flags;
 	struct ep11sess_import im = { .size = sizeof(im) };
 	struct ep11sess_apqn used = a;
 	pid_t pid;
 	__u32 rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-		die("socketpair: %s", strerror(errno));
+		vmt_die("socketpair: %s", strerror(errno));
 	pid = fork();
 	if (!pid) {
 		struct ep11sess_export ex = { .size = sizeof(ex) };
-		int cfd = open_dev();
+		int cfd = vmt_open_dev();
 
 		if (login(cfd, &a, 1, NULL, 0, &ex.handle, NULL, NULL))
 			_exit(2);
@@ -713,11 +629,11 @@ static int cmd_export(struct ep11sess_apqn a)
 	}
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		die("export: the creator failed with status %d (3: export, 4: fd not close-on-exec)",
-		    WEXITSTATUS(st));
+		vmt_die("export: the creator failed with status %d (3: export, 4: fd not close-on-exec)",
+			WEXITSTATUS(st));
 	efd = recv_fd(sv[0]);
 	if (efd < 0)
-		die("export: no fd received");
+		vmt_die("export: no fd received");
 	expect_used(fd, a, 1, "after the creator died, the export fd in flight");
 	im.fd = efd;
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_IMPORT, &im), 0, "import");
@@ -726,35 +642,35 @@ static int cmd_export(struct ep11sess_apqn a)
 	expect_err(send_random(fd, im.handle, EP11SESS_SEND_SESSION, &used,
 			       &rc), 0, "send on the imported session");
 	if (rc)
-		fail("send on the imported session: expected CKR_OK, got 0x%x",
-		     rc);
+		vmt_fail("send on the imported session: expected CKR_OK, got 0x%x",
+			 rc);
 	im.fd = 0;
 	im.handle = 0;
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_IMPORT, &im), -EINVAL,
 		   "import of an fd that is not an export fd");
 	close(fd);
-	fd = open_dev();
+	fd = vmt_open_dev();
 	expect_used(fd, a, 0, "after the importer closed");
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("export/import: the session survived its creator and ended with the importer\n");
-	return failed;
+	return vmt_failed;
 }
 
 static int cmd_shared(unsigned int n, struct ep11sess_apqn a)
 {
-	int fd = open_dev(), rep[2], go[2], st;
+	int fd = vmt_open_dev(), rep[2], go[2], st;
 	unsigned int i, joined = 0, ok = 0;
 	pid_t pids[64];
 
 	if (n > 64)
-		die("shared: at most 64");
+		vmt_die("shared: at most 64");
 	if (pipe(rep) || pipe(go))
-		die("pipe: %s", strerror(errno));
+		vmt_die("pipe: %s", strerror(errno));
 	for (i = 0; i < n; i++) {
 		pids[i] = fork();
 		if (!pids[i]) {
-			int cfd = open_dev(), j = 0;
+			int cfd = vmt_open_dev(), j = 0;
 			char c;
 
 			close(go[1]);
@@ -778,18 +694,18 @@ static int cmd_shared(unsigned int n, struct ep11sess_apqn a)
 	}
 	close(go[0]);
 	if (ok != n || joined != n - 1)
-		fail("shared: expected %u logins with %u joins, got %u and %u",
-		     n, n - 1, ok, joined);
+		vmt_fail("shared: expected %u logins with %u joins, got %u and %u",
+			 n, n - 1, ok, joined);
 	expect_used(fd, a, 1, "with all holders of the shared session");
 	close(go[1]);
 	for (i = 0; i < n; i++)
 		waitpid(pids[i], &st, 0);
 	expect_used(fd, a, 0, "after the last holder exited");
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("shared: %u processes, one card slot, logged out after the last\n",
 		       n);
-	return failed;
+	return vmt_failed;
 }
 
 static int list_all(int fd, struct ep11sess_session_info *info,
@@ -813,10 +729,10 @@ static pid_t victim(struct ep11sess_apqn a, int *go, int *res)
 	pid_t pid;
 
 	if (pipe(g) || pipe(r))
-		die("pipe: %s", strerror(errno));
+		vmt_die("pipe: %s", strerror(errno));
 	pid = fork();
 	if (!pid) {
-		int cfd = open_dev();
+		int cfd = vmt_open_dev();
 		__u32 h, rc;
 		char c;
 		int ret;
@@ -841,7 +757,7 @@ static pid_t victim(struct ep11sess_apqn a, int *go, int *res)
 		char c;
 
 		if (read(r[0], &c, 1) != 1 || c != 'o')
-			die("admin: the victim could not log in");
+			vmt_die("admin: the victim could not log in");
 	}
 	return pid;
 }
@@ -857,13 +773,13 @@ static void admin_case(int fd, struct ep11sess_apqn a, const char *what,
 
 	n = list_all(fd, info, 64);
 	if (n < 0)
-		die("admin: list all: %s", strerror(-n));
+		vmt_die("admin: list all: %s", strerror(-n));
 	for (i = 0; i < n && i < 64; i++)
 		if (info[i].owner_pid == pid)
 			found = i;
 	if (found < 0) {
-		fail("%s: expected the victim's session (pid %d) in the list", what,
-		     pid);
+		vmt_fail("%s: expected the victim's session (pid %d) in the list", what,
+			 pid);
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		return;
@@ -875,13 +791,13 @@ static void admin_case(int fd, struct ep11sess_apqn a, const char *what,
 	al.apqn = a;
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_ADMIN_LOGOUT, &al), 0, what);
 	if (al.matched != 1 || al.failed)
-		fail("%s: expected 1 matched, 0 failed; got %u and %u", what,
-		     al.matched, al.failed);
+		vmt_fail("%s: expected 1 matched, 0 failed; got %u and %u", what,
+			 al.matched, al.failed);
 	expect_used(fd, a, 0, what);
 	if (write(go, "g", 1) != 1 || read(res, &c, 1) != 1)
 		c = '?';
 	if (c != 's')
-		fail("%s: expected the victim's send to fail with ESTALE", what);
+		vmt_fail("%s: expected the victim's send to fail with ESTALE", what);
 	waitpid(pid, &st, 0);
 	close(go);
 	close(res);
@@ -894,16 +810,16 @@ static void admin_case(int fd, struct ep11sess_apqn a, const char *what,
 static void admin_list_handles(int fd, struct ep11sess_apqn a)
 {
 	static struct ep11sess_session_info info[64];
-	int go, res, st, n, i, other = open_dev(), seen = 0;
+	int go, res, st, n, i, other = vmt_open_dev(), seen = 0;
 	pid_t pid = victim(a, &go, &res);
 	__u32 h[2], want;
 
 	if (login(fd, &a, 1, NULL, 0, &h[0], NULL, NULL) ||
 	    login(fd, &a, 1, NULL, 0, &h[1], NULL, NULL))
-		die("admin list: login failed");
+		vmt_die("admin list: login failed");
 	n = list_all(fd, info, 64);
 	if (n < 0)
-		die("admin list: list all: %s", strerror(-n));
+		vmt_die("admin list: list all: %s", strerror(-n));
 	for (i = 0; i < n && i < 64; i++) {
 		int mine = info[i].owner_pid == getpid();
 
@@ -912,19 +828,19 @@ static void admin_list_handles(int fd, struct ep11sess_apqn a)
 			want = info[i].handle == h[0] ? h[0] : h[1];
 		if (info[i].handle != want ||
 		    !!(info[i].flags & EP11SESS_SESSION_HELD) != mine)
-			fail("admin list: session of pid %d: expected handle %u%s, got %u (flags 0x%x)",
-			     info[i].owner_pid, want, mine ? ", held" : "",
-			     info[i].handle, info[i].flags);
+			vmt_fail("admin list: session of pid %d: expected handle %u%s, got %u (flags 0x%x)",
+				 info[i].owner_pid, want, mine ? ", held" : "",
+				 info[i].handle, info[i].flags);
 		seen += mine || info[i].owner_pid == pid;
 	}
 	if (seen != 3)
-		fail("admin list: expected our 2 sessions and the victim's, saw %d of them",
-		     seen);
+		vmt_fail("admin list: expected our 2 sessions and the victim's, saw %d of them",
+			 seen);
 	n = list_all(other, info, 64);
 	for (i = 0; i < n && i < 64; i++)
 		if (info[i].handle || info[i].flags & EP11SESS_SESSION_HELD)
-			fail("admin list from another file: expected no handle, got %u (flags 0x%x)",
-			     info[i].handle, info[i].flags);
+			vmt_fail("admin list from another file: expected no handle, got %u (flags 0x%x)",
+				 info[i].handle, info[i].flags);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	close(go);
@@ -937,7 +853,7 @@ static void admin_list_handles(int fd, struct ep11sess_apqn a)
 static int cmd_admin(struct ep11sess_apqn a)
 {
 	struct ep11sess_admin_logout al = { .size = sizeof(al) };
-	int fd = open_dev();
+	int fd = vmt_open_dev();
 
 	admin_list_handles(fd, a);
 
@@ -953,9 +869,9 @@ static int cmd_admin(struct ep11sess_apqn a)
 	expect_err(raw_ioctl(fd, EP11SESS_IOC_ADMIN_LOGOUT, &al), -EINVAL,
 		   "admin logout without a filter");
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("admin: list all with the caller's handles; logout by pid, public id and date; holders get ESTALE\n");
-	return failed;
+	return vmt_failed;
 }
 
 /* Runs as nobody (on a file opened as root): returns non-zero on failure. */
@@ -972,7 +888,7 @@ static int nobody_checks(int nfd, struct ep11sess_apqn a, pid_t victim_pid)
 	__u32 rc;
 
 	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-		die("nobody: cannot become nobody: %s", strerror(errno));
+		vmt_die("nobody: cannot become nobody: %s", strerror(errno));
 	expect_err(list_all(nfd, info, 4) < 0 ? -errno : 0, -EPERM,
 		   "nobody lists every session");
 	al.flags = EP11SESS_ADMIN_BY_PID;
@@ -984,23 +900,23 @@ static int nobody_checks(int nfd, struct ep11sess_apqn a, pid_t victim_pid)
 	expect_err(raw_ioctl(nfd, EP11SESS_IOC_LIST, &l), 0,
 		   "nobody lists its own sessions");
 	if (l.count)
-		fail("nobody: expected to see 0 sessions, got %u", l.count);
+		vmt_fail("nobody: expected to see 0 sessions, got %u", l.count);
 	if (open("/dev/ep11sess", O_RDWR | O_CLOEXEC) >= 0 || errno != EACCES)
-		fail("nobody: expected EACCES opening /dev/ep11sess (mode 0660 root)");
-	return failed;
+		vmt_fail("nobody: expected EACCES opening /dev/ep11sess (mode 0660 root)");
+	return vmt_failed;
 }
 
 static int cmd_nobody(struct ep11sess_apqn a)
 {
-	int fd = open_dev(), go, res, st;
+	int fd = vmt_open_dev(), go, res, st;
 	pid_t pid = victim(a, &go, &res), checker;
 
 	checker = fork();
 	if (!checker)
-		_exit(nobody_checks(open_dev(), a, pid));
+		_exit(nobody_checks(vmt_open_dev(), a, pid));
 	waitpid(checker, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		fail("nobody: the unprivileged checks failed");
+		vmt_fail("nobody: the unprivileged checks failed");
 	expect_used(fd, a, 1, "after nobody's attempts");
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
@@ -1008,20 +924,20 @@ static int cmd_nobody(struct ep11sess_apqn a)
 	close(fd);
 	close(go);
 	close(res);
-	if (!failed)
+	if (!vmt_failed)
 		printf("nobody: cannot list, use or log out another user's session (EPERM)\n");
-	return failed;
+	return vmt_failed;
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
-		die("usage: core-sess abi|args|cycle|hold|count|storm|fork|export|shared|admin|nobody ...");
+		vmt_die("usage: core-sess abi|args|cycle|hold|count|storm|fork|export|shared|admin|nobody ...");
 	if (!strcmp(argv[1], "abi"))
 		return cmd_abi();
 	if (!strcmp(argv[1], "args") && argc == 3) {
-		struct ep11sess_apqn a = parse_apqn(argv[2]);
+		struct ep11sess_apqn a = vmt_apqn(argv[2]);
 
 		return cmd_login_args(&a);
 	}
@@ -1032,19 +948,19 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "count") && argc == 3)
 		return cmd_count(argv[2]);
 	if (!strcmp(argv[1], "storm") && argc == 4)
-		return cmd_storm(atoi(argv[2]), parse_apqn(argv[3]));
+		return cmd_storm(atoi(argv[2]), vmt_apqn(argv[3]));
 	if (!strcmp(argv[1], "fork") && argc == 3)
-		return cmd_fork(parse_apqn(argv[2]));
+		return cmd_fork(vmt_apqn(argv[2]));
 	if (!strcmp(argv[1], "export") && argc == 3)
-		return cmd_export(parse_apqn(argv[2]));
+		return cmd_export(vmt_apqn(argv[2]));
 	if (!strcmp(argv[1], "shared") && argc == 4)
-		return cmd_shared(atoi(argv[2]), parse_apqn(argv[3]));
+		return cmd_shared(atoi(argv[2]), vmt_apqn(argv[3]));
 	if (!strcmp(argv[1], "failover") && argc == 4)
-		return cmd_failover(parse_apqn(argv[2]), parse_apqn(argv[3]));
+		return cmd_failover(vmt_apqn(argv[2]), vmt_apqn(argv[3]));
 	if (!strcmp(argv[1], "admin") && argc == 3)
-		return cmd_admin(parse_apqn(argv[2]));
+		return cmd_admin(vmt_apqn(argv[2]));
 	if (!strcmp(argv[1], "nobody") && argc == 3)
-		return cmd_nobody(parse_apqn(argv[2]));
-	die("core-sess: unknown command or arguments: %s", argv[1]);
+		return cmd_nobody(vmt_apqn(argv[2]));
+	vmt_die("core-sess: unknown command or arguments: %s", argv[1]);
 	return 1;
 }

@@ -43,6 +43,7 @@
 
 #include "ep11_wire.h"
 #include "pkcs11_ids.h"
+#include "vmtest.h"
 
 #define PIN		"crypto-e2e-pin-1"
 #define MAX_RES		4
@@ -50,32 +51,6 @@
 /* How long the kernel may take to log out a killed process's session. */
 #define RECLAIM_MS	10000
 #define P256_PARAMS	"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07"
-
-static int failed;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	failed = 1;
-}
-
-static void __attribute__((noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
 
 /* A byte string: a parameter, a result, a key blob. */
 struct bytes {
@@ -94,7 +69,7 @@ static void put_be32(u8 *p, u32 v)
 static void add(struct bytes *b, const void *p, size_t n)
 {
 	if (b->n + n > sizeof(b->p))
-		die("test parameter too long");
+		vmt_die("test parameter too long");
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
 }
@@ -164,34 +139,27 @@ static int send_fn(int fd, u32 flags, u32 handle, struct ep11sess_apqn a,
 		ep11_wire_put(&b, params[i]->p, params[i]->n);
 	r = ep11_wire_finish(&b);
 	if (r < 0)
-		die("function %u does not encode: %d", fnid, r);
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.flags = flags;
-	s.handle = handle;
-	s.apqn = a;
-	s.req = (uintptr_t)req_buf;
-	s.req_len = r;
-	s.rep = (uintptr_t)rep_buf;
-	s.rep_cap = sizeof(rep_buf);
+		vmt_die("function %u does not encode: %d", fnid, r);
+	vmt_send_init(&s, flags, handle, a, req_buf, r, rep_buf,
+		      sizeof(rep_buf));
 	if (ioctl(fd, EP11SESS_IOC_SEND, &s))
 		return -errno;
 	r = ep11_wire_parse_reply(rep_buf, s.rep_len, &m);
 	if (r < 0)
-		die("reply to function %u does not parse: %d", fnid, r);
+		vmt_die("reply to function %u does not parse: %d", fnid, r);
 	if (m.fn != EP11_FN(fnid))
-		die("reply to function %u names function 0x%x", fnid, m.fn);
+		vmt_die("reply to function %u names function 0x%x", fnid, m.fn);
 	if (m.fn_domain != m.domain)
-		die("reply names domain 0x%x in the header and 0x%x in the payload",
-		    m.domain, m.fn_domain);
+		vmt_die("reply names domain 0x%x in the header and 0x%x in the payload",
+			m.domain, m.fn_domain);
 	memset(c, 0, sizeof(*c));
 	c->rc = m.rc;
 	c->served = s.apqn;
 	c->domain = m.fn_domain;
 	while (!ep11_wire_next(&m, &p, &len)) {
 		if (c->nres == MAX_RES || len > MAX_BYTES)
-			die("reply to function %u has too many or too long results",
-			    fnid);
+			vmt_die("reply to function %u has too many or too long results",
+				fnid);
 		memcpy(c->res[c->nres].p, p, len);
 		c->res[c->nres++].n = len;
 	}
@@ -209,33 +177,10 @@ static int send_fn(int fd, u32 flags, u32 handle, struct ep11sess_apqn a,
 	({								\
 		int _r = SEND(fd, flags, handle, a, fnid, c, __VA_ARGS__); \
 		if (_r)							\
-			die("send of function %u to %02x.%04x: %s",	\
-			    fnid, (a).card, (a).domain, strerror(-_r));	\
+			vmt_die("send of function %u to %02x.%04x: %s",	\
+				fnid, (a).card, (a).domain, strerror(-_r));	\
 		(c)->rc;						\
 	})
-
-static int open_dev(void)
-{
-	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open /dev/ep11sess: %s", strerror(errno));
-	return fd;
-}
-
-static struct ep11sess_apqn parse_apqn(const char *s)
-{
-	struct ep11sess_apqn a = { 0 };
-	unsigned int c, d;
-	char end;
-
-	if (sscanf(s, "%2x.%4x%c", &c, &d, &end) != 2 || c > 0xff ||
-	    d > 0xff)
-		die("bad APQN '%s' (expected like 0b.0024)", s);
-	a.card = c;
-	a.domain = d;
-	return a;
-}
 
 /* A private login on @n APQNs; returns the handle, fills @pubid. */
 static u32 login(int fd, const struct ep11sess_apqn *a, unsigned int n,
@@ -245,17 +190,8 @@ static u32 login(int fd, const struct ep11sess_apqn *a, unsigned int n,
 	struct ep11sess_login l;
 	unsigned int i;
 
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < n; i++)
-		t[i].apqn = a[i];
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	vmt_login_init(&l, t, a, n, PIN);
 	l.flags = EP11SESS_LOGIN_ALL_OR_NOTHING;
-	l.pin = (uintptr_t)PIN;
-	l.pin_len = strlen(PIN);
-	l.targets = (uintptr_t)t;
-	l.ntargets = n;
-	l.targets_cap = EP11SESS_MAX_APQNS;
 	if (ioctl(fd, EP11SESS_IOC_LOGIN, &l)) {
 		int e = errno;
 
@@ -263,7 +199,7 @@ static u32 login(int fd, const struct ep11sess_apqn *a, unsigned int n,
 			fprintf(stderr, "  %02x.%04x: error %d rc 0x%x\n",
 				t[i].apqn.card, t[i].apqn.domain, t[i].error,
 				t[i].ep11_rc);
-		die("login on %u APQN(s): %s", n, strerror(e));
+		vmt_die("login on %u APQN(s): %s", n, strerror(e));
 	}
 	memcpy(pubid, l.public_id, EP11_PUBLIC_ID_LEN);
 	return l.handle;
@@ -274,7 +210,7 @@ static void logout(int fd, u32 handle)
 	struct ep11sess_logout l = { .size = sizeof(l), .handle = handle };
 
 	if (ioctl(fd, EP11SESS_IOC_LOGOUT, &l))
-		die("logout of handle %u: %s", handle, strerror(errno));
+		vmt_die("logout of handle %u: %s", handle, strerror(errno));
 }
 
 static struct bytes *mech(u32 type, const void *param, size_t n)
@@ -317,8 +253,8 @@ static void gen_aes(int fd, u32 flags, u32 handle, struct ep11sess_apqn a,
 	rc = CALL(fd, flags, handle, a, EP11_FN_GENERATE_KEY, &c,
 		  mech(CKM_AES_KEY_GEN, NULL, 0), &t);
 	if (rc || c.nres != 1)
-		die("GenerateKey AES-256: expected rc 0 and 1 result, got rc 0x%x and %u",
-		    rc, c.nres);
+		vmt_die("GenerateKey AES-256: expected rc 0 and 1 result, got rc 0x%x and %u",
+			rc, c.nres);
 	*blob = c.res[0];
 }
 
@@ -357,25 +293,25 @@ static void gcm_round_trip(int fd, u32 flags, u32 handle,
 
 	rc = gcm_encrypt(fd, flags, handle, a, key, &c);
 	if (rc || c.nres != 1 || c.res[0].n != strlen(plain) + 16) {
-		fail("EncryptSingle AES-GCM: expected rc 0 and %zu bytes, got rc 0x%x, %u result(s) of %zu bytes",
-		     strlen(plain) + 16, rc, c.nres, c.nres ? c.res[0].n : 0);
+		vmt_fail("EncryptSingle AES-GCM: expected rc 0 and %zu bytes, got rc 0x%x, %u result(s) of %zu bytes",
+			 strlen(plain) + 16, rc, c.nres, c.nres ? c.res[0].n : 0);
 		return;
 	}
 	ct = c.res[0];
 	if (!memcmp(ct.p, plain, strlen(plain)))
-		fail("EncryptSingle AES-GCM: expected ciphertext, got the plaintext");
+		vmt_fail("EncryptSingle AES-GCM: expected ciphertext, got the plaintext");
 	rc = CALL(fd, flags, handle, a, EP11_FN_DECRYPT_SINGLE, &c,
 		  gcm_mech(), key, &ct);
 	if (rc || c.nres != 1 || c.res[0].n != strlen(plain) ||
 	    memcmp(c.res[0].p, plain, strlen(plain)))
-		fail("DecryptSingle AES-GCM: expected rc 0 and the plaintext back, got rc 0x%x and %zu bytes",
-		     rc, c.nres ? c.res[0].n : 0);
+		vmt_fail("DecryptSingle AES-GCM: expected rc 0 and the plaintext back, got rc 0x%x and %zu bytes",
+			 rc, c.nres ? c.res[0].n : 0);
 	ct.p[ct.n - 1] ^= 1;
 	rc = CALL(fd, flags, handle, a, EP11_FN_DECRYPT_SINGLE, &c,
 		  gcm_mech(), key, &ct);
 	if (rc != EP11_CKR_ENCRYPTED_DATA_INVALID)
-		fail("DecryptSingle AES-GCM with a changed tag: expected rc 0x%x, got 0x%x",
-		     EP11_CKR_ENCRYPTED_DATA_INVALID, rc);
+		vmt_fail("DecryptSingle AES-GCM with a changed tag: expected rc 0x%x, got 0x%x",
+			 EP11_CKR_ENCRYPTED_DATA_INVALID, rc);
 }
 
 /* OpenSSL's verdict on a PKCS#11 ECDSA signature (r | s) of @msg. */
@@ -428,39 +364,39 @@ static void ecdsa(int fd, u32 flags, u32 handle, struct ep11sess_apqn a,
 	rc = CALL(fd, flags, handle, a, EP11_FN_GENERATE_KEY_PAIR, &c,
 		  mech(CKM_EC_KEY_PAIR_GEN, NULL, 0), &pt, &st);
 	if (rc || c.nres != 3)
-		die("GenerateKeyPair EC P-256: expected rc 0 and 3 results, got rc 0x%x and %u",
-		    rc, c.nres);
+		vmt_die("GenerateKeyPair EC P-256: expected rc 0 and 3 results, got rc 0x%x and %u",
+			rc, c.nres);
 	*priv = c.res[0];
 	*pub = c.res[1];
 	spki = c.res[2];
 	if (memcmp(priv->p, pubid, EP11_PUBLIC_ID_LEN) ||
 	    memcmp(pub->p, pubid, EP11_PUBLIC_ID_LEN))
-		fail("GenerateKeyPair: expected both blobs bound to the session");
+		vmt_fail("GenerateKeyPair: expected both blobs bound to the session");
 	rc = CALL(fd, flags, handle, a, EP11_FN_SIGN_SINGLE, &c,
 		  mech(CKM_ECDSA_SHA256, NULL, 0), priv,
 		  data(msg, strlen(msg)));
 	if (rc || c.nres != 1 || c.res[0].n != 64)
-		die("SignSingle ECDSA-SHA256: expected rc 0 and 64 bytes, got rc 0x%x and %zu bytes",
-		    rc, c.nres ? c.res[0].n : 0);
+		vmt_die("SignSingle ECDSA-SHA256: expected rc 0 and 64 bytes, got rc 0x%x and %zu bytes",
+			rc, c.nres ? c.res[0].n : 0);
 	sig = c.res[0];
 	rc = CALL(fd, flags, handle, a, EP11_FN_VERIFY_SINGLE, &c,
 		  mech(CKM_ECDSA_SHA256, NULL, 0), pub, data(msg, strlen(msg)),
 		  &sig);
 	if (rc)
-		fail("VerifySingle ECDSA-SHA256 of the card's signature: expected rc 0, got 0x%x",
-		     rc);
+		vmt_fail("VerifySingle ECDSA-SHA256 of the card's signature: expected rc 0, got 0x%x",
+			 rc);
 	if (openssl_verify(&spki, msg, strlen(msg), &sig) != 1)
-		fail("OpenSSL: expected the card's signature to verify with the returned SPKI");
+		vmt_fail("OpenSSL: expected the card's signature to verify with the returned SPKI");
 	bad = sig;
 	bad.p[5] ^= 0x40;
 	rc = CALL(fd, flags, handle, a, EP11_FN_VERIFY_SINGLE, &c,
 		  mech(CKM_ECDSA_SHA256, NULL, 0), pub, data(msg, strlen(msg)),
 		  &bad);
 	if (rc != EP11_CKR_SIGNATURE_INVALID)
-		fail("VerifySingle of a changed signature: expected rc 0x%x, got 0x%x",
-		     EP11_CKR_SIGNATURE_INVALID, rc);
+		vmt_fail("VerifySingle of a changed signature: expected rc 0x%x, got 0x%x",
+			 EP11_CKR_SIGNATURE_INVALID, rc);
 	if (openssl_verify(&spki, msg, strlen(msg), &bad) != 0)
-		fail("OpenSSL: expected a changed signature to fail");
+		vmt_fail("OpenSSL: expected a changed signature to fail");
 }
 
 /* A key blob's use must give CKR_SESSION_CLOSED. */
@@ -471,8 +407,8 @@ static void expect_closed(int fd, struct ep11sess_apqn a,
 	u32 rc = gcm_encrypt(fd, 0, 0, a, aes, &c);
 
 	if (rc != EP11_CKR_SESSION_CLOSED)
-		fail("%s: expected rc 0x%x (CKR_SESSION_CLOSED), got 0x%x",
-		     what, EP11_CKR_SESSION_CLOSED, rc);
+		vmt_fail("%s: expected rc 0x%x (CKR_SESSION_CLOSED), got 0x%x",
+			 what, EP11_CKR_SESSION_CLOSED, rc);
 }
 
 static int cmd_crypto(struct ep11sess_apqn a)
@@ -481,45 +417,45 @@ static int cmd_crypto(struct ep11sess_apqn a)
 	struct bytes aes, priv, pub, r1;
 	u8 pubid[EP11_PUBLIC_ID_LEN];
 	struct call c;
-	int fd = open_dev(), r;
+	int fd = vmt_open_dev(), r;
 	u32 h, rc;
 
 	h = login(fd, &a, 1, pubid);
 	gen_aes(fd, bound, h, a, &aes);
 	if (aes.n < EP11_SESSION_ID_LEN || memcmp(aes.p, pubid, sizeof(pubid)))
-		fail("GenerateKey bound to the session: expected the blob to begin with the public id");
+		vmt_fail("GenerateKey bound to the session: expected the blob to begin with the public id");
 	gcm_round_trip(fd, bound, h, a, &aes);
 	/* Unbound use of a bound key works while the session is live. */
 	rc = gcm_encrypt(fd, 0, 0, a, &aes, &c);
 	if (rc)
-		fail("EncryptSingle unbound with the live session's key: expected rc 0, got 0x%x",
-		     rc);
+		vmt_fail("EncryptSingle unbound with the live session's key: expected rc 0, got 0x%x",
+			 rc);
 	ecdsa(fd, bound, h, a, pubid, &priv, &pub);
 
 	rc = CALL(fd, 0, 0, a, EP11_FN_GENERATE_RANDOM, &c, u32_param(32));
 	if (rc || c.nres != 1 || c.res[0].n != 32)
-		fail("GenerateRandom(32) unbound: expected rc 0 and 32 bytes, got rc 0x%x and %zu bytes",
-		     rc, c.nres ? c.res[0].n : 0);
+		vmt_fail("GenerateRandom(32) unbound: expected rc 0 and 32 bytes, got rc 0x%x and %zu bytes",
+			 rc, c.nres ? c.res[0].n : 0);
 	r1 = c.res[0];
 	rc = CALL(fd, 0, 0, a, EP11_FN_GENERATE_RANDOM, &c, u32_param(32));
 	if (rc || c.nres != 1 || !memcmp(r1.p, c.res[0].p, 32))
-		fail("GenerateRandom twice: expected two different answers");
+		vmt_fail("GenerateRandom twice: expected two different answers");
 
 	logout(fd, h);
 	r = SEND(fd, bound, h, a, EP11_FN_GENERATE_RANDOM, &c, u32_param(8));
 	if (r != -ENOENT)
-		fail("send bound to a logged-out handle: expected ENOENT, got %s",
-		     r ? strerror(-r) : "success");
+		vmt_fail("send bound to a logged-out handle: expected ENOENT, got %s",
+			 r ? strerror(-r) : "success");
 	expect_closed(fd, a, &aes, "AES key of the logged-out session");
 	rc = CALL(fd, 0, 0, a, EP11_FN_SIGN_SINGLE, &c,
 		  mech(CKM_ECDSA_SHA256, NULL, 0), &priv, data("x", 1));
 	if (rc != EP11_CKR_SESSION_CLOSED)
-		fail("SignSingle with the logged-out session's key: expected rc 0x%x, got 0x%x",
-		     EP11_CKR_SESSION_CLOSED, rc);
+		vmt_fail("SignSingle with the logged-out session's key: expected rc 0x%x, got 0x%x",
+			 EP11_CKR_SESSION_CLOSED, rc);
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("crypto %02x.%04x: ok\n", a.card, a.domain);
-	return failed;
+	return vmt_failed;
 }
 
 static int cmd_reclaim(struct ep11sess_apqn a)
@@ -536,43 +472,43 @@ static int cmd_reclaim(struct ep11sess_apqn a)
 	u32 rc;
 
 	if (pipe(p))
-		die("pipe: %s", strerror(errno));
+		vmt_die("pipe: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		vmt_die("fork: %s", strerror(errno));
 	if (!pid) {
-		int cfd = open_dev();
+		int cfd = vmt_open_dev();
 		u32 h = login(cfd, &a, 1, pubid);
 
 		gen_aes(cfd, EP11SESS_SEND_SESSION, h, a, &aes);
 		if (write(p[1], &aes.n, sizeof(aes.n)) != sizeof(aes.n) ||
 		    write(p[1], aes.p, aes.n) != (ssize_t)aes.n)
-			die("child: write: %s", strerror(errno));
+			vmt_die("child: write: %s", strerror(errno));
 		pause();
 		_exit(0);
 	}
 	close(p[1]);
 	if (read(p[0], &aes.n, sizeof(aes.n)) != sizeof(aes.n) ||
 	    aes.n > sizeof(aes.p))
-		die("expected a key blob from the child, got none");
+		vmt_die("expected a key blob from the child, got none");
 	while (got < aes.n) {
 		n = read(p[0], aes.p + got, aes.n - got);
 		if (n <= 0)
-			die("expected %zu bytes of key blob, got %zu", aes.n,
-			    got);
+			vmt_die("expected %zu bytes of key blob, got %zu", aes.n,
+				got);
 		got += n;
 	}
 	close(p[0]);
 
-	fd = open_dev();
+	fd = vmt_open_dev();
 	rc = gcm_encrypt(fd, 0, 0, a, &aes, &c);
 	if (rc)
-		fail("another process's use of the live session's key: expected rc 0, got 0x%x",
-		     rc);
+		vmt_fail("another process's use of the live session's key: expected rc 0, got 0x%x",
+			 rc);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kill(pid, SIGKILL);
 	if (waitpid(pid, &st, 0) != pid || !WIFSIGNALED(st))
-		die("expected the child killed by SIGKILL");
+		vmt_die("expected the child killed by SIGKILL");
 	/*
 	 * The dead process's file is released before waitpid() returns, and
 	 * release() waits a bounded time for the logout; allow the same
@@ -587,13 +523,13 @@ static int cmd_reclaim(struct ep11sess_apqn a)
 			usleep(50000);
 	} while (rc != EP11_CKR_SESSION_CLOSED && ms < RECLAIM_MS);
 	if (rc != EP11_CKR_SESSION_CLOSED)
-		fail("key of the killed process's session, %ld ms after SIGKILL: expected rc 0x%x (CKR_SESSION_CLOSED), got 0x%x",
-		     ms, EP11_CKR_SESSION_CLOSED, rc);
+		vmt_fail("key of the killed process's session, %ld ms after SIGKILL: expected rc 0x%x (CKR_SESSION_CLOSED), got 0x%x",
+			 ms, EP11_CKR_SESSION_CLOSED, rc);
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("reclaim %02x.%04x: ok, session closed %ld ms after SIGKILL\n",
 		       a.card, a.domain, ms);
-	return failed;
+	return vmt_failed;
 }
 
 /* Runs CTL... WHAT DD (the emulator's control command). */
@@ -604,7 +540,7 @@ static void ctl(char **argv, int argc, const char *what, u16 domain)
 	pid_t pid;
 
 	if (argc > 28)
-		die("control command too long");
+		vmt_die("control command too long");
 	for (i = 0; i < argc; i++)
 		args[i] = argv[i];
 	snprintf(dom, sizeof(dom), "%02x", domain);
@@ -614,7 +550,7 @@ static void ctl(char **argv, int argc, const char *what, u16 domain)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		vmt_die("fork: %s", strerror(errno));
 	if (!pid) {
 		execvp(args[0], args);
 		fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
@@ -622,8 +558,8 @@ static void ctl(char **argv, int argc, const char *what, u16 domain)
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
 	    WEXITSTATUS(st))
-		die("'%s ... %s %s' failed (status 0x%x)", args[0], what, dom,
-		    st);
+		vmt_die("'%s ... %s %s' failed (status 0x%x)", args[0], what, dom,
+			st);
 }
 
 static int cmd_failover(struct ep11sess_apqn a[2], char **ctl_argv,
@@ -634,7 +570,7 @@ static int cmd_failover(struct ep11sess_apqn a[2], char **ctl_argv,
 	u8 pubid[EP11_PUBLIC_ID_LEN];
 	struct bytes aes;
 	struct call c;
-	int fd = open_dev(), r;
+	int fd = vmt_open_dev(), r;
 	u32 h, rc;
 
 	h = login(fd, a, 2, pubid);
@@ -644,22 +580,22 @@ static int cmd_failover(struct ep11sess_apqn a[2], char **ctl_argv,
 	first = c.served;
 	if (rc || first.card != a[0].card ||
 	    (first.domain != a[0].domain && first.domain != a[1].domain))
-		die("send to any APQN: expected rc 0 from one of the session's APQNs, got rc 0x%x from %02x.%04x",
-		    rc, first.card, first.domain);
+		vmt_die("send to any APQN: expected rc 0 from one of the session's APQNs, got rc 0x%x from %02x.%04x",
+			rc, first.card, first.domain);
 	if (c.domain != first.domain)
-		fail("reply names domain 0x%x, expected 0x%x", c.domain,
-		     first.domain);
+		vmt_fail("reply names domain 0x%x, expected 0x%x", c.domain,
+			 first.domain);
 
 	ctl(ctl_argv, ctl_argc, "offline", first.domain);
 	rc = gcm_encrypt(fd, any, h, none, &aes, &c);
 	if (rc || c.served.card != first.card ||
 	    c.served.domain == first.domain)
-		fail("send to any APQN with %02x.%04x offline: expected rc 0 from the other APQN, got rc 0x%x from %02x.%04x",
-		     first.card, first.domain, rc, c.served.card,
-		     c.served.domain);
+		vmt_fail("send to any APQN with %02x.%04x offline: expected rc 0 from the other APQN, got rc 0x%x from %02x.%04x",
+			 first.card, first.domain, rc, c.served.card,
+			 c.served.domain);
 	if (c.domain != c.served.domain)
-		fail("reply after fail-over names domain 0x%x, expected 0x%x",
-		     c.domain, c.served.domain);
+		vmt_fail("reply after fail-over names domain 0x%x, expected 0x%x",
+			 c.domain, c.served.domain);
 	/* The round trip on the survivor, the key made before fail-over. */
 	gcm_round_trip(fd, any, h, none, &aes);
 	/* A bound request aimed at the offline APQN fails over too ... */
@@ -667,31 +603,31 @@ static int cmd_failover(struct ep11sess_apqn a[2], char **ctl_argv,
 		 EP11_FN_GENERATE_RANDOM, &c, u32_param(8));
 	if (r || c.rc || c.served.domain == first.domain ||
 	    c.domain != c.served.domain)
-		fail("bound send to the offline APQN %02x.%04x: expected rc 0 from the other APQN, got %s rc 0x%x from %02x.%04x",
-		     first.card, first.domain, r ? strerror(-r) : "",
-		     c.rc, c.served.card, c.served.domain);
+		vmt_fail("bound send to the offline APQN %02x.%04x: expected rc 0 from the other APQN, got %s rc 0x%x from %02x.%04x",
+			 first.card, first.domain, r ? strerror(-r) : "",
+			 c.rc, c.served.card, c.served.domain);
 	/* ... an unbound one has nowhere else to go. */
 	r = SEND(fd, 0, 0, first, EP11_FN_GENERATE_RANDOM, &c,
 		 u32_param(8));
 	if (r != -ENODEV)
-		fail("unbound send to the offline APQN %02x.%04x: expected ENODEV, got %s",
-		     first.card, first.domain, r ? strerror(-r) : "a reply");
+		vmt_fail("unbound send to the offline APQN %02x.%04x: expected ENODEV, got %s",
+			 first.card, first.domain, r ? strerror(-r) : "a reply");
 
 	ctl(ctl_argv, ctl_argc, "online", first.domain);
 	r = SEND(fd, EP11SESS_SEND_SESSION, h, first,
 		 EP11_FN_GENERATE_RANDOM, &c, u32_param(8));
 	if (r || c.rc || c.served.domain != first.domain)
-		fail("send to %02x.%04x back online: expected rc 0 from it, got %s rc 0x%x from %02x.%04x",
-		     first.card, first.domain, r ? strerror(-r) : "",
-		     c.rc, c.served.card, c.served.domain);
+		vmt_fail("send to %02x.%04x back online: expected rc 0 from it, got %s rc 0x%x from %02x.%04x",
+			 first.card, first.domain, r ? strerror(-r) : "",
+			 c.rc, c.served.card, c.served.domain);
 	logout(fd, h);
 	close(fd);
-	if (!failed)
+	if (!vmt_failed)
 		printf("failover: ok, %02x.%04x then %02x.%04x\n", first.card,
 		       first.domain, first.card,
 		       first.domain == a[0].domain ? a[1].domain :
 		       a[0].domain);
-	return failed;
+	return vmt_failed;
 }
 
 static void __attribute__((noreturn)) usage(void)
@@ -709,14 +645,14 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "crypto"))
-		return cmd_crypto(parse_apqn(argv[2]));
+		return cmd_crypto(vmt_apqn(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "reclaim"))
-		return cmd_reclaim(parse_apqn(argv[2]));
+		return cmd_reclaim(vmt_apqn(argv[2]));
 	if (argc >= 5 && !strcmp(argv[1], "failover")) {
-		a[0] = parse_apqn(argv[2]);
-		a[1] = parse_apqn(argv[3]);
+		a[0] = vmt_apqn(argv[2]);
+		a[1] = vmt_apqn(argv[3]);
 		if (a[0].card != a[1].card || a[0].domain == a[1].domain)
-			die("failover needs two domains of one card");
+			vmt_die("failover needs two domains of one card");
 		return cmd_failover(a, argv + 4, argc - 4);
 	}
 	usage();

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell functions that core-lib.sh and admin-lib.sh share: failure
+# reporting, emulated cards started, waited for and stopped, and a
+# holder of sessions waited for.
+
+vmt_emu=$EP11VM_REPO/build/meson/tools/ep11-cardemu/ep11-cardemu
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+# vmt_start_card STATE CARD DOMAINS MAX: starts an emulated card whose
+# control socket and log (emu-CARD.log) are in STATE; its pid is in
+# $vmt_started.  The caller records the pid, then waits with
+# vmt_wait_card.
+vmt_start_card() {
+	local state=$1 card=$2 doms=$3 max=$4
+	"$vmt_emu" --card "$card" --domains "$doms" --max-sessions "$max" \
+		--state-dir "$state" 2>>"$state/emu-$card.log" &
+	vmt_started=$!
+}
+
+# vmt_wait_card STATE CARD SECONDS READY...: up to SECONDS, every 0.1 s,
+# for the card's control socket and for the command READY... to succeed;
+# fails with the card's log otherwise.
+vmt_wait_card() {
+	local state=$1 card=$2 secs=$3 i
+	shift 3
+	for i in $(seq $((secs * 10))); do
+		if [ -S "$state/card$card.ctl" ] && "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	cat "$state/emu-$card.log"
+	fail "card $card did not come up in $secs s"
+}
+
+# vmt_stop PID: SIGTERM and reap.
+vmt_stop() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# vmt_wait_ready OUT PID SECONDS: up to SECONDS, every 0.1 s, for the
+# holder PID to print "ready" into OUT; fails with OUT when it does not
+# or when it exits first.
+vmt_wait_ready() {
+	local out=$1 pid=$2 secs=$3 i
+	for i in $(seq $((secs * 10))); do
+		grep -q '^ready' "$out" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$out"
+	fail "the holder did not log in"
+}
