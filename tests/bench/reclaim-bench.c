@@ -33,14 +33,6 @@
 
 #define PIN	"bench-pin-00001"
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
 /* One session on the @n APQNs @a, all or nothing. */
 static int login_on(int fd, const struct ep11sess_apqn *a, unsigned int n,
 		    __u32 *handle)
@@ -94,9 +86,7 @@ static double one_kill(const struct ep11sess_apqn *a, unsigned int na,
 	pid_t pid;
 	char c;
 
-	if (pipe(p))
-		exit(1);
-	pid = fork();
+	pid = vmt_fork_piped(p);
 	if (!pid) {
 		int fd = vmt_open_dev();
 		unsigned int i;
@@ -116,10 +106,10 @@ static double one_kill(const struct ep11sess_apqn *a, unsigned int na,
 		exit(1);
 	}
 	close(p[0]);
-	t0 = now_us();
+	t0 = vmt_now_us();
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	return now_us() - t0;
+	return vmt_now_us() - t0;
 }
 
 static void bench_reclaim(int fd, const struct ep11sess_apqn *a,
@@ -158,7 +148,7 @@ static void bench_send(int fd, struct ep11sess_apqn a, unsigned int reqs)
 	ep11_wire_put_u32(&b, 32);
 	len = ep11_wire_finish(&b);
 	status_of(fd, a, &s0);
-	t0 = now_us();
+	t0 = vmt_now_us();
 	for (i = 0; i < reqs; i++) {
 		vmt_send_init(&s, EP11SESS_SEND_SESSION, handle, a, req, len,
 			      rep, sizeof(rep));
@@ -167,7 +157,7 @@ static void bench_send(int fd, struct ep11sess_apqn a, unsigned int reqs)
 			exit(1);
 		}
 	}
-	total = now_us() - t0;
+	total = vmt_now_us() - t0;
 	status_of(fd, a, &s1);
 	{
 		double raw = (s1.request_ns - s0.request_ns) / 1e3 /

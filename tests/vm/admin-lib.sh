@@ -110,9 +110,7 @@ admin_wait_file() {
 }
 
 admin_cleanup() {
-	local p
-	for p in $admin_pids; do kill -KILL "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$admin_state"
+	# shellcheck disable=SC2086 # a list of pids
+	vmt_cleanup KILL "$admin_state" $admin_pids
 }
 trap admin_cleanup EXIT

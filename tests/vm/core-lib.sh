@@ -65,9 +65,7 @@ core_wait_field() {
 }
 
 core_cleanup() {
-	local p
-	for p in $core_pids; do kill -TERM "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$core_state"
+	# shellcheck disable=SC2086 # a list of pids
+	vmt_cleanup TERM "$core_state" $core_pids
 }
 trap core_cleanup EXIT

@@ -42,14 +42,6 @@
 
 #define PIN		"vm-test-pin-0001"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Login on @n APQNs; returns 0 or -errno, handle and public id. */
 static int login(int fd, const struct ep11sess_apqn *a, unsigned int n,
 		 const char *nonce, unsigned int wait_ms, __u32 *handle,
@@ -464,18 +456,14 @@ static int cmd_storm(unsigned int n, struct ep11sess_apqn a)
 {
 	unsigned int i, ok = 0, killed = 0;
 	int fd = vmt_open_dev(), st;
-	double t0 = now_ms();
+	double t0 = vmt_now_us() / 1e3;
 
 	for (i = 0; i < n; i++) {
 		int p[2];
 		pid_t pid;
 		char c;
 
-		if (pipe(p))
-			vmt_die("pipe: %s", strerror(errno));
-		pid = fork();
-		if (pid < 0)
-			vmt_die("fork: %s", strerror(errno));
+		pid = vmt_fork_piped(p);
 		if (!pid) {
 			int cfd = vmt_open_dev();
 			int ret = login(cfd, &a, 1, NULL, 10000, NULL, NULL,
@@ -504,7 +492,7 @@ static int cmd_storm(unsigned int n, struct ep11sess_apqn a)
 		waitpid(pid, &st, 0);
 	}
 	printf("storm: %u of %u logins succeeded (%u killed, the rest exited without logout) in %.0f ms\n",
-	       ok, n, killed, now_ms() - t0);
+	       ok, n, killed, vmt_now_us() / 1e3 - t0);
 	if (ok != n)
 		vmt_fail("storm: expected %u successful logins, got %u", n, ok);
 	expect_used(fd, a, 0, "after the storm");
@@ -517,9 +505,7 @@ static int cmd_fork(struct ep11sess_apqn a)
 	int fd = vmt_open_dev(), go[2], st;
 	pid_t parent, child = 0;
 
-	if (pipe(go))
-		vmt_die("pipe: %s", strerror(errno));
-	parent = fork();
+	parent = vmt_fork_piped(go);
 	if (!parent) {
 		int pfd = vmt_open_dev();
 
@@ -545,10 +531,10 @@ static int cmd_fork(struct ep11sess_apqn a)
 	close(go[1]);			/* the child exits */
 	usleep(200000);
 	{
-		double end = now_ms() + 5000;
+		double end = vmt_now_us() / 1e3 + 5000;
 		struct ep11sess_apqn_status s;
 
-		while (now_ms() < end) {
+		while (vmt_now_us() / 1e3 < end) {
 			status_of(fd, a, &s);
 			if (!s.card_held)
 				break;

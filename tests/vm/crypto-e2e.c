@@ -471,11 +471,7 @@ static int cmd_reclaim(struct ep11sess_apqn a)
 	long ms;
 	u32 rc;
 
-	if (pipe(p))
-		vmt_die("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		vmt_die("fork: %s", strerror(errno));
+	pid = vmt_fork_piped(p);
 	if (!pid) {
 		int cfd = vmt_open_dev();
 		u32 h = login(cfd, &a, 1, pubid);

@@ -54,3 +54,13 @@ vmt_wait_ready() {
 	cat "$out"
 	fail "the holder did not log in"
 }
+
+# vmt_cleanup SIGNAL STATE PID...: sends SIGNAL to the PIDs, reaps every
+# child and removes the directory STATE.
+vmt_cleanup() {
+	local sig=$1 state=$2 p
+	shift 2
+	for p in "$@"; do kill -"$sig" "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$state"
+}

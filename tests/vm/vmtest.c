@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "vmtest.h"
 
@@ -44,6 +46,26 @@ void vmt_die(const char *fmt, ...)
 	vmt_vprint(fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+double vmt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+pid_t vmt_fork_piped(int p[2])
+{
+	pid_t pid;
+
+	if (pipe(p))
+		vmt_die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		vmt_die("fork: %s", strerror(errno));
+	return pid;
 }
 
 int vmt_open_dev(void)

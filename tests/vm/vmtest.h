@@ -8,6 +8,7 @@
 #define VMTEST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <linux/ep11sess.h>
 
@@ -40,6 +41,25 @@ void vmt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void vmt_die(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
+
+/**
+ * vmt_now_us() - the monotonic clock
+ *
+ * Context: any.
+ * Return: CLOCK_MONOTONIC in microseconds.
+ */
+double vmt_now_us(void);
+
+/**
+ * vmt_fork_piped() - a child with a pipe between it and its parent
+ * @p: the pipe, as from pipe(2): @p[0] to read, @p[1] to write
+ *
+ * Context: any; the child inherits both ends and closes what it does not
+ * use.
+ * Return: 0 in the child, the child's pid in the parent; dies when the
+ * pipe or the child cannot be made.
+ */
+pid_t vmt_fork_piped(int p[2]);
 
 /**
  * vmt_open_dev() - open /dev/ep11sess read-write, close-on-exec
