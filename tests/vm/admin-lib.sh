@@ -87,23 +87,20 @@ admin_attr() {
 	cat "/sys/class/ep11sess/$1/$2"
 }
 
+# admin_attr_is DEVICE NAME VALUE: the attribute reads VALUE.
+admin_attr_is() {
+	[ "$(admin_attr "$1" "$2" 2>/dev/null)" = "$3" ]
+}
+
 # admin_wait_attr DEVICE NAME VALUE: up to 10 s.
 admin_wait_attr() {
-	local i
-	for i in $(seq 100); do
-		[ "$(admin_attr "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
-		sleep 0.1
-	done
+	vmt_poll 10 admin_attr_is "$@" && return 0
 	fail "$1/$2: expected $3 within 10 s, got $(admin_attr "$1" "$2" 2>&1)"
 }
 
 # admin_wait_file FILE PATTERN: up to 10 s for a line.
 admin_wait_file() {
-	local i
-	for i in $(seq 100); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
+	vmt_poll 10 grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 	echo "--- $1:"
 	cat "$1"
 	fail "expected a line matching '$2' in $1 within 10 s"

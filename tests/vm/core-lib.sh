@@ -54,14 +54,14 @@ core_hold() {
 	vmt_wait_ready "$out" "$core_held" 10
 }
 
+# core_field_is APQN NAME VALUE: one field of `core-sess count` is VALUE.
+core_field_is() {
+	[ "$(core_field "$1" "$2")" = "$3" ]
+}
+
 # core_wait_field APQN NAME VALUE: up to 10 s.
 core_wait_field() {
-	local i
-	for i in $(seq 100); do
-		[ "$(core_field "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	vmt_poll 10 core_field_is "$@"
 }
 
 core_cleanup() {

@@ -8,6 +8,18 @@ vmt_emu=$EP11VM_REPO/build/meson/tools/ep11-cardemu/ep11-cardemu
 
 fail() { echo "FAIL: $*"; exit 1; }
 
+# vmt_poll SECONDS CMD...: runs CMD every 0.1 s, up to SECONDS; 0 as soon
+# as it succeeds, 1 when it never did.
+vmt_poll() {
+	local secs=$1 i
+	shift
+	for i in $(seq $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # vmt_start_card STATE CARD DOMAINS MAX: starts an emulated card whose
 # control socket and log (emu-CARD.log) are in STATE; its pid is in
 # $vmt_started.  The caller records the pid, then waits with
@@ -19,18 +31,21 @@ vmt_start_card() {
 	vmt_started=$!
 }
 
+# vmt_card_up STATE CARD READY...: the card's control socket is there and
+# the command READY... succeeds.
+vmt_card_up() {
+	local state=$1 card=$2
+	shift 2
+	[ -S "$state/card$card.ctl" ] && "$@" >/dev/null 2>&1
+}
+
 # vmt_wait_card STATE CARD SECONDS READY...: up to SECONDS, every 0.1 s,
-# for the card's control socket and for the command READY... to succeed;
-# fails with the card's log otherwise.
+# for vmt_card_up STATE CARD READY...; fails with the card's log
+# otherwise.
 vmt_wait_card() {
-	local state=$1 card=$2 secs=$3 i
+	local state=$1 card=$2 secs=$3
 	shift 3
-	for i in $(seq $((secs * 10))); do
-		if [ -S "$state/card$card.ctl" ] && "$@" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.1
-	done
+	vmt_poll "$secs" vmt_card_up "$state" "$card" "$@" && return 0
 	cat "$state/emu-$card.log"
 	fail "card $card did not come up in $secs s"
 }
