@@ -577,6 +577,31 @@ static int dec_one(struct ep11_msg *m, size_t want, const u8 **p, size_t *n)
 	return 0;
 }
 
+/*
+ * Decodes a reply to @fnid on @domain whose only result, when the card
+ * said OK, is @out_len bytes copied to @out.
+ */
+static int dec_fixed(const void *buf, size_t len, u16 fnid, u16 domain,
+		     u32 *rc, u8 *out, size_t out_len)
+{
+	struct ep11_msg m;
+	const u8 *p;
+	size_t n;
+	int r;
+
+	r = dec_reply(buf, len, fnid, domain, &m);
+	if (r)
+		return r;
+	*rc = m.rc;
+	if (m.rc != EP11_CKR_OK)
+		return 0;
+	r = dec_one(&m, out_len, &p, &n);
+	if (r)
+		return r;
+	memcpy(out, p, out_len);
+	return 0;
+}
+
 /**
  * ep11_wire_enc_login() - build a Login request
  * @buf:       buffer for the request
@@ -623,22 +648,8 @@ EXPORT_SYMBOL_NS_GPL(ep11_wire_enc_login, EP11SESS);
 int ep11_wire_dec_login(const void *buf, size_t len, u16 domain, u32 *rc,
 			u8 pinblob[EP11_PINBLOB_LEN])
 {
-	struct ep11_msg m;
-	const u8 *p;
-	size_t n;
-	int r;
-
-	r = dec_reply(buf, len, EP11_FN_LOGIN, domain, &m);
-	if (r)
-		return r;
-	*rc = m.rc;
-	if (m.rc != EP11_CKR_OK)
-		return 0;
-	r = dec_one(&m, EP11_PINBLOB_LEN, &p, &n);
-	if (r)
-		return r;
-	memcpy(pinblob, p, EP11_PINBLOB_LEN);
-	return 0;
+	return dec_fixed(buf, len, EP11_FN_LOGIN, domain, rc, pinblob,
+			 EP11_PINBLOB_LEN);
 }
 EXPORT_SYMBOL_NS_GPL(ep11_wire_dec_login, EP11SESS);
 
@@ -835,21 +846,7 @@ EXPORT_SYMBOL_NS_GPL(ep11_wire_dec_xcp_module, EP11SESS);
 int ep11_wire_dec_xcp_domain(const void *buf, size_t len, u16 domain,
 			     u32 *rc, u8 wkid[EP11_WKID_LEN])
 {
-	struct ep11_msg m;
-	const u8 *p;
-	size_t n;
-	int r;
-
-	r = dec_reply(buf, len, EP11_FN_GET_XCP_INFO, domain, &m);
-	if (r)
-		return r;
-	*rc = m.rc;
-	if (m.rc != EP11_CKR_OK)
-		return 0;
-	r = dec_one(&m, EP11_WKID_LEN, &p, &n);
-	if (r)
-		return r;
-	memcpy(wkid, p, EP11_WKID_LEN);
-	return 0;
+	return dec_fixed(buf, len, EP11_FN_GET_XCP_INFO, domain, rc, wkid,
+			 EP11_WKID_LEN);
 }
 EXPORT_SYMBOL_NS_GPL(ep11_wire_dec_xcp_domain, EP11SESS);
