@@ -18,7 +18,7 @@ all: module userspace
 help:
 	@echo "make deps        install the Debian packages the project needs"
 	@echo "make module      build ep11sess.ko and ep11_vcard.ko (W=1) for KVER=$(KVER)"
-	@echo "make userspace   build lib/ and tools/ with meson"
+	@echo "make userspace   build tools/ and the test programs with meson"
 	@echo "make style       checkpatch --strict over driver/ and include/"
 	@echo "make sparse      build the modules with sparse (C=2)"
 	@echo "make kunit       run the KUnit suites under UML"
