@@ -66,6 +66,12 @@ static inline struct bytes *mech(u32 type, const void *param, size_t n)
 	return &m;
 }
 
+/* The same, with the parameter bytes in @param, or none if @param is NULL. */
+static inline struct bytes *mech_param(u32 type, const struct bytes *param)
+{
+	return mech(type, param ? param->p : NULL, param ? param->n : 0);
+}
+
 /* Templates: (u32 type, u32 length, value) triples. */
 static inline void tmpl_bytes(struct bytes *t, u32 type, const void *v,
 			      size_t n)

@@ -23,8 +23,7 @@ static u32 crypt_call(u16 fnid, u32 mechanism, const struct bytes *param,
 		      struct bytes *out)
 {
 	u32 rc = CALL(fw, D0, fnid, NULL,
-		      mech(mechanism, param ? param->p : NULL,
-			   param ? param->n : 0), key, in);
+		      mech_param(mechanism, param), key, in);
 
 	if (!rc)
 		*out = call_res[0];

@@ -33,8 +33,7 @@ static u32 sign(u32 mechanism, const struct bytes *param,
 		struct bytes *sig)
 {
 	u32 rc = CALL(fw, D0, EP11_FN_SIGN_SINGLE, NULL,
-		      mech(mechanism, param ? param->p : NULL,
-			   param ? param->n : 0), key, data);
+		      mech_param(mechanism, param), key, data);
 
 	if (!rc)
 		*sig = call_res[0];
@@ -46,8 +45,7 @@ static u32 verify(u32 mechanism, const struct bytes *param,
 		  const struct bytes *sig)
 {
 	return CALL(fw, D0, EP11_FN_VERIFY_SINGLE, NULL,
-		    mech(mechanism, param ? param->p : NULL,
-			 param ? param->n : 0), key, data, sig);
+		    mech_param(mechanism, param), key, data, sig);
 }
 
 static void test_hmac_rfc4231(void)

@@ -16,8 +16,7 @@ static u32 wrap(struct fw *card, u32 mechanism, const struct bytes *param,
 		struct bytes *out)
 {
 	u32 rc = CALL(card, D0, EP11_FN_WRAP_KEY, NULL,
-		      mech(mechanism, param ? param->p : NULL,
-			   param ? param->n : 0), wrapping, key);
+		      mech_param(mechanism, param), wrapping, key);
 
 	if (!rc)
 		*out = call_res[0];
@@ -30,8 +29,7 @@ static u32 unwrap(u32 mechanism, const struct bytes *param,
 		  struct bytes *blob)
 {
 	u32 rc = CALL(fw, D0, EP11_FN_UNWRAP_KEY, pinblob,
-		      mech(mechanism, param ? param->p : NULL,
-			   param ? param->n : 0), unwrapping, in, tmpl);
+		      mech_param(mechanism, param), unwrapping, in, tmpl);
 
 	if (!rc)
 		*blob = call_res[0];
