@@ -5,10 +5,20 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ep11sess.h"
 
 const char *ep11_prog = "ep11sess";
+
+int ep11_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: %s: unexpected argument '%s'\n", ep11_prog, cmd,
+		argv[optind]);
+	return EP11_EXIT_USAGE;
+}
 
 /**
  * struct ep11_subcommand - one subcommand

@@ -143,6 +143,16 @@ enum ep11_opt {
 int ep11_filter_option(int opt, const char *arg, struct ep11_filter *f);
 
 /**
+ * ep11_nl_open_filtered() - connect, and check that an --apqn filter names
+ * an APQN that exists
+ * @nl: the connection to open
+ * @f:  the filters of the command
+ *
+ * Return: 0, or an exit code after printing why (@nl is then closed).
+ */
+int ep11_nl_open_filtered(struct ep11_nl *nl, const struct ep11_filter *f);
+
+/**
  * ep11_filter_put() - add the filters to a request
  * @f:   the filters
  * @msg: the request
@@ -286,5 +296,15 @@ int ep11_cmd_monitor(int argc, char **argv);
 
 /* The program's name for messages. */
 extern const char *ep11_prog;
+
+/**
+ * ep11_no_operands() - refuse operands after the options of a command
+ * @cmd:  the command's name, for the message
+ * @argc: as given to the command
+ * @argv: as given to the command; optind points past the options
+ *
+ * Return: 0, or %EP11_EXIT_USAGE after printing the first operand.
+ */
+int ep11_no_operands(const char *cmd, int argc, char **argv);
 
 #endif /* EP11SESS_TOOL_H */

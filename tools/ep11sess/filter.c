@@ -126,3 +126,15 @@ int ep11_filter_put(const struct ep11_filter *f, struct nl_msg *msg)
 		      nla_put_u16(msg, EP11SESS_A_DOMAIN, f->domain);
 	return ret;
 }
+
+int ep11_nl_open_filtered(struct ep11_nl *nl, const struct ep11_filter *f)
+{
+	int ret = ep11_nl_open(nl);
+
+	if (ret || !f->have_apqn)
+		return ret;
+	ret = ep11_apqn_check(f->card, f->domain);
+	if (ret)
+		ep11_nl_close(nl);
+	return ret;
+}

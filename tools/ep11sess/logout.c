@@ -186,24 +186,16 @@ int ep11_cmd_logout(int argc, char **argv)
 			return EP11_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: logout: unexpected argument '%s'\n",
-			ep11_prog, argv[optind]);
+	if (ep11_no_operands("logout", argc, argv))
 		return EP11_EXIT_USAGE;
-	}
 	if (!f.have_id && !f.have_pid && !f.have_date && !f.have_apqn) {
 		fprintf(stderr, "%s: logout: give at least one of -id, -pid, -date or --apqn\n",
 			ep11_prog);
 		return EP11_EXIT_USAGE;
 	}
-	ret = ep11_nl_open(&nl);
+	ret = ep11_nl_open_filtered(&nl, &f);
 	if (ret)
 		return ret;
-	if (f.have_apqn) {
-		ret = ep11_apqn_check(f.card, f.domain);
-		if (ret)
-			goto out;
-	}
 	msg = ep11_nl_new(&nl, EP11SESS_CMD_LOGOUT, 0);
 	if (!msg || ep11_filter_put(&f, msg) < 0 ||
 	    (force && nla_put_flag(msg, EP11SESS_A_FORCE) < 0)) {

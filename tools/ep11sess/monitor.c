@@ -116,11 +116,8 @@ int ep11_cmd_monitor(int argc, char **argv)
 			return EP11_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: monitor: unexpected argument '%s'\n",
-			ep11_prog, argv[optind]);
+	if (ep11_no_operands("monitor", argc, argv))
 		return EP11_EXIT_USAGE;
-	}
 	ret = ep11_nl_open(&nl);
 	if (ret)
 		return ret;

@@ -69,19 +69,11 @@ int ep11_cmd_show(int argc, char **argv)
 			return EP11_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: show: unexpected argument '%s'\n",
-			ep11_prog, argv[optind]);
+	if (ep11_no_operands("show", argc, argv))
 		return EP11_EXIT_USAGE;
-	}
-	ret = ep11_nl_open(&nl);
+	ret = ep11_nl_open_filtered(&nl, &f);
 	if (ret)
 		return ret;
-	if (f.have_apqn) {
-		ret = ep11_apqn_check(f.card, f.domain);
-		if (ret)
-			goto out;
-	}
 	if (ep11_sessions_get(&nl, &f, &list)) {
 		ret = ep11_nl_report(&nl, "show");
 		goto out;

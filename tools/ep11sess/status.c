@@ -153,19 +153,11 @@ int ep11_cmd_status(int argc, char **argv)
 			return EP11_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: status: unexpected argument '%s'\n",
-			ep11_prog, argv[optind]);
+	if (ep11_no_operands("status", argc, argv))
 		return EP11_EXIT_USAGE;
-	}
-	ret = ep11_nl_open(&nl);
+	ret = ep11_nl_open_filtered(&nl, &f);
 	if (ret)
 		return ret;
-	if (f.have_apqn) {
-		ret = ep11_apqn_check(f.card, f.domain);
-		if (ret)
-			goto out;
-	}
 	msg = ep11_nl_new(&nl, EP11SESS_CMD_APQN_GET, NLM_F_DUMP);
 	if (!msg || (f.have_apqn && ep11_filter_put(&f, msg) < 0) ||
 	    (!cached && nla_put_flag(msg, EP11SESS_A_REFRESH) < 0)) {
