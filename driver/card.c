@@ -178,6 +178,48 @@ void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending)
 }
 
 /**
+ * ep11_apqn_slot_taken_over() - account a card session another session owns
+ * @apqn:        the APQN
+ * @was_pending: the logout had been pending
+ *
+ * A session about to be logged out found a live session with the same id
+ * on @apqn: the card session is counted once, by the live one.
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, bool was_pending)
+{
+	struct ep11_card *card = apqn->card;
+
+	spin_lock(&card->lock);
+	if (!WARN_ON_ONCE(!apqn->held)) {
+		apqn->held--;
+		card->held--;
+	}
+	if (was_pending && !WARN_ON_ONCE(!apqn->pending)) {
+		apqn->pending--;
+		card->pending--;
+	}
+	card->slot_seq++;
+	spin_unlock(&card->lock);
+	wake_up_all(&card->slot_wq);
+}
+
+/**
+ * ep11_apqn_logout_sent() - note that a Logout round trip on an APQN ended
+ * @apqn: the APQN
+ *
+ * A shared login whose Login was sent before this asks again before it is
+ * published (see login.c).
+ *
+ * Context: any context.
+ */
+void ep11_apqn_logout_sent(struct ep11_apqn *apqn)
+{
+	atomic_long_inc(&apqn->logout_seq);
+}
+
+/**
  * ep11_apqn_set_pending() - account a logout that failed and will be retried
  * @apqn: the APQN
  *
@@ -248,7 +290,7 @@ bool ep11_card_full(struct ep11_card *card)
 	bool full;
 
 	spin_lock(&card->lock);
-	full = card->caps_valid && card->max_sessions &&
+	full = !card->dead && card->caps_valid && card->max_sessions &&
 	       card->held >= card->max_sessions;
 	spin_unlock(&card->lock);
 	return full;
@@ -429,6 +471,14 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 		mutex_lock(&ep11_registry_lock);
 		ep11_cards[card->id] = NULL;
 		mutex_unlock(&ep11_registry_lock);
+		/* A lookup between the two may still hold it: make it dead. */
+		spin_lock(&card->lock);
+		card->dead = true;
+		spin_unlock(&card->lock);
+		down_write(&card->ops_sem);
+		card->ops = NULL;
+		card->priv = NULL;
+		up_write(&card->ops_sem);
 		ep11_card_put(card);
 		return ERR_PTR(ret);
 	}

@@ -46,6 +46,7 @@ struct ep11_apqn_stats {
  * @held:    sessions occupying a card slot through this APQN, pending
  *           logouts included (under @card->lock)
  * @pending: pending logouts (under @card->lock)
+ * @logout_seq: bumped after every Logout round trip on this APQN
  * @stats:   counters (under @card->lock)
  */
 struct ep11_apqn {
@@ -54,6 +55,7 @@ struct ep11_apqn {
 	bool online;
 	unsigned int held;
 	unsigned int pending;
+	atomic_long_t logout_seq;
 	struct ep11_apqn_stats stats;
 };
 
@@ -120,6 +122,21 @@ void ep11_apqn_slot_taken(struct ep11_apqn *apqn);
 void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
 			  bool reclaimed, u64 latency_us);
 void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending);
+void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, bool was_pending);
+void ep11_apqn_logout_sent(struct ep11_apqn *apqn);
+
+/**
+ * ep11_apqn_logout_seq() - the APQN's count of Logout round trips
+ * @apqn: the APQN
+ *
+ * Context: any context.
+ * Return: the sequence number.
+ */
+static inline unsigned long ep11_apqn_logout_seq(struct ep11_apqn *apqn)
+{
+	return atomic_long_read(&apqn->logout_seq);
+}
+
 void ep11_apqn_set_pending(struct ep11_apqn *apqn);
 void ep11_apqn_count_error(struct ep11_apqn *apqn);
 void ep11_apqn_count_request(struct ep11_apqn *apqn, s64 ns);

@@ -42,7 +42,7 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a,
 		      void (*report)(struct ep11_session *sess, bool failed,
 				     void *arg), void *arg);
 
-int ep11_export(struct ep11_file *ef, u32 handle);
+int ep11_export(struct ep11_file *ef, u32 handle, struct file **filp);
 int ep11_import(struct ep11_file *ef, int fd, u32 *handle);
 
 #endif /* _EP11SESS_CHARDEV_H */

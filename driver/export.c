@@ -27,16 +27,21 @@ static const struct file_operations ep11_export_fops = {
 };
 
 /**
- * ep11_export() - a new fd holding a session
+ * ep11_export() - a new file holding a session, and an fd reserved for it
  * @ef:     the file that holds the session
  * @handle: its handle there
+ * @filp:   the new file
+ *
+ * The caller installs the fd with fd_install() once the caller's process
+ * has been told its number, or drops both with put_unused_fd() and fput().
  *
  * Context: process context.
  * Return: the fd, or -ENOENT, -ESTALE, -EMFILE, -ENOMEM.
  */
-int ep11_export(struct ep11_file *ef, u32 handle)
+int ep11_export(struct ep11_file *ef, u32 handle, struct file **filp)
 {
 	struct ep11_session *sess;
+	struct file *file;
 	int fd, ret;
 
 	sess = ep11_file_session(ef, handle);
@@ -47,10 +52,19 @@ int ep11_export(struct ep11_file *ef, u32 handle)
 		ep11_session_put(sess);
 		return ret;
 	}
-	fd = anon_inode_getfd("[ep11sess-session]", &ep11_export_fops, sess,
-			      O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
 		ep11_drop_hold(sess, false, false);
+		return fd;
+	}
+	file = anon_inode_getfile("[ep11sess-session]", &ep11_export_fops,
+				  sess, O_RDONLY | O_CLOEXEC);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		ep11_drop_hold(sess, false, false);
+		return PTR_ERR(file);
+	}
+	*filp = file;
 	return fd;
 }
 

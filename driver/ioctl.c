@@ -9,6 +9,7 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pid_namespace.h>
@@ -210,9 +211,22 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 	if (copy_to_user(u64_to_user_ptr(l->targets), out,
 			 req.ntargets * sizeof(*out)))
 		ret = ret ? ret : -EFAULT;
+	if (!ret) {
+		ret = ep11_respond(uc);
+		if (ret) {
+			/* Nobody learns the handle: the login is undone. */
+			ep11_file_logout(uc->ef, l->handle);
+			goto out;
+		}
+	} else if (l->handle) {
+		ep11_file_logout(uc->ef, l->handle);
+		l->handle = 0;
+	}
 	if (ret) {
 		/* The per-APQN results explain the failure: return them. */
 		l->handle = 0;
+		l->joined = 0;
+		memset(l->public_id, 0, sizeof(l->public_id));
 		ret2 = ep11_respond(uc);
 		ret = ret2 ? ret2 : ret;
 	}
@@ -264,8 +278,7 @@ static void ep11_fill_info(struct ep11_session *sess,
 
 		info->apqns[i].apqn.card = sess->apqns[i].apqn->card->id;
 		info->apqns[i].apqn.domain = sess->apqns[i].apqn->domain;
-		info->apqns[i].state = st == EP11_SA_RECOVER ?
-				       EP11SESS_STATE_PENDING : st;
+		info->apqns[i].state = ep11_sa_public_state(st);
 	}
 }
 
@@ -441,14 +454,23 @@ static int ep11_ioc_status(struct ep11_ucmd *uc)
 static int ep11_ioc_export(struct ep11_ucmd *uc)
 {
 	struct ep11sess_export *e = uc->cmd;
-	int fd;
+	struct file *file;
+	int fd, ret;
 
 	if (e->flags || e->fd)
 		return -EINVAL;
-	fd = ep11_export(uc->ef, e->handle);
+	fd = ep11_export(uc->ef, e->handle, &file);
 	if (fd < 0)
 		return fd;
 	e->fd = fd;
+	ret = ep11_respond(uc);
+	if (ret) {
+		/* The fd number cannot be told: it never appears. */
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
+	}
+	fd_install(fd, file);
 	return 0;
 }
 
@@ -478,14 +500,16 @@ struct ep11_admin_ctx {
 };
 
 static bool ep11_admin_on_apqn(struct ep11_session *sess,
-			       const struct ep11sess_apqn *a)
+			       const struct ep11sess_apqn *a, bool live)
 {
 	unsigned int i, n = ep11_session_napqns(sess);
+	u32 want = live ? EP11SESS_STATE_LIVE : EP11SESS_STATE_PENDING;
 
 	for (i = 0; i < n; i++)
 		if (sess->apqns[i].apqn->card->id == a->card &&
 		    sess->apqns[i].apqn->domain == a->domain &&
-		    READ_ONCE(sess->apqns[i].state) == EP11SESS_STATE_LIVE)
+		    ep11_sa_public_state(READ_ONCE(sess->apqns[i].state)) ==
+		    want)
 			return true;
 	return false;
 }
@@ -495,8 +519,12 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
 	struct ep11_admin_ctx *ac = arg;
 	const struct ep11sess_admin_logout *a = ac->a;
 	struct ep11_session **m;
+	bool live = sess->life == EP11_SESS_ALIVE && !sess->killed &&
+		    !sess->orphan;
 
-	if (sess->life != EP11_SESS_ALIVE || sess->killed || sess->orphan)
+	/* FORCE also ends the logouts of sessions already dying. */
+	if (!live && (!(a->flags & EP11SESS_ADMIN_FORCE) ||
+		      sess->life != EP11_SESS_DYING))
 		return 0;
 	if (a->flags & EP11SESS_ADMIN_BY_ID &&
 	    memcmp(sess->id, a->public_id, EP11_PUBLIC_ID_LEN))
@@ -507,7 +535,7 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
 	if (a->flags & EP11SESS_ADMIN_BEFORE && sess->created_ns >= a->before_ns)
 		return 0;
 	if (a->flags & EP11SESS_ADMIN_BY_APQN &&
-	    !ep11_admin_on_apqn(sess, &a->apqn))
+	    !ep11_admin_on_apqn(sess, &a->apqn, live))
 		return 0;
 	if (ac->n == ac->cap) {
 		m = krealloc_array(ac->match, ac->cap * 2 + 16, sizeof(*m),
@@ -524,6 +552,10 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
 
 /**
  * ep11_admin_logout() - log out every live session that matches filters
+ *
+ * With %EP11SESS_ADMIN_FORCE, sessions already being logged out (pending
+ * logouts, recovery records) match too: their logouts get one last try and
+ * what still fails is forgotten.
  * @a:      the filters; @a->matched and @a->failed are filled in
  * @report: called, if not NULL, for every session logged out, with
  *          whether one of its APQNs failed (the session's APQN states
@@ -564,7 +596,8 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a,
 		struct ep11_session *sess = ac.match[i];
 
 		mutex_lock(&ep11_sess_lock);
-		start = sess->life == EP11_SESS_ALIVE && !sess->killed;
+		start = sess->life == EP11_SESS_ALIVE && !sess->killed &&
+			!sess->orphan;
 		if (start) {
 			WRITE_ONCE(sess->killed, true);
 			sess->force = a->flags & EP11SESS_ADMIN_FORCE;
@@ -574,13 +607,15 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a,
 		mutex_unlock(&ep11_sess_lock);
 		if (start)
 			ep11_reclaim_start(sess, false);
+		else
+			ep11_reclaim_force(sess, deadline);
 	}
 	for (i = 0; i < ac.n; i++) {
 		struct ep11_session *sess = ac.match[i];
 		bool failed = !ep11_reclaim_wait(sess, deadline);
 
 		for (j = 0; j < ep11_session_napqns(sess); j++)
-			if (READ_ONCE(sess->apqns[j].state) !=
+			if (ep11_sa_public_state(READ_ONCE(sess->apqns[j].state)) !=
 			    EP11SESS_STATE_DONE)
 				failed = true;
 		a->matched++;
@@ -606,12 +641,15 @@ static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)
  * @size:     the kernel's struct size
  * @min_size: the size of the struct's first ABI version
  * @cmd:      the command number
+ * @responds: the handler copies the struct back itself, so that it can
+ *            undo what the caller could not be told
  * @execute:  the handler; on success the struct is copied back
  */
 struct ep11_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int cmd;
+	bool responds;
 	int (*execute)(struct ep11_ucmd *uc);
 };
 
@@ -624,11 +662,20 @@ struct ep11_ioctl_op {
 		.execute = _fn,						\
 	}
 
+#define EP11_IOCTL_OP_RESPONDS(_cmd, _fn, _struct, _last)		\
+	{								\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.cmd = _cmd,						\
+		.responds = true,					\
+		.execute = _fn,						\
+	}
+
 static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
 	EP11_IOCTL_OP(EP11SESS_IOC_VERSION, ep11_ioc_version,
 		      struct ep11sess_version, features),
-	EP11_IOCTL_OP(EP11SESS_IOC_LOGIN, ep11_ioc_login,
-		      struct ep11sess_login, reserved),
+	EP11_IOCTL_OP_RESPONDS(EP11SESS_IOC_LOGIN, ep11_ioc_login,
+			       struct ep11sess_login, reserved),
 	EP11_IOCTL_OP(EP11SESS_IOC_LOGOUT, ep11_ioc_logout,
 		      struct ep11sess_logout, reserved),
 	EP11_IOCTL_OP(EP11SESS_IOC_SEND, ep11_ioc_send,
@@ -637,8 +684,8 @@ static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
 		      struct ep11sess_list, count),
 	EP11_IOCTL_OP(EP11SESS_IOC_STATUS, ep11_ioc_status,
 		      struct ep11sess_status, count),
-	EP11_IOCTL_OP(EP11SESS_IOC_EXPORT, ep11_ioc_export,
-		      struct ep11sess_export, fd),
+	EP11_IOCTL_OP_RESPONDS(EP11SESS_IOC_EXPORT, ep11_ioc_export,
+			       struct ep11sess_export, fd),
 	EP11_IOCTL_OP(EP11SESS_IOC_IMPORT, ep11_ioc_import,
 		      struct ep11sess_import, handle),
 	EP11_IOCTL_OP(EP11SESS_IOC_ADMIN_LOGOUT, ep11_ioc_admin_logout,
@@ -743,7 +790,7 @@ long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	if (ret)
 		return ret;
 	ret = op->execute(&uc);
-	if (ret)
+	if (ret || op->responds)
 		return ret;
 	return ep11_respond(&uc);
 }

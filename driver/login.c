@@ -3,6 +3,12 @@
  * Login: send Login to each target APQN, check that the session ids agree,
  * wait for a free session when a card is full, create the session or join
  * a live shared one, and roll back or recover what must not stay behind.
+ *
+ * A shared login is published (created or joined) under its session id's
+ * lock, which every logout round trip of that id also holds.  Its Login
+ * round trips ran before that lock was taken, so an APQN where any logout
+ * was sent meanwhile is asked again under the lock: the card's session is
+ * then known to be there when the session becomes visible.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,13 +23,12 @@
 #include "session.h"
 #include "xfer.h"
 
-#define EP11_LOGIN_TRIES	3
-
 /**
  * struct ep11_login_ctx - state of one login across its APQNs
  * @req:    the request
  * @apqns:  resolved APQNs (each with a card reference), NULL if unknown
  * @blobs:  pin blobs the cards returned
+ * @seq:    each APQN's logout sequence number before its Login was sent
  * @ok:     the card accepted the login
  * @unseen: the login may have run but its answer was not seen
  * @end:    jiffies when waiting for a free session ends
@@ -32,6 +37,7 @@ struct ep11_login_ctx {
 	struct ep11_login_req *req;
 	struct ep11_apqn *apqns[EP11SESS_MAX_APQNS];
 	u8 blobs[EP11SESS_MAX_APQNS][EP11_PINBLOB_LEN];
+	unsigned long seq[EP11SESS_MAX_APQNS];
 	bool ok[EP11SESS_MAX_APQNS];
 	bool unseen[EP11SESS_MAX_APQNS];
 	unsigned long end;
@@ -65,8 +71,13 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 	int ret;
 
 	for (;;) {
+		if (READ_ONCE(card->dead)) {
+			ret = -ENODEV;
+			break;
+		}
 		seq = ep11_card_slot_seq(card);
 		rc = 0;
+		ctx->seq[i] = ep11_apqn_logout_seq(apqn);
 		if (!req->shared && ep11_card_full(card))
 			ret = -ENOSPC;
 		else
@@ -100,15 +111,20 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 /*
  * A record of APQNs to log out (@state LIVE, the blobs known) or to
  * recover (%EP11_SA_RECOVER, PIN and nonce kept), handed to reclaim.
+ * Returns -ENOMEM when the record cannot be made.
  */
 static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
 			       u32 state, bool wait)
 {
 	struct ep11_login_req *req = ctx->req;
 	struct ep11_session *rec;
-	unsigned int i;
+	unsigned int i, n = 0;
 
-	rec = ep11_session_alloc(req->shared, GFP_KERNEL);
+	for (i = 0; i < req->ntargets; i++)
+		n += which[i];
+	if (!n)
+		return 0;
+	rec = ep11_session_alloc(req->shared, n, GFP_KERNEL);
 	if (!rec)
 		return -ENOMEM;
 	if (state == EP11_SA_RECOVER) {
@@ -142,13 +158,15 @@ static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
 	return 0;
 }
 
-/* Undo the successful logins, sparing those a live shared session owns. */
+/*
+ * Log out what the cards accepted.  A live shared session that holds the
+ * same card session keeps it: reclaim takes it over instead of logging it
+ * out.  Must not be called under the session id's lock.
+ */
 static void ep11_login_rollback(struct ep11_login_ctx *ctx, int why)
 {
 	struct ep11_login_req *req = ctx->req;
 	bool undo[EP11SESS_MAX_APQNS] = { };
-	struct ep11_session *live;
-	bool dying, any = false;
 	unsigned int i;
 
 	for (i = 0; i < req->ntargets; i++) {
@@ -157,72 +175,10 @@ static void ep11_login_rollback(struct ep11_login_ctx *ctx, int why)
 		ctx->ok[i] = false;
 		if (!req->targets[i].error)
 			req->targets[i].error = why;
-		live = NULL;
-		if (req->shared)
-			live = ep11_session_lookup_shared(ctx->blobs[i],
-							  &dying);
-		if (!live || dying ||
-		    !ep11_session_find_apqn(live, ctx->apqns[i])) {
-			undo[i] = true;
-			any = true;
-		}
-		ep11_session_put(live);
+		undo[i] = true;
 	}
-	if (any && ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
+	if (ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
 		pr_err("cannot roll a login back: out of memory; sessions stay on the card until it is reset\n");
-}
-
-static int ep11_login_join(struct ep11_login_ctx *ctx,
-			   struct ep11_session *live)
-{
-	bool undo[EP11SESS_MAX_APQNS] = { }, any = false;
-	struct ep11_login_req *req = ctx->req;
-	unsigned int i;
-	int ret;
-
-	ret = ep11_session_hold(live);
-	if (ret)
-		return ret;
-	mutex_lock(&live->lock);
-	for (i = 0; i < req->ntargets; i++) {
-		if (!ctx->ok[i] || ep11_session_find_apqn(live, ctx->apqns[i]))
-			continue;
-		if (ep11_session_add_apqn(live, ctx->apqns[i], ctx->blobs[i],
-					  EP11SESS_STATE_LIVE)) {
-			/* The session spans the most APQNs it can. */
-			ctx->ok[i] = false;
-			req->targets[i].error = -E2BIG;
-			undo[i] = true;
-			any = true;
-			continue;
-		}
-		ep11_apqn_slot_taken(ctx->apqns[i]);
-	}
-	mutex_unlock(&live->lock);
-	if (any && ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
-		pr_err("cannot log out a login beyond the session's APQNs: out of memory\n");
-	return 0;
-}
-
-static struct ep11_session *ep11_login_create(struct ep11_login_ctx *ctx)
-{
-	struct ep11_login_req *req = ctx->req;
-	struct ep11_session *sess;
-	unsigned int i;
-
-	sess = ep11_session_alloc(req->shared, GFP_KERNEL);
-	if (!sess)
-		return NULL;
-	for (i = 0; i < req->ntargets; i++) {
-		if (!ctx->ok[i])
-			continue;
-		ep11_session_add_apqn(sess, ctx->apqns[i], ctx->blobs[i],
-				      EP11SESS_STATE_LIVE);
-		ep11_apqn_slot_taken(ctx->apqns[i]);
-	}
-	sess->holders = 1;
-	ep11_session_link(sess);
-	return sess;
 }
 
 static void ep11_login_events(struct ep11_login_ctx *ctx,
@@ -295,64 +251,194 @@ static int ep11_login_agree(struct ep11_login_ctx *ctx)
 	return ret;
 }
 
+static unsigned int ep11_login_nok(struct ep11_login_ctx *ctx)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ctx->req->ntargets; i++)
+		n += ctx->ok[i];
+	return n;
+}
+
+static const u8 *ep11_login_id(struct ep11_login_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->req->ntargets; i++)
+		if (ctx->ok[i])
+			return ctx->blobs[i];
+	return NULL;
+}
+
+/*
+ * Under the id's lock: ask again every APQN where a logout was sent since
+ * the Login, which may have ended the card's session the Login found.
+ * APQNs that fail now are dropped; a new pin blob that differs goes to
+ * @undo to be logged out.  Returns the first error or 0.
+ */
+static int ep11_login_revalidate(struct ep11_login_ctx *ctx, const u8 *id,
+				 bool *undo)
+{
+	struct ep11_login_req *req = ctx->req;
+	u8 blob[EP11_PINBLOB_LEN];
+	unsigned int i;
+	int first = 0, ret;
+	u32 rc;
+
+	for (i = 0; i < req->ntargets; i++) {
+		struct ep11sess_target *t = &req->targets[i];
+
+		if (!ctx->ok[i] ||
+		    ep11_apqn_logout_seq(ctx->apqns[i]) == ctx->seq[i])
+			continue;
+		ret = ep11_xfer_login(ctx->apqns[i], req->pin, req->pin_len,
+				      req->nonce, req->nonce_len, blob, &rc,
+				      ep11_xfer_default_timeout());
+		if (!ret && memcmp(blob, id, EP11_SESSION_ID_LEN)) {
+			memcpy(ctx->blobs[i], blob, EP11_PINBLOB_LEN);
+			undo[i] = true;
+			ret = -EXDEV;
+		}
+		if (ret) {
+			ctx->ok[i] = false;
+			t->error = ret;
+			t->ep11_rc = rc;
+			if (ep11_xfer_maybe_ran(ret))
+				ctx->unseen[i] = true;
+			if (!first)
+				first = ret;
+		}
+	}
+	memzero_explicit(blob, sizeof(blob));
+	return first;
+}
+
+/* Create a session from the APQNs that accepted; ep11_sess_lock held. */
+static struct ep11_session *ep11_login_create_locked(struct ep11_login_ctx *ctx,
+						     struct ep11_session *sess)
+{
+	struct ep11_login_req *req = ctx->req;
+	unsigned int i;
+
+	lockdep_assert_held(&ep11_sess_lock);
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i])
+			continue;
+		ep11_session_add_apqn(sess, ctx->apqns[i], ctx->blobs[i],
+				      EP11SESS_STATE_LIVE);
+		ep11_apqn_slot_taken(ctx->apqns[i]);
+	}
+	sess->holders = 1;
+	ep11_session_link_locked(sess);
+	return sess;
+}
+
+/* Join a live shared session; ep11_sess_lock held.  Overflow -> @undo. */
+static void ep11_login_join_locked(struct ep11_login_ctx *ctx,
+				   struct ep11_session *live, bool *undo)
+{
+	struct ep11_login_req *req = ctx->req;
+	unsigned int i;
+
+	lockdep_assert_held(&ep11_sess_lock);
+	live->holders++;
+	ep11_session_get(live);
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i] || ep11_session_find_apqn(live, ctx->apqns[i]))
+			continue;
+		if (ep11_session_add_apqn(live, ctx->apqns[i], ctx->blobs[i],
+					  EP11SESS_STATE_LIVE)) {
+			/* The session spans the most APQNs it can. */
+			ctx->ok[i] = false;
+			req->targets[i].error = -E2BIG;
+			undo[i] = true;
+			continue;
+		}
+		ep11_apqn_slot_taken(ctx->apqns[i]);
+	}
+}
+
+/*
+ * Publish the login: create a session, or join the live shared one with
+ * the same id.  Returns 0 with *@out set, or an error after rolling back.
+ */
+static int ep11_login_publish(struct ep11_login_ctx *ctx,
+			      struct ep11_session **out, bool *joined)
+{
+	struct ep11_login_req *req = ctx->req;
+	bool undo[EP11SESS_MAX_APQNS] = { };
+	u8 id[EP11_SESSION_ID_LEN];
+	struct ep11_session *sess, *live = NULL;
+	struct mutex *id_lock = NULL;
+	int ret = 0, first;
+
+	memcpy(id, ep11_login_id(ctx), sizeof(id));
+	sess = ep11_session_alloc(req->shared, req->ntargets, GFP_KERNEL);
+	if (!sess) {
+		ep11_login_rollback(ctx, -ENOMEM);
+		return -ENOMEM;
+	}
+	if (req->shared) {
+		id_lock = ep11_session_id_lock(id);
+		if (mutex_lock_killable(id_lock)) {
+			ep11_session_put(sess);
+			ep11_login_rollback(ctx, -ECANCELED);
+			return -EINTR;
+		}
+		first = ep11_login_revalidate(ctx, id, undo);
+		if (!ep11_login_nok(ctx) || (first && req->all_or_none)) {
+			mutex_unlock(id_lock);
+			ep11_session_put(sess);
+			ep11_login_rollback(ctx, -ECANCELED);
+			ret = first;
+			goto undo;
+		}
+	}
+
+	mutex_lock(&ep11_sess_lock);
+	if (req->shared)
+		live = ep11_session_find_live_locked(id);
+	if (live) {
+		ep11_login_join_locked(ctx, live, undo);
+		*joined = true;
+		*out = live;
+	} else {
+		*out = ep11_login_create_locked(ctx, sess);
+		sess = NULL;
+	}
+	mutex_unlock(&ep11_sess_lock);
+	if (id_lock)
+		mutex_unlock(id_lock);
+	ep11_session_put(sess);
+undo:
+	if (ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
+		pr_err("cannot log out a login beyond the session's APQNs: out of memory\n");
+	memzero_explicit(id, sizeof(id));
+	return ret;
+}
+
 static int ep11_login_try(struct ep11_login_ctx *ctx,
 			  struct ep11_session **out, bool *joined)
 {
 	struct ep11_login_req *req = ctx->req;
-	struct ep11_session *live = NULL;
-	unsigned int i, nok = 0;
-	bool dying = false;
+	unsigned int i;
 	int first, ret;
 
 	first = ep11_login_pass(ctx);
-	for (i = 0; i < req->ntargets; i++)
-		nok += ctx->ok[i];
-
 	ret = ep11_login_agree(ctx);
 	if (ret) {
 		ep11_login_rollback(ctx, -ECANCELED);
 		return ret;
 	}
-	if (!nok)
+	if (!ep11_login_nok(ctx))
 		return first ? first : -ENODEV;
 	if (first && (req->all_or_none || fatal_signal_pending(current))) {
 		ep11_login_rollback(ctx, -ECANCELED);
 		return first;
 	}
-
-	for (i = 0; i < req->ntargets && req->shared; i++) {
-		if (!ctx->ok[i])
-			continue;
-		live = ep11_session_lookup_shared(ctx->blobs[i], &dying);
-		break;
-	}
-	if (live && dying) {
-		/* Its logout may have ended our login too: wait, retry. */
-		ret = wait_for_completion_killable(&live->reclaimed);
-		ep11_session_put(live);
-		if (ret) {
-			ep11_login_rollback(ctx, -ECANCELED);
-			return -EINTR;
-		}
-		return -EAGAIN;
-	}
-	if (live) {
-		ret = ep11_login_join(ctx, live);
-		if (ret) {
-			/* It lost its last holder meanwhile. */
-			wait_for_completion(&live->reclaimed);
-			ep11_session_put(live);
-			return -EAGAIN;
-		}
-		*joined = true;
-		*out = live;
-	} else {
-		*out = ep11_login_create(ctx);
-		if (!*out) {
-			ep11_login_rollback(ctx, -ENOMEM);
-			return -ENOMEM;
-		}
-	}
+	ret = ep11_login_publish(ctx, out, joined);
+	if (ret)
+		return ret;
 	for (i = 0; i < req->ntargets; i++)
 		if (ctx->ok[i])
 			req->targets[i].state = EP11SESS_STATE_LIVE;
@@ -366,6 +452,10 @@ static int ep11_login_try(struct ep11_login_ctx *ctx,
  * @out:    the session, with a reference and one hold for the caller
  * @joined: set when a live shared session was joined
  *
+ * Every card session a failed login leaves behind is handed to reclaim:
+ * those the cards accepted are logged out, those whose answer was not
+ * seen are recovered (logged in again to learn the pin blob, then out).
+ *
  * Context: process context, sleeps for card round trips and up to
  * @req->wait for a free session; no locks held.
  * Return: 0 when at least one APQN (all, with @req->all_or_none) accepted,
@@ -376,15 +466,15 @@ int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 	       bool *joined)
 {
 	struct ep11_login_ctx *ctx;
-	unsigned int i, tries = 0;
-	bool unseen;
+	unsigned int i;
+	bool unseen = false;
 	int ret;
 
 	*out = NULL;
 	*joined = false;
 	if (!req->ntargets || req->ntargets > EP11SESS_MAX_APQNS)
 		return -EINVAL;
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->req = req;
@@ -399,23 +489,16 @@ int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 			ep11_card_put(card);
 	}
 
-	do {
-		memset(ctx->unseen, 0, sizeof(ctx->unseen));
-		ret = ep11_login_try(ctx, out, joined);
-		unseen = false;
-		for (i = 0; i < req->ntargets; i++) {
-			if (ctx->unseen[i]) {
-				req->targets[i].state = EP11SESS_STATE_PENDING;
-				unseen = true;
-			}
+	ret = ep11_login_try(ctx, out, joined);
+	for (i = 0; i < req->ntargets; i++) {
+		if (ctx->unseen[i]) {
+			req->targets[i].state = EP11SESS_STATE_PENDING;
+			unseen = true;
 		}
-		if (unseen &&
-		    ep11_login_leftover(ctx, ctx->unseen, EP11_SA_RECOVER,
-					false))
-			pr_err("cannot recover an unanswered login: out of memory\n");
-	} while (ret == -EAGAIN && ++tries < EP11_LOGIN_TRIES);
-	if (ret == -EAGAIN)
-		ret = -EBUSY;
+	}
+	if (unseen &&
+	    ep11_login_leftover(ctx, ctx->unseen, EP11_SA_RECOVER, false))
+		pr_err("cannot recover an unanswered login: out of memory\n");
 
 	for (i = 0; i < req->ntargets; i++)
 		if (ctx->apqns[i])

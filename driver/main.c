@@ -18,6 +18,7 @@ static int __init ep11sess_init(void)
 {
 	int ret;
 
+	ep11_session_init();
 	ret = ep11_sysfs_init();
 	if (ret)
 		goto err_sysfs;

@@ -445,8 +445,7 @@ static int ep11_nl_snap_one(struct ep11_session *sess, void *arg)
 
 		s->apqns[i].card = sess->apqns[i].apqn->card->id;
 		s->apqns[i].domain = sess->apqns[i].apqn->domain;
-		s->apqns[i].state = st == EP11_SA_RECOVER ?
-				    EP11SESS_STATE_PENDING : st;
+		s->apqns[i].state = ep11_sa_public_state(st);
 	}
 	return 0;
 }
@@ -618,8 +617,7 @@ static void ep11_nl_logout_report(struct ep11_session *sess, bool failed,
 
 		s->apqns[i].card = sess->apqns[i].apqn->card->id;
 		s->apqns[i].domain = sess->apqns[i].apqn->domain;
-		s->apqns[i].state = st == EP11_SA_RECOVER ?
-				    EP11SESS_STATE_PENDING : st;
+		s->apqns[i].state = ep11_sa_public_state(st);
 	}
 }
 

@@ -18,6 +18,14 @@
  * signal, a time-out): such APQNs carry %EP11_SA_RECOVER and the PIN and
  * nonce; the worker logs in again, which returns the same pin blob without
  * spending a slot, and logs that session out.
+ *
+ * Every Logout round trip holds its session id's lock (session.c) and is
+ * sent only when no live session holds that id on that APQN; when one
+ * does, the live session takes the card session over.  A queued work item
+ * holds a reference on its session, so the last item of a pass may still
+ * touch it after another pass ended it.  A logout the card refuses for
+ * good (a refusal other than a busy or failing device) is not retried: it
+ * ends as lost and counts as an error.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -51,6 +59,8 @@ static bool ep11_kicked;			/* ep11_pending_lock */
 static bool ep11_stopping;			/* ep11_pending_lock */
 static void ep11_reclaim_retry(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ep11_retry_work, ep11_reclaim_retry);
+/* Woken at the end of every pass. */
+static DECLARE_WAIT_QUEUE_HEAD(ep11_pass_wq);
 
 static void ep11_reclaim_event(struct ep11_session *sess,
 			       struct ep11_apqn *apqn,
@@ -82,8 +92,8 @@ static bool ep11_card_is_dead(struct ep11_card *card)
 static void ep11_reclaim_recover(struct ep11_session *sess,
 				 struct ep11_sess_apqn *sa)
 {
-	struct ep11_session *live;
-	bool dying;
+	struct mutex *id_lock; /* the id's lock, see session.c */
+	bool live;
 	u32 rc;
 	int ret;
 
@@ -97,17 +107,62 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 	}
 	if (ret)
 		return;
-	live = ep11_session_lookup_shared(sa->pinblob, &dying);
-	if (live && !dying && ep11_session_find_apqn(live, sa->apqn)) {
+	mutex_lock(&ep11_sess_lock);
+	if (!memchr_inv(sess->id, 0, EP11_SESSION_ID_LEN))
+		memcpy(sess->id, sa->pinblob, EP11_SESSION_ID_LEN);
+	mutex_unlock(&ep11_sess_lock);
+	id_lock = ep11_session_id_lock(sa->pinblob);
+	mutex_lock(id_lock);
+	live = ep11_session_live_on(sa->pinblob, sa->apqn);
+	mutex_unlock(id_lock);
+	if (live) {
 		/* A live shared session owns it: the login only joined. */
-		ep11_session_put(live);
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
 		return;
 	}
-	ep11_session_put(live);
 	ep11_apqn_slot_taken(sa->apqn);
 	ep11_apqn_set_pending(sa->apqn);
 	WRITE_ONCE(sa->state, EP11SESS_STATE_PENDING);
+}
+
+/* Whether the card's refusal of a Logout may change on a later try. */
+static bool ep11_reclaim_refused_for_good(int ret, u32 rc)
+{
+	if (ret != -EREMOTEIO)
+		return false;
+	switch (rc) {
+	case EP11_CKR_HOST_MEMORY:
+	case EP11_CKR_GENERAL_ERROR:
+	case EP11_CKR_DEVICE_ERROR:
+	case EP11_CKR_IBM_INTERNAL_ERROR:
+	case EP11_CKR_IBM_TRANSPORT_ERROR:
+	case EP11_CKR_IBM_REQ_TIMEOUT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * The Logout round trip, under the id's lock: sent only when no live
+ * session holds the same id on the APQN.  Returns 1 when a live session
+ * took the card session over, else 0 or the round trip's error.
+ */
+static int ep11_reclaim_logout(struct ep11_sess_apqn *sa, u32 *rc)
+{
+	struct mutex *id_lock = ep11_session_id_lock(sa->pinblob);
+	int ret;
+
+	mutex_lock(id_lock);
+	if (ep11_session_live_on(sa->pinblob, sa->apqn)) {
+		ret = 1;
+	} else {
+		ret = ep11_xfer_logout(sa->apqn, sa->pinblob, rc,
+				       ep11_xfer_default_timeout());
+		ep11_apqn_logout_sent(sa->apqn);
+	}
+	mutex_unlock(id_lock);
+	return ret;
 }
 
 /*
@@ -148,8 +203,13 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 		return false;
 	}
 	WRITE_ONCE(sa->state, EP11SESS_STATE_LOGGING_OUT);
-	ret = ep11_xfer_logout(apqn, sa->pinblob, &rc,
-			       ep11_xfer_default_timeout());
+	rc = 0;
+	ret = ep11_reclaim_logout(sa, &rc);
+	if (ret == 1) {
+		WRITE_ONCE(sa->state, EP11_SA_TAKEN);
+		ep11_apqn_slot_taken_over(apqn, was_pending);
+		return false;
+	}
 	if (!ret) {
 		lat = ktime_us_delta(ktime_get(), sess->dying_since);
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
@@ -158,7 +218,11 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 				   EP11_EV_RECLAIMED : EP11_EV_LOGOUT, lat);
 		return false;
 	}
-	if (sess->force) {
+	if (READ_ONCE(sess->force) || ep11_reclaim_refused_for_good(ret, rc)) {
+		if (!sess->force)
+			pr_warn("%02x.%04x: the card refuses to log session %*phN out (rc 0x%x); given up\n",
+				apqn->card->id, apqn->domain,
+				EP11_PUBLIC_ID_LEN, sess->id, rc);
 		WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
 		ep11_apqn_slot_lost(apqn, was_pending);
 		ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
@@ -190,6 +254,8 @@ static void ep11_reclaim_queue_locked(struct ep11_session *sess,
 	lockdep_assert_held(&ep11_pending_lock);
 	if (!queue_work(ep11_reclaim_wq, &sa->work))
 		return;
+	/* Dropped by the work item, after its last touch of @sess. */
+	ep11_session_get(sess);
 	sess->reclaim_left++;
 	if (i < sess->napqns)
 		atomic_inc(&sa->apqn->card->reclaiming);
@@ -265,6 +331,7 @@ static void ep11_reclaim_fn(struct work_struct *work)
 	spin_lock(&ep11_pending_lock);
 	if (--sess->reclaim_left) {
 		spin_unlock(&ep11_pending_lock);
+		ep11_session_put(sess);
 		return;
 	}
 	ep11_reclaim_pass_done(sess);
@@ -274,8 +341,11 @@ static void ep11_reclaim_fn(struct work_struct *work)
 	if (ended)
 		ep11_session_unlink(sess);
 	complete_all(&sess->reclaimed);
+	wake_up_all(&ep11_pass_wq);
 	if (ended)
 		ep11_session_put(sess);
+	/* This work item's own reference. */
+	ep11_session_put(sess);
 }
 
 /**
@@ -293,7 +363,7 @@ void ep11_reclaim_start(struct ep11_session *sess, bool reclaim)
 	unsigned int i;
 
 	sess->reclaim = reclaim;
-	for (i = 0; i < ARRAY_SIZE(sess->apqns); i++) {
+	for (i = 0; i < sess->napqns; i++) {
 		sess->apqns[i].sess = sess;
 		INIT_WORK(&sess->apqns[i].work, ep11_reclaim_fn);
 	}
@@ -322,6 +392,50 @@ bool ep11_reclaim_wait(struct ep11_session *sess, unsigned long deadline)
 	if (left <= 0)
 		return false;
 	return wait_for_completion_timeout(&sess->reclaimed, left);
+}
+
+/**
+ * ep11_reclaim_force() - give a dying session's pending logouts one last try
+ * @sess:     a session passed to ep11_reclaim_start()
+ * @deadline: jiffies after which the wait gives up
+ *
+ * The session's APQNs that still fail are forgotten (counted as lost)
+ * instead of staying pending.  Waits for that attempt, up to @deadline.
+ *
+ * Context: process context, sleeps; no locks held.
+ * Return: true when the session is no longer pending.
+ */
+bool ep11_reclaim_force(struct ep11_session *sess, unsigned long deadline)
+{
+	long left;
+
+	spin_lock(&ep11_pending_lock);
+	WRITE_ONCE(sess->force, true);
+	if (!list_empty(&sess->pending_node) && !sess->reclaim_left)
+		ep11_reclaim_pass_locked(sess);
+	spin_unlock(&ep11_pending_lock);
+	left = (long)(deadline - jiffies);
+	if (left <= 0)
+		left = 1;
+	return wait_event_timeout(ep11_pass_wq, !ep11_reclaim_busy(sess),
+				  left);
+}
+
+/**
+ * ep11_reclaim_busy() - whether a session still has logouts to do
+ * @sess: a session passed to ep11_reclaim_start()
+ *
+ * Context: any context; takes the pending-list spinlock.
+ * Return: true while it is pending or a pass runs.
+ */
+bool ep11_reclaim_busy(struct ep11_session *sess)
+{
+	bool busy;
+
+	spin_lock(&ep11_pending_lock);
+	busy = !list_empty(&sess->pending_node) || sess->reclaim_left;
+	spin_unlock(&ep11_pending_lock);
+	return busy;
 }
 
 /**

@@ -20,6 +20,8 @@ void ep11_reclaim_uninit(void);
 void ep11_reclaim_start(struct ep11_session *sess, bool reclaim);
 bool ep11_reclaim_wait(struct ep11_session *sess, unsigned long deadline);
 void ep11_reclaim_kick(void);
+bool ep11_reclaim_force(struct ep11_session *sess, unsigned long deadline);
+bool ep11_reclaim_busy(struct ep11_session *sess);
 void ep11_reclaim_card_removed(struct ep11_card *card);
 
 #endif /* _EP11SESS_RECLAIM_H */

@@ -3,15 +3,26 @@
  * The session table: every EP11 session the kernel knows, live or being
  * logged out, with its holders and owner.
  *
- * Locking: ep11_sess_lock protects the table, every session's @life and
- * @holders.  A session's own @lock is taken outside ep11_sess_lock and is
- * held across the card round trips of that session only.  A card's
+ * Locking: ep11_sess_lock protects the table and its index by session
+ * id, every session's @life and @holders, and the growth of a live
+ * session's APQNs.  A session's own @lock is taken outside ep11_sess_lock
+ * and is held across the card round trips of that session only.  A card's
  * spinlock nests inside both.
+ *
+ * One session id, one story: the id locks (ep11_session_id_lock()) are
+ * taken outside everything else and serialise, for one session id, the
+ * publication of a login (create or join) and every logout round trip.
+ * A logout is sent only while no live session holds the same id on the
+ * same APQN, and a login is published only after its round trips are
+ * known not to have been undone by a logout of that id.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
@@ -21,24 +32,72 @@
 DEFINE_MUTEX(ep11_sess_lock);		/* see the top of this file */
 static LIST_HEAD(ep11_sessions);		/* ep11_sess_lock */
 static unsigned int ep11_nsessions;		/* ep11_sess_lock */
+/* Sessions whose id is known, by id. */
+static DEFINE_HASHTABLE(ep11_sess_index, 12);	/* ep11_sess_lock */
+static siphash_key_t ep11_id_key __read_mostly;
+
+#define EP11_ID_LOCKS	256
+static struct mutex ep11_id_locks[EP11_ID_LOCKS];
+
+static u32 ep11_id_hash(const u8 *id)
+{
+	return siphash(id, EP11_SESSION_ID_LEN, &ep11_id_key);
+}
+
+/**
+ * ep11_session_init() - set the table's hash key and the id locks up
+ *
+ * Context: module init.
+ */
+void ep11_session_init(void)
+{
+	unsigned int i;
+
+	get_random_bytes(&ep11_id_key, sizeof(ep11_id_key));
+	for (i = 0; i < EP11_ID_LOCKS; i++)
+		mutex_init(&ep11_id_locks[i]);
+}
+
+/**
+ * ep11_session_id_lock() - the lock that serialises one session id
+ * @id: the 32-byte session id
+ *
+ * Held across the publication of a login with that id and across every
+ * logout round trip of it (see the top of this file).  Never nested.
+ *
+ * Context: any context.
+ * Return: the mutex.
+ */
+struct mutex *ep11_session_id_lock(const u8 *id)
+{
+	return &ep11_id_locks[ep11_id_hash(id) % EP11_ID_LOCKS];
+}
 
 /**
  * ep11_session_alloc() - a new session owned by the current task
  * @shared: joinable
+ * @cap:    the most APQNs it may span (at most %EP11SESS_MAX_APQNS)
  * @gfp:    allocation flags
+ *
+ * The memory is charged to the caller's memory cgroup.
  *
  * Context: process context.
  * Return: the session with one reference and no holder, or NULL.
  */
-struct ep11_session *ep11_session_alloc(bool shared, gfp_t gfp)
+struct ep11_session *ep11_session_alloc(bool shared, unsigned int cap,
+					gfp_t gfp)
 {
 	struct ep11_session *sess;
 
-	sess = kzalloc(sizeof(*sess), gfp);
+	if (WARN_ON_ONCE(!cap || cap > EP11SESS_MAX_APQNS))
+		return NULL;
+	sess = kzalloc(struct_size(sess, apqns, cap), gfp | __GFP_ACCOUNT);
 	if (!sess)
 		return NULL;
 	kref_init(&sess->ref);
+	sess->cap = cap;
 	INIT_LIST_HEAD(&sess->node);
+	INIT_HLIST_NODE(&sess->hnode);
 	INIT_LIST_HEAD(&sess->pending_node);
 	mutex_init(&sess->lock);
 	init_completion(&sess->reclaimed);
@@ -58,6 +117,7 @@ static void ep11_session_release(struct kref *ref)
 	unsigned int i;
 
 	WARN_ON(!list_empty(&sess->node));
+	WARN_ON(!hlist_unhashed(&sess->hnode));
 	WARN_ON(!list_empty(&sess->pending_node));
 	for (i = 0; i < sess->napqns; i++)
 		ep11_card_put(sess->apqns[i].apqn->card);
@@ -102,16 +162,16 @@ void ep11_session_put(struct ep11_session *sess)
  * The entry is published with release semantics, so lockless readers see
  * it complete.
  *
- * Context: process context; the caller holds @sess->lock or is the only
- * user of @sess.
- * Return: 0, or -E2BIG when the session has %EP11SESS_MAX_APQNS.
+ * Context: process context; the caller holds ep11_sess_lock or is the
+ * only user of @sess.
+ * Return: 0, or -E2BIG when the session is full.
  */
 int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
 			  const u8 pinblob[EP11_PINBLOB_LEN], u32 state)
 {
 	struct ep11_sess_apqn *sa;
 
-	if (sess->napqns >= EP11SESS_MAX_APQNS)
+	if (sess->napqns >= sess->cap)
 		return -E2BIG;
 	sa = &sess->apqns[sess->napqns];
 	sa->apqn = apqn;
@@ -154,10 +214,40 @@ struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
 void ep11_session_link(struct ep11_session *sess)
 {
 	mutex_lock(&ep11_sess_lock);
+	ep11_session_link_locked(sess);
+	mutex_unlock(&ep11_sess_lock);
+}
+
+/**
+ * ep11_session_link_locked() - enter a session into the table
+ * @sess: the session; the table takes a reference
+ *
+ * A session whose id is known is indexed by it too.
+ *
+ * Context: process context; the caller holds ep11_sess_lock.
+ */
+void ep11_session_link_locked(struct ep11_session *sess)
+{
+	lockdep_assert_held(&ep11_sess_lock);
 	ep11_session_get(sess);
 	list_add_tail(&sess->node, &ep11_sessions);
 	ep11_nsessions++;
-	mutex_unlock(&ep11_sess_lock);
+	if (ep11_session_napqns(sess) && !sess->orphan)
+		ep11_session_index_locked(sess);
+}
+
+/**
+ * ep11_session_index_locked() - index a linked session by its id
+ * @sess: the session, whose @id is set
+ *
+ * Context: process context; the caller holds ep11_sess_lock.
+ */
+void ep11_session_index_locked(struct ep11_session *sess)
+{
+	lockdep_assert_held(&ep11_sess_lock);
+	if (hlist_unhashed(&sess->hnode) && !list_empty(&sess->node))
+		hash_add(ep11_sess_index, &sess->hnode,
+			 ep11_id_hash(sess->id));
 }
 
 /**
@@ -177,45 +267,64 @@ void ep11_session_unlink(struct ep11_session *sess)
 		list_del_init(&sess->node);
 		ep11_nsessions--;
 	}
+	if (!hlist_unhashed(&sess->hnode))
+		hash_del(&sess->hnode);
 	mutex_unlock(&ep11_sess_lock);
 	if (linked)
 		ep11_session_put(sess);
 }
 
 /**
- * ep11_session_lookup_shared() - find a shared session by session id
- * @id:    the 32-byte session id
- * @dying: set when the only match has lost its last holder and is being
- *         logged out (the caller must wait for it and log in again)
+ * ep11_session_find_live_locked() - the live shared session with an id
+ * @id: the 32-byte session id
+ *
+ * Context: process context; the caller holds ep11_sess_lock.
+ * Return: the session (no reference taken), or NULL.
+ */
+struct ep11_session *ep11_session_find_live_locked(const u8 *id)
+{
+	struct ep11_session *sess;
+
+	lockdep_assert_held(&ep11_sess_lock);
+	hash_for_each_possible(ep11_sess_index, sess, hnode, ep11_id_hash(id)) {
+		if (sess->shared && !sess->orphan && !sess->killed &&
+		    sess->life == EP11_SESS_ALIVE &&
+		    !memcmp(sess->id, id, EP11_SESSION_ID_LEN))
+			return sess;
+	}
+	return NULL;
+}
+
+/**
+ * ep11_session_live_on() - whether a live session holds an id on an APQN
+ * @id:   the 32-byte session id
+ * @apqn: the APQN
+ *
+ * A logout of @id on @apqn would end that session's card session: the
+ * caller, which holds the id's lock, takes the card session over instead.
  *
  * Context: process context; takes ep11_sess_lock.
- * Return: a live (or, with @dying, a dying) session with a reference,
- * or NULL.
+ * Return: true when a live session has a live entry for @apqn with @id.
  */
-struct ep11_session *ep11_session_lookup_shared(const u8 *id, bool *dying)
+bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn)
 {
-	struct ep11_session *sess, *found = NULL;
+	struct ep11_session *sess;
+	struct ep11_sess_apqn *sa;
+	bool on = false;
 
-	*dying = false;
 	mutex_lock(&ep11_sess_lock);
-	list_for_each_entry(sess, &ep11_sessions, node) {
-		if (!sess->shared || sess->orphan || sess->killed ||
+	hash_for_each_possible(ep11_sess_index, sess, hnode, ep11_id_hash(id)) {
+		if (sess->orphan || sess->life != EP11_SESS_ALIVE ||
 		    memcmp(sess->id, id, EP11_SESSION_ID_LEN))
 			continue;
-		if (sess->life == EP11_SESS_ALIVE) {
-			found = sess;
-			*dying = false;
+		sa = ep11_session_find_apqn(sess, apqn);
+		if (sa && READ_ONCE(sa->state) == EP11SESS_STATE_LIVE) {
+			on = true;
 			break;
 		}
-		if (!completion_done(&sess->reclaimed)) {
-			found = sess;
-			*dying = true;
-		}
 	}
-	if (found)
-		ep11_session_get(found);
 	mutex_unlock(&ep11_sess_lock);
-	return found;
+	return on;
 }
 
 /**

@@ -8,6 +8,7 @@
 
 #include <linux/completion.h>
 #include <linux/kref.h>
+#include <linux/types.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -25,6 +26,12 @@ struct ep11_apqn;
  * and nonce to learn the pin blob, then logs out.  Shown as PENDING.
  */
 #define EP11_SA_RECOVER		100
+
+/*
+ * Internal APQN state: a pending logout ended because a live session with
+ * the same session id took the card's session over.  Shown as DONE.
+ */
+#define EP11_SA_TAKEN		101
 
 /**
  * struct ep11_sess_apqn - a session on one APQN
@@ -59,13 +66,13 @@ enum ep11_sess_life {
 
 /**
  * struct ep11_session - an EP11 login session
- * @ref:          memory lifetime
+ * @ref:          memory lifetime; every queued reclaim work item holds one
  * @node:         in the session table (under ep11_sess_lock)
+ * @hnode:        in the table's index by session id, once the id is known
  * @pending_node: in the reclaim list from ep11_reclaim_start() until
  *                logged out everywhere
  * @lock:         serialises the card round trips of this live session's
- *                logins and joins, and protects @apqns[].state and
- *                @napqns changes
+ *                logins and joins
  * @id:           the session id, the pin blob's first 32 bytes
  * @shared:       logged in with the caller's nonce; joinable
  * @orphan:       a record of logins whose answer was not seen
@@ -92,12 +99,15 @@ enum ep11_sess_life {
  * @owner_uid:    the creator's uid
  * @comm:         the creator's command name
  * @created_ns:   wall-clock creation time
- * @napqns:       published entries in @apqns (release/acquire)
+ * @napqns:       published entries in @apqns (release/acquire); grows
+ *                only under ep11_sess_lock while the session is alive
+ * @cap:          room at @apqns
  * @apqns:        the APQNs
  */
 struct ep11_session {
 	struct kref ref;
 	struct list_head node;
+	struct hlist_node hnode;
 	struct list_head pending_node;
 	struct mutex lock; /* see above */
 	u8 id[EP11_SESSION_ID_LEN];
@@ -124,7 +134,8 @@ struct ep11_session {
 	char comm[TASK_COMM_LEN];
 	u64 created_ns;
 	unsigned int napqns;
-	struct ep11_sess_apqn apqns[EP11SESS_MAX_APQNS];
+	unsigned int cap;
+	struct ep11_sess_apqn apqns[];
 };
 
 extern struct mutex ep11_sess_lock;
@@ -145,9 +156,30 @@ static inline unsigned int ep11_session_napqns(struct ep11_session *sess)
 	return smp_load_acquire(&sess->napqns);
 }
 
+/**
+ * ep11_sa_public_state() - an entry's state as user space sees it
+ * @st: the entry's state
+ *
+ * Context: any context.
+ * Return: an enum ep11sess_apqn_state value.
+ */
+static inline u32 ep11_sa_public_state(u32 st)
+{
+	switch (st) {
+	case EP11_SA_RECOVER:
+		return EP11SESS_STATE_PENDING;
+	case EP11_SA_TAKEN:
+		return EP11SESS_STATE_DONE;
+	default:
+		return st;
+	}
+}
+
+void ep11_session_init(void);
 void ep11_session_uninit(void);
 
-struct ep11_session *ep11_session_alloc(bool shared, gfp_t gfp);
+struct ep11_session *ep11_session_alloc(bool shared, unsigned int cap,
+					gfp_t gfp);
 void ep11_session_get(struct ep11_session *sess);
 void ep11_session_put(struct ep11_session *sess);
 int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
@@ -155,8 +187,12 @@ int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
 struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
 					      struct ep11_apqn *apqn);
 void ep11_session_link(struct ep11_session *sess);
+void ep11_session_link_locked(struct ep11_session *sess);
 void ep11_session_unlink(struct ep11_session *sess);
-struct ep11_session *ep11_session_lookup_shared(const u8 *id, bool *dying);
+struct ep11_session *ep11_session_find_live_locked(const u8 *id);
+bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn);
+void ep11_session_index_locked(struct ep11_session *sess);
+struct mutex *ep11_session_id_lock(const u8 *id);
 int ep11_session_hold(struct ep11_session *sess);
 bool ep11_session_unhold(struct ep11_session *sess);
 void ep11_session_public_id(const struct ep11_session *sess, u8 *out);
