@@ -23,12 +23,119 @@
 
 #define EP11_MAX_CARDS	256
 
+static unsigned int ep11_uid_quota_percent = 50;
+module_param_named(uid_quota_percent, ep11_uid_quota_percent, uint, 0644);
+MODULE_PARM_DESC(uid_quota_percent,
+		 "share of a card's sessions one uid may hold, in percent (0: no limit); a card's uid_quota overrides it");
+
+/**
+ * struct ep11_uid_use - the card sessions one uid holds on a card
+ * @node: in the card's @uids (under its lock)
+ * @uid:  the uid
+ * @n:    slots held, pending logouts included
+ */
+struct ep11_uid_use {
+	struct list_head node;
+	kuid_t uid;
+	unsigned int n;
+};
+
 static DEFINE_MUTEX(ep11_registry_lock);
 static struct ep11_card *ep11_cards[EP11_MAX_CARDS];	/* registry lock */
 
 static void ep11_card_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct ep11_card, ref));
+	struct ep11_card *card = container_of(ref, struct ep11_card, ref);
+	struct ep11_uid_use *u, *tmp;
+
+	list_for_each_entry_safe(u, tmp, &card->uids, node)
+		kfree(u);
+	kfree(card);
+}
+
+static struct ep11_uid_use *ep11_uid_find(struct ep11_card *card, kuid_t uid)
+{
+	struct ep11_uid_use *u;
+
+	lockdep_assert_held(&card->lock);
+	list_for_each_entry(u, &card->uids, node)
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Drop one slot of @uid; the caller holds the card's lock. */
+static void ep11_uid_put_locked(struct ep11_card *card, kuid_t uid)
+{
+	struct ep11_uid_use *u = ep11_uid_find(card, uid);
+
+	if (WARN_ON_ONCE(!u))
+		return;
+	if (!--u->n) {
+		list_del(&u->node);
+		kfree(u);
+	}
+}
+
+/**
+ * ep11_card_uid_quota() - the most slots of a card one uid may hold
+ * @card: the card
+ *
+ * Context: any context; the caller holds the card's lock.
+ * Return: the quota, 0 when there is none.
+ */
+unsigned int ep11_card_uid_quota(struct ep11_card *card)
+{
+	unsigned int pct = READ_ONCE(ep11_uid_quota_percent);
+
+	lockdep_assert_held(&card->lock);
+	if (card->uid_quota >= 0)
+		return card->uid_quota;
+	if (!pct || pct >= 100 || !card->caps_valid || !card->max_sessions)
+		return 0;
+	return max(1U, card->max_sessions * pct / 100);
+}
+
+/**
+ * ep11_card_uid_at_quota() - whether a uid holds all its quota on a card
+ * @card: the card
+ * @uid:  the uid
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: true when a new session of @uid on @card is over its quota.
+ */
+bool ep11_card_uid_at_quota(struct ep11_card *card, kuid_t uid)
+{
+	struct ep11_uid_use *u;
+	unsigned int q;
+	bool at;
+
+	spin_lock(&card->lock);
+	q = ep11_card_uid_quota(card);
+	u = ep11_uid_find(card, uid);
+	at = q && u && u->n >= q;
+	spin_unlock(&card->lock);
+	return at;
+}
+
+/**
+ * ep11_card_uid_usage() - the uids holding slots on a card
+ * @card: the card
+ * @fn:   called under the card's spinlock for each uid; must not sleep
+ * @arg:  passed to @fn
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_card_uid_usage(struct ep11_card *card,
+			 void (*fn)(kuid_t uid, unsigned int n, void *arg),
+			 void *arg)
+{
+	struct ep11_uid_use *u;
+
+	spin_lock(&card->lock);
+	list_for_each_entry(u, &card->uids, node)
+		fn(u->uid, u->n, arg);
+	spin_unlock(&card->lock);
 }
 
 /**
@@ -102,23 +209,41 @@ bool ep11_apqn_is_online(struct ep11_apqn *apqn)
 /**
  * ep11_apqn_slot_taken() - account a session logged in on an APQN
  * @apqn: the APQN
+ * @uid:  the session's owner, whose quota it counts against
  *
- * Context: any context; takes the card's spinlock.
+ * Context: process context, may sleep; takes the card's spinlock.
  */
-void ep11_apqn_slot_taken(struct ep11_apqn *apqn)
+void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
 {
 	struct ep11_card *card = apqn->card;
+	struct ep11_uid_use *u, *new = NULL;
 
-	spin_lock(&card->lock);
+	for (;;) {
+		spin_lock(&card->lock);
+		u = ep11_uid_find(card, uid);
+		if (u || new)
+			break;
+		spin_unlock(&card->lock);
+		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	}
+	if (!u) {
+		u = new;
+		new = NULL;
+		u->uid = uid;
+		list_add_tail(&u->node, &card->uids);
+	}
+	u->n++;
 	apqn->held++;
 	card->held++;
 	apqn->stats.logins++;
 	spin_unlock(&card->lock);
+	kfree(new);
 }
 
 /**
  * ep11_apqn_slot_freed() - account a session logged out on an APQN
  * @apqn:        the APQN
+ * @uid:         the session's owner
  * @was_pending: the logout had been pending
  * @reclaimed:   the session had lost its last holder
  * @latency_us:  for @reclaimed: time since the last hold was dropped
@@ -127,12 +252,13 @@ void ep11_apqn_slot_taken(struct ep11_apqn *apqn)
  *
  * Context: any context; takes the card's spinlock.
  */
-void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
-			  bool reclaimed, u64 latency_us)
+void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
+			  bool was_pending, bool reclaimed, u64 latency_us)
 {
 	struct ep11_card *card = apqn->card;
 
 	spin_lock(&card->lock);
+	ep11_uid_put_locked(card, uid);
 	if (!WARN_ON_ONCE(!apqn->held)) {
 		apqn->held--;
 		card->held--;
@@ -154,15 +280,18 @@ void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
 /**
  * ep11_apqn_slot_lost() - account a session given up on an APQN
  * @apqn:        the APQN
+ * @uid:         the session's owner
  * @was_pending: the logout had been pending
  *
  * Context: any context; takes the card's spinlock.
  */
-void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending)
+void ep11_apqn_slot_lost(struct ep11_apqn *apqn, kuid_t uid,
+			 bool was_pending)
 {
 	struct ep11_card *card = apqn->card;
 
 	spin_lock(&card->lock);
+	ep11_uid_put_locked(card, uid);
 	if (!WARN_ON_ONCE(!apqn->held)) {
 		apqn->held--;
 		card->held--;
@@ -180,6 +309,7 @@ void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending)
 /**
  * ep11_apqn_slot_taken_over() - account a card session another session owns
  * @apqn:        the APQN
+ * @uid:         the owner of the session that let it go
  * @was_pending: the logout had been pending
  *
  * A session about to be logged out found a live session with the same id
@@ -187,11 +317,13 @@ void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending)
  *
  * Context: any context; takes the card's spinlock.
  */
-void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, bool was_pending)
+void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, kuid_t uid,
+			       bool was_pending)
 {
 	struct ep11_card *card = apqn->card;
 
 	spin_lock(&card->lock);
+	ep11_uid_put_locked(card, uid);
 	if (!WARN_ON_ONCE(!apqn->held)) {
 		apqn->held--;
 		card->held--;
@@ -332,6 +464,7 @@ int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
 	card->max_sessions = max;
 	card->avail_sessions = avail;
 	card->caps_valid = true;
+	WRITE_ONCE(card->caps_time, jiffies);
 	spin_unlock(&card->lock);
 	return 0;
 }
@@ -439,6 +572,8 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	}
 	kref_init(&card->ref);
 	INIT_LIST_HEAD(&card->node);
+	INIT_LIST_HEAD(&card->uids);
+	card->uid_quota = -1;
 	card->id = desc->id;
 	memcpy(card->serial, desc->serial, sizeof(card->serial));
 	init_rwsem(&card->ops_sem);

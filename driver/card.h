@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -74,6 +75,7 @@ struct ep11_apqn {
  * @caps_valid:     @max_sessions and @avail_sessions came from the card
  * @max_sessions:   the card's answer, EXT_CAPLIST index 12
  * @avail_sessions: the card's answer, EXT_CAPLIST index 13
+ * @caps_time:      jiffies of the last answer
  * @held:           sum of the APQNs' @held
  * @pending:        sum of the APQNs' @pending
  * @slot_seq:       bumped whenever a session slot of the card is freed
@@ -81,6 +83,9 @@ struct ep11_apqn {
  * @info_work:      asks the card for its counts after registration
  * @reclaiming:     reclaim work items queued or running for the APQNs
  * @reclaim_wq:     woken when @reclaiming drops to zero
+ * @uids:           slots held per uid (struct ep11_uid_use)
+ * @uid_quota:      slots one uid may hold; -1 follows the module's
+ *                  uid_quota_percent, 0 is no limit
  * @napqns:         entries in @apqns
  * @apqns:          the card's APQNs, by ascending domain
  */
@@ -97,6 +102,7 @@ struct ep11_card {
 	bool caps_valid;
 	u32 max_sessions;
 	u32 avail_sessions;
+	unsigned long caps_time;
 	unsigned int held;
 	unsigned int pending;
 	unsigned long slot_seq;
@@ -104,6 +110,8 @@ struct ep11_card {
 	struct work_struct info_work;
 	atomic_t reclaiming;
 	wait_queue_head_t reclaim_wq;
+	struct list_head uids;
+	int uid_quota;
 	unsigned int napqns;
 	struct ep11_apqn apqns[];
 };
@@ -118,11 +126,18 @@ int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
 			void *arg);
 
 bool ep11_apqn_is_online(struct ep11_apqn *apqn);
-void ep11_apqn_slot_taken(struct ep11_apqn *apqn);
-void ep11_apqn_slot_freed(struct ep11_apqn *apqn, bool was_pending,
-			  bool reclaimed, u64 latency_us);
-void ep11_apqn_slot_lost(struct ep11_apqn *apqn, bool was_pending);
-void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, bool was_pending);
+void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid);
+void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
+			  bool was_pending, bool reclaimed, u64 latency_us);
+void ep11_apqn_slot_lost(struct ep11_apqn *apqn, kuid_t uid,
+			 bool was_pending);
+void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, kuid_t uid,
+			       bool was_pending);
+unsigned int ep11_card_uid_quota(struct ep11_card *card);
+bool ep11_card_uid_at_quota(struct ep11_card *card, kuid_t uid);
+void ep11_card_uid_usage(struct ep11_card *card,
+			 void (*fn)(kuid_t uid, unsigned int n, void *arg),
+			 void *arg);
 void ep11_apqn_logout_sent(struct ep11_apqn *apqn);
 
 /**

@@ -18,6 +18,11 @@
 
 #define EP11_RELEASE_MARK	XA_MARK_1
 
+static unsigned int ep11_max_handles = 1024;
+module_param_named(max_handles, ep11_max_handles, uint, 0644);
+MODULE_PARM_DESC(max_handles,
+		 "most sessions one open file of /dev/ep11sess may hold (0: no limit)");
+
 /**
  * ep11_drop_hold() - drop one hold and one reference
  * @sess:    the session
@@ -44,12 +49,24 @@ void ep11_drop_hold(struct ep11_session *sess, bool reclaim, bool wait)
  * @handle: the new handle
  *
  * Context: process context.
- * Return: 0, or -ENOMEM/-EBUSY (then the caller still owns its hold).
+ * Return: 0, or -EDQUOT when the file holds max_handles sessions,
+ * -ENOMEM or -EBUSY (then the caller still owns its hold).
  */
 int ep11_file_add(struct ep11_file *ef, struct ep11_session *sess,
 		  u32 *handle)
 {
-	return xa_alloc(&ef->handles, handle, sess, xa_limit_31b, GFP_KERNEL);
+	unsigned int max = READ_ONCE(ep11_max_handles);
+	int ret;
+
+	if (atomic_inc_return(&ef->nhandles) > max && max) {
+		atomic_dec(&ef->nhandles);
+		return -EDQUOT;
+	}
+	ret = xa_alloc(&ef->handles, handle, sess, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		atomic_dec(&ef->nhandles);
+	return ret;
 }
 
 /**
@@ -115,6 +132,7 @@ int ep11_file_logout(struct ep11_file *ef, u32 handle)
 	sess = xa_erase(&ef->handles, handle);
 	if (!sess)
 		return -ENOENT;
+	atomic_dec(&ef->nhandles);
 	ep11_drop_hold(sess, false, true);
 	return 0;
 }
@@ -123,7 +141,7 @@ static int ep11_open(struct inode *inode, struct file *filp)
 {
 	struct ep11_file *ef;
 
-	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
+	ef = kzalloc(sizeof(*ef), GFP_KERNEL_ACCOUNT);
 	if (!ef)
 		return -ENOMEM;
 	xa_init_flags(&ef->handles, XA_FLAGS_ALLOC1);

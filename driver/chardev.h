@@ -17,10 +17,12 @@ struct ep11sess_admin_logout;
  * struct ep11_file - per-open state of /dev/ep11sess
  * @handles: handle -> session; every entry is one hold and one reference
  * @lock:    serialises imports, so a session gets one handle per file
+ * @nhandles: entries in @handles
  */
 struct ep11_file {
 	struct xarray handles;
 	struct mutex lock; /* see above */
+	atomic_t nhandles;
 };
 
 int ep11_chardev_init(void);

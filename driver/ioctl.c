@@ -326,44 +326,72 @@ static int ep11_copy_entries(void __user *dst, const void *src, u32 n,
 	return 0;
 }
 
+/* The file's own sessions, one ep11_sess_lock hold per entry. */
+static void ep11_list_file(struct ep11_list_ctx *lc)
+{
+	struct ep11_file *ef = lc->ef;
+	struct ep11_session *sess;
+	unsigned long idx = 0;
+
+	for (;;) {
+		xa_lock(&ef->handles);
+		sess = xa_find(&ef->handles, &idx, ULONG_MAX, XA_PRESENT);
+		if (sess)
+			ep11_session_get(sess);
+		xa_unlock(&ef->handles);
+		if (!sess)
+			break;
+		if (lc->count < lc->room) {
+			mutex_lock(&ep11_sess_lock);
+			ep11_fill_info(sess, &lc->infos[lc->count], idx);
+			mutex_unlock(&ep11_sess_lock);
+		}
+		lc->count++;
+		ep11_session_put(sess);
+		idx++;
+		cond_resched();
+	}
+}
+
 static int ep11_ioc_list(struct ep11_ucmd *uc)
 {
 	struct ep11sess_list *l = uc->cmd;
 	struct ep11_list_ctx lc = { .ef = uc->ef };
 	struct ep11_session *sess;
 	unsigned long idx;
+	u32 have;
 	int ret;
 
 	if (l->flags & ~EP11SESS_LIST_ALL ||
 	    l->entry_size < sizeof(struct ep11sess_session_info) ||
-	    (l->count && !l->entries))
+	    l->entry_size > PAGE_SIZE || (l->count && !l->entries))
 		return -EINVAL;
 	lc.all = l->flags & EP11SESS_LIST_ALL;
 	if (lc.all && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	lc.room = min_t(u32, l->count, 65536);
+	/* Room for what exists, not for what the caller claims. */
+	have = lc.all ? ep11_session_count() :
+	       atomic_read(&uc->ef->nhandles);
+	lc.room = min(l->count, have);
 	if (lc.room) {
-		lc.infos = kvcalloc(lc.room, sizeof(*lc.infos), GFP_KERNEL);
+		lc.infos = kvcalloc(lc.room, sizeof(*lc.infos),
+				    GFP_KERNEL_ACCOUNT);
 		if (!lc.infos)
 			return -ENOMEM;
 	}
-	mutex_lock(&ep11_sess_lock);
 	if (lc.all) {
 		/*
 		 * One pass over the file's handles, one over the table (which
 		 * clears the marks: a held session is always in the table).
 		 */
+		mutex_lock(&ep11_sess_lock);
 		xa_for_each(&uc->ef->handles, idx, sess)
 			sess->list_handle = idx;
 		ep11_session_for_each_locked(ep11_list_one, &lc);
+		mutex_unlock(&ep11_sess_lock);
 	} else {
-		xa_for_each(&uc->ef->handles, idx, sess) {
-			if (lc.count < lc.room)
-				ep11_fill_info(sess, &lc.infos[lc.count], idx);
-			lc.count++;
-		}
+		ep11_list_file(&lc);
 	}
-	mutex_unlock(&ep11_sess_lock);
 	ret = ep11_copy_entries(u64_to_user_ptr(l->entries), lc.infos,
 				min(lc.count, lc.room), sizeof(*lc.infos),
 				l->entry_size);
@@ -375,12 +403,15 @@ static int ep11_ioc_list(struct ep11_ucmd *uc)
 /**
  * struct ep11_status_ctx - a status being gathered
  * @refresh: ask every card for its counts first
+ * @admin:   the caller may make every card answer now; others get counts
+ *           at most a second old
  * @st:      room for @room entries
  * @room:    entries at @st
  * @count:   APQNs known
  */
 struct ep11_status_ctx {
 	bool refresh;
+	bool admin;
 	struct ep11sess_apqn_status *st;
 	u32 room;
 	u32 count;
@@ -391,7 +422,8 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 	struct ep11_status_ctx *sc = arg;
 	unsigned int i;
 
-	if (sc->refresh)
+	if (sc->refresh &&
+	    (sc->admin || time_after(jiffies, READ_ONCE(card->caps_time) + HZ)))
 		ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
 	spin_lock(&card->lock);
 	for (i = 0; i < card->napqns; i++, sc->count++) {
@@ -424,20 +456,31 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 	return 0;
 }
 
+static int ep11_count_apqns(struct ep11_card *card, void *arg)
+{
+	*(u32 *)arg += card->napqns;
+	return 0;
+}
+
 static int ep11_ioc_status(struct ep11_ucmd *uc)
 {
 	struct ep11sess_status *s = uc->cmd;
 	struct ep11_status_ctx sc = { };
+	u32 have = 0;
 	int ret;
 
 	if (s->flags & ~EP11SESS_STATUS_CACHED ||
 	    s->entry_size < sizeof(struct ep11sess_apqn_status) ||
-	    (s->count && !s->entries))
+	    s->entry_size > PAGE_SIZE || (s->count && !s->entries))
 		return -EINVAL;
 	sc.refresh = !(s->flags & EP11SESS_STATUS_CACHED);
-	sc.room = min_t(u32, s->count, 65536);
+	sc.admin = capable(CAP_SYS_ADMIN);
+	ret = ep11_cards_for_each(ep11_count_apqns, &have);
+	if (ret)
+		return ret;
+	sc.room = min(s->count, have);
 	if (sc.room) {
-		sc.st = kvcalloc(sc.room, sizeof(*sc.st), GFP_KERNEL);
+		sc.st = kvcalloc(sc.room, sizeof(*sc.st), GFP_KERNEL_ACCOUNT);
 		if (!sc.st)
 			return -ENOMEM;
 	}

@@ -12,6 +12,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -31,6 +33,7 @@
  * @seq:    each APQN's logout sequence number before its Login was sent
  * @ok:     the card accepted the login
  * @unseen: the login may have run but its answer was not seen
+ * @exempt: the caller is an administrator, not held to the uid quota
  * @end:    jiffies when waiting for a free session ends
  */
 struct ep11_login_ctx {
@@ -40,6 +43,7 @@ struct ep11_login_ctx {
 	unsigned long seq[EP11SESS_MAX_APQNS];
 	bool ok[EP11SESS_MAX_APQNS];
 	bool unseen[EP11SESS_MAX_APQNS];
+	bool exempt;
 	unsigned long end;
 };
 
@@ -78,7 +82,9 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		seq = ep11_card_slot_seq(card);
 		rc = 0;
 		ctx->seq[i] = ep11_apqn_logout_seq(apqn);
-		if (!req->shared && ep11_card_full(card))
+		if (!ctx->exempt && ep11_card_uid_at_quota(card, current_uid()))
+			ret = -EDQUOT;
+		else if (!req->shared && ep11_card_full(card))
 			ret = -ENOSPC;
 		else
 			ret = ep11_xfer_login(apqn, req->pin, req->pin_len,
@@ -86,9 +92,10 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 					      ctx->blobs[i], &rc,
 					      ep11_xfer_default_timeout());
 		t->ep11_rc = rc;
-		if (ret != -ENOSPC)
+		if (ret != -ENOSPC && ret != -EDQUOT)
 			break;
-		ep11_login_exhausted(apqn);
+		if (ret == -ENOSPC)
+			ep11_login_exhausted(apqn);
 		left = (long)(ctx->end - jiffies);
 		if (left <= 0)
 			break;
@@ -145,7 +152,7 @@ static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
 				      state == EP11_SA_RECOVER ?
 				      NULL : ctx->blobs[i], state);
 		if (state == EP11SESS_STATE_LIVE)
-			ep11_apqn_slot_taken(ctx->apqns[i]);
+			ep11_apqn_slot_taken(ctx->apqns[i], rec->owner_uid);
 	}
 	rec->life = EP11_SESS_DYING;
 	rec->dying_since = ktime_get();
@@ -326,7 +333,7 @@ static struct ep11_session *ep11_login_create_locked(struct ep11_login_ctx *ctx,
 			continue;
 		ep11_session_add_apqn(sess, ctx->apqns[i], ctx->blobs[i],
 				      EP11SESS_STATE_LIVE);
-		ep11_apqn_slot_taken(ctx->apqns[i]);
+		ep11_apqn_slot_taken(ctx->apqns[i], sess->owner_uid);
 	}
 	sess->holders = 1;
 	ep11_session_link_locked(sess);
@@ -354,7 +361,7 @@ static void ep11_login_join_locked(struct ep11_login_ctx *ctx,
 			undo[i] = true;
 			continue;
 		}
-		ep11_apqn_slot_taken(ctx->apqns[i]);
+		ep11_apqn_slot_taken(ctx->apqns[i], live->owner_uid);
 	}
 }
 
@@ -459,8 +466,9 @@ static int ep11_login_try(struct ep11_login_ctx *ctx,
  * Context: process context, sleeps for card round trips and up to
  * @req->wait for a free session; no locks held.
  * Return: 0 when at least one APQN (all, with @req->all_or_none) accepted,
- * else the first APQN's error: -ENODEV, -EACCES, -ENOSPC, -EXDEV, -EINTR,
- * -ETIMEDOUT, -EIO, -EPROTO, -EREMOTEIO, -ENOMEM.
+ * else the first APQN's error: -ENODEV, -EACCES, -ENOSPC, -EDQUOT (the
+ * caller's uid holds its quota of the card), -EXDEV, -EINTR, -ETIMEDOUT,
+ * -EIO, -EPROTO, -EREMOTEIO, -ENOMEM.
  */
 int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 	       bool *joined)
@@ -479,6 +487,7 @@ int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 		return -ENOMEM;
 	ctx->req = req;
 	ctx->end = jiffies + req->wait;
+	ctx->exempt = capable(CAP_SYS_ADMIN);
 	for (i = 0; i < req->ntargets; i++) {
 		struct ep11_card *card = ep11_card_get(req->targets[i].apqn.card);
 

@@ -59,6 +59,11 @@ static bool ep11_kicked;			/* ep11_pending_lock */
 static bool ep11_stopping;			/* ep11_pending_lock */
 static void ep11_reclaim_retry(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ep11_retry_work, ep11_reclaim_retry);
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+/* Called by the last work item of a pass before it completes the pass. */
+void (*ep11_reclaim_pass_end_hook)(struct ep11_session *sess);
+#endif
+
 /* Woken at the end of every pass. */
 static DECLARE_WAIT_QUEUE_HEAD(ep11_pass_wq);
 
@@ -120,7 +125,7 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
 		return;
 	}
-	ep11_apqn_slot_taken(sa->apqn);
+	ep11_apqn_slot_taken(sa->apqn, sess->owner_uid);
 	ep11_apqn_set_pending(sa->apqn);
 	WRITE_ONCE(sa->state, EP11SESS_STATE_PENDING);
 }
@@ -198,7 +203,7 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 			pr_info("%02x.%04x: card removed, pending logout of session %*phN lost\n",
 				apqn->card->id, apqn->domain,
 				EP11_PUBLIC_ID_LEN, sess->id);
-		ep11_apqn_slot_lost(apqn, was_pending);
+		ep11_apqn_slot_lost(apqn, sess->owner_uid, was_pending);
 		ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
 		return false;
 	}
@@ -207,24 +212,27 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 	ret = ep11_reclaim_logout(sa, &rc);
 	if (ret == 1) {
 		WRITE_ONCE(sa->state, EP11_SA_TAKEN);
-		ep11_apqn_slot_taken_over(apqn, was_pending);
+		ep11_apqn_slot_taken_over(apqn, sess->owner_uid, was_pending);
 		return false;
 	}
 	if (!ret) {
 		lat = ktime_us_delta(ktime_get(), sess->dying_since);
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
-		ep11_apqn_slot_freed(apqn, was_pending, sess->reclaim, lat);
+		ep11_apqn_slot_freed(apqn, sess->owner_uid, was_pending,
+				     sess->reclaim, lat);
 		ep11_reclaim_event(sess, apqn, sess->reclaim ?
 				   EP11_EV_RECLAIMED : EP11_EV_LOGOUT, lat);
 		return false;
 	}
 	if (READ_ONCE(sess->force) || ep11_reclaim_refused_for_good(ret, rc)) {
-		if (!sess->force)
+		if (!sess->force) {
+			ep11_apqn_count_error(apqn);
 			pr_warn("%02x.%04x: the card refuses to log session %*phN out (rc 0x%x); given up\n",
 				apqn->card->id, apqn->domain,
 				EP11_PUBLIC_ID_LEN, sess->id, rc);
+		}
 		WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
-		ep11_apqn_slot_lost(apqn, was_pending);
+		ep11_apqn_slot_lost(apqn, sess->owner_uid, was_pending);
 		ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
 		return false;
 	}
@@ -340,6 +348,10 @@ static void ep11_reclaim_fn(struct work_struct *work)
 
 	if (ended)
 		ep11_session_unlink(sess);
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+	if (READ_ONCE(ep11_reclaim_pass_end_hook))
+		ep11_reclaim_pass_end_hook(sess);
+#endif
 	complete_all(&sess->reclaimed);
 	wake_up_all(&ep11_pass_wq);
 	if (ended)

@@ -24,4 +24,8 @@ bool ep11_reclaim_force(struct ep11_session *sess, unsigned long deadline);
 bool ep11_reclaim_busy(struct ep11_session *sess);
 void ep11_reclaim_card_removed(struct ep11_card *card);
 
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+extern void (*ep11_reclaim_pass_end_hook)(struct ep11_session *sess);
+#endif
+
 #endif /* _EP11SESS_RECLAIM_H */

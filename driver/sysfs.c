@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -165,7 +166,73 @@ static ssize_t card_pending_logouts_show(struct device *dev,
 static struct device_attribute dev_attr_card_pending_logouts =
 	__ATTR(pending_logouts, 0444, card_pending_logouts_show, NULL);
 
+static ssize_t uid_quota_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct ep11_card *card = to_sc(dev)->card;
+	unsigned int q;
+
+	spin_lock(&card->lock);
+	q = ep11_card_uid_quota(card);
+	spin_unlock(&card->lock);
+	return sysfs_emit(buf, "%u\n", q);
+}
+
+static ssize_t uid_quota_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	struct ep11_card *card = to_sc(dev)->card;
+	unsigned int q;
+	int val;
+
+	if (sysfs_streq(buf, "auto")) {
+		val = -1;
+	} else {
+		if (kstrtouint(buf, 0, &q) || q > INT_MAX)
+			return -EINVAL;
+		val = q;
+	}
+	spin_lock(&card->lock);
+	card->uid_quota = val;
+	card->slot_seq++;
+	spin_unlock(&card->lock);
+	wake_up_all(&card->slot_wq);
+	return count;
+}
+static DEVICE_ATTR_RW(uid_quota);
+
+/**
+ * struct ep11_uid_usage_buf - the uid_usage attribute being written
+ * @buf: the page
+ * @len: bytes written
+ */
+struct ep11_uid_usage_buf {
+	char *buf;
+	ssize_t len;
+};
+
+static void ep11_uid_usage_line(kuid_t uid, unsigned int n, void *arg)
+{
+	struct ep11_uid_usage_buf *ub = arg;
+
+	ub->len += sysfs_emit_at(ub->buf, ub->len, "%u %u\n",
+				 from_kuid_munged(&init_user_ns, uid), n);
+}
+
+static ssize_t uid_usage_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct ep11_uid_usage_buf ub = { .buf = buf };
+
+	ep11_card_uid_usage(to_sc(dev)->card, ep11_uid_usage_line, &ub);
+	return ub.len;
+}
+static DEVICE_ATTR_RO(uid_usage);
+
 static struct attribute *ep11_card_attrs[] = {
+	&dev_attr_uid_quota.attr,
+	&dev_attr_uid_usage.attr,
 	&dev_attr_serialnr.attr,
 	&dev_attr_max_sessions.attr,
 	&dev_attr_available_sessions.attr,

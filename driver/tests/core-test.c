@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/iopoll.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -47,6 +48,11 @@ static const u16 fake_domains[] = { 1, 2, 3 };
  * @delay_ms: every request takes this long (outside @lock)
  * @inflight: requests in the provider right now
  * @max_inflight: the most requests seen in the provider at once
+ * @refuse_logout: domains whose card refuses every Logout for good
+ * @gate_fn:  function whose next request stops in the provider, after the
+ *            card ran it, until @gate_release (0: none)
+ * @gate_arrived: completed when the gated request stopped
+ * @gate_release: completed by the test to let it go on
  */
 struct fake_card {
 	struct mutex lock; /* see above */
@@ -62,6 +68,10 @@ struct fake_card {
 	unsigned int delay_ms;
 	atomic_t inflight;
 	atomic_t max_inflight;
+	bool refuse_logout[256];
+	u32 gate_fn;
+	struct completion gate_arrived;
+	struct completion gate_release;
 };
 
 /**
@@ -204,7 +214,8 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 		fc->unseen = false;
 		break;
 	case EP11_FN_LOGOUT:
-		rc = fake_logout(fc, &m);
+		rc = fc->refuse_logout[domain] ? EP11_CKR_IBM_BLOB_ERROR :
+		     fake_logout(fc, &m);
 		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
 		break;
 	case EP11_FN_GET_XCP_INFO:
@@ -224,9 +235,26 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 	ret = ep11_wire_finish(&b);
 	if (unseen)
 		ret = -ETIMEDOUT;
+	if (fc->gate_fn && fc->gate_fn == (m.fn & 0xffff)) {
+		fc->gate_fn = 0;
+		mutex_unlock(&fc->lock);
+		complete(&fc->gate_arrived);
+		wait_for_completion(&fc->gate_release);
+		return ret;
+	}
 out:
 	mutex_unlock(&fc->lock);
 	return ret;
+}
+
+/* The next request of function @fn stops after the card ran it. */
+static void fake_gate(struct fake_card *fc, u32 fn)
+{
+	init_completion(&fc->gate_arrived);
+	init_completion(&fc->gate_release);
+	mutex_lock(&fc->lock);
+	fc->gate_fn = fn;
+	mutex_unlock(&fc->lock);
 }
 
 static const struct ep11_provider_ops fake_ops = {
@@ -726,6 +754,326 @@ static void core_register_rejects_bad_cards(struct kunit *test)
 			-ENOENT);
 }
 
+/**
+ * struct async_login - a login run by its own thread
+ * @ct:      the test
+ * @doms:    the domains
+ * @n:       entries in @doms
+ * @nonce:   shared nonce, or NULL for a private login
+ * @wait_ms: how long to wait for a free session
+ * @t:       per-target results
+ * @sess:    the session on success
+ * @joined:  a live session was joined
+ * @ret:     ep11_login()'s result
+ * @done:    completed when the login returned
+ */
+struct async_login {
+	struct core_test *ct;
+	const u16 *doms;
+	unsigned int n;
+	const char *nonce;
+	unsigned int wait_ms;
+	struct ep11sess_target t[3];
+	struct ep11_session *sess;
+	bool joined;
+	int ret;
+	struct completion done;
+};
+
+static int async_login_fn(void *arg)
+{
+	struct async_login *al = arg;
+
+	al->ret = login(&al->sess, &al->joined, al->t, al->doms, al->n,
+			good_pin, al->nonce, false, al->wait_ms);
+	complete(&al->done);
+	return 0;
+}
+
+static void async_login_start(struct kunit *test, struct async_login *al)
+{
+	struct task_struct *task;
+
+	init_completion(&al->done);
+	task = kthread_run(async_login_fn, al, "ep11-test-login");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+}
+
+static bool async_login_wait(struct async_login *al, unsigned int ms)
+{
+	return wait_for_completion_timeout(&al->done, msecs_to_jiffies(ms));
+}
+
+static struct ep11_session *h1_sess;
+static bool h1_fired;
+static unsigned int h1_refs;
+static struct core_test *h1_ct;
+
+/* In the last work item of the first pass: let a second pass end it. */
+static void h1_pass_end(struct ep11_session *sess)
+{
+	unsigned int i;
+
+	if (sess != h1_sess || h1_fired)
+		return;
+	h1_fired = true;
+	mutex_lock(&h1_ct->fc.lock);
+	h1_ct->fc.offline[3] = false;
+	mutex_unlock(&h1_ct->fc.lock);
+	ep11_reclaim_kick();
+	for (i = 0; i < 100 && ep11_session_count(); i++)
+		msleep(20);
+	h1_refs = kref_read(&sess->ref);
+}
+
+static void core_reclaim_work_holds_its_session(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	static const u16 d[] = { 3, 1 };
+	unsigned int n;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
+				    false, 0), 0);
+	/* The test's own reference keeps the memory; the refs are counted. */
+	ep11_session_get(sess);
+	h1_sess = sess;
+	h1_ct = ct;
+	h1_fired = false;
+	mutex_lock(&ct->fc.lock);
+	ct->fc.offline[3] = true;
+	mutex_unlock(&ct->fc.lock);
+	fake_gate(&ct->fc, EP11_FN_LOGOUT);
+	WRITE_ONCE(ep11_reclaim_pass_end_hook, h1_pass_end);
+	ep11_drop_hold(sess, true, false);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(apqn_pending, n, n == 1,
+						POLL_US, POLL_MAX_US, false,
+						apqn_of(ct, 3)), 0);
+	complete(&ct->fc.gate_release);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	WRITE_ONCE(ep11_reclaim_pass_end_hook, NULL);
+	flush_workqueue(system_wq);
+	KUNIT_EXPECT_TRUE(test, h1_fired);
+	KUNIT_EXPECT_GE_MSG(test, h1_refs, 2U,
+			    "the last work item of a pass ran on a session it held no reference to (%u refs)",
+			    h1_refs);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	/* Let the last work item finish before the reference goes. */
+	msleep(100);
+	ep11_session_put(sess);
+}
+
+static void core_simultaneous_shared_logins_make_one_session(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 1, 3 };
+	struct async_login *al;
+	unsigned int round, i, created;
+	char nonce[16];
+
+	al = kunit_kcalloc(test, 4, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	for (round = 0; round < 20; round++) {
+		snprintf(nonce, sizeof(nonce), "h3a-%u", round);
+		for (i = 0; i < 4; i++) {
+			memset(&al[i], 0, sizeof(al[i]));
+			al[i].ct = ct;
+			al[i].doms = d;
+			al[i].n = 2;
+			al[i].nonce = nonce;
+			async_login_start(test, &al[i]);
+		}
+		created = 0;
+		for (i = 0; i < 4; i++) {
+			KUNIT_ASSERT_TRUE(test, async_login_wait(&al[i], 10000));
+			KUNIT_ASSERT_EQ(test, al[i].ret, 0);
+			KUNIT_EXPECT_PTR_EQ(test, al[i].sess, al[0].sess);
+			created += !al[i].joined;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, created, 1U,
+				    "round %u: %u sessions created for one card session",
+				    round, created);
+		KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
+		KUNIT_EXPECT_EQ(test, ct->card->held, 2U);
+		for (i = 0; i < 4; i++)
+			ep11_drop_hold(al[i].sess, true, true);
+		KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+		KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+	}
+}
+
+static void core_pending_logout_spares_a_new_login(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *a, *b;
+	static const u16 d[] = { 1 };
+	struct ep11_apqn *a1 = apqn_of(ct, 1);
+	unsigned int n;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin, "h3b",
+				    false, 0), 0);
+	ct->fc.offline[1] = true;
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, a1->pending, 1U);
+	ct->fc.offline[1] = false;
+
+	KUNIT_ASSERT_EQ(test, login(&b, &joined, t, d, 1, good_pin, "h3b",
+				    false, 0), 0);
+	ep11_reclaim_kick();
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, n == 1,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(apqn_pending, n, !n, POLL_US,
+						POLL_MAX_US, false, a1), 0);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "a pending logout ended the card session of a live login");
+	KUNIT_EXPECT_EQ(test, a1->held, 1U);
+	ep11_drop_hold(b, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, a1->held, 0U);
+}
+
+static void core_recovery_spares_a_joiner_not_yet_linked(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 2 };
+	struct async_login *al;
+	unsigned int n;
+	bool joined;
+
+	al = kunit_kzalloc(test, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	al->ct = ct;
+	al->doms = d;
+	al->n = 1;
+	al->nonce = "h3c";
+	fake_gate(&ct->fc, EP11_FN_LOGIN);
+	async_login_start(test, al);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	/* The joiner's Login ran on the card; its answer is on its way. */
+	mutex_lock(&ct->fc.lock);
+	ct->fc.unseen = true;
+	mutex_unlock(&ct->fc.lock);
+	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, "h3c",
+				    false, 0), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(al, 10000));
+	KUNIT_ASSERT_EQ(test, al->ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "the login was published without its card session");
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	ep11_drop_hold(al->sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+static void core_waiting_login_ends_when_the_card_goes(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card *card = ct->card;
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	struct ep11_session *a;
+	struct async_login *al;
+	bool joined;
+	ktime_t t0;
+	s64 ms;
+
+	ct->fc.max = 1;
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(card, HZ), 0);
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	al = kunit_kzalloc(test, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	al->ct = ct;
+	al->doms = d;
+	al->n = 1;
+	al->wait_ms = 4000;
+	async_login_start(test, al);
+	msleep(200);
+
+	t0 = ktime_get();
+	kref_get(&card->ref);
+	ep11_card_unregister(card);
+	ct->removed = true;
+	KUNIT_ASSERT_TRUE(test, async_login_wait(al, 10000));
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_EQ(test, al->ret, -ENODEV);
+	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL,
+			    "a waiting login went on for %lld ms on a removed card",
+			    ms);
+	ep11_drop_hold(a, true, true);
+	ep11_card_put(card);
+}
+
+static void core_refused_logout_is_not_retried(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	struct ep11_apqn *a1 = apqn_of(ct, 1);
+	unsigned int n;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	ct->fc.refuse_logout[1] = true;
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(ep11_session_count, n, !n,
+						    POLL_US, POLL_MAX_US, false),
+			    0, "a logout the card refuses for good stays pending");
+	KUNIT_EXPECT_EQ(test, a1->pending, 0U);
+	KUNIT_EXPECT_EQ(test, a1->held, 0U);
+	KUNIT_EXPECT_EQ(test, a1->stats.lost, 1ULL);
+	KUNIT_EXPECT_GE(test, a1->stats.errors, 1ULL);
+}
+
+static void core_forced_admin_logout_ends_a_pending_logout(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_admin_logout a = {
+		.size = sizeof(a),
+		.flags = EP11SESS_ADMIN_BY_ID | EP11SESS_ADMIN_FORCE,
+	};
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	struct ep11_apqn *a1 = apqn_of(ct, 1);
+	unsigned int n;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	ep11_session_public_id(sess, a.public_id);
+	ct->fc.offline[1] = true;
+	ep11_drop_hold(sess, true, true);
+	KUNIT_ASSERT_EQ(test, a1->pending, 1U);
+
+	KUNIT_EXPECT_EQ(test, ep11_admin_logout(&a, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, a.matched, 1U);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, a1->pending, 0U);
+	KUNIT_EXPECT_EQ(test, a1->held, 0U);
+	KUNIT_EXPECT_EQ(test, a1->stats.lost, 1ULL);
+}
+
 static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_caps_read_after_register),
 	KUNIT_CASE(core_private_login_logout),
@@ -742,6 +1090,13 @@ static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_reclaim_logs_apqns_out_concurrently),
 	KUNIT_CASE(core_card_removal_waits_only_for_its_own),
 	KUNIT_CASE(core_register_rejects_bad_cards),
+	KUNIT_CASE(core_reclaim_work_holds_its_session),
+	KUNIT_CASE(core_simultaneous_shared_logins_make_one_session),
+	KUNIT_CASE(core_pending_logout_spares_a_new_login),
+	KUNIT_CASE(core_recovery_spares_a_joiner_not_yet_linked),
+	KUNIT_CASE(core_waiting_login_ends_when_the_card_goes),
+	KUNIT_CASE(core_refused_logout_is_not_retried),
+	KUNIT_CASE(core_forced_admin_logout_ends_a_pending_logout),
 	{}
 };
 
