@@ -17,6 +17,7 @@
  *   core-sess failover APQN APQN
  *   core-sess admin APQN
  *   core-sess nobody APQN
+ *   core-sess quota APQN
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -915,6 +916,158 @@ static int cmd_nobody(struct ep11sess_apqn a)
 	return vmt_failed;
 }
 
+static void write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(val, f) < 0 || fclose(f))
+		vmt_die("cannot write %s to %s: %s", val, path,
+			strerror(errno));
+}
+
+static char *read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		vmt_die("cannot read %s: %s", path, strerror(errno));
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * As @uid: log in until refused; report the count of successes and the
+ * refusal's errno through @res, then hold the sessions until @go closes.
+ */
+static void quota_user(struct ep11sess_apqn a, uid_t uid, int res, int go)
+{
+	int fd = vmt_open_dev(), ret, n = 0, out[3];
+	double t0;
+	char c;
+
+	if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+		vmt_die("quota: cannot become uid %u: %s", uid,
+			strerror(errno));
+	while ((ret = login(fd, &a, 1, NULL, 0, NULL, NULL, NULL)) == 0 &&
+	       n < 64)
+		n++;
+	t0 = vmt_now_us();
+	/* Waiting does not help: its own sessions are all there are. */
+	out[2] = login(fd, &a, 1, NULL, 300, NULL, NULL, NULL);
+	out[0] = n;
+	out[1] = ret;
+	if ((vmt_now_us() - t0) / 1000 < 250)
+		out[2] = 0;
+	if (write(res, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	if (read(go, &c, 1) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+static pid_t quota_start(struct ep11sess_apqn a, uid_t uid, int out[3],
+			 int *go_w)
+{
+	int res[2], go[2];
+	pid_t pid;
+
+	if (pipe(go))
+		vmt_die("pipe: %s", strerror(errno));
+	pid = vmt_fork_piped(res);
+	if (!pid) {
+		close(res[0]);
+		close(go[1]);
+		quota_user(a, uid, res[1], go[0]);
+	}
+	close(res[1]);
+	close(go[0]);
+	if (read(res[0], out, 3 * sizeof(int)) != 3 * sizeof(int))
+		vmt_die("quota: uid %u's child died", uid);
+	close(res[0]);
+	*go_w = go[1];
+	return pid;
+}
+
+static void quota_end(pid_t pid, int go)
+{
+	int st;
+
+	close(go);
+	waitpid(pid, &st, 0);
+}
+
+static int cmd_quota(struct ep11sess_apqn a)
+{
+	char path[128], qpath[128], buf[256], want[32];
+	int fd = vmt_open_dev(), out[3], go, go2, i;
+	__u32 h[4];
+	pid_t p1, p2;
+
+	snprintf(path, sizeof(path), "/sys/class/ep11sess/card%02x/uid_usage",
+		 a.card);
+	snprintf(qpath, sizeof(qpath), "/sys/class/ep11sess/card%02x/uid_quota",
+		 a.card);
+	expect_used(fd, a, 0, "before the quota test");
+	if (atoi(read_file(qpath, buf, sizeof(buf))) != 8)
+		vmt_fail("quota: expected a default uid_quota of 8 (half of 16), got %s",
+			 buf);
+
+	p1 = quota_start(a, 65534, out, &go);
+	if (out[0] != 8 || out[1] != -EDQUOT || out[2] != -EDQUOT)
+		vmt_fail("quota: expected uid 65534 to get 8 sessions, then EDQUOT at once and after a 300 ms wait; got %d, then %d and %d",
+			 out[0], out[1], out[2]);
+	snprintf(want, sizeof(want), "65534 8\n");
+	if (!strstr(read_file(path, buf, sizeof(buf)), want))
+		vmt_fail("quota: expected \"65534 8\" in uid_usage, got \"%s\"",
+			 buf);
+	expect_used(fd, a, 8, "with uid 65534 at its quota");
+
+	/* Another user still logs in, up to its own quota. */
+	write_file(qpath, "3");
+	p2 = quota_start(a, 65533, out, &go2);
+	if (out[0] != 3 || out[1] != -EDQUOT)
+		vmt_fail("quota: expected uid 65533 to get 3 sessions under a quota of 3, then EDQUOT; got %d, then %d",
+			 out[0], out[1]);
+	expect_used(fd, a, 11, "with two users at their quotas");
+	quota_end(p2, go2);
+	write_file(qpath, "auto");
+	if (atoi(read_file(qpath, buf, sizeof(buf))) != 8)
+		vmt_fail("quota: expected uid_quota back at 8 after \"auto\", got %s",
+			 buf);
+
+	/* The administrator is not held to it. */
+	for (i = 0; i < 4; i++)
+		expect_err(login(fd, &a, 1, NULL, 0, &h[i], NULL, NULL), 0,
+			   "root logs in beyond a user's quota");
+	for (i = 0; i < 4; i++)
+		logout(fd, h[i]);
+	quota_end(p1, go);
+	expect_used(fd, a, 0, "after the users exited");
+	if (strstr(read_file(path, buf, sizeof(buf)), "65534"))
+		vmt_fail("quota: uid 65534 still in uid_usage after it exited: %s",
+			 buf);
+
+	/* A cap on the sessions one open file holds. */
+	write_file("/sys/module/ep11sess/parameters/max_handles", "3");
+	for (i = 0; i < 3; i++)
+		expect_err(login(fd, &a, 1, NULL, 0, &h[i], NULL, NULL), 0,
+			   "login within max_handles");
+	expect_err(login(fd, &a, 1, NULL, 0, NULL, NULL, NULL), -EDQUOT,
+		   "login beyond max_handles");
+	expect_used(fd, a, 3, "after a login refused by max_handles");
+	write_file("/sys/module/ep11sess/parameters/max_handles", "1024");
+	close(fd);
+	fd = vmt_open_dev();
+	expect_used(fd, a, 0, "after the file was closed");
+	close(fd);
+	if (!vmt_failed)
+		printf("quota: a user at its quota gets EDQUOT, others still log in; max_handles caps a file\n");
+	return vmt_failed;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -947,6 +1100,8 @@ int main(int argc, char **argv)
 		return cmd_admin(vmt_apqn(argv[2]));
 	if (!strcmp(argv[1], "nobody") && argc == 3)
 		return cmd_nobody(vmt_apqn(argv[2]));
+	if (!strcmp(argv[1], "quota") && argc == 3)
+		return cmd_quota(vmt_apqn(argv[2]));
 	vmt_die("core-sess: unknown command or arguments: %s", argv[1]);
 	return 1;
 }
