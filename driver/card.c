@@ -17,6 +17,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "orphan.h"
 #include "reclaim.h"
 #include "sysfs.h"
 #include "xfer.h"
@@ -307,18 +308,19 @@ void ep11_apqn_slot_lost(struct ep11_apqn *apqn, kuid_t uid,
 }
 
 /**
- * ep11_apqn_slot_taken_over() - account a card session another session owns
+ * ep11_apqn_slot_released() - account a card session this APQN no longer owes
  * @apqn:        the APQN
  * @uid:         the owner of the session that let it go
  * @was_pending: the logout had been pending
  *
  * A session about to be logged out found a live session with the same id
- * on @apqn: the card session is counted once, by the live one.
+ * on @apqn (the card session is counted once, by the live one), or the
+ * card went away and the logout is kept for its return (orphan.c).
  *
  * Context: any context; takes the card's spinlock.
  */
-void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, kuid_t uid,
-			       bool was_pending)
+void ep11_apqn_slot_released(struct ep11_apqn *apqn, kuid_t uid,
+			     bool was_pending)
 {
 	struct ep11_card *card = apqn->card;
 
@@ -485,6 +487,7 @@ static void ep11_card_info_work(struct work_struct *work)
 		spin_lock(&card->lock);
 		memcpy(card->serial, serial, sizeof(serial));
 		spin_unlock(&card->lock);
+		ep11_orphan_adopt(card);
 	}
 	ret = ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
 	if (ret && ret != -ENODEV)
@@ -626,6 +629,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 
 		ep11_event_emit(EP11_EV_ONLINE, &ev);
 	}
+	ep11_orphan_adopt(card);
 	schedule_work(&card->info_work);
 	pr_info("card%02x registered with %u domain(s)\n", card->id,
 		card->napqns);

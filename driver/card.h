@@ -131,8 +131,8 @@ void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
 			  bool was_pending, bool reclaimed, u64 latency_us);
 void ep11_apqn_slot_lost(struct ep11_apqn *apqn, kuid_t uid,
 			 bool was_pending);
-void ep11_apqn_slot_taken_over(struct ep11_apqn *apqn, kuid_t uid,
-			       bool was_pending);
+void ep11_apqn_slot_released(struct ep11_apqn *apqn, kuid_t uid,
+			     bool was_pending);
 unsigned int ep11_card_uid_quota(struct ep11_card *card);
 bool ep11_card_uid_at_quota(struct ep11_card *card, kuid_t uid);
 void ep11_card_uid_usage(struct ep11_card *card,

@@ -11,6 +11,7 @@
 #include "chardev.h"
 #include "netlink.h"
 #include "reclaim.h"
+#include "orphan.h"
 #include "session.h"
 #include "sysfs.h"
 
@@ -49,6 +50,7 @@ static void __exit ep11sess_exit(void)
 {
 	ep11_chardev_uninit();
 	ep11_reclaim_uninit();
+	ep11_orphan_uninit();
 	ep11_session_uninit();
 	ep11_registry_uninit();
 	ep11_netlink_uninit();

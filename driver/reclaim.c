@@ -8,7 +8,8 @@
  * pending logout; the session stays in ep11_pending, and one delayed work
  * starts new passes with a doubling backoff, and at once when an APQN
  * comes online.  A card's removal waits for its own APQNs' work items only
- * and ends its pending logouts as lost.
+ * and hands its pending logouts to the orphan store (orphan.c), which
+ * keeps them for the card's return.
  *
  * Locking: ep11_pending_lock protects the list, every dying session's
  * @reclaim_left, @retrying, @next_try and @backoff_ms.  While an entry's
@@ -36,6 +37,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "orphan.h"
 #include "reclaim.h"
 #include "session.h"
 #include "xfer.h"
@@ -186,7 +188,9 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 
 	if (sa->state == EP11_SA_RECOVER) {
 		if (ep11_card_is_dead(apqn->card)) {
-			WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
+			WRITE_ONCE(sa->state, !sess->force &&
+				   !ep11_orphan_keep(sess, sa) ?
+				   EP11_SA_ORPHANED : EP11SESS_STATE_LOST);
 			return false;
 		}
 		ep11_reclaim_recover(sess, sa);
@@ -197,6 +201,12 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 	    sa->state != EP11SESS_STATE_PENDING)
 		return false;
 	was_pending = sa->state == EP11SESS_STATE_PENDING;
+	if (ep11_card_is_dead(apqn->card) && !READ_ONCE(sess->force) &&
+	    !ep11_orphan_keep(sess, sa)) {
+		WRITE_ONCE(sa->state, EP11_SA_ORPHANED);
+		ep11_apqn_slot_released(apqn, sess->owner_uid, was_pending);
+		return false;
+	}
 	if (ep11_card_is_dead(apqn->card)) {
 		WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
 		if (was_pending)
@@ -212,7 +222,7 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 	ret = ep11_reclaim_logout(sa, &rc);
 	if (ret == 1) {
 		WRITE_ONCE(sa->state, EP11_SA_TAKEN);
-		ep11_apqn_slot_taken_over(apqn, sess->owner_uid, was_pending);
+		ep11_apqn_slot_released(apqn, sess->owner_uid, was_pending);
 		return false;
 	}
 	if (!ret) {
@@ -504,7 +514,8 @@ static bool ep11_card_reclaim_idle(struct ep11_card *card)
  *
  * Waits only for the work items of @card's APQNs: those in flight end on
  * the dead card at once; then every pending logout of @card gets a work
- * item of its own, which counts it as lost.  Other cards' logouts, however
+ * item of its own, which keeps it for the card's return (orphan.c) or,
+ * when it cannot, counts it as lost.  Other cards' logouts, however
  * slow, are not waited for.
  *
  * Context: process context, may sleep.

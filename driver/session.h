@@ -33,6 +33,12 @@ struct ep11_apqn;
  */
 #define EP11_SA_TAKEN		101
 
+/*
+ * Internal APQN state: the card went away; the logout is kept for its
+ * return by serial number (orphan.c).  Shown as PENDING.
+ */
+#define EP11_SA_ORPHANED	102
+
 /**
  * struct ep11_sess_apqn - a session on one APQN
  * @apqn:    the APQN; holds a reference on its card
@@ -167,6 +173,7 @@ static inline u32 ep11_sa_public_state(u32 st)
 {
 	switch (st) {
 	case EP11_SA_RECOVER:
+	case EP11_SA_ORPHANED:
 		return EP11SESS_STATE_PENDING;
 	case EP11_SA_TAKEN:
 		return EP11SESS_STATE_DONE;

@@ -24,6 +24,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "orphan.h"
 #include "sysfs.h"
 
 #define EP11_SYSFS_CARDS	256
@@ -341,9 +342,50 @@ static const struct device_type ep11_apqn_type = {
 	.release = ep11_apqn_dev_release,
 };
 
+/* Class attributes: the orphaned logouts (orphan.c). */
+
+static ssize_t orphaned_logouts_show(struct class *class,
+				     struct class_attribute *attr, char *buf)
+{
+	struct ep11_orphan_stats st;
+
+	ep11_orphan_stats(&st);
+	return sysfs_emit(buf, "%u\n", st.kept);
+}
+static CLASS_ATTR_RO(orphaned_logouts);
+
+static ssize_t orphans_adopted_show(struct class *class,
+				    struct class_attribute *attr, char *buf)
+{
+	struct ep11_orphan_stats st;
+
+	ep11_orphan_stats(&st);
+	return sysfs_emit(buf, "%llu\n", st.adopted);
+}
+static CLASS_ATTR_RO(orphans_adopted);
+
+static ssize_t orphans_expired_show(struct class *class,
+				    struct class_attribute *attr, char *buf)
+{
+	struct ep11_orphan_stats st;
+
+	ep11_orphan_stats(&st);
+	return sysfs_emit(buf, "%llu\n", st.expired);
+}
+static CLASS_ATTR_RO(orphans_expired);
+
+static struct attribute *ep11_class_attrs[] = {
+	&class_attr_orphaned_logouts.attr,
+	&class_attr_orphans_adopted.attr,
+	&class_attr_orphans_expired.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(ep11_class);
+
 static struct class ep11_class = {
 	.name = "ep11sess",
 	.owner = THIS_MODULE,
+	.class_groups = ep11_class_groups,
 };
 
 static void ep11_sysfs_card_del(struct ep11_sysfs_card *sc)

@@ -22,6 +22,7 @@
 #include "../chardev.h"
 #include "../ep11_wire.h"
 #include "../login.h"
+#include "../orphan.h"
 #include "../reclaim.h"
 #include "../session.h"
 
@@ -615,15 +616,46 @@ static void core_reclaim_offline_pending_online(struct kunit *test)
 			0);
 }
 
+/* Register the fake card again, with the same serial number. */
+static struct ep11_card *core_reregister(struct kunit *test,
+					 struct core_test *ct)
+{
+	struct ep11_card_desc desc = {
+		.id = FAKE_ID,
+		.serial = "FAKE000000000001",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct ep11_card *card;
+
+	card = ep11_card_register(&desc, &fake_ops, &ct->fc);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(card));
+	if (IS_ERR(card))
+		return NULL;
+	flush_work(&card->info_work);
+	return card;
+}
+
+static unsigned int orphans_kept(void)
+{
+	struct ep11_orphan_stats st;
+
+	ep11_orphan_stats(&st);
+	return st.kept;
+}
+
 static void core_card_removed_with_pending(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
-	struct ep11_card *card = ct->card;
+	struct ep11_card *card = ct->card, *back;
 	struct ep11sess_target t[2];
+	struct ep11_orphan_stats st0, st;
 	struct ep11_session *sess;
 	static const u16 d[] = { 1, 3 };
+	unsigned int n;
 	bool joined;
 
+	ep11_orphan_stats(&st0);
 	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 2, good_pin, NULL,
 				    false, 0), 0);
 	ct->fc.offline[3] = true;
@@ -634,11 +666,74 @@ static void core_card_removed_with_pending(struct kunit *test)
 	ep11_card_unregister(card);
 	ct->removed = true;
 	KUNIT_EXPECT_EQ(test, card->apqns[2].pending, 0U);
-	KUNIT_EXPECT_EQ(test, card->apqns[2].stats.lost, 1ULL);
+	KUNIT_EXPECT_EQ_MSG(test, card->apqns[2].stats.lost, 0ULL,
+			    "a removed card's pending logout was given up");
 	KUNIT_EXPECT_EQ(test, card->held, 0U);
 	KUNIT_EXPECT_EQ(test, ep11_session_count(), 0U);
 	KUNIT_EXPECT_NULL(test, ep11_card_get(FAKE_ID));
 	ep11_card_put(card);
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.kept, st0.kept + 1);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+
+	/* The card returns (its sessions kept): the logout is done then. */
+	ct->fc.offline[3] = false;
+	back = core_reregister(test, ct);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 0U,
+			    "the returning card still holds the orphaned session");
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.kept, st0.kept);
+	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
+	KUNIT_EXPECT_EQ(test, back->held, 0U);
+	KUNIT_EXPECT_EQ(test, back->apqns[2].stats.reclaimed, 1ULL);
+	ep11_card_unregister(back);
+}
+
+static void core_orphan_waits_for_its_own_serial(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card_desc other = {
+		.id = FAKE_ID,
+		.serial = "FAKE000000000009",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	static const u16 d[] = { 2 };
+	unsigned int kept0 = orphans_kept(), n;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	ep11_card_unregister(ct->card);
+	ct->removed = true;
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), kept0 + 1);
+
+	/* Another card under the same number is not that card. */
+	card = ep11_card_register(&other, &fake_ops, &ct->fc);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(card));
+	flush_work(&card->info_work);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), kept0 + 1);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	ep11_card_unregister(card);
+
+	card = core_reregister(test, ct);
+	KUNIT_ASSERT_NOT_NULL(test, card);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(orphans_kept, n, n == kept0,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	ep11_card_unregister(card);
 }
 
 static void core_reclaim_logs_apqns_out_concurrently(struct kunit *test)
@@ -718,7 +813,6 @@ static void core_card_removal_waits_only_for_its_own(struct kunit *test)
 			    "removing a card waited %lld ms for another card's logout",
 			    ms);
 	KUNIT_EXPECT_EQ(test, card->apqns[2].pending, 0U);
-	KUNIT_EXPECT_EQ(test, card->apqns[2].stats.lost, 1ULL);
 	KUNIT_EXPECT_EQ(test, card->held, 0U);
 	ep11_card_put(card);
 
@@ -729,6 +823,16 @@ static void core_card_removal_waits_only_for_its_own(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, other->apqns[0].stats.reclaimed, 1ULL);
 	ep11_card_unregister(other);
 	mutex_destroy(&fc2->lock);
+
+	/* The orphaned logout goes to the card's return. */
+	ct->fc.offline[3] = false;
+	card = core_reregister(test, ct);
+	KUNIT_ASSERT_NOT_NULL(test, card);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	ep11_card_unregister(card);
 }
 
 static void core_register_rejects_bad_cards(struct kunit *test)
@@ -989,6 +1093,7 @@ static void core_waiting_login_ends_when_the_card_goes(struct kunit *test)
 	static const u16 d[] = { 1 };
 	struct ep11_session *a;
 	struct async_login *al;
+	unsigned int n;
 	bool joined;
 	ktime_t t0;
 	s64 ms;
@@ -1018,6 +1123,14 @@ static void core_waiting_login_ends_when_the_card_goes(struct kunit *test)
 			    ms);
 	ep11_drop_hold(a, true, true);
 	ep11_card_put(card);
+	/* Its logout was kept for the card's return: let it return. */
+	card = core_reregister(test, ct);
+	KUNIT_ASSERT_NOT_NULL(test, card);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	ep11_card_unregister(card);
 }
 
 static void core_refused_logout_is_not_retried(struct kunit *test)
@@ -1087,6 +1200,7 @@ static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_unanswered_login_is_recovered),
 	KUNIT_CASE(core_reclaim_offline_pending_online),
 	KUNIT_CASE(core_card_removed_with_pending),
+	KUNIT_CASE(core_orphan_waits_for_its_own_serial),
 	KUNIT_CASE(core_reclaim_logs_apqns_out_concurrently),
 	KUNIT_CASE(core_card_removal_waits_only_for_its_own),
 	KUNIT_CASE(core_register_rejects_bad_cards),
