@@ -18,7 +18,7 @@
 
 #define EP11_RELEASE_MARK	XA_MARK_1
 
-static unsigned int ep11_max_handles = 1024;
+static unsigned int ep11_max_handles = 4096;
 module_param_named(max_handles, ep11_max_handles, uint, 0644);
 MODULE_PARM_DESC(max_handles,
 		 "most sessions one open file of /dev/ep11sess may hold (0: no limit)");

@@ -19,7 +19,9 @@ static int __init ep11sess_init(void)
 {
 	int ret;
 
-	ep11_session_init();
+	ret = ep11_session_init();
+	if (ret)
+		goto err_session;
 	ret = ep11_sysfs_init();
 	if (ret)
 		goto err_sysfs;
@@ -42,6 +44,8 @@ err_reclaim:
 err_netlink:
 	ep11_sysfs_uninit();
 err_sysfs:
+	ep11_session_uninit();
+err_session:
 	pr_err("cannot start: %d\n", ret);
 	return ret;
 }

@@ -38,6 +38,13 @@ static siphash_key_t ep11_id_key __read_mostly;
 
 #define EP11_ID_LOCKS	256
 static struct mutex ep11_id_locks[EP11_ID_LOCKS];
+/* Sessions on one APQN, the common case, come from their own cache. */
+static struct kmem_cache *ep11_sess_cache;
+
+static size_t ep11_session_size(unsigned int cap)
+{
+	return struct_size_t(struct ep11_session, apqns, cap);
+}
 
 static u32 ep11_id_hash(const u8 *id)
 {
@@ -45,17 +52,25 @@ static u32 ep11_id_hash(const u8 *id)
 }
 
 /**
- * ep11_session_init() - set the table's hash key and the id locks up
+ * ep11_session_init() - set the table's hash key, the id locks and the
+ * session cache up
  *
  * Context: module init.
+ * Return: 0 or -ENOMEM.
  */
-void ep11_session_init(void)
+int ep11_session_init(void)
 {
 	unsigned int i;
 
+	ep11_sess_cache = kmem_cache_create("ep11sess_session",
+					    ep11_session_size(1), 0,
+					    SLAB_ACCOUNT, NULL);
+	if (!ep11_sess_cache)
+		return -ENOMEM;
 	get_random_bytes(&ep11_id_key, sizeof(ep11_id_key));
 	for (i = 0; i < EP11_ID_LOCKS; i++)
 		mutex_init(&ep11_id_locks[i]);
+	return 0;
 }
 
 /**
@@ -79,7 +94,9 @@ struct mutex *ep11_session_id_lock(const u8 *id)
  * @cap:    the most APQNs it may span (at most %EP11SESS_MAX_APQNS)
  * @gfp:    allocation flags
  *
- * The memory is charged to the caller's memory cgroup.
+ * The memory is charged to the caller's memory cgroup.  A session on one
+ * APQN costs sizeof(struct ep11_session) + sizeof(struct ep11_sess_apqn)
+ * bytes of its own cache; wider ones come from kmalloc.
  *
  * Context: process context.
  * Return: the session with one reference and no holder, or NULL.
@@ -91,7 +108,10 @@ struct ep11_session *ep11_session_alloc(bool shared, unsigned int cap,
 
 	if (WARN_ON_ONCE(!cap || cap > EP11SESS_MAX_APQNS))
 		return NULL;
-	sess = kzalloc(struct_size(sess, apqns, cap), gfp | __GFP_ACCOUNT);
+	if (cap == 1)
+		sess = kmem_cache_zalloc(ep11_sess_cache, gfp);
+	else
+		sess = kzalloc(ep11_session_size(cap), gfp | __GFP_ACCOUNT);
 	if (!sess)
 		return NULL;
 	kref_init(&sess->ref);
@@ -125,7 +145,12 @@ static void ep11_session_release(struct kref *ref)
 	kfree_sensitive(sess->pin);
 	kfree_sensitive(sess->nonce);
 	mutex_destroy(&sess->lock);
-	kfree_sensitive(sess);
+	if (sess->cap == 1) {
+		memzero_explicit(sess, ep11_session_size(1));
+		kmem_cache_free(ep11_sess_cache, sess);
+	} else {
+		kfree_sensitive(sess);
+	}
 }
 
 /**
@@ -452,4 +477,5 @@ int ep11_session_for_each(int (*fn)(struct ep11_session *sess, void *arg),
 void ep11_session_uninit(void)
 {
 	WARN_ON(!list_empty(&ep11_sessions));
+	kmem_cache_destroy(ep11_sess_cache);
 }

@@ -182,7 +182,7 @@ static inline u32 ep11_sa_public_state(u32 st)
 	}
 }
 
-void ep11_session_init(void);
+int ep11_session_init(void);
 void ep11_session_uninit(void);
 
 struct ep11_session *ep11_session_alloc(bool shared, unsigned int cap,

@@ -1058,7 +1058,7 @@ static int cmd_quota(struct ep11sess_apqn a)
 	expect_err(login(fd, &a, 1, NULL, 0, NULL, NULL, NULL), -EDQUOT,
 		   "login beyond max_handles");
 	expect_used(fd, a, 3, "after a login refused by max_handles");
-	write_file("/sys/module/ep11sess/parameters/max_handles", "1024");
+	write_file("/sys/module/ep11sess/parameters/max_handles", "4096");
 	close(fd);
 	fd = vmt_open_dev();
 	expect_used(fd, a, 0, "after the file was closed");

@@ -28,6 +28,7 @@ for what in $(sed -n 's/^What:[[:space:]]*//p' "$abi"); do
 	case $what in
 	*/cardXX/XX.XXXX/*) f=/sys/class/ep11sess/0b.0024/$name ;;
 	*/cardXX/*) f=/sys/class/ep11sess/card0b/$name ;;
+	/sys/class/ep11sess/*) f=$what ;;
 	*) fail "unexpected What: $what" ;;
 	esac
 	[ -r "$f" ] || fail "documented attribute $what: expected $f to exist"
