@@ -3,7 +3,8 @@
 # A request bound to a session goes to the session's other APQN when the
 # chosen one is offline.  An APQN offline during reclaim keeps a pending
 # logout that is done when it comes back online; the same with the card
-# removed instead: the pending logout ends as lost and nothing hangs.
+# removed instead: the pending logout is kept for the card's return
+# (orphaned) and nothing hangs.
 set -eu
 . "$(dirname "$0")/core-lib.sh"
 core_need
@@ -46,7 +47,9 @@ dmesg -c >/dev/null 2>&1 || true
 core_stop_card 0c
 sleep 0.5
 "$core_cli" count 0c.0024 >/dev/null 2>&1 && fail "0c.0024: expected gone with its card"
-dmesg | grep -q "0c.0024: card removed, pending logout of session .* lost" ||
-	fail "expected the kernel to log the lost pending logout"
+dmesg | grep -q "card0c.0024 removed: the logout of session .* is kept for the card with serial" ||
+	fail "expected the kernel to log the orphaned pending logout"
+o=$(cat /sys/class/ep11sess/orphaned_logouts)
+[ "$o" = 1 ] || fail "expected 1 orphaned logout after the card's removal, got $o"
 [ "$(core_field 0b.0024 card_used)" = 0 ] || fail "0b.0024: expected 0 used"
 echo "core pending: ok"

@@ -20,14 +20,15 @@ vmt_poll() {
 	return 1
 }
 
-# vmt_start_card STATE CARD DOMAINS MAX: starts an emulated card whose
-# control socket and log (emu-CARD.log) are in STATE; its pid is in
-# $vmt_started.  The caller records the pid, then waits with
+# vmt_start_card STATE CARD DOMAINS MAX [EMULATOR-OPTION...]: starts an
+# emulated card whose control socket and log (emu-CARD.log) are in STATE;
+# its pid is in $vmt_started.  The caller records the pid, then waits with
 # vmt_wait_card.
 vmt_start_card() {
 	local state=$1 card=$2 doms=$3 max=$4
+	shift 4
 	"$vmt_emu" --card "$card" --domains "$doms" --max-sessions "$max" \
-		--state-dir "$state" 2>>"$state/emu-$card.log" &
+		--state-dir "$state" "$@" 2>>"$state/emu-$card.log" &
 	vmt_started=$!
 }
 
