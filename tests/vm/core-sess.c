@@ -1024,6 +1024,12 @@ static int cmd_quota(struct ep11sess_apqn a)
 		vmt_fail("quota: expected \"65534 8\" in uid_usage, got \"%s\"",
 			 buf);
 	expect_used(fd, a, 8, "with uid 65534 at its quota");
+	snprintf(buf, sizeof(buf),
+		 "%s/build/meson/tools/ep11sess/ep11sess status --apqn %02x.%04x | grep -q 'Held by UID 65534 *8$'",
+		 getenv("EP11VM_REPO") ? getenv("EP11VM_REPO") : ".", a.card,
+		 a.domain);
+	if (system(buf))
+		vmt_fail("quota: expected 'ep11sess status' to show uid 65534 holding 8 sessions");
 
 	/* Another user still logs in, up to its own quota. */
 	write_file(qpath, "3");

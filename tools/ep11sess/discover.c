@@ -5,6 +5,8 @@
  * context per call, none shared.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <libudev.h>
 
 #include "ep11sess.h"
@@ -64,4 +66,41 @@ int ep11_apqn_check(uint8_t card, uint16_t domain)
 	fprintf(stderr, "%s: no such APQN %s (no device %s of class ep11sess)\n",
 		ep11_prog, name, name);
 	return EP11_EXIT_NOT_FOUND;
+}
+
+char *ep11_card_attr(uint8_t card, const char *attr)
+{
+	struct udev_device *dev;
+	struct udev *udev;
+	const char *v;
+	char name[16];
+	char *out = NULL;
+
+	snprintf(name, sizeof(name), "card%02x", card);
+	udev = udev_new();
+	if (!udev)
+		return NULL;
+	dev = udev_device_new_from_subsystem_sysname(udev, "ep11sess", name);
+	v = dev ? udev_device_get_sysattr_value(dev, attr) : NULL;
+	if (v)
+		out = strdup(v);
+	udev_device_unref(dev);
+	udev_unref(udev);
+	return out;
+}
+
+long ep11_class_attr(const char *attr)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/ep11sess/%s", attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }

@@ -172,6 +172,23 @@ int ep11_filter_put(const struct ep11_filter *f, struct nl_msg *msg);
 int ep11_parse_apqn(const char *s, uint8_t *card, uint16_t *domain);
 
 /**
+ * ep11_card_attr() - a sysfs attribute of a card's device (udev)
+ * @card: the card
+ * @attr: the attribute, e.g. "uid_quota"
+ *
+ * Return: the value (trailing newline removed by udev), to free(), or NULL.
+ */
+char *ep11_card_attr(uint8_t card, const char *attr);
+
+/**
+ * ep11_class_attr() - a numeric attribute of the ep11sess class
+ * @attr: the attribute, e.g. "orphaned_logouts"
+ *
+ * Return: the value, or -1 when it cannot be read.
+ */
+long ep11_class_attr(const char *attr);
+
+/**
  * ep11_apqn_check() - whether an APQN has a device (udev discovery)
  * @card:   adapter
  * @domain: domain

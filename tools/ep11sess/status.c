@@ -31,6 +31,37 @@ static uint32_t u32_or_0(struct nlattr *a)
 	return a ? nla_get_u32(a) : 0;
 }
 
+/* The card's uid quota and who holds its sessions, from sysfs. */
+static void ep11_status_quota(uint8_t card, bool json)
+{
+	char *quota = ep11_card_attr(card, "uid_quota");
+	char *usage = ep11_card_attr(card, "uid_usage");
+	unsigned int uid, n, i = 0;
+	const char *p = usage;
+	int len;
+
+	if (json) {
+		printf(", \"uid_quota\": %s, \"uid_usage\": {",
+		       quota ? quota : "null");
+		while (p && sscanf(p, "%u %u%n", &uid, &n, &len) == 2) {
+			printf("%s\"%u\": %u", i++ ? ", " : "", uid, n);
+			p += len;
+		}
+		printf("}");
+	} else {
+		if (quota && strcmp(quota, "0"))
+			printf("  Quota per UID:       %s\n", quota);
+		else
+			printf("  Quota per UID:       none\n");
+		while (p && sscanf(p, "%u %u%n", &uid, &n, &len) == 2) {
+			printf("  Held by UID %-8u %u\n", uid, n);
+			p += len;
+		}
+	}
+	free(quota);
+	free(usage);
+}
+
 static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 			   void *arg)
 {
@@ -65,7 +96,7 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 			       u32_or_0(tb[EP11SESS_A_CARD_AVAIL]));
 		else
 			printf(", \"max_sessions\": null, \"available_sessions\": null");
-		printf(", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu}",
+		printf(", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu",
 		       tb[EP11SESS_A_CACHED] ? "true" : "false",
 		       u32_or_0(tb[EP11SESS_A_CARD_HELD]),
 		       u32_or_0(tb[EP11SESS_A_HELD]),
@@ -76,6 +107,8 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LOST]),
 		       (unsigned long long)u64_or_0(tb[EP11SESS_A_ERRORS]),
 		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]));
+		ep11_status_quota(nla_get_u8(tb[EP11SESS_A_CARD]), true);
+		printf("}");
 		ctx->count++;
 		return 0;
 	}
@@ -99,6 +132,7 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]));
 	printf("  Online:              %s%s%s\n", online ? "yes" : "no",
 	       serial[0] ? ", serial " : "", serial);
+	ep11_status_quota(nla_get_u8(tb[EP11SESS_A_CARD]), false);
 	ctx->count++;
 	return 0;
 }
@@ -130,6 +164,7 @@ int ep11_cmd_status(int argc, char **argv)
 	struct ep11_filter f = { 0 };
 	bool cached = false;
 	struct ep11_nl nl;
+	long orphans;
 	struct nl_msg *msg;
 	int opt, ret;
 
@@ -174,10 +209,16 @@ int ep11_cmd_status(int argc, char **argv)
 		ret = ep11_nl_report(&nl, "status");
 		goto out;
 	}
+	orphans = ep11_class_attr("orphaned_logouts");
 	if (ctx.json)
-		printf("%s]}\n", ctx.count ? "\n  " : "");
+		printf(orphans < 0 ? "%s], \"orphaned_logouts\": null}\n" :
+		       "%s], \"orphaned_logouts\": %ld}\n",
+		       ctx.count ? "\n  " : "", orphans);
 	else if (!ctx.count)
 		printf("No EP11 APQN is registered.\n");
+	if (!ctx.json && orphans > 0)
+		printf("Orphaned Logouts:      %ld (owed by removed cards, retried when they return)\n",
+		       orphans);
 	ret = EP11_EXIT_OK;
 out:
 	ep11_nl_close(&nl);
