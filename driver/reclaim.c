@@ -194,6 +194,12 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 			return false;
 		}
 		ep11_reclaim_recover(sess, sa);
+		if (sa->state == EP11_SA_RECOVER && READ_ONCE(sess->force)) {
+			/* Forced: what may be on the card is forgotten. */
+			WRITE_ONCE(sa->state, EP11SESS_STATE_LOST);
+			ep11_reclaim_event(sess, apqn, EP11_EV_LOST, 0);
+			return false;
+		}
 		if (sa->state == EP11_SA_RECOVER)
 			return true;
 	}

@@ -45,8 +45,9 @@ unsigned long ep11_xfer_default_timeout(void)
  */
 bool ep11_xfer_maybe_ran(int err)
 {
+	/* -EPROTO: an answer the codec refused may still say OK. */
 	return err == -ETIMEDOUT || err == -EIO || err == -EINTR ||
-	       err == -EMSGSIZE || err == -EBADMSG;
+	       err == -EMSGSIZE || err == -EBADMSG || err == -EPROTO;
 }
 
 static int ep11_xfer_once(struct ep11_apqn *apqn, const void *req,
