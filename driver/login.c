@@ -376,7 +376,7 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 	bool undo[EP11SESS_MAX_APQNS] = { };
 	u8 id[EP11_SESSION_ID_LEN];
 	struct ep11_session *sess, *live = NULL;
-	struct mutex *id_lock = NULL;
+	struct rw_semaphore *id_lock = NULL;
 	int ret = 0, first;
 
 	memcpy(id, ep11_login_id(ctx), sizeof(id));
@@ -387,14 +387,14 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 	}
 	if (req->shared) {
 		id_lock = ep11_session_id_lock(id);
-		if (mutex_lock_killable(id_lock)) {
+		if (down_write_killable(id_lock)) {
 			ep11_session_put(sess);
 			ep11_login_rollback(ctx, -ECANCELED);
 			return -EINTR;
 		}
 		first = ep11_login_revalidate(ctx, id, undo);
 		if (!ep11_login_nok(ctx) || (first && req->all_or_none)) {
-			mutex_unlock(id_lock);
+			up_write(id_lock);
 			ep11_session_put(sess);
 			ep11_login_rollback(ctx, -ECANCELED);
 			ret = first;
@@ -415,7 +415,7 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 	}
 	mutex_unlock(&ep11_sess_lock);
 	if (id_lock)
-		mutex_unlock(id_lock);
+		up_write(id_lock);
 	ep11_session_put(sess);
 undo:
 	if (ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))

@@ -20,7 +20,8 @@
  * nonce; the worker logs in again, which returns the same pin blob without
  * spending a slot, and logs that session out.
  *
- * Every Logout round trip holds its session id's lock (session.c) and is
+ * Every Logout round trip holds its session id's lock for reading
+ * (session.c) and is
  * sent only when no live session holds that id on that APQN; when one
  * does, the live session takes the card session over.  A queued work item
  * holds a reference on its session, so the last item of a pass may still
@@ -99,7 +100,7 @@ static bool ep11_card_is_dead(struct ep11_card *card)
 static void ep11_reclaim_recover(struct ep11_session *sess,
 				 struct ep11_sess_apqn *sa)
 {
-	struct mutex *id_lock; /* the id's lock, see session.c */
+	struct rw_semaphore *id_lock; /* the id's lock, see session.c */
 	bool live;
 	u32 rc;
 	int ret;
@@ -119,9 +120,9 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 		memcpy(sess->id, sa->pinblob, EP11_SESSION_ID_LEN);
 	mutex_unlock(&ep11_sess_lock);
 	id_lock = ep11_session_id_lock(sa->pinblob);
-	mutex_lock(id_lock);
+	down_read(id_lock);
 	live = ep11_session_live_on(sa->pinblob, sa->apqn);
-	mutex_unlock(id_lock);
+	up_read(id_lock);
 	if (live) {
 		/* A live shared session owns it: the login only joined. */
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
@@ -157,10 +158,10 @@ static bool ep11_reclaim_refused_for_good(int ret, u32 rc)
  */
 static int ep11_reclaim_logout(struct ep11_sess_apqn *sa, u32 *rc)
 {
-	struct mutex *id_lock = ep11_session_id_lock(sa->pinblob);
+	struct rw_semaphore *id_lock = ep11_session_id_lock(sa->pinblob);
 	int ret;
 
-	mutex_lock(id_lock);
+	down_read(id_lock);
 	if (ep11_session_live_on(sa->pinblob, sa->apqn)) {
 		ret = 1;
 	} else {
@@ -168,7 +169,7 @@ static int ep11_reclaim_logout(struct ep11_sess_apqn *sa, u32 *rc)
 				       ep11_xfer_default_timeout());
 		ep11_apqn_logout_sent(sa->apqn);
 	}
-	mutex_unlock(id_lock);
+	up_read(id_lock);
 	return ret;
 }
 

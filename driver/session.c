@@ -9,9 +9,10 @@
  * and is held across the card round trips of that session only.  A card's
  * spinlock nests inside both.
  *
- * One session id, one story: the id locks (ep11_session_id_lock()) are
- * taken outside everything else and serialise, for one session id, the
- * publication of a login (create or join) and every logout round trip.
+ * One session id, one story: the id locks (ep11_session_id_lock(), read-
+ * write semaphores) are taken outside everything else and order, for one
+ * session id, the publication of a login (create or join; writer) against
+ * every logout round trip (readers).
  * A logout is sent only while no live session holds the same id on the
  * same APQN, and a login is published only after its round trips are
  * known not to have been undone by a logout of that id.
@@ -21,6 +22,7 @@
 #include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/random.h>
+#include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -37,7 +39,7 @@ static DEFINE_HASHTABLE(ep11_sess_index, 12);	/* ep11_sess_lock */
 static siphash_key_t ep11_id_key __read_mostly;
 
 #define EP11_ID_LOCKS	256
-static struct mutex ep11_id_locks[EP11_ID_LOCKS];
+static struct rw_semaphore ep11_id_locks[EP11_ID_LOCKS];
 /* Sessions on one APQN, the common case, come from their own cache. */
 static struct kmem_cache *ep11_sess_cache;
 
@@ -69,7 +71,7 @@ int ep11_session_init(void)
 		return -ENOMEM;
 	get_random_bytes(&ep11_id_key, sizeof(ep11_id_key));
 	for (i = 0; i < EP11_ID_LOCKS; i++)
-		mutex_init(&ep11_id_locks[i]);
+		init_rwsem(&ep11_id_locks[i]);
 	return 0;
 }
 
@@ -77,13 +79,15 @@ int ep11_session_init(void)
  * ep11_session_id_lock() - the lock that serialises one session id
  * @id: the 32-byte session id
  *
- * Held across the publication of a login with that id and across every
- * logout round trip of it (see the top of this file).  Never nested.
+ * Held for writing across the publication of a login with that id, for
+ * reading across every logout round trip of it, so that the logouts of
+ * one session's APQNs still run side by side (see the top of this file).
+ * Never nested.
  *
  * Context: any context.
- * Return: the mutex.
+ * Return: the semaphore.
  */
-struct mutex *ep11_session_id_lock(const u8 *id)
+struct rw_semaphore *ep11_session_id_lock(const u8 *id)
 {
 	return &ep11_id_locks[ep11_id_hash(id) % EP11_ID_LOCKS];
 }

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
@@ -199,7 +200,7 @@ void ep11_session_unlink(struct ep11_session *sess);
 struct ep11_session *ep11_session_find_live_locked(const u8 *id);
 bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn);
 void ep11_session_index_locked(struct ep11_session *sess);
-struct mutex *ep11_session_id_lock(const u8 *id);
+struct rw_semaphore *ep11_session_id_lock(const u8 *id);
 int ep11_session_hold(struct ep11_session *sess);
 bool ep11_session_unhold(struct ep11_session *sess);
 void ep11_session_public_id(const struct ep11_session *sess, u8 *out);

@@ -23,13 +23,12 @@ flock 9
 
 # Hook the repository into the tree: a symlink plus one line each in
 # drivers/misc/Makefile and drivers/misc/Kconfig.
-ln -sfn "$repo" "$src/drivers/misc/ep11sess"
 # Objects built from another checkout may be newer than this one's sources:
-# when the link changes, the module's objects are built again.
-if [ "$(cat "$cache/.kunit-repo" 2>/dev/null)" != "$repo" ]; then
+# when the link named another checkout, the module's objects are rebuilt.
+if [ "$(readlink "$src/drivers/misc/ep11sess" 2>/dev/null)" != "$repo" ]; then
 	rm -rf "$build/drivers/misc/ep11sess"
-	echo "$repo" >"$cache/.kunit-repo"
 fi
+ln -sfn "$repo" "$src/drivers/misc/ep11sess"
 grep -q 'ep11sess/' "$src/drivers/misc/Makefile" ||
 	echo 'obj-$(CONFIG_EP11SESS) += ep11sess/' >>"$src/drivers/misc/Makefile"
 grep -q 'ep11sess/driver/Kconfig' "$src/drivers/misc/Kconfig" ||

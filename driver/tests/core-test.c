@@ -912,6 +912,7 @@ static struct ep11_session *h1_sess;
 static bool h1_fired;
 static unsigned int h1_refs;
 static struct core_test *h1_ct;
+static DECLARE_COMPLETION(h1_done);
 
 /* In the last work item of the first pass: let a second pass end it. */
 static void h1_pass_end(struct ep11_session *sess)
@@ -928,6 +929,7 @@ static void h1_pass_end(struct ep11_session *sess)
 	for (i = 0; i < 100 && ep11_session_count(); i++)
 		msleep(20);
 	h1_refs = kref_read(&sess->ref);
+	complete(&h1_done);
 }
 
 static void core_reclaim_work_holds_its_session(struct kunit *test)
@@ -946,6 +948,7 @@ static void core_reclaim_work_holds_its_session(struct kunit *test)
 	h1_sess = sess;
 	h1_ct = ct;
 	h1_fired = false;
+	reinit_completion(&h1_done);
 	mutex_lock(&ct->fc.lock);
 	ct->fc.offline[3] = true;
 	mutex_unlock(&ct->fc.lock);
@@ -961,8 +964,8 @@ static void core_reclaim_work_holds_its_session(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
 						POLL_US, POLL_MAX_US, false),
 			0);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&h1_done, 10 * HZ));
 	WRITE_ONCE(ep11_reclaim_pass_end_hook, NULL);
-	flush_workqueue(system_wq);
 	KUNIT_EXPECT_TRUE(test, h1_fired);
 	KUNIT_EXPECT_GE_MSG(test, h1_refs, 2U,
 			    "the last work item of a pass ran on a session it held no reference to (%u refs)",
