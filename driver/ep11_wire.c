@@ -11,6 +11,7 @@
 #ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/export.h>
+#include <linux/kernel.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #else
@@ -19,6 +20,9 @@
 #include <string.h>
 /* User space links the codec statically: nothing to export. */
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 #endif
 
 #include "ep11_wire.h"
@@ -359,12 +363,17 @@ static int parse_msg(const void *buf, size_t len, struct ep11_msg *m,
 	m->params = seq + pos;
 	m->params_len = seq_len - pos;
 
-	/* Every remaining element must be a well-formed OCTET STRING. */
+	/*
+	 * Every remaining element must be a well-formed OCTET STRING; they
+	 * are the parameters or results, counted here once and for all.  An
+	 * OCTET STRING is primitive: whatever its value holds is one element.
+	 */
 	for (pos = 0; pos < m->params_len; pos += r) {
 		r = der_get(m->params + pos, m->params_len - pos,
 			    EP11_TAG_OCTET_STRING, &v, &vlen);
 		if (r < 0)
 			return r;
+		m->count++;
 	}
 	return 0;
 }
@@ -457,30 +466,134 @@ EXPORT_SYMBOL_NS_GPL(ep11_wire_next_u32, EP11SESS);
 
 /**
  * ep11_wire_count() - number of parameters or results
- * @m: a parsed message
+ * @m: a message that ep11_wire_parse_request() or ep11_wire_parse_reply()
+ *     accepted
  *
- * Counts all of them, whatever the iterator's position.
+ * Counts all of them, whatever the iterator's position: the elements of
+ * the SEQUENCE after the fixed fields, as the parser found them.
  *
  * Context: any context; reads @m only.
  * Return: the count.
  */
 size_t ep11_wire_count(const struct ep11_msg *m)
 {
-	size_t pos = 0, cnt = 0, n;
-	const u8 *v;
-	int r;
-
-	while (pos < m->params_len) {
-		r = der_get(m->params + pos, m->params_len - pos,
-			    EP11_TAG_OCTET_STRING, &v, &n);
-		if (r < 0)
-			break;
-		pos += r;
-		cnt++;
-	}
-	return cnt;
+	return m->count;
 }
 EXPORT_SYMBOL_NS_GPL(ep11_wire_count, EP11SESS);
+
+/*
+ * Every EP11 function ep11sess knows, by function number: the parameters
+ * of its unbound form and whether it has a bound form (one more
+ * parameter, the pin blob, last).  docs/ep11-wire.md, "Function
+ * signatures", is this table in prose; change both together.  A number
+ * without a name is a function ep11sess does not know.
+ */
+static const struct ep11_fn_sig fn_sigs[] = {
+	/* PIN, nonce */
+	[EP11_FN_LOGIN] = { "Login", 2, EP11_SIG_LOGIN },
+	/* pin blob */
+	[EP11_FN_LOGOUT] = { "Logout", 1, EP11_SIG_LOGIN },
+	/* seed */
+	[EP11_FN_SEED_RANDOM] = { "SeedRandom", 1, 0 },
+	/* length */
+	[EP11_FN_GENERATE_RANDOM] = { "GenerateRandom", 1, EP11_SIG_PINBLOB },
+	/* mechanism, data */
+	[EP11_FN_DIGEST_SINGLE] = { "DigestSingle", 2, EP11_SIG_PINBLOB },
+	/* mechanism, key, data */
+	[EP11_FN_ENCRYPT_SINGLE] = { "EncryptSingle", 3, EP11_SIG_PINBLOB },
+	/* mechanism, key, ciphertext */
+	[EP11_FN_DECRYPT_SINGLE] = { "DecryptSingle", 3, EP11_SIG_PINBLOB },
+	/* mechanism, template */
+	[EP11_FN_GENERATE_KEY] = { "GenerateKey", 2, EP11_SIG_PINBLOB },
+	/* mechanism, public key template, private key template */
+	[EP11_FN_GENERATE_KEY_PAIR] = { "GenerateKeyPair", 3,
+					EP11_SIG_PINBLOB },
+	/* mechanism, key, data */
+	[EP11_FN_SIGN_SINGLE] = { "SignSingle", 3, EP11_SIG_PINBLOB },
+	/* mechanism, key, data, signature */
+	[EP11_FN_VERIFY_SINGLE] = { "VerifySingle", 4, EP11_SIG_PINBLOB },
+	/* mechanism, wrapping key, key to wrap */
+	[EP11_FN_WRAP_KEY] = { "WrapKey", 3, EP11_SIG_PINBLOB },
+	/* mechanism, unwrapping key, wrapped key, template */
+	[EP11_FN_UNWRAP_KEY] = { "UnwrapKey", 4, EP11_SIG_PINBLOB },
+	/* mechanism, template, base key, data */
+	[EP11_FN_DERIVE_KEY] = { "DeriveKey", 4, EP11_SIG_PINBLOB },
+	/* nothing */
+	[EP11_FN_GET_MECHANISM_LIST] = { "GetMechanismList", 0,
+					 EP11_SIG_PINBLOB },
+	/* mechanism type */
+	[EP11_FN_GET_MECHANISM_INFO] = { "GetMechanismInfo", 1,
+					 EP11_SIG_PINBLOB },
+	/* query */
+	[EP11_FN_GET_XCP_INFO] = { "get_xcp_info", 1, 0 },
+	/* key, attribute types */
+	[EP11_FN_GET_ATTRIBUTE_VALUE] = { "GetAttributeValue", 2,
+					  EP11_SIG_PINBLOB },
+	/* key, template */
+	[EP11_FN_SET_ATTRIBUTE_VALUE] = { "SetAttributeValue", 2,
+					  EP11_SIG_PINBLOB },
+	/* command block, signatures */
+	[EP11_FN_ADMIN] = { "admin", 2, EP11_SIG_ADMIN },
+	/* PIN, nonce, login parameters */
+	[EP11_FN_LOGIN_EXTENDED] = { "LoginExtended", 3, EP11_SIG_LOGIN },
+	/* PIN, nonce, login parameters */
+	[EP11_FN_LOGOUT_EXTENDED] = { "LogoutExtended", 3, EP11_SIG_LOGIN },
+};
+
+/**
+ * ep11_wire_fn_sig() - the signature of an EP11 function
+ * @fn: the function value, (api << 16) | fnid; the API ordinal is not
+ *      looked at
+ *
+ * Context: any context.
+ * Return: the function's entry of the table, or NULL when ep11sess does
+ * not know the function.
+ */
+const struct ep11_fn_sig *ep11_wire_fn_sig(u32 fn)
+{
+	u32 fnid = fn & 0xffff;
+
+	if (fnid >= ARRAY_SIZE(fn_sigs) || !fn_sigs[fnid].name)
+		return NULL;
+	return &fn_sigs[fnid];
+}
+EXPORT_SYMBOL_NS_GPL(ep11_wire_fn_sig, EP11SESS);
+
+/**
+ * ep11_wire_req_form() - which form of its function a request has
+ * @m: a request that ep11_wire_parse_request() accepted
+ *
+ * The unbound form has exactly the function's parameter count; the bound
+ * form, for a function with %EP11_SIG_PINBLOB, one more, whose last
+ * parameter is %EP11_PINBLOB_LEN bytes long.  Any other request is no
+ * request of the function.
+ *
+ * Context: any context; reads @m only.
+ * Return: %EP11_FORM_UNBOUND, %EP11_FORM_BOUND, -EOPNOTSUPP for a function
+ * ep11sess does not know, -EPROTO for a parameter count (or a last
+ * parameter's length) that fits neither form.
+ */
+int ep11_wire_req_form(const struct ep11_msg *m)
+{
+	const struct ep11_fn_sig *sig = ep11_wire_fn_sig(m->fn);
+	struct ep11_msg it;
+	const u8 *p;
+	size_t i, n = 0;
+
+	if (!sig)
+		return -EOPNOTSUPP;
+	if (m->count == sig->nparams)
+		return EP11_FORM_UNBOUND;
+	if (!(sig->flags & EP11_SIG_PINBLOB) || m->count != sig->nparams + 1U)
+		return -EPROTO;
+	it = *m;
+	it.pos = 0;
+	for (i = 0; i < m->count; i++)
+		if (ep11_wire_next(&it, &p, &n))
+			return -EPROTO;
+	return n == EP11_PINBLOB_LEN ? EP11_FORM_BOUND : -EPROTO;
+}
+EXPORT_SYMBOL_NS_GPL(ep11_wire_req_form, EP11SESS);
 
 /**
  * ep11_wire_append() - append one OCTET STRING to a finished request

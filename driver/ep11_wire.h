@@ -16,7 +16,9 @@
  * errno on failure: -EMSGSIZE when a buffer is too small or a limit is
  * exceeded, -EBADMSG when input is malformed or truncated, -EPROTO when a
  * well-formed message is not the one expected (wrong function, domain or
- * result count), -ENOENT when a parameter iterator is exhausted.
+ * result count, or a request whose parameter count is no form of its
+ * function), -EOPNOTSUPP for a function ep11sess does not know, -ENOENT
+ * when a parameter iterator is exhausted.
  * Decoders of replies return -EBUSY (CPRB return code %EP11_CPRB_RC_BUSY)
  * or -EIO (any other non-zero CPRB return code) when the card refused the
  * request at transport level; encoders return -EINVAL for arguments out of
@@ -64,6 +66,8 @@ struct ep11_wbuf {
  * @rc:         EP11 return code (replies only)
  * @params:     start of the first parameter/result after the fixed fields
  * @params_len: bytes from @params to the end of the SEQUENCE
+ * @count:      parameters (request) or results (reply): the elements of
+ *              the SEQUENCE after the fixed fields
  * @pos:        iterator position within @params
  */
 struct ep11_msg {
@@ -75,8 +79,38 @@ struct ep11_msg {
 	u32 rc;
 	const u8 *params;
 	size_t params_len;
+	size_t count;
 	size_t pos;
 };
+
+/**
+ * struct ep11_fn_sig - the signature of an EP11 function
+ * @name:    EP11's name of the function
+ * @nparams: parameters of the unbound form (after function and domain)
+ * @flags:   %EP11_SIG_PINBLOB, %EP11_SIG_LOGIN, %EP11_SIG_ADMIN
+ *
+ * A function has an unbound form of exactly @nparams parameters and, with
+ * %EP11_SIG_PINBLOB, a bound form of @nparams + 1 whose last parameter is
+ * a session's pin blob (%EP11_PINBLOB_LEN bytes).  No other count is a
+ * request of the function.  ep11_wire_fn_sig() looks one up; the table is
+ * in ep11_wire.c and in docs/ep11-wire.md, "Function signatures".
+ */
+struct ep11_fn_sig {
+	const char *name;
+	u8 nparams;
+	u8 flags;
+};
+
+/* The function also has a bound form: the pin blob as last parameter. */
+#define EP11_SIG_PINBLOB	0x01
+/* The function starts or ends a login session (only the kernel sends it). */
+#define EP11_SIG_LOGIN		0x02
+/* The function administers the card or a domain. */
+#define EP11_SIG_ADMIN		0x04
+
+/* The forms of a request, as ep11_wire_req_form() tells them apart. */
+#define EP11_FORM_UNBOUND	0
+#define EP11_FORM_BOUND		1
 
 /* Building. */
 void ep11_wire_request_init(struct ep11_wbuf *b, void *buf, size_t cap,
@@ -99,6 +133,10 @@ int ep11_wire_parse_reply(const void *buf, size_t len, struct ep11_msg *m);
 int ep11_wire_next(struct ep11_msg *m, const u8 **p, size_t *n);
 int ep11_wire_next_u32(struct ep11_msg *m, u32 *v);
 size_t ep11_wire_count(const struct ep11_msg *m);
+
+/* Function signatures: one table for the kernel and the emulated card. */
+const struct ep11_fn_sig *ep11_wire_fn_sig(u32 fn);
+int ep11_wire_req_form(const struct ep11_msg *m);
 
 /* The messages the kernel itself sends: Login, Logout, get_xcp_info. */
 int ep11_wire_enc_login(void *buf, size_t cap, u16 domain,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the EP11 wire codec: round trips of the messages the
- * kernel sends, malformed and truncated replies, and the pin blob append.
+ * kernel sends, malformed and truncated replies, the pin blob append, and
+ * the parameter count of the SEQUENCE's own elements.
  */
 #include <kunit/test.h>
 #include <linux/string.h>
@@ -456,12 +457,65 @@ static void wire_builder_overflow(struct kunit *test)
 	KUNIT_EXPECT_GT(test, ep11_wire_enc_xcp_info(buf, 64, DOM, 1), 0);
 }
 
+/*
+ * The count is of the SEQUENCE's own elements: what an OCTET STRING holds
+ * is one parameter however much DER it looks like, and an element that is
+ * not a primitive OCTET STRING (a nested SEQUENCE, a constructed OCTET
+ * STRING) makes the message malformed instead of hiding parameters.
+ */
+static void wire_count_is_top_level(struct kunit *test)
+{
+	/* Three OCTET STRINGs, as the value of one. */
+	static const u8 nested[] = {
+		0x04, 0x02, 0xaa, 0xbb, 0x04, 0x01, 0xcc, 0x04, 0x00,
+	};
+	static const u8 tags[] = { 0x30, 0x24, 0x31, 0x02, 0xa0 };
+	u8 *buf = kunit_kzalloc(test, BUFSZ, GFP_KERNEL);
+	struct ep11_wbuf b;
+	struct ep11_msg m;
+	size_t i, n, off;
+	const u8 *v;
+	int len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	ep11_wire_request_init(&b, buf, BUFSZ, EP11_FN(EP11_FN_DIGEST_SINGLE),
+			       DOM, 0);
+	ep11_wire_put_u32(&b, 0x250);
+	ep11_wire_put(&b, nested, sizeof(nested));
+	len = ep11_wire_finish(&b);
+	KUNIT_ASSERT_GT(test, len, 0);
+	KUNIT_ASSERT_EQ(test, ep11_wire_parse_request(buf, len, &m), 0);
+	KUNIT_EXPECT_EQ(test, ep11_wire_count(&m), (size_t)2);
+	KUNIT_EXPECT_EQ(test, ep11_wire_req_form(&m), EP11_FORM_UNBOUND);
+	KUNIT_ASSERT_EQ(test, ep11_wire_next(&m, &v, &n), 0);
+	KUNIT_ASSERT_EQ(test, ep11_wire_next(&m, &v, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, sizeof(nested));
+	KUNIT_EXPECT_EQ(test, ep11_wire_next(&m, &v, &n), -ENOENT);
+	/* The count does not move with the iterator. */
+	KUNIT_EXPECT_EQ(test, ep11_wire_count(&m), (size_t)2);
+
+	/* The second parameter's tag: anything but 0x04 is malformed. */
+	off = len - sizeof(nested) - 2;
+	KUNIT_ASSERT_EQ(test, buf[off], EP11_TAG_OCTET_STRING);
+	for (i = 0; i < ARRAY_SIZE(tags); i++) {
+		buf[off] = tags[i];
+		KUNIT_EXPECT_EQ_MSG(test, ep11_wire_parse_request(buf, len, &m),
+				    -EBADMSG, "parameter with tag %#x",
+				    tags[i]);
+	}
+	buf[off] = EP11_TAG_OCTET_STRING;
+	/* A length one short leaves a stray byte: malformed too. */
+	buf[off + 1]--;
+	KUNIT_EXPECT_EQ(test, ep11_wire_parse_request(buf, len, &m), -EBADMSG);
+}
+
 static struct kunit_case ep11_wire_test_cases[] = {
 	KUNIT_CASE_PARAM(wire_login_request_round_trip, login_gen_params),
 	KUNIT_CASE_PARAM(wire_reply_decode, reply_gen_params),
 	KUNIT_CASE_PARAM(wire_append_pinblob, append_gen_params),
 	KUNIT_CASE(wire_append_rejects_garbage),
 	KUNIT_CASE(wire_builder_overflow),
+	KUNIT_CASE(wire_count_is_top_level),
 	{}
 };
 

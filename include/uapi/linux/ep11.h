@@ -59,7 +59,11 @@ struct ep11_cprb {
 #define EP11_API_ORDINAL		4
 #define EP11_FN(fnid)			((EP11_API_ORDINAL << 16) | (fnid))
 
-/* EP11 function numbers (the lower 16 bits of the function value). */
+/*
+ * EP11 function numbers (the lower 16 bits of the function value).  What
+ * each takes, and which accept a session's pin blob, is in
+ * docs/ep11-wire.md ("Function signatures").
+ */
 enum ep11_fnid {
 	EP11_FN_LOGIN			= 1,
 	EP11_FN_LOGOUT			= 2,
@@ -81,6 +85,8 @@ enum ep11_fnid {
 	EP11_FN_GET_ATTRIBUTE_VALUE	= 39,
 	EP11_FN_SET_ATTRIBUTE_VALUE	= 40,
 	EP11_FN_ADMIN			= 41,
+	EP11_FN_LOGIN_EXTENDED		= 43,
+	EP11_FN_LOGOUT_EXTENDED		= 44,
 };
 
 /* get_xcp_info queries. */
