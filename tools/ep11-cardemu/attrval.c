@@ -151,8 +151,7 @@ out:
 }
 
 static const struct fw_fn attrval_fns[] = {
-	{ EP11_FN_GET_ATTRIBUTE_VALUE, 2, FW_FN_SESSION, "GetAttributeValue",
-	  get_attribute_value },
+	{ EP11_FN_GET_ATTRIBUTE_VALUE, get_attribute_value },
 };
 
 const struct fw_fn_group fw_group_attrval = FW_FN_GROUP(attrval_fns);

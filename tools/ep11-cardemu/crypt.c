@@ -339,10 +339,8 @@ static u32 decrypt_single(struct fw_req *req, struct ep11_wbuf *rep)
 }
 
 static const struct fw_fn crypt_fns[] = {
-	{ EP11_FN_ENCRYPT_SINGLE, 3, FW_FN_SESSION, "EncryptSingle",
-	  encrypt_single },
-	{ EP11_FN_DECRYPT_SINGLE, 3, FW_FN_SESSION, "DecryptSingle",
-	  decrypt_single },
+	{ EP11_FN_ENCRYPT_SINGLE, encrypt_single },
+	{ EP11_FN_DECRYPT_SINGLE, decrypt_single },
 };
 
 const struct fw_fn_group fw_group_crypt = FW_FN_GROUP(crypt_fns);

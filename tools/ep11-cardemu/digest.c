@@ -32,8 +32,7 @@ static u32 digest_single(struct fw_req *req, struct ep11_wbuf *rep)
 }
 
 static const struct fw_fn digest_fns[] = {
-	{ EP11_FN_DIGEST_SINGLE, 2, FW_FN_SESSION, "DigestSingle",
-	  digest_single },
+	{ EP11_FN_DIGEST_SINGLE, digest_single },
 };
 
 const struct fw_fn_group fw_group_digest = FW_FN_GROUP(digest_fns);

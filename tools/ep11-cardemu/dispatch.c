@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Request dispatch: parse a request, apply the fault options, check the
- * domain and parameters, take off a session's pin blob, run the handler
- * and build the reply.  Every request gets a reply.
+ * domain and the parameter count against the function's signature (the
+ * codec's table, shared with ep11sess.ko), take off a session's pin blob,
+ * run the handler and build the reply.  Every request gets a reply.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,8 +15,12 @@
 
 int fw_register(struct fw *fw, const struct fw_fn *fn)
 {
-	if (!fn || !fn->handler || !fn->fnid || fn->fnid >= FW_MAX_FNID ||
-	    fn->nparams > FW_MAX_PARAMS - 1)
+	const struct ep11_fn_sig *sig;
+
+	if (!fn || !fn->handler || !fn->fnid || fn->fnid >= FW_MAX_FNID)
+		return -EINVAL;
+	sig = ep11_wire_fn_sig(fn->fnid);
+	if (!sig || sig->nparams + 1U > FW_MAX_PARAMS)
 		return -EINVAL;
 	if (fw->fns[fn->fnid])
 		return -EEXIST;
@@ -44,32 +49,28 @@ static int reply_rc(void *rep, size_t cap, u32 fn, u16 domain, u32 rc)
 
 /*
  * Splits the parameters of @m into @req and handles a trailing pin blob.
- * Returns a CKR value.
+ * The count must be one of the forms of the function's signature, the
+ * table the kernel sends by (ep11_wire_req_form()).  Returns a CKR value.
  */
-static u32 take_params(struct fw *fw, const struct fw_fn *fn,
-		       struct ep11_msg *m, struct fw_req *req)
+static u32 take_params(struct fw *fw, struct ep11_msg *m, struct fw_req *req)
 {
-	const struct fw_param *last;
 	size_t cnt = ep11_wire_count(m);
+	int form = ep11_wire_req_form(m);
 	unsigned int i;
 
-	if (cnt > FW_MAX_PARAMS)
+	if (form < 0 || cnt > FW_MAX_PARAMS)
 		return EP11_CKR_ARGUMENTS_BAD;
 	for (i = 0; i < cnt; i++)
 		if (ep11_wire_next(m, &req->param[i].p, &req->param[i].n))
 			return EP11_CKR_ARGUMENTS_BAD;
-	if (cnt == fn->nparams) {
+	if (form == EP11_FORM_UNBOUND) {
 		req->nparams = cnt;
 		return EP11_CKR_OK;
 	}
-	if (!(fn->flags & FW_FN_SESSION) || cnt != fn->nparams + 1U)
-		return EP11_CKR_ARGUMENTS_BAD;
-	last = &req->param[cnt - 1];
-	if (last->n != EP11_PINBLOB_LEN)
-		return EP11_CKR_ARGUMENTS_BAD;
-	req->nparams = fn->nparams;
+	req->nparams = cnt - 1;
 	req->bound = true;
-	return fw_session_verify(fw, req->domain, last->p, req->session);
+	return fw_session_verify(fw, req->domain, req->param[cnt - 1].p,
+				 req->session);
 }
 
 int fw_handle(struct fw *fw, u16 domain, const void *reqbuf, size_t len,
@@ -114,7 +115,7 @@ int fw_handle(struct fw *fw, u16 domain, const void *reqbuf, size_t len,
 	req.fw = fw;
 	req.domain = domain;
 	req.fn = m.fn;
-	rc = take_params(fw, fn, &m, &req);
+	rc = take_params(fw, &m, &req);
 	if (rc == EP11_CKR_OK) {
 		ep11_wire_reply_init(&b, rep, cap, m.fn, domain, EP11_CKR_OK);
 		rc = fn->handler(&req, &b);

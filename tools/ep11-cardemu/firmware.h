@@ -14,9 +14,10 @@
  *	static u32 sign_single(struct fw_req *req, struct ep11_wbuf *rep)
  *
  *    The framework has already checked the header, the domain and the
- *    parameter count, and split the parameters into req->param[0 ..
- *    req->nparams - 1] (pointers into the request, valid during the
- *    call).  Integers are 4-byte big-endian: use fw_param_u32().  An
+ *    parameter count (the function's signature in the table that the
+ *    card shares with ep11sess.ko, ep11_wire_fn_sig()), and split the
+ *    parameters into req->param[0 .. req->nparams - 1] (pointers into the
+ *    request, valid during the call).  Integers are 4-byte big-endian: use fw_param_u32().  An
  *    optional parameter that is absent is an empty OCTET STRING.
  *
  *    Write the results with ep11_wire_put() / ep11_wire_put_u32() into
@@ -25,11 +26,10 @@
  *    discards what you wrote and sends only the return code.  If @rep runs
  *    out of room the reply becomes EP11_CKR_BUFFER_TOO_SMALL.
  *
- * 2. Describe it and group your handlers:
+ * 2. Group your handlers:
  *
  *	static const struct fw_fn sign_fns[] = {
- *		{ EP11_FN_SIGN_SINGLE, 3, FW_FN_SESSION, "SignSingle",
- *		  sign_single },
+ *		{ EP11_FN_SIGN_SINGLE, sign_single },
  *	};
  *	const struct fw_fn_group fw_group_sign = FW_FN_GROUP(sign_fns);
  *
@@ -37,15 +37,21 @@
  *    fw_builtin_groups[] in fn_table.c; add your file to libep11fw in
  *    meson.build.  fw_register() adds a handler at run time (tests).
  *
+ *    The function must be in the codec's table of signatures
+ *    (driver/ep11_wire.c, docs/ep11-wire.md "Function signatures"): its
+ *    parameter count and whether it takes a pin blob are defined there
+ *    once, for the card and for the kernel that sends to it.
+ *
  * Session-bound requests
  * ----------------------
- * A function with FW_FN_SESSION accepts its parameters plus one more: the
- * 80-byte pin blob that ep11sess.ko appends as the last OCTET STRING.  The
- * framework takes it off, checks its MAC and that its session is logged
- * in on this domain (else the reply is EP11_CKR_SESSION_CLOSED, or
- * EP11_CKR_IBM_BLOB_ERROR for a forged blob), and sets req->bound and
- * req->session.  Such functions must have a fixed parameter count.  New
- * keys generated in a bound request should be bound to req->session.
+ * A function whose signature has EP11_SIG_PINBLOB accepts its parameters
+ * plus one more: the 80-byte pin blob that ep11sess.ko appends as the
+ * last OCTET STRING.  The framework takes it off, checks its MAC and that
+ * its session is logged in on this domain (else the reply is
+ * EP11_CKR_SESSION_CLOSED, or EP11_CKR_IBM_BLOB_ERROR for a forged blob),
+ * and sets req->bound and req->session.  Any other count, or a last
+ * parameter of another length, is EP11_CKR_ARGUMENTS_BAD.  New keys
+ * generated in a bound request should be bound to req->session.
  *
  * Keys and blobs
  * --------------
@@ -230,22 +236,14 @@ struct fw_req {
 
 typedef u32 (*fw_handler_t)(struct fw_req *req, struct ep11_wbuf *rep);
 
-/* The function accepts a trailing pin blob (see above). */
-#define FW_FN_SESSION		0x01
-
 /**
  * struct fw_fn - a function the card implements
- * @fnid:    EP11 function number (1 - %FW_MAX_FNID - 1)
- * @nparams: exact number of parameters (without the pin blob)
- * @flags:   %FW_FN_SESSION or 0
- * @name:    for logs
+ * @fnid:    EP11 function number (1 - %FW_MAX_FNID - 1), one that
+ *           ep11_wire_fn_sig() knows: its signature gives the parameters
  * @handler: the code
  */
 struct fw_fn {
 	u16 fnid;
-	u8 nparams;
-	u8 flags;
-	const char *name;
 	fw_handler_t handler;
 };
 
@@ -280,7 +278,8 @@ extern const struct fw_fn_group fw_group_attrval;
  *
  * Not thread-safe against fw_handle(): call before serving requests.
  *
- * Return: 0, -EINVAL for a bad descriptor, -EEXIST when @fn->fnid is taken.
+ * Return: 0, -EINVAL for a bad descriptor or a function without a
+ * signature, -EEXIST when @fn->fnid is taken.
  */
 int fw_register(struct fw *fw, const struct fw_fn *fn);
 

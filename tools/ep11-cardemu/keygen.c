@@ -172,10 +172,8 @@ out:
 }
 
 static const struct fw_fn keygen_fns[] = {
-	{ EP11_FN_GENERATE_KEY, 2, FW_FN_SESSION, "GenerateKey",
-	  generate_key },
-	{ EP11_FN_GENERATE_KEY_PAIR, 3, FW_FN_SESSION, "GenerateKeyPair",
-	  generate_key_pair },
+	{ EP11_FN_GENERATE_KEY, generate_key },
+	{ EP11_FN_GENERATE_KEY_PAIR, generate_key_pair },
 };
 
 const struct fw_fn_group fw_group_keygen = FW_FN_GROUP(keygen_fns);

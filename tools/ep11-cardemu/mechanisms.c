@@ -233,10 +233,8 @@ static u32 mechanism_info(struct fw_req *req, struct ep11_wbuf *rep)
 }
 
 static const struct fw_fn mechanism_fns[] = {
-	{ EP11_FN_GET_MECHANISM_LIST, 0, FW_FN_SESSION, "GetMechanismList",
-	  mechanism_list },
-	{ EP11_FN_GET_MECHANISM_INFO, 1, FW_FN_SESSION, "GetMechanismInfo",
-	  mechanism_info },
+	{ EP11_FN_GET_MECHANISM_LIST, mechanism_list },
+	{ EP11_FN_GET_MECHANISM_INFO, mechanism_info },
 };
 
 const struct fw_fn_group fw_group_mechanisms = FW_FN_GROUP(mechanism_fns);

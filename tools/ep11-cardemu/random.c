@@ -29,8 +29,7 @@ static u32 generate_random(struct fw_req *req, struct ep11_wbuf *rep)
 }
 
 static const struct fw_fn random_fns[] = {
-	{ EP11_FN_GENERATE_RANDOM, 1, FW_FN_SESSION, "GenerateRandom",
-	  generate_random },
+	{ EP11_FN_GENERATE_RANDOM, generate_random },
 };
 
 const struct fw_fn_group fw_group_random = FW_FN_GROUP(random_fns);

@@ -203,8 +203,8 @@ static u32 logout(struct fw_req *req, struct ep11_wbuf *rep)
 }
 
 static const struct fw_fn session_fns[] = {
-	{ EP11_FN_LOGIN, 2, 0, "Login", login },
-	{ EP11_FN_LOGOUT, 1, 0, "Logout", logout },
+	{ EP11_FN_LOGIN, login },
+	{ EP11_FN_LOGOUT, logout },
 };
 
 const struct fw_fn_group fw_group_session = FW_FN_GROUP(session_fns);

@@ -355,9 +355,8 @@ out:
 }
 
 static const struct fw_fn sign_fns[] = {
-	{ EP11_FN_SIGN_SINGLE, 3, FW_FN_SESSION, "SignSingle", sign_single },
-	{ EP11_FN_VERIFY_SINGLE, 4, FW_FN_SESSION, "VerifySingle",
-	  verify_single },
+	{ EP11_FN_SIGN_SINGLE, sign_single },
+	{ EP11_FN_VERIFY_SINGLE, verify_single },
 };
 
 const struct fw_fn_group fw_group_sign = FW_FN_GROUP(sign_fns);

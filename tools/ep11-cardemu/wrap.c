@@ -302,8 +302,8 @@ out:
 }
 
 static const struct fw_fn wrap_fns[] = {
-	{ EP11_FN_WRAP_KEY, 3, FW_FN_SESSION, "WrapKey", wrap_key },
-	{ EP11_FN_UNWRAP_KEY, 4, FW_FN_SESSION, "UnwrapKey", unwrap_key },
+	{ EP11_FN_WRAP_KEY, wrap_key },
+	{ EP11_FN_UNWRAP_KEY, unwrap_key },
 };
 
 const struct fw_fn_group fw_group_wrap = FW_FN_GROUP(wrap_fns);

@@ -63,7 +63,7 @@ static u32 xcp_info(struct fw_req *req, struct ep11_wbuf *rep)
 }
 
 static const struct fw_fn xcp_info_fns[] = {
-	{ EP11_FN_GET_XCP_INFO, 1, 0, "get_xcp_info", xcp_info },
+	{ EP11_FN_GET_XCP_INFO, xcp_info },
 };
 
 const struct fw_fn_group fw_group_xcp_info = FW_FN_GROUP(xcp_info_fns);

@@ -9,7 +9,14 @@
 
 #include "fixture.h"
 
-#define TEST_FNID	60
+/*
+ * The probe handler stands in for a function of the signature table that
+ * the card does not implement: SetAttributeValue, two parameters and a
+ * pin blob.
+ */
+#define TEST_FNID	EP11_FN_SET_ATTRIBUTE_VALUE
+/* A number the signature table does not know. */
+#define UNKNOWN_FNID	60
 
 static u8 req[EP11_MAX_MSG_LEN], rep[EP11_MAX_MSG_LEN];
 
@@ -223,9 +230,7 @@ static u32 probe(struct fw_req *r, struct ep11_wbuf *out)
 	return EP11_CKR_OK;
 }
 
-static const struct fw_fn probe_fn = {
-	TEST_FNID, 1, FW_FN_SESSION, "probe", probe,
-};
+static const struct fw_fn probe_fn = { TEST_FNID, probe };
 
 static int probe_req(u16 dom, const char *arg, const u8 *pinblob,
 		     size_t pinblob_len)
@@ -236,6 +241,7 @@ static int probe_req(u16 dom, const char *arg, const u8 *pinblob,
 	ep11_wire_request_init(&b, req, sizeof(req), EP11_FN(TEST_FNID), dom,
 			       0);
 	ep11_wire_put(&b, arg, strlen(arg));
+	ep11_wire_put(&b, NULL, 0);
 	len = ep11_wire_finish(&b);
 	if (pinblob)
 		len = ep11_wire_append(req, len, sizeof(req), pinblob,
@@ -245,8 +251,9 @@ static int probe_req(u16 dom, const char *arg, const u8 *pinblob,
 
 static void test_session_bound_dispatch(void)
 {
-	static const struct fw_fn bad_fn = { 0, 1, 0, "bad", probe };
-	static const struct fw_fn big_fn = { FW_MAX_FNID, 1, 0, "x", probe };
+	static const struct fw_fn bad_fn = { 0, probe };
+	static const struct fw_fn big_fn = { FW_MAX_FNID, probe };
+	static const struct fw_fn unknown_fn = { UNKNOWN_FNID, probe };
 	u8 blob[EP11_PINBLOB_LEN], forged[EP11_PINBLOB_LEN];
 	char *dir = test_mkdir();
 	struct fw *fw = card_new(dir, 0x0b, 2);
@@ -262,6 +269,7 @@ static void test_session_bound_dispatch(void)
 	EXPECT_EQ(fw_register(fw, &probe_fn), -EEXIST);
 	EXPECT_EQ(fw_register(fw, &bad_fn), -EINVAL);
 	EXPECT_EQ(fw_register(fw, &big_fn), -EINVAL);
+	EXPECT_EQ(fw_register(fw, &unknown_fn), -EINVAL);
 
 	/* Unbound. */
 	len = call(fw, D0, probe_req(D0, "x", NULL, 0));
@@ -298,7 +306,7 @@ static void test_session_bound_dispatch(void)
 	len = call(fw, D0, probe_req(D0, "x", blob, sizeof(blob)));
 	EXPECT_EQ(reply_rc(len, fn, D0), EP11_CKR_SESSION_CLOSED);
 
-	/* Functions without FW_FN_SESSION take no pin blob. */
+	/* Functions whose signature has no pin blob take none. */
 	len = ep11_wire_enc_xcp_info(req, sizeof(req), D0, 1);
 	len = ep11_wire_append(req, len, sizeof(req), blob, sizeof(blob));
 	EXPECT_EQ(reply_rc(call(fw, D0, len), EP11_FN(EP11_FN_GET_XCP_INFO),
