@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Send: check a user-space EP11 request's framing, point it at the APQN it
+ * Send: check a user-space EP11 request's framing and that it is the
+ * unbound form of a function the kernel knows, point it at the APQN it
  * goes to, append the session's pin blob there as the last parameter, and
  * move on to the session's next APQN when one is offline or fails in
  * transport.
@@ -20,27 +21,12 @@
 #include "session.h"
 #include "xfer.h"
 
-/* Room for the appended pin blob: OCTET STRING header + a longer length. */
-#define EP11_SEND_SLACK		(EP11_PINBLOB_LEN + 16)
 #define EP11_SEND_MAX_TIMEOUT	600000
 
 struct ep11_send_target {
 	struct ep11_apqn *apqn;
 	const u8 *pinblob;
 };
-
-static bool ep11_send_fn_allowed(u32 fn)
-{
-	switch (fn & 0xffff) {
-	case EP11_FN_LOGIN:
-	case EP11_FN_LOGOUT:
-	case 43:	/* LoginExtended */
-	case 44:	/* LogoutExtended */
-		return false;
-	default:
-		return true;
-	}
-}
 
 /* The session's live APQNs, the requested one first. */
 static unsigned int ep11_send_targets(struct ep11_session *sess,
@@ -106,6 +92,95 @@ int ep11_send_check_cprb(const void *req)
 }
 
 /**
+ * ep11_send_check_fn() - whether a request fits its function as sent
+ * @m:     the request, as ep11_wire_parse_request() parsed it
+ * @flags: the send's EP11SESS_SEND_* flags
+ *
+ * The kernel knows every function it passes (ep11_wire_fn_sig()) and
+ * passes only the unbound form, exactly the function's parameter count:
+ * the pin blob is the kernel's to add, so a request whose count is that
+ * of the bound form (one the caller completed with a pin blob of its own)
+ * is refused like any other count.  %EP11SESS_SEND_SESSION needs a
+ * function that takes a pin blob; the kernel then appends it as the
+ * last parameter, and the card sees the bound form.  Functions that start
+ * or end a login session are the LOGIN and LOGOUT ioctls' own.
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL for an unknown function, a login function, a
+ * parameter count that is not the function's, or %EP11SESS_SEND_SESSION
+ * with a function that takes no pin blob.
+ */
+int ep11_send_check_fn(const struct ep11_msg *m, u32 flags)
+{
+	const struct ep11_fn_sig *sig = ep11_wire_fn_sig(m->fn);
+
+	if (!sig || (sig->flags & EP11_SIG_LOGIN))
+		return -EINVAL;
+	if (ep11_wire_req_form(m) != EP11_FORM_UNBOUND)
+		return -EINVAL;
+	if ((flags & EP11SESS_SEND_SESSION) &&
+	    !(sig->flags & EP11_SIG_PINBLOB))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * ep11_send_needs_admin() - whether a request needs CAP_SYS_ADMIN
+ * @m: the request, as ep11_wire_parse_request() parsed it
+ *
+ * Administrative functions do, and so does any request with the CPRB
+ * admin flag, whatever its function.
+ *
+ * Context: any context.
+ * Return: true when the sender must have CAP_SYS_ADMIN.
+ */
+bool ep11_send_needs_admin(const struct ep11_msg *m)
+{
+	const struct ep11_fn_sig *sig = ep11_wire_fn_sig(m->fn);
+
+	return (m->flags & EP11_CPRB_FLAG_ADMIN) ||
+	       (sig && (sig->flags & EP11_SIG_ADMIN));
+}
+
+/**
+ * ep11_send_build() - a checked request as it goes to one APQN
+ * @work:    room for the result
+ * @cap:     its size, at least @len + %EP11_SEND_SLACK
+ * @req:     the caller's request, accepted by ep11_send_check_fn()
+ * @len:     its length
+ * @m:       @req as ep11_wire_parse_request() parsed it
+ * @domain:  the APQN's domain, set in the header and the payload
+ * @pinblob: the session's pin blob on that APQN, appended as the last
+ *           parameter; NULL for an unbound request
+ *
+ * Context: any context; writes @work only.
+ * Return: the length of the request in @work, or -EINVAL when @req is not
+ * what @m describes or the pin blob does not fit.
+ */
+int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
+		    const struct ep11_msg *m, u16 domain, const u8 *pinblob)
+{
+	struct ep11_cprb *cprb = (struct ep11_cprb *)work;
+	size_t dom_off;
+	int ret;
+
+	/* The payload's domain is the 4-byte OCTET STRING before params. */
+	if (m->params < req + EP11_CPRB_LEN + 2 + 12 ||
+	    m->params > req + len || len > cap)
+		return -EINVAL;
+	dom_off = m->params - req - 4;
+	if (req[dom_off - 2] != EP11_TAG_OCTET_STRING || req[dom_off - 1] != 4)
+		return -EINVAL;
+	memcpy(work, req, len);
+	cprb->target_id = cpu_to_be32(domain);
+	put_unaligned_be32(domain, work + dom_off);
+	if (!pinblob)
+		return len;
+	ret = ep11_wire_append(work, len, cap, pinblob, EP11_PINBLOB_LEN);
+	return ret < 0 ? -EINVAL : ret;
+}
+
+/**
  * ep11_send() - the EP11SESS_IOC_SEND command
  * @ef: the caller's file
  * @s:  the command; @s->apqn and @s->rep_len are set on success
@@ -119,8 +194,8 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 	struct ep11_session *sess = NULL;
 	struct ep11_card *card = NULL;
 	struct ep11_apqn *apqn = NULL;
-	unsigned int n, i, dom_off;
 	unsigned long timeout;
+	unsigned int n, i;
 	size_t cap, rep_cap;
 	u8 *req, *work, *rep = NULL;
 	struct ep11_msg m;
@@ -139,20 +214,13 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 		goto out;
 	}
 	ret = ep11_wire_parse_request(req, s->req_len, &m);
-	if (ret < 0 || !ep11_send_fn_allowed(m.fn) ||
-	    ep11_send_check_cprb(req)) {
+	if (ret < 0 || ep11_send_check_cprb(req) ||
+	    ep11_send_check_fn(&m, s->flags)) {
 		ret = -EINVAL;
 		goto out;
 	}
-	if ((m.flags & EP11_CPRB_FLAG_ADMIN) && !capable(CAP_SYS_ADMIN)) {
+	if (ep11_send_needs_admin(&m) && !capable(CAP_SYS_ADMIN)) {
 		ret = -EPERM;
-		goto out;
-	}
-	/* The payload's domain is the 4-byte OCTET STRING before params. */
-	dom_off = m.params - req - 4;
-	if (m.params - req < EP11_CPRB_LEN + 2 + 12 ||
-	    req[dom_off - 2] != EP11_TAG_OCTET_STRING || req[dom_off - 1] != 4) {
-		ret = -EINVAL;
 		goto out;
 	}
 
@@ -192,21 +260,14 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 		  ep11_xfer_default_timeout();
 	ret = -ENODEV;
 	for (i = 0; i < n; i++) {
-		struct ep11_cprb *cprb = (struct ep11_cprb *)work;
 		u16 domain = targets[i].apqn->domain;
 
-		memcpy(work, req, s->req_len);
-		cprb->target_id = cpu_to_be32(domain);
-		put_unaligned_be32(domain, work + dom_off);
-		len = s->req_len;
-		if (s->flags & EP11SESS_SEND_SESSION) {
-			len = ep11_wire_append(work, len, cap,
-					       targets[i].pinblob,
-					       EP11_PINBLOB_LEN);
-			if (len < 0) {
-				ret = -EINVAL;
-				break;
-			}
+		len = ep11_send_build(work, cap, req, s->req_len, &m, domain,
+				      (s->flags & EP11SESS_SEND_SESSION) ?
+				      targets[i].pinblob : NULL);
+		if (len < 0) {
+			ret = len;
+			break;
 		}
 		ret = ep11_xfer(targets[i].apqn, work, len, rep, rep_cap,
 				timeout);

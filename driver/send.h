@@ -6,11 +6,20 @@
 #ifndef _EP11SESS_SEND_H
 #define _EP11SESS_SEND_H
 
+#include <linux/ep11.h>
 #include <linux/ep11sess.h>
 
+/* Room for the appended pin blob: OCTET STRING header + a longer length. */
+#define EP11_SEND_SLACK		(EP11_PINBLOB_LEN + 16)
+
 struct ep11_file;
+struct ep11_msg;
 
 int ep11_send(struct ep11_file *ef, struct ep11sess_send *s);
 int ep11_send_check_cprb(const void *req);
+int ep11_send_check_fn(const struct ep11_msg *m, u32 flags);
+bool ep11_send_needs_admin(const struct ep11_msg *m);
+int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
+		    const struct ep11_msg *m, u16 domain, const u8 *pinblob);
 
 #endif /* _EP11SESS_SEND_H */
