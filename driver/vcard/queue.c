@@ -70,23 +70,44 @@ static void vcard_fail_list(struct vcard *card, struct list_head *list,
 	}
 }
 
-/**
- * vcard_fail_requests() - fail the requests of an APQN or of the whole card
- * @card: the card
- * @apqn: the APQN whose requests fail, or NULL for every request
- * @err:  the error their waiters return
- *
- * The caller first makes sure no new request is accepted (APQN offline,
- * card dead) under the same hold of the lock.  Replies to the failed
- * requests that arrive later fail with -ENOENT.
- *
- * Context: takes no locks; caller holds vcard.lock.
+/*
+ * Ends the requests of @apqn, or of the whole card, that cannot be
+ * answered any more.  One the firmware never read cannot have run: its
+ * waiter gets -ENODEV, which the core takes as "not executed" and may
+ * send elsewhere.  One the firmware has read may have run, and may have
+ * left something on the card (a Login, its session): its waiter gets
+ * -EIO, which the core takes as "may have run".  The caller first makes
+ * sure no new request is accepted, under the same hold of the lock.
  */
-void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
-			 int err)
+static void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn)
 {
-	vcard_fail_list(card, &card->pending, apqn, err);
-	vcard_fail_list(card, &card->inflight, apqn, err);
+	lockdep_assert_held(&card->lock);
+
+	vcard_fail_list(card, &card->pending, apqn, -ENODEV);
+	vcard_fail_list(card, &card->inflight, apqn, -EIO);
+}
+
+/**
+ * vcard_apqn_set_online() - take an APQN offline or bring it online
+ * @card:   the card
+ * @apqn:   one of its APQNs
+ * @online: the new state
+ *
+ * Taking it offline ends its requests: -ENODEV for those the firmware
+ * never read, -EIO for those it did (they may have run).  Replies to them
+ * that arrive later fail with -ENOENT, and new requests fail with
+ * -ENODEV until the APQN is online again.
+ *
+ * Context: process context; takes vcard.lock.
+ */
+void vcard_apqn_set_online(struct vcard *card, struct vcard_apqn *apqn,
+			   bool online)
+{
+	spin_lock(&card->lock);
+	apqn->online = online;
+	if (!online)
+		vcard_fail_requests(card, apqn);
+	spin_unlock(&card->lock);
 }
 
 /**
@@ -94,8 +115,10 @@ void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
  * @card: the card
  *
  * Does what the provider interface asks before ep11_card_unregister():
- * every ->send() in progress returns -ENODEV at once and new ones fail, so
- * that the unregistration does not wait for a reply that cannot come.
+ * every ->send() in progress returns at once (-ENODEV for a request the
+ * firmware never read, -EIO for one it did) and new ones fail with
+ * -ENODEV, so that the unregistration does not wait for a reply that
+ * cannot come.
  *
  * Context: process context; takes vcard.lock.
  */
@@ -103,7 +126,7 @@ void vcard_kill(struct vcard *card)
 {
 	spin_lock(&card->lock);
 	card->dead = true;
-	vcard_fail_requests(card, NULL, -ENODEV);
+	vcard_fail_requests(card, NULL);
 	spin_unlock(&card->lock);
 }
 
