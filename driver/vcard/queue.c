@@ -22,12 +22,13 @@
 #include "../ep11_provider.h"
 #include "vcard.h"
 
+/* Requests and replies carry PINs and pin blobs: wiped when freed. */
 static void vcard_req_release(struct kref *ref)
 {
 	struct vcard_req *req = container_of(ref, struct vcard_req, ref);
 
-	kvfree(req->reply);
-	kvfree(req);
+	kvfree_sensitive(req->reply, req->reply_len);
+	kvfree_sensitive(req, struct_size(req, data, req->hdr.len));
 }
 
 /**
@@ -166,6 +167,7 @@ static int vcard_send(void *priv, u16 domain, const void *buf, size_t len,
 	INIT_LIST_HEAD(&req->node);
 	init_completion(&req->done);
 	req->reply = NULL;
+	req->reply_len = 0;
 	req->result = 0;
 	req->apqn = apqn;
 	req->hdr.domain = domain;
@@ -344,8 +346,8 @@ static struct vcard_req *vcard_find_inflight(struct vcard *card, u64 msgid)
  * vcard_deliver_reply() - end a request in flight with its reply
  * @card: the card
  * @hdr:  the reply's header; @hdr->len is at most %EP11_MAX_MSG_LEN
- * @msg:  the reply, kvmalloc'ed, at least %EP11_CPRB_LEN bytes allocated;
- *        always consumed
+ * @msg:  the reply, kvmalloc'ed, at least %EP11_CPRB_LEN and @hdr->len
+ *        bytes allocated; always consumed (wiped when freed)
  *
  * Validates the reply with vcard_reply_check(): a good one is handed to
  * the waiter, a busy one ends the request with -EBUSY, a malformed one
@@ -366,7 +368,7 @@ int vcard_deliver_reply(struct vcard *card, const struct ep11_vcard_msg *hdr,
 	req = vcard_find_inflight(card, hdr->msgid);
 	if (!req) {
 		spin_unlock(&card->lock);
-		kvfree(msg);
+		kvfree_sensitive(msg, hdr->len);
 		return -ENOENT;
 	}
 	domain = req->hdr.domain;
@@ -380,11 +382,12 @@ int vcard_deliver_reply(struct vcard *card, const struct ep11_vcard_msg *hdr,
 	}
 	if (!check) {
 		req->reply = msg;
+		req->reply_len = hdr->len;
 		msg = NULL;
 	}
 	vcard_req_finish(card, req, result);
 	spin_unlock(&card->lock);
-	kvfree(msg);
+	kvfree_sensitive(msg, hdr->len);
 
 	if (check == -EBADMSG) {
 		pr_warn_ratelimited("card%02x.%04x: malformed reply to request %llu refused; fix the card's firmware\n",
@@ -429,7 +432,7 @@ ssize_t vcard_write_reply(struct vcard *card, const char __user *buf,
 	if (!msg)
 		return -ENOMEM;
 	if (copy_from_user(msg, buf + sizeof(hdr), hdr.len)) {
-		kvfree(msg);
+		kvfree_sensitive(msg, hdr.len);
 		return -EFAULT;
 	}
 	ret = vcard_deliver_reply(card, &hdr, msg);

@@ -17,7 +17,7 @@
  * it off either list and setting VCARD_REQ_DONE happens once, under
  * vcard.lock; whoever does it owns the outcome.  A failed request that
  * was still pending ends with -ENODEV (it never ran); one in flight with
- * -EIO (it may have run).
+ * -EIO (it may have run).  Requests and replies are wiped when freed.
  */
 #ifndef _EP11_VCARD_H
 #define _EP11_VCARD_H
@@ -131,6 +131,7 @@ enum vcard_req_state {
  * @result:    reply length or negative errno, valid once done
  * @reply:     the validated reply (kvmalloc'ed), owned by the waiter once
  *             done, or NULL
+ * @reply_len: bytes of reply at @reply
  * @apqn:      the target APQN
  * @hdr:       the header read() hands to the firmware
  * @data:      the request, @hdr.len bytes
@@ -142,6 +143,7 @@ struct vcard_req {
 	enum vcard_req_state state;
 	int result;
 	void *reply;
+	u32 reply_len;
 	struct vcard_apqn *apqn;
 	struct ep11_vcard_msg hdr;
 	u8 data[];
