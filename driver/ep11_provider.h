@@ -8,7 +8,8 @@
  * calls ep11_card_unregister().  The core calls ->send() only between the
  * two, possibly from many threads at once; ep11_card_unregister() waits
  * until every ->send() in progress has returned, so the provider must first
- * make pending requests fail (-ENODEV) and refuse new ones.
+ * refuse new requests and end the ones in progress: -ENODEV for those the
+ * card never received, -EIO for those it did (see ->send()).
  *
  * Registration does not talk to the card: the provider may be in the middle
  * of the system call of the very process that answers for the card.  The
@@ -32,13 +33,26 @@ struct ep11_card;
  *	Returns the reply length, or:
  *	-EBUSY      the queue is full or the card said busy; nothing was
  *	            executed, the core may retry after a backoff;
+ *	-ENODEV     the APQN is offline or the card is going away, and the
+ *	            card never received the request: nothing was executed,
+ *	            the core may send it to another APQN;
+ *	-EIO        transport failure, or the APQN went offline or the card
+ *	            away after the card received the request: it may have
+ *	            run (a Login may have left a session on the card);
  *	-ETIMEDOUT  no reply in time; the request may still run on the card;
- *	-ENODEV     the APQN is offline or the card is going away;
- *	-EIO        transport failure; the request may or may not have run;
  *	-EMSGSIZE   the reply did not fit in @rep_cap;
  *	-EBADMSG    the reply was malformed at the transport level;
  *	-EINTR      a fatal signal interrupted the wait (the request may
  *	            still run on the card; its reply is dropped).
+ *	The core takes -EBUSY and -ENODEV as "not executed" and the errors
+ *	of ep11_xfer_maybe_ran() as "may have run": a Login that got one of
+ *	those may have left a session on the card, which the core logs in
+ *	again and out; a Login that got -ENODEV is taken to have left none.
+ *	A provider that cannot tell whether the card received a request
+ *	must therefore answer -EIO, never -ENODEV.  After -EBUSY or
+ *	-ENODEV, and after a time-out or fatal signal that came before the
+ *	card received the request, the provider must make sure the card
+ *	never executes it (a request still queued is withdrawn).
  *	Context: process context, may sleep; called without core locks held.
  */
 struct ep11_provider_ops {

@@ -98,11 +98,7 @@ static int vcard_ioctl_set_online(struct vcard *card, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&card->online_lock);
-	spin_lock(&card->lock);
-	apqn->online = arg.online;
-	if (!apqn->online)
-		vcard_fail_requests(card, apqn, -ENODEV);
-	spin_unlock(&card->lock);
+	vcard_apqn_set_online(card, apqn, arg.online);
 	ret = ep11_apqn_set_online(card->core, apqn->domain, arg.online);
 	mutex_unlock(&card->online_lock);
 	if (ret)

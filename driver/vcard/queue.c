@@ -22,12 +22,13 @@
 #include "../ep11_provider.h"
 #include "vcard.h"
 
+/* Requests and replies carry PINs and pin blobs: wiped when freed. */
 static void vcard_req_release(struct kref *ref)
 {
 	struct vcard_req *req = container_of(ref, struct vcard_req, ref);
 
-	kvfree(req->reply);
-	kvfree(req);
+	kvfree_sensitive(req->reply, req->reply_len);
+	kvfree_sensitive(req, struct_size(req, data, req->hdr.len));
 }
 
 /**
@@ -70,23 +71,44 @@ static void vcard_fail_list(struct vcard *card, struct list_head *list,
 	}
 }
 
-/**
- * vcard_fail_requests() - fail the requests of an APQN or of the whole card
- * @card: the card
- * @apqn: the APQN whose requests fail, or NULL for every request
- * @err:  the error their waiters return
- *
- * The caller first makes sure no new request is accepted (APQN offline,
- * card dead) under the same hold of the lock.  Replies to the failed
- * requests that arrive later fail with -ENOENT.
- *
- * Context: takes no locks; caller holds vcard.lock.
+/*
+ * Ends the requests of @apqn, or of the whole card, that cannot be
+ * answered any more.  One the firmware never read cannot have run: its
+ * waiter gets -ENODEV, which the core takes as "not executed" and may
+ * send elsewhere.  One the firmware has read may have run, and may have
+ * left something on the card (a Login, its session): its waiter gets
+ * -EIO, which the core takes as "may have run".  The caller first makes
+ * sure no new request is accepted, under the same hold of the lock.
  */
-void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
-			 int err)
+static void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn)
 {
-	vcard_fail_list(card, &card->pending, apqn, err);
-	vcard_fail_list(card, &card->inflight, apqn, err);
+	lockdep_assert_held(&card->lock);
+
+	vcard_fail_list(card, &card->pending, apqn, -ENODEV);
+	vcard_fail_list(card, &card->inflight, apqn, -EIO);
+}
+
+/**
+ * vcard_apqn_set_online() - take an APQN offline or bring it online
+ * @card:   the card
+ * @apqn:   one of its APQNs
+ * @online: the new state
+ *
+ * Taking it offline ends its requests: -ENODEV for those the firmware
+ * never read, -EIO for those it did (they may have run).  Replies to them
+ * that arrive later fail with -ENOENT, and new requests fail with
+ * -ENODEV until the APQN is online again.
+ *
+ * Context: process context; takes vcard.lock.
+ */
+void vcard_apqn_set_online(struct vcard *card, struct vcard_apqn *apqn,
+			   bool online)
+{
+	spin_lock(&card->lock);
+	apqn->online = online;
+	if (!online)
+		vcard_fail_requests(card, apqn);
+	spin_unlock(&card->lock);
 }
 
 /**
@@ -94,8 +116,10 @@ void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
  * @card: the card
  *
  * Does what the provider interface asks before ep11_card_unregister():
- * every ->send() in progress returns -ENODEV at once and new ones fail, so
- * that the unregistration does not wait for a reply that cannot come.
+ * every ->send() in progress returns at once (-ENODEV for a request the
+ * firmware never read, -EIO for one it did) and new ones fail with
+ * -ENODEV, so that the unregistration does not wait for a reply that
+ * cannot come.
  *
  * Context: process context; takes vcard.lock.
  */
@@ -103,7 +127,7 @@ void vcard_kill(struct vcard *card)
 {
 	spin_lock(&card->lock);
 	card->dead = true;
-	vcard_fail_requests(card, NULL, -ENODEV);
+	vcard_fail_requests(card, NULL);
 	spin_unlock(&card->lock);
 }
 
@@ -143,6 +167,7 @@ static int vcard_send(void *priv, u16 domain, const void *buf, size_t len,
 	INIT_LIST_HEAD(&req->node);
 	init_completion(&req->done);
 	req->reply = NULL;
+	req->reply_len = 0;
 	req->result = 0;
 	req->apqn = apqn;
 	req->hdr.domain = domain;
@@ -321,8 +346,8 @@ static struct vcard_req *vcard_find_inflight(struct vcard *card, u64 msgid)
  * vcard_deliver_reply() - end a request in flight with its reply
  * @card: the card
  * @hdr:  the reply's header; @hdr->len is at most %EP11_MAX_MSG_LEN
- * @msg:  the reply, kvmalloc'ed, at least %EP11_CPRB_LEN bytes allocated;
- *        always consumed
+ * @msg:  the reply, kvmalloc'ed, at least %EP11_CPRB_LEN and @hdr->len
+ *        bytes allocated; always consumed (wiped when freed)
  *
  * Validates the reply with vcard_reply_check(): a good one is handed to
  * the waiter, a busy one ends the request with -EBUSY, a malformed one
@@ -343,7 +368,7 @@ int vcard_deliver_reply(struct vcard *card, const struct ep11_vcard_msg *hdr,
 	req = vcard_find_inflight(card, hdr->msgid);
 	if (!req) {
 		spin_unlock(&card->lock);
-		kvfree(msg);
+		kvfree_sensitive(msg, hdr->len);
 		return -ENOENT;
 	}
 	domain = req->hdr.domain;
@@ -357,11 +382,12 @@ int vcard_deliver_reply(struct vcard *card, const struct ep11_vcard_msg *hdr,
 	}
 	if (!check) {
 		req->reply = msg;
+		req->reply_len = hdr->len;
 		msg = NULL;
 	}
 	vcard_req_finish(card, req, result);
 	spin_unlock(&card->lock);
-	kvfree(msg);
+	kvfree_sensitive(msg, hdr->len);
 
 	if (check == -EBADMSG) {
 		pr_warn_ratelimited("card%02x.%04x: malformed reply to request %llu refused; fix the card's firmware\n",
@@ -406,7 +432,7 @@ ssize_t vcard_write_reply(struct vcard *card, const char __user *buf,
 	if (!msg)
 		return -ENOMEM;
 	if (copy_from_user(msg, buf + sizeof(hdr), hdr.len)) {
-		kvfree(msg);
+		kvfree_sensitive(msg, hdr.len);
 		return -EFAULT;
 	}
 	ret = vcard_deliver_reply(card, &hdr, msg);

@@ -5,9 +5,9 @@
  *
  * Lifetime: a card is created by EP11_VCARD_IOC_NEW and referenced by its
  * card fd and by every ->send() in progress (struct vcard.ref).  Closing the
- * card fd marks the card dead, fails every request with -ENODEV, calls
- * ep11_card_unregister() (which waits for the sends in progress) and drops
- * the fd's reference.
+ * card fd marks the card dead, fails every request (-ENODEV if the firmware
+ * never read it, -EIO if it did), calls ep11_card_unregister() (which waits
+ * for the sends in progress) and drops the fd's reference.
  *
  * A request (struct vcard_req) is referenced by its waiter, the thread in
  * ->send(), and for the duration of a read() by the reader that copies it
@@ -15,7 +15,9 @@
  * reads it, then on @inflight until its reply arrives, it is cancelled
  * (timeout, fatal signal) or failed (APQN offline, card fd closed).  Taking
  * it off either list and setting VCARD_REQ_DONE happens once, under
- * vcard.lock; whoever does it owns the outcome.
+ * vcard.lock; whoever does it owns the outcome.  A failed request that
+ * was still pending ends with -ENODEV (it never ran); one in flight with
+ * -EIO (it may have run).  Requests and replies are wiped when freed.
  */
 #ifndef _EP11_VCARD_H
 #define _EP11_VCARD_H
@@ -129,6 +131,7 @@ enum vcard_req_state {
  * @result:    reply length or negative errno, valid once done
  * @reply:     the validated reply (kvmalloc'ed), owned by the waiter once
  *             done, or NULL
+ * @reply_len: bytes of reply at @reply
  * @apqn:      the target APQN
  * @hdr:       the header read() hands to the firmware
  * @data:      the request, @hdr.len bytes
@@ -140,6 +143,7 @@ struct vcard_req {
 	enum vcard_req_state state;
 	int result;
 	void *reply;
+	u32 reply_len;
 	struct vcard_apqn *apqn;
 	struct ep11_vcard_msg hdr;
 	u8 data[];
@@ -158,8 +162,8 @@ struct vcard_apqn *vcard_apqn(struct vcard *card, u32 domain);
 
 /* queue.c */
 extern const struct ep11_provider_ops vcard_provider_ops;
-void vcard_fail_requests(struct vcard *card, struct vcard_apqn *apqn,
-			 int err);
+void vcard_apqn_set_online(struct vcard *card, struct vcard_apqn *apqn,
+			   bool online);
 void vcard_kill(struct vcard *card);
 void vcard_req_put(struct vcard_req *req);
 int vcard_take_request(struct vcard *card, size_t room,

@@ -12,6 +12,8 @@
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/string.h>
 
 #include "../../ep11_provider.h"
@@ -228,12 +230,10 @@ static void vcard_queue_offline(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, req);
 	msleep(20);
-	spin_lock(&card->lock);
-	card->apqn[0].online = false;
-	vcard_fail_requests(card, &card->apqn[0], -ENODEV);
-	spin_unlock(&card->lock);
+	vcard_apqn_set_online(card, &card->apqn[0], false);
 
-	KUNIT_EXPECT_EQ(test, sender_wait(test, read, HZ), -ENODEV);
+	/* Read by the firmware: may have run.  Still queued: did not. */
+	KUNIT_EXPECT_EQ(test, sender_wait(test, read, HZ), -EIO);
 	KUNIT_EXPECT_EQ(test, sender_wait(test, queued, HZ), -ENODEV);
 	KUNIT_EXPECT_EQ(test, deliver(card, req, 8, 0), -ENOENT);
 	KUNIT_EXPECT_EQ(test, send_now(late), -ENODEV);
@@ -254,9 +254,9 @@ static void vcard_queue_offline(struct kunit *test)
 static void vcard_queue_dead_card(struct kunit *test)
 {
 	struct vcard *card = test_card(test, 8);
+	int i, ret, eio = 0, enodev = 0;
 	struct sender *s[4];
 	struct vcard_req *req;
-	int i;
 
 	for (i = 0; i < 4; i++)
 		s[i] = sender_start(test, card, i % 2 ? DOM_B : DOM_A,
@@ -265,10 +265,162 @@ static void vcard_queue_dead_card(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, req);
 	msleep(20);
 	vcard_kill(card);
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_EQ(test, sender_wait(test, s[i], HZ), -ENODEV);
+	/* The one the firmware read may have run; the others did not. */
+	for (i = 0; i < 4; i++) {
+		ret = sender_wait(test, s[i], HZ);
+		eio += ret == -EIO;
+		enodev += ret == -ENODEV;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, eio, 1, "expected 1 -EIO (read), got %d",
+			    eio);
+	KUNIT_EXPECT_EQ_MSG(test, enodev, 3,
+			    "expected 3 -ENODEV (never read), got %d", enodev);
 	KUNIT_EXPECT_EQ(test, deliver(card, req, 8, 0), -ENOENT);
 	KUNIT_EXPECT_EQ(test, send_now(s[0]), -ENODEV);
+	vcard_req_put(req);
+	vcard_put(card);
+}
+
+/* The firmware takes @apqn offline, as EP11_VCARD_IOC_SET_ONLINE does. */
+static void go_offline(struct vcard *card, struct vcard_apqn *apqn)
+{
+	vcard_apqn_set_online(card, apqn, false);
+}
+
+/*
+ * A request the firmware never read cannot have run: taking its APQN
+ * offline ends it with -ENODEV, which the core takes as "not executed".
+ */
+static void vcard_queue_offline_fails_pending_with_enodev(struct kunit *test)
+{
+	struct vcard *card = test_card(test, 4);
+	struct sender *s = sender_start(test, card, DOM_A, LONG_WAIT);
+	struct vcard_req *req;
+	int i;
+
+	for (i = 0; i < 1000 && !vcard_has_pending(card); i++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_TRUE_MSG(test, vcard_has_pending(card),
+			      "expected the request queued within 1 s");
+	go_offline(card, &card->apqn[0]);
+	KUNIT_EXPECT_EQ_MSG(test, sender_wait(test, s, HZ), -ENODEV,
+			    "expected -ENODEV for a request never read");
+	KUNIT_EXPECT_EQ(test, vcard_take_request(card, SIZE_MAX, &req),
+			-EAGAIN);
+	KUNIT_EXPECT_EQ(test, card->apqn[0].inflight, 0U);
+	KUNIT_EXPECT_EQ(test, card->apqn[0].stats.failed, 1ULL);
+	vcard_put(card);
+}
+
+/*
+ * A request the firmware has read may have run (a Login may have left a
+ * session on the card): taking its APQN offline ends it with -EIO, which
+ * the core takes as "may have run".
+ */
+static void vcard_queue_offline_fails_inflight_with_eio(struct kunit *test)
+{
+	struct vcard *card = test_card(test, 4);
+	struct sender *s = sender_start(test, card, DOM_A, LONG_WAIT);
+	struct vcard_req *req = take(test, card);
+
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	go_offline(card, &card->apqn[0]);
+	KUNIT_EXPECT_EQ_MSG(test, sender_wait(test, s, HZ), -EIO,
+			    "expected -EIO for a request the firmware read");
+	KUNIT_EXPECT_EQ(test, deliver(card, req, 8, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, card->apqn[0].inflight, 0U);
+	vcard_req_put(req);
+	vcard_put(card);
+}
+
+/* The card fd closed: a request never read ends with -ENODEV. */
+static void vcard_queue_kill_fails_pending_with_enodev(struct kunit *test)
+{
+	struct vcard *card = test_card(test, 4);
+	struct sender *s = sender_start(test, card, DOM_B, LONG_WAIT);
+	int i;
+
+	for (i = 0; i < 1000 && !vcard_has_pending(card); i++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_TRUE_MSG(test, vcard_has_pending(card),
+			      "expected the request queued within 1 s");
+	vcard_kill(card);
+	KUNIT_EXPECT_EQ_MSG(test, sender_wait(test, s, HZ), -ENODEV,
+			    "expected -ENODEV for a request never read");
+	KUNIT_EXPECT_FALSE(test, vcard_has_pending(card));
+	vcard_put(card);
+}
+
+/* The card fd closed: a request the firmware read ends with -EIO. */
+static void vcard_queue_kill_fails_inflight_with_eio(struct kunit *test)
+{
+	struct vcard *card = test_card(test, 4);
+	struct sender *s = sender_start(test, card, DOM_B, LONG_WAIT);
+	struct vcard_req *req = take(test, card);
+
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	vcard_kill(card);
+	KUNIT_EXPECT_EQ_MSG(test, sender_wait(test, s, HZ), -EIO,
+			    "expected -EIO for a request the firmware read");
+	KUNIT_EXPECT_EQ(test, deliver(card, req, 8, 0), -ENOENT);
+	vcard_req_put(req);
+	vcard_put(card);
+}
+
+static int killable_sender_fn(void *arg)
+{
+	allow_signal(SIGKILL);
+	return sender_fn(arg);
+}
+
+/* A sender that a fatal signal can interrupt; holds a task reference. */
+static struct task_struct *killable_sender_start(struct kunit *test,
+						 struct sender *s)
+{
+	struct task_struct *t;
+
+	t = kthread_create(killable_sender_fn, s, "vcard-test-kill");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+/*
+ * A waiter killed while its request is still queued takes the request
+ * off the queue: the firmware never sees, never runs it.  Killed after
+ * the firmware read it, the waiter returns -EINTR (may have run) and the
+ * late reply is refused.
+ */
+static void vcard_queue_fatal_signal(struct kunit *test)
+{
+	struct vcard *card = test_card(test, 4);
+	struct sender *s = sender_new(test, card, DOM_A, LONG_WAIT);
+	struct task_struct *t = killable_sender_start(test, s);
+	struct vcard_req *req;
+	int i;
+
+	for (i = 0; i < 1000 && !vcard_has_pending(card); i++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_TRUE_MSG(test, vcard_has_pending(card),
+			      "expected the request queued within 1 s");
+	send_sig(SIGKILL, t, 1);
+	KUNIT_EXPECT_EQ(test, sender_wait(test, s, HZ), -EINTR);
+	put_task_struct(t);
+	KUNIT_EXPECT_EQ_MSG(test, vcard_take_request(card, SIZE_MAX, &req),
+			    -EAGAIN,
+			    "expected the abandoned request gone from the queue");
+	KUNIT_EXPECT_EQ(test, card->apqn[0].inflight, 0U);
+
+	s = sender_new(test, card, DOM_A, LONG_WAIT);
+	t = killable_sender_start(test, s);
+	req = take(test, card);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	send_sig(SIGKILL, t, 1);
+	KUNIT_EXPECT_EQ(test, sender_wait(test, s, HZ), -EINTR);
+	put_task_struct(t);
+	KUNIT_EXPECT_EQ(test, deliver(card, req, 8, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, card->apqn[0].stats.timeouts, 2ULL);
 	vcard_req_put(req);
 	vcard_put(card);
 }
@@ -379,6 +531,11 @@ static struct kunit_case vcard_queue_test_cases[] = {
 	KUNIT_CASE(vcard_queue_timeout),
 	KUNIT_CASE(vcard_queue_offline),
 	KUNIT_CASE(vcard_queue_dead_card),
+	KUNIT_CASE(vcard_queue_offline_fails_pending_with_enodev),
+	KUNIT_CASE(vcard_queue_offline_fails_inflight_with_eio),
+	KUNIT_CASE(vcard_queue_kill_fails_pending_with_enodev),
+	KUNIT_CASE(vcard_queue_kill_fails_inflight_with_eio),
+	KUNIT_CASE(vcard_queue_fatal_signal),
 	KUNIT_CASE(vcard_queue_bad_replies),
 	KUNIT_CASE(vcard_queue_take_and_untake),
 	KUNIT_CASE(vcard_queue_remove_ends_requests),
