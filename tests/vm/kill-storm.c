@@ -271,7 +271,7 @@ static int storm_logout(int fd, __u32 handle)
 /* ---- the exec'd child ---- */
 
 /*
- * kill-storm --child STATSFD DEVFD HANDLE MASK EXPORTFD SEED APQN...
+ * kill-storm --child STATSFD DEVFD HANDLE MASK EXPORTFD SEED MODE APQN...
  * Uses the session it inherited, may import the export fd it inherited
  * and log in on the inherited file, then exits without logging out.
  */
@@ -282,7 +282,7 @@ static int child_main(int argc, char **argv)
 	__u32 handle, h2, m2;
 	__u64 rs;
 
-	if (argc < 8)
+	if (argc < 9)
 		return 2;
 	stats_fd = atoi(argv[1]);
 	devfd = atoi(argv[2]);
@@ -290,7 +290,8 @@ static int child_main(int argc, char **argv)
 	mask = strtoul(argv[4], NULL, 0);
 	efd = atoi(argv[5]);
 	rs = rnd_seed(strtoull(argv[6], NULL, 0), getpid(), 7);
-	for (i = 7; i < argc && napqns < STORM_MAX_APQNS; i++)
+	mode = atoi(argv[7]);
+	for (i = 8; i < argc && napqns < STORM_MAX_APQNS; i++)
 		apqns[napqns++] = vmt_apqn(argv[i]);
 	stats = mmap(NULL, sizeof(*stats), PROT_READ | PROT_WRITE, MAP_SHARED,
 		     stats_fd, 0);
@@ -510,8 +511,8 @@ static void do_fork(__u64 *rs)
 static void do_exec(__u64 *rs)
 {
 	char a_stats[16], a_dev[16], a_handle[16], a_mask[16], a_efd[16];
-	char a_seed[24];
-	char *argv[8 + STORM_MAX_APQNS];
+	char a_seed[24], a_mode[4];
+	char *argv[9 + STORM_MAX_APQNS];
 	char a_apqn[STORM_MAX_APQNS][16];
 	unsigned int i;
 	struct held h;
@@ -528,6 +529,7 @@ static void do_exec(__u64 *rs)
 	snprintf(a_efd, sizeof(a_efd), "%d", efd);
 	snprintf(a_seed, sizeof(a_seed), "%llu",
 		 (unsigned long long)rnd_next(rs));
+	snprintf(a_mode, sizeof(a_mode), "%d", mode);
 	argv[0] = "kill-storm";
 	argv[1] = "--child";
 	argv[2] = a_stats;
@@ -536,12 +538,13 @@ static void do_exec(__u64 *rs)
 	argv[5] = a_mask;
 	argv[6] = a_efd;
 	argv[7] = a_seed;
+	argv[8] = a_mode;
 	for (i = 0; i < napqns; i++) {
 		snprintf(a_apqn[i], sizeof(a_apqn[i]), "%02x.%04x",
 			 apqns[i].card, apqns[i].domain);
-		argv[8 + i] = a_apqn[i];
+		argv[9 + i] = a_apqn[i];
 	}
-	argv[8 + napqns] = NULL;
+	argv[9 + napqns] = NULL;
 	pid = fork();
 	if (!pid) {
 		/* Only system calls from here: the parent has other threads. */
