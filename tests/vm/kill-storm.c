@@ -850,7 +850,7 @@ static void print_figures(double secs)
 	       stats->forks, stats->execs, stats->execd, stats->child_logins);
 }
 
-static void usage(void)
+static void storm_usage(void)
 {
 	vmt_die("usage: kill-storm [-t SECONDS] [-s SEED] [-w WORKERS] [-m private|shared|mixed] [-d SECONDS] [-f SOCKET:DOMAIN] [-p MS] APQN...");
 }
@@ -890,7 +890,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "mixed"))
 				mode = MODE_MIXED;
 			else
-				usage();
+				storm_usage();
 			break;
 		case 'd':
 			drain = strtoul(optarg, NULL, 0);
@@ -898,7 +898,7 @@ int main(int argc, char **argv)
 		case 'f':
 			colon = strrchr(optarg, ':');
 			if (!colon)
-				usage();
+				storm_usage();
 			*colon = '\0';
 			flap.sock = optarg;
 			flap.domain = strtoul(colon + 1, NULL, 16);
@@ -907,12 +907,12 @@ int main(int argc, char **argv)
 			flap.max_ms = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			usage();
+			storm_usage();
 		}
 	}
 	if (optind >= argc || !secs || !nworkers ||
 	    nworkers > STORM_MAX_WORKERS || flap.max_ms < 20)
-		usage();
+		storm_usage();
 	for (i = optind; i < (unsigned int)argc; i++) {
 		if (napqns == STORM_MAX_APQNS)
 			vmt_die("at most %d APQNs", STORM_MAX_APQNS);
