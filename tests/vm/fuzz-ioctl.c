@@ -395,7 +395,8 @@ static void report(const char *fmt, ...)
 	atomic_fetch_add(&st->unexpected, 1);
 	if (atomic_fetch_add(&st->reports, 1) >= REPORT_MAX)
 		return;
-	n = snprintf(buf, sizeof(buf), "fuzz-ioctl: unexpected: ");
+	n = snprintf(buf, sizeof(buf), "fuzz-ioctl: unexpected%s: ",
+		     in_child ? " (in a fork child)" : "");
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
@@ -1346,12 +1347,16 @@ static int fd_kind(int fd, bool *export)
 static void child_resync(void)
 {
 	unsigned int i, j, g;
+	int fd, kind;
 	bool export;
-	int fd;
 
 	for (i = 0; i < NSLOTS; i++) {
 		fd = atomic_load(&slots[i].fd);
-		atomic_store(&slots[i].kind, fd_kind(fd, &export));
+		kind = fd_kind(fd, &export);
+		/* A number closed here: taken, so that no new fd gets it. */
+		if (kind == 2 && fd > 2 && dup2(devnull, fd) == fd)
+			kind = 0;
+		atomic_store(&slots[i].kind, kind);
 		g = atomic_load(&slots[i].gen);
 		atomic_store(&slots[i].gen, (g | 1) + 1);
 		atomic_flag_clear(&slots[i].busy);
