@@ -66,9 +66,32 @@ ep11vm_kmemleak_decode() {
 	where=
 	if command -v addr2line >/dev/null && [ -e "$ko" ]; then
 		where=$(addr2line -f -i -p -e "$ko" -j "$s" "$(printf '0x%x' "$bestoff")" 2>/dev/null |
-			sed "s|$EP11VM_REPO/build/kmod/||g" | paste -sd ';')
+			sed -E "s|$EP11VM_REPO/build/kmod[^/]*/||g" | paste -sd ';')
 	fi
 	printf '%s %s+0x%x%s\n' "$m" "$s" "$bestoff" "${where:+ ($where)}"
+}
+
+# ep11vm_kmemleak_frame: a backtrace line of module code, as kmemleak
+# prints it: "[<addr>] func+0x1/0x2 [module]" or "[<addr>] 0xaddr".
+EP11VM_KMEMLEAK_FRAME='^ *\[<[0-9a-f]+>\] ([^ ]+ \[[A-Za-z0-9_]+\]|0x[0-9a-f]+)$'
+
+# ep11vm_kmemleak_suspect WHAT RECORD: prints one suspect, decoding the
+# frames of unloaded module code; true when it is module code's.
+ep11vm_kmemleak_suspect() {
+	local what=$1 rec=$2 line addr dec
+	if ! echo "$rec" | grep -qE "$EP11VM_KMEMLEAK_FRAME"; then
+		echo "ep11vm: $what: kmemleak: a suspect outside module code (not counted):"
+		echo "$rec"
+		return 1
+	fi
+	echo "ep11vm: $what: kmemleak: a leak from module code:"
+	while IFS= read -r line; do
+		addr=$(echo "$line" | sed -n 's/^ *\[<[0-9a-f]*>\] \(0x[0-9a-f]*\)$/\1/p')
+		dec=
+		[ -n "$addr" ] && dec=$(ep11vm_kmemleak_decode "$addr")
+		echo "$line${dec:+  <- $dec}"
+	done <<<"$rec"
+	return 0
 }
 
 # ep11vm_kmemleak_check WHAT: after the modules are unloaded, waits until
@@ -76,34 +99,34 @@ ep11vm_kmemleak_decode() {
 # reports) when a suspect has a frame in module code.  Forgets all
 # suspects after.
 ep11vm_kmemleak_check() {
-	local what=$1 report ours=0 others=0 rc=0 rec addr dec
+	local what=$1 report line rec= ours=0 others=0
 	ep11vm_kmemleak_on || return 0
 	sleep 5
 	echo scan >"$EP11VM_KMEMLEAK" 2>/dev/null
 	report=$(cat "$EP11VM_KMEMLEAK" 2>/dev/null)
 	echo clear >"$EP11VM_KMEMLEAK" 2>/dev/null
 	[ -n "$report" ] || return 0
-	# One record per suspect, separated by NUL.
-	while IFS= read -r -d '' rec; do
-		[ -n "$rec" ] || continue
-		if echo "$rec" | grep -qE '\] [^ ]+ \[[A-Za-z0-9_]+\]$|\] 0x[0-9a-f]+$'; then
-			ours=$((ours + 1))
-			echo "ep11vm: $what: kmemleak: a leak from module code:"
-			echo "$rec" | while IFS= read -r line; do
-				addr=$(echo "$line" | sed -n 's/.*\] \(0x[0-9a-f]*\)$/\1/p')
-				dec=
-				[ -n "$addr" ] && dec=$(ep11vm_kmemleak_decode "$addr")
-				echo "$line${dec:+  <- $dec}"
-			done
-		else
-			others=$((others + 1))
-			echo "ep11vm: $what: kmemleak: a suspect outside module code (not counted):"
-			echo "$rec"
-		fi
-	done < <(echo "$report" | awk '/^unreferenced object/ { printf "%c", 0 } { print }'; printf '\0')
+	# Each suspect starts with "unreferenced object 0x...".
+	while IFS= read -r line; do
+		case "$line" in
+		"unreferenced object "*)
+			if [ -n "$rec" ]; then
+				if ep11vm_kmemleak_suspect "$what" "$rec"; then
+					ours=$((ours + 1))
+				else
+					others=$((others + 1))
+				fi
+			fi
+			rec=$line
+			;;
+		*)
+			rec=$rec$'\n'$line
+			;;
+		esac
+	done <<<"$report"$'\n'"unreferenced object (end)"
 	if [ $ours -gt 0 ]; then
 		echo "ep11vm: $what: kmemleak: $ours leak(s) from module code, $others other suspect(s)"
-		rc=1
+		return 1
 	fi
-	return $rc
+	return 0
 }
