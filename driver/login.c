@@ -157,7 +157,10 @@ static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
 	rec->life = EP11_SESS_DYING;
 	rec->dying_since = ktime_get();
 	ep11_session_link(rec);
-	ep11_reclaim_start(rec, false);
+	if (state == EP11_SA_RECOVER)
+		ep11_reclaim_start_after(rec, ep11_xfer_default_timeout());
+	else
+		ep11_reclaim_start(rec, false);
 	if (wait)
 		ep11_reclaim_wait(rec, jiffies +
 				  msecs_to_jiffies(ep11_release_timeout_ms));

@@ -20,6 +20,14 @@
  * nonce; the worker logs in again, which returns the same pin blob without
  * spending a slot, and logs that session out.
  *
+ * A Login the caller abandoned (a fatal signal, a time-out) may have been
+ * read by the card and still run there, side by side with later requests:
+ * recovering it at once could log in and out before it runs, and it would
+ * then leave its session behind.  A recovery record therefore starts its
+ * first attempt only after the request time-out, when the card has
+ * answered the abandoned Login or never will; APQNs coming online do not
+ * hurry it.
+ *
  * Every Logout round trip holds its session id's lock for reading
  * (session.c) and is
  * sent only when no live session holds that id on that APQN; when one
@@ -60,6 +68,7 @@ static DEFINE_SPINLOCK(ep11_pending_lock);
 static LIST_HEAD(ep11_pending);			/* ep11_pending_lock */
 static bool ep11_kicked;			/* ep11_pending_lock */
 static bool ep11_stopping;			/* ep11_pending_lock */
+static unsigned long ep11_retry_at;		/* ep11_pending_lock */
 static void ep11_reclaim_retry(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ep11_retry_work, ep11_reclaim_retry);
 #if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
@@ -302,12 +311,22 @@ static void ep11_reclaim_pass_locked(struct ep11_session *sess)
 			ep11_reclaim_queue_locked(sess, i);
 }
 
+/* Run the retry work after @delay, never later than it was due already. */
 static void ep11_reclaim_schedule_locked(unsigned long delay)
 {
+	unsigned long at;
+
 	lockdep_assert_held(&ep11_pending_lock);
-	if (!ep11_stopping)
-		mod_delayed_work(ep11_reclaim_wq, &ep11_retry_work,
-				 ep11_kicked ? 0 : delay);
+	if (ep11_stopping)
+		return;
+	if (ep11_kicked)
+		delay = 0;
+	at = jiffies + delay;
+	if (delayed_work_pending(&ep11_retry_work) &&
+	    !time_before(at, ep11_retry_at))
+		return;
+	ep11_retry_at = at;
+	mod_delayed_work(ep11_reclaim_wq, &ep11_retry_work, delay);
 }
 
 /* The last work item of a pass: keep the session pending or end it. */
@@ -404,6 +423,33 @@ void ep11_reclaim_start(struct ep11_session *sess, bool reclaim)
 }
 
 /**
+ * ep11_reclaim_start_after() - recover a login whose answer was not seen
+ * @sess:  a linked recovery record that has just become dying
+ * @delay: jiffies before its first attempt: the request time-out, after
+ *         which the abandoned Login has run or never will
+ *
+ * Context: process context; no locks held.
+ */
+void ep11_reclaim_start_after(struct ep11_session *sess, unsigned long delay)
+{
+	unsigned int i;
+
+	sess->reclaim = false;
+	for (i = 0; i < sess->napqns; i++) {
+		sess->apqns[i].sess = sess;
+		INIT_WORK(&sess->apqns[i].work, ep11_reclaim_fn);
+	}
+	ep11_session_get(sess);
+	spin_lock(&ep11_pending_lock);
+	sess->not_before = jiffies + delay;
+	sess->hold_off = true;
+	sess->next_try = sess->not_before;
+	list_add_tail(&sess->pending_node, &ep11_pending);
+	ep11_reclaim_schedule_locked(delay);
+	spin_unlock(&ep11_pending_lock);
+}
+
+/**
  * ep11_reclaim_wait() - wait for a session's first logout attempt
  * @sess:     a session passed to ep11_reclaim_start()
  * @deadline: jiffies after which the wait gives up
@@ -496,7 +542,9 @@ static void ep11_reclaim_retry(struct work_struct *work)
 	list_for_each_entry(sess, &ep11_pending, pending_node) {
 		if (sess->reclaim_left)
 			continue;
-		if (kicked || !time_before(jiffies, sess->next_try)) {
+		if (sess->hold_off && time_before(jiffies, sess->not_before)) {
+			/* A recovery waits for its abandoned Login. */
+		} else if (kicked || !time_before(jiffies, sess->next_try)) {
 			ep11_reclaim_pass_locked(sess);
 			continue;
 		}

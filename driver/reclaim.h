@@ -18,6 +18,7 @@ int ep11_reclaim_init(void);
 void ep11_reclaim_uninit(void);
 
 void ep11_reclaim_start(struct ep11_session *sess, bool reclaim);
+void ep11_reclaim_start_after(struct ep11_session *sess, unsigned long delay);
 bool ep11_reclaim_wait(struct ep11_session *sess, unsigned long deadline);
 void ep11_reclaim_kick(void);
 bool ep11_reclaim_force(struct ep11_session *sess, unsigned long deadline);

@@ -101,6 +101,9 @@ enum ep11_sess_life {
  *                (reclaim's lock)
  * @retrying:     the first pass is over (reclaim's lock)
  * @next_try:     jiffies of the next attempt of a pending logout
+ * @not_before:   with @hold_off: jiffies before which no attempt starts
+ *                (the abandoned Login may still be in the card)
+ * @hold_off:     a recovery record waiting for @not_before
  * @backoff_ms:   current backoff of pending logouts
  * @owner:        the creator's thread group
  * @owner_uid:    the creator's uid
@@ -135,6 +138,8 @@ struct ep11_session {
 	unsigned int reclaim_left;
 	bool retrying;
 	unsigned long next_try;
+	unsigned long not_before;
+	bool hold_off;
 	unsigned int backoff_ms;
 	struct pid *owner;
 	kuid_t owner_uid;

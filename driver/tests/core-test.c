@@ -25,6 +25,7 @@
 #include "../orphan.h"
 #include "../reclaim.h"
 #include "../session.h"
+#include "../xfer.h"
 
 #define FAKE_ID		0x70
 #define FAKE_SLOTS	16
@@ -82,6 +83,7 @@ struct fake_card {
  * @removed:  the test unregistered the card itself
  * @drop:     delayed drop of @victim's hold
  * @victim:   a session to drop from @drop
+ * @timeout_ms: the request time-out to restore after the test, or 0
  */
 struct core_test {
 	struct fake_card fc;
@@ -89,6 +91,7 @@ struct core_test {
 	bool removed;
 	struct delayed_work drop;
 	struct ep11_session *victim;
+	unsigned int timeout_ms;
 };
 
 static unsigned int fake_live_locked(struct fake_card *fc)
@@ -289,6 +292,8 @@ static void core_test_exit(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
 
+	if (ct->timeout_ms)
+		ep11_request_timeout_ms = ct->timeout_ms;
 	if (!ct->removed)
 		ep11_card_unregister(ct->card);
 	KUNIT_EXPECT_EQ_MSG(test, ep11_session_count(), 0U,
@@ -568,6 +573,9 @@ static void core_unanswered_login_is_recovered(struct kunit *test)
 	static const u16 d[] = { 2 };
 	bool joined;
 
+	/* The recovery waits for the request time-out: make it short. */
+	ct->timeout_ms = ep11_request_timeout_ms;
+	ep11_request_timeout_ms = 300;
 	ct->fc.unseen = true;
 	KUNIT_EXPECT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
 				    false, 0), -ETIMEDOUT);
@@ -1069,6 +1077,8 @@ static void core_recovery_spares_a_joiner_not_yet_linked(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
 							    5 * HZ));
 	/* The joiner's Login ran on the card; its answer is on its way. */
+	ct->timeout_ms = ep11_request_timeout_ms;
+	ep11_request_timeout_ms = 300;
 	mutex_lock(&ct->fc.lock);
 	ct->fc.unseen = true;
 	mutex_unlock(&ct->fc.lock);
