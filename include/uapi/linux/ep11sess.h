@@ -185,10 +185,13 @@ struct ep11sess_logout {
  * @rep_len:    out: bytes of reply written to @rep
  * @timeout_ms: time-out of one round trip (0: the module's default)
  *
- * Login and Logout cannot be sent (EINVAL: use the ioctls); requests with
- * the admin flag need CAP_SYS_ADMIN.  When the APQN is offline or fails
- * in transport and the request is bound to a session, it goes to the
- * session's next APQN.
+ * A request must have exactly its function's unbound parameter count
+ * (docs/ep11-wire.md, "Function signatures"); with %EP11SESS_SEND_SESSION
+ * the kernel appends the session's pin blob, and only to functions that
+ * take one.  Anything else, the login functions and unknown functions are
+ * EINVAL; the admin function needs CAP_SYS_ADMIN (EPERM).  When the APQN
+ * is offline or fails in transport and the request is bound to a session,
+ * it goes to the session's next APQN.
  */
 struct ep11sess_send {
 	__u32 size;
