@@ -11,7 +11,8 @@ MESON    := $(BUILD)/meson
 KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m
 
 .PHONY: all help deps module module-debug userspace style sparse kunit \
-	meson-test vm-test bench fuzz check demo clean install
+	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
+	clean install
 
 all: module userspace
 
@@ -24,6 +25,9 @@ help:
 	@echo "make kunit       run the KUnit suites under UML"
 	@echo "make meson-test  run the user-space tests"
 	@echo "make vm-test     run the VM tests against the real Debian kernel"
+	@echo "make debug-kernel build the VM's debug kernel (KASAN, lockdep, kmemleak)"
+	@echo "                 and the modules for it, cached in ~/.cache/ep11sess"
+	@echo "make vm-test-debug  run the VM tests on the debug kernel"
 	@echo "make bench       print the reclaim and request-cost figures (VM)"
 	@echo "make check       all of the above, with one summary line"
 	@echo "make demo        boot the VM and show session reclaim at work"
@@ -67,6 +71,12 @@ kunit:
 
 vm-test: module userspace
 	tests/vm/run-tests
+
+debug-kernel:
+	scripts/debug-kernel.sh
+
+vm-test-debug: debug-kernel userspace
+	EP11VM_KERNEL=debug tests/vm/run-tests
 
 bench: module userspace
 	tests/bench/run

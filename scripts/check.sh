@@ -3,9 +3,10 @@
 #
 # check.sh: what `make check` runs.  Installs what is missing, builds
 # everything, runs style and sparse, the meson tests, KUnit, the VM harness
-# self-test, the VM tests and the bounded fuzz run, and ends with one line
-# "N passed, N failed" across all of them.  Exit status non-zero on any
-# failure.  Stages to skip can be named in EP11_CHECK_SKIP (e.g. "kunit").
+# self-test, the VM tests (on the debug kernel too when it is built) and the
+# bounded fuzz run, and ends with one line "N passed, N failed" across all
+# of them.  Exit status non-zero on any failure.  Stages to skip can be
+# named in EP11_CHECK_SKIP (e.g. "kunit").
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -95,6 +96,20 @@ if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 	suite vm-test 'vm' tests/vm/run-tests
 elif ! skipped vm-test; then
 	p=0 f=1; record vm-test
+fi
+# The VM tests once more on the debug kernel (KASAN, lockdep, kmemleak...):
+# when it is built and up to date in the cache (make debug-kernel), or when
+# EP11_CHECK_DEBUG_KERNEL=build asks to build it here first.  A first build
+# takes too long for one make check (docs/testing.md).
+if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ] && ! skipped vm-debug; then
+	if [ "${EP11_CHECK_DEBUG_KERNEL:-}" = build ] || scripts/debug-kernel.sh --status; then
+		if step debug-kernel scripts/debug-kernel.sh; then
+			suite vm-debug 'vm' env EP11VM_KERNEL=debug tests/vm/run-tests
+		fi
+	else
+		printf '\n=== vm-debug: not run: no up-to-date debug kernel in the cache (make debug-kernel)\n'
+		summary+=("$(printf '%-12s not run (make debug-kernel)' vm-debug)")
+	fi
 fi
 if [ -x scripts/fuzz.sh ]; then
 	step fuzz scripts/fuzz.sh
