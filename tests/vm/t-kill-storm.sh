@@ -38,6 +38,10 @@ rc=0
 "$storm" -t "$secs" -s "$seed" -w "${EP11_STORM_WORKERS:-6}" \
 	-m "${EP11_STORM_MODE:-mixed}" "${flap[@]}" \
 	0b.0024 0b.0025 0b.0026 0c.0024 || rc=$?
+if [ $rc -gt 1 ]; then
+	echo "FAIL: kill-storm ended with status $rc$([ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
+	dmesg | grep -E -i 'killed process|out of memory|segfault|traps:' | tail -n 5
+fi
 
 # The emulators' own tables, without the kernel in between.
 for c in 0b 0c; do
