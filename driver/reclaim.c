@@ -26,7 +26,9 @@
  * then leave its session behind.  A recovery record therefore starts its
  * first attempt only after the request time-out, when the card has
  * answered the abandoned Login or never will; APQNs coming online do not
- * hurry it.
+ * hurry it.  A recovery Login that is abandoned in turn (an APQN taken
+ * offline after the card read it, a time-out) holds the next attempt off
+ * in the same way.
  *
  * Every Logout round trip holds its session id's lock for reading
  * (session.c) and is
@@ -105,6 +107,15 @@ static bool ep11_card_is_dead(struct ep11_card *card)
 	return dead;
 }
 
+/* A recovery Login may still run in the card: no attempt before it has. */
+static void ep11_reclaim_hold_off(struct ep11_session *sess)
+{
+	spin_lock(&ep11_pending_lock);
+	sess->not_before = jiffies + ep11_xfer_default_timeout();
+	sess->hold_off = true;
+	spin_unlock(&ep11_pending_lock);
+}
+
 /* A login whose answer was not seen: log in again to learn the blob. */
 static void ep11_reclaim_recover(struct ep11_session *sess,
 				 struct ep11_sess_apqn *sa)
@@ -122,8 +133,11 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
 		return;
 	}
-	if (ret)
+	if (ret) {
+		if (ep11_xfer_maybe_ran(ret))
+			ep11_reclaim_hold_off(sess);
 		return;
+	}
 	mutex_lock(&ep11_sess_lock);
 	if (!memchr_inv(sess->id, 0, EP11_SESSION_ID_LEN))
 		memcpy(sess->id, sa->pinblob, EP11_SESSION_ID_LEN);
@@ -333,6 +347,7 @@ static void ep11_reclaim_schedule_locked(unsigned long delay)
 static void ep11_reclaim_pass_done(struct ep11_session *sess)
 {
 	unsigned int i, left = 0;
+	unsigned long now;
 
 	lockdep_assert_held(&ep11_pending_lock);
 	for (i = 0; i < sess->napqns; i++) {
@@ -351,8 +366,11 @@ static void ep11_reclaim_pass_done(struct ep11_session *sess)
 	else
 		sess->backoff_ms = EP11_RETRY_FIRST_MS;
 	sess->retrying = true;
-	sess->next_try = jiffies + msecs_to_jiffies(sess->backoff_ms);
-	ep11_reclaim_schedule_locked(msecs_to_jiffies(sess->backoff_ms));
+	now = jiffies;
+	sess->next_try = now + msecs_to_jiffies(sess->backoff_ms);
+	if (sess->hold_off && time_before(sess->next_try, sess->not_before))
+		sess->next_try = sess->not_before;
+	ep11_reclaim_schedule_locked(sess->next_try - now);
 }
 
 static void ep11_reclaim_fn(struct work_struct *work)
