@@ -252,9 +252,9 @@ static int ep11_login_agree(struct ep11_login_ctx *ctx)
 		}
 		if (memcmp(id, ctx->blobs[i], EP11_SESSION_ID_LEN)) {
 			req->targets[i].error = -EXDEV;
-			pr_warn("%02x.%04x: session id differs from the other APQNs' (different wrapping keys?); login rolled back\n",
-				ctx->apqns[i]->card->id,
-				ctx->apqns[i]->domain);
+			pr_warn_ratelimited("%02x.%04x: session id differs from the other APQNs' (different wrapping keys?); login rolled back\n",
+					    ctx->apqns[i]->card->id,
+					    ctx->apqns[i]->domain);
 			ret = -EXDEV;
 		}
 	}
