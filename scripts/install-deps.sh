@@ -14,6 +14,7 @@ PACKAGES="
 	sparse clang libclang-rt-14-dev jq
 	libssl-dev openssl libnl-3-dev libnl-genl-3-dev libudev-dev
 	opensc gnutls-bin libengine-pkcs11-openssl p11-kit
+	libsqlite3-dev libinih-dev libcmocka-dev libp11-kit-dev softhsm2
 "
 
 missing=

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * card.h: the card's EP11 functions as C calls.  Each builds its request
+ * with the shared wire codec (driver/ep11_wire.h), sends it through
+ * ck_dev_send() and decodes the reply defensively: the card's replies are
+ * untrusted (every length checked, a malformed reply is
+ * CKR_DEVICE_ERROR).  Templates and mechanisms are converted from their
+ * PKCS#11 host form to the wire form of docs/ep11-wire.md here and only
+ * here.
+ *
+ * Every call returns a CKR_* value: CKR_OK; the card's return code
+ * mapped by ck_card_rc_to_rv() (the raw code is left in @ctx->card_rc);
+ * a kernel errno mapped by ck_errno_to_rv(.., CK_OP_SEND) (the raw errno
+ * in @ctx->err).  Output buffers follow no length-query convention here:
+ * the caller gives room for the largest answer (CK_CARD_MAX_REPLY).
+ */
+#ifndef CK_CARD_H
+#define CK_CARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attr.h"
+#include "dev.h"
+
+#define CK_CARD_MAX_REPLY	(16384 + 8192)
+#define CK_CARD_MAX_BLOB	16384
+#define CK_CARD_MAX_RANDOM	8192	/* per request; ck_card_random() loops */
+
+/* Where a request goes, and what came back besides the result. */
+struct ck_card_ctx {
+	struct ck_dev *dev;
+	uint32_t handle;		/* 0: unbound; else bound, any APQN of the session */
+	struct ep11sess_apqn apqn;	/* unbound requests go here */
+	uint32_t card_rc;		/* out: the card's return code (0 if none) */
+	int err;			/* out: the negative errno of the ioctl, or 0 */
+};
+
+/* A growable byte buffer owned by the caller: free with ck_buf_free(). */
+struct ck_buf {
+	unsigned char *p;
+	size_t n;
+};
+void ck_buf_free(struct ck_buf *b);	/* clears, frees, empties */
+
+CK_RV ck_card_random(struct ck_card_ctx *c, void *out, size_t n);
+/* A digest mechanism (CKM_SHA_1 ... CKM_SHA512), no parameter. */
+CK_RV ck_card_digest(struct ck_card_ctx *c, CK_MECHANISM_TYPE mech,
+		     const void *in, size_t inlen, struct ck_buf *out);
+CK_RV ck_card_generate_key(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+			   const struct ck_attrs *tmpl, struct ck_buf *blob);
+CK_RV ck_card_generate_key_pair(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+				const struct ck_attrs *pub_tmpl,
+				const struct ck_attrs *priv_tmpl,
+				struct ck_buf *priv_blob, struct ck_buf *pub_blob,
+				struct ck_buf *spki);
+CK_RV ck_card_sign(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+		   const struct ck_buf *key, const void *data, size_t len,
+		   struct ck_buf *sig);
+/* CKR_OK, or CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE from the card. */
+CK_RV ck_card_verify(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+		     const struct ck_buf *key, const void *data, size_t len,
+		     const void *sig, size_t siglen);
+CK_RV ck_card_encrypt(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+		      const struct ck_buf *key, const void *in, size_t inlen,
+		      struct ck_buf *out);
+CK_RV ck_card_decrypt(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+		      const struct ck_buf *key, const void *in, size_t inlen,
+		      struct ck_buf *out);
+CK_RV ck_card_wrap(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+		   const struct ck_buf *wrapping_key, const struct ck_buf *key,
+		   struct ck_buf *wrapped);
+CK_RV ck_card_unwrap(struct ck_card_ctx *c, const CK_MECHANISM *mech,
+		     const struct ck_buf *unwrapping_key, const void *wrapped,
+		     size_t len, const struct ck_attrs *tmpl,
+		     struct ck_buf *blob);
+/*
+ * GetAttributeValue: every attribute the blob holds (@ntypes 0) or those
+ * asked for, into @out in host form (CK_ULONG widened, CK_BBOOL 1 byte).
+ */
+CK_RV ck_card_get_attrs(struct ck_card_ctx *c, const struct ck_buf *key,
+			const CK_ATTRIBUTE_TYPE *types, size_t ntypes,
+			struct ck_attrs *out);
+/* *@list malloc'ed. */
+CK_RV ck_card_mechanisms(struct ck_card_ctx *c, CK_MECHANISM_TYPE **list,
+			 size_t *n);
+CK_RV ck_card_mechanism_info(struct ck_card_ctx *c, CK_MECHANISM_TYPE type,
+			     CK_MECHANISM_INFO *info);
+/* get_xcp_info: module (serial, API ordinal, firmware) and domain (WKID). */
+CK_RV ck_card_module_info(struct ck_card_ctx *c, char serial[16],
+			  uint32_t *api, uint32_t *fw_major, uint32_t *fw_minor);
+CK_RV ck_card_wkid(struct ck_card_ctx *c, uint8_t wkid[16]);
+
+/*
+ * The wire form of a mechanism (u32 type | parameter, docs/ep11-wire.md
+ * "Mechanisms") from a CK_MECHANISM: CK_GCM_PARAMS, CK_RSA_PKCS_PSS_PARAMS,
+ * CK_RSA_PKCS_OAEP_PARAMS, a 16-byte IV, the optional AES-KW IV.  A
+ * parameter of the wrong size or layout is CKR_MECHANISM_PARAM_INVALID;
+ * CKR_OK with the encoding in @out.  Exposed for tests.
+ */
+CK_RV ck_card_encode_mech(const CK_MECHANISM *mech, struct ck_buf *out);
+/* The wire form of a template (docs/ep11-wire.md "Attribute templates"). */
+CK_RV ck_card_encode_template(const struct ck_attrs *tmpl, struct ck_buf *out);
+/* The host form of a wire template; CKR_DEVICE_ERROR when malformed. */
+CK_RV ck_card_decode_template(const void *p, size_t n, struct ck_attrs *out);
+
+#endif /* CK_CARD_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dev.h: /dev/ep11sess from user space: found with libudev, opened
+ * O_CLOEXEC, one open file per process (per C_Initialize); the ioctls as
+ * functions returning 0 or a negative errno; and the one table that maps
+ * kernel errnos and card return codes to CKR_* values.
+ */
+#ifndef CK_DEV_H
+#define CK_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/ep11sess.h>
+
+#include "pkcs11_3.h"
+
+/* Overrides the device node (tests, containers). */
+#define CK_DEV_ENV	"EP11SESS_DEVICE"
+
+struct ck_dev {
+	int fd;
+};
+
+/*
+ * Opens the device: $EP11SESS_DEVICE when set, else the node libudev
+ * gives for the "misc" device named "ep11sess" (falling back to
+ * /dev/ep11sess), O_RDWR | O_CLOEXEC, and checks the ABI version
+ * (EP11SESS_IOC_VERSION).  0, or a negative errno with a message in @err.
+ */
+int ck_dev_open(struct ck_dev *d, char *err, size_t errlen);
+/* Closes the file: the kernel drops every hold this process had through it. */
+void ck_dev_close(struct ck_dev *d);
+
+/**
+ * struct ck_login_req - one EP11SESS_IOC_LOGIN
+ * @pin, @pin_len:     the card PIN (8-64 bytes)
+ * @nonce, @nonce_len: a shared login's nonce, or NULL/0 for a private one
+ * @targets:           in: the APQNs (all_domains allowed); out: results
+ * @ntargets:          in: entries; out: entries after expansion
+ * @wait_ms:           the kernel's wait for a free session
+ * @all_or_nothing:    EP11SESS_LOGIN_ALL_OR_NOTHING
+ * @handle:            out: the handle in this file
+ * @public_id:         out
+ * @joined:            out: joined a live shared session
+ */
+struct ck_login_req {
+	const void *pin;
+	size_t pin_len;
+	const void *nonce;
+	size_t nonce_len;
+	struct ep11sess_target targets[EP11SESS_MAX_APQNS];
+	unsigned int ntargets;
+	unsigned int wait_ms;
+	bool all_or_nothing;
+	uint32_t handle;
+	uint8_t public_id[16];
+	bool joined;
+};
+
+int ck_dev_login(struct ck_dev *d, struct ck_login_req *r);
+int ck_dev_logout(struct ck_dev *d, uint32_t handle);
+
+/*
+ * One EP11 request.  @handle 0: unbound, to @apqn; else bound to the
+ * session (EP11SESS_SEND_SESSION) and sent to any of its APQNs
+ * (EP11SESS_SEND_ANY_APQN) when @any_apqn, else to @apqn.  @served (may
+ * be NULL) gets the APQN that answered.  Returns 0 or -errno.
+ */
+int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
+		const struct ep11sess_apqn *apqn, const void *req, size_t req_len,
+		void *rep, size_t rep_cap, size_t *rep_len,
+		struct ep11sess_apqn *served);
+
+/*
+ * EP11SESS_IOC_LIST of this file's sessions (or every session with
+ * @all, CAP_SYS_ADMIN).  *@out is malloc'ed (free() it), *@n its entries.
+ */
+int ck_dev_list(struct ck_dev *d, bool all, struct ep11sess_session_info **out,
+		size_t *n);
+/* EP11SESS_IOC_STATUS; @cached: EP11SESS_STATUS_CACHED.  *@out malloc'ed. */
+int ck_dev_status(struct ck_dev *d, bool cached,
+		  struct ep11sess_apqn_status **out, size_t *n);
+int ck_dev_admin_logout(struct ck_dev *d, struct ep11sess_admin_logout *a);
+
+/* Which call an errno came from: the mapping depends on it. */
+enum ck_op {
+	CK_OP_LOGIN,		/* EP11SESS_IOC_LOGIN at C_Login */
+	CK_OP_LOGIN_STRICT,	/* EP11SESS_IOC_LOGIN at C_OpenSession (strict mode) */
+	CK_OP_SEND,		/* EP11SESS_IOC_SEND */
+	CK_OP_OTHER,
+};
+
+/*
+ * The one table from a kernel errno (positive or negative) to CKR_*:
+ * ENOSPC -> CKR_SESSION_COUNT for CK_OP_LOGIN_STRICT, CKR_DEVICE_MEMORY
+ * for CK_OP_LOGIN; ENODEV -> CKR_DEVICE_REMOVED; ESTALE -> CKR_USER_NOT_LOGGED_IN;
+ * ENOMEM -> CKR_HOST_MEMORY; EACCES -> CKR_PIN_INCORRECT at login;
+ * EINVAL -> CKR_ARGUMENTS_BAD; ETIMEDOUT -> CKR_DEVICE_ERROR; EINTR -> CKR_FUNCTION_CANCELED;
+ * EPERM -> CKR_FUNCTION_REJECTED; EDQUOT -> CKR_DEVICE_MEMORY; EIO, EPROTO -> CKR_DEVICE_ERROR;
+ * anything else CKR_GENERAL_ERROR.
+ */
+CK_RV ck_errno_to_rv(int err, enum ck_op op);
+
+/*
+ * A card's reply return code (ulDeviceError) to what the application
+ * gets, from one table: the codes about the request's keys, mechanism,
+ * template and data pass through (CKR_MECHANISM_INVALID,
+ * CKR_KEY_TYPE_INCONSISTENT, CKR_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID,
+ * ...); the codes about the card's own session, the transport and the
+ * request's encoding (CKR_SESSION_CLOSED, CKR_SESSION_COUNT,
+ * CKR_ARGUMENTS_BAD, CKR_BUFFER_TOO_SMALL, CKR_PIN_*) and every IBM
+ * vendor code become CKR_DEVICE_ERROR; CKR_HOST_MEMORY becomes
+ * CKR_DEVICE_MEMORY; a code in neither list CKR_DEVICE_ERROR.
+ */
+CK_RV ck_card_rc_to_rv(uint32_t rc);
+
+#endif /* CK_DEV_H */
