@@ -51,7 +51,7 @@ typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
 
 typedef CK_ULONG CK_USER_TYPE_3;
 
-#define EP11_CK_FN(name, args) typedef CK_RV (*CK_##name) args
+#define EP11_CK_FN(name, args) typedef CK_RV (*CK_##name) args; CK_RV name args
 
 EP11_CK_FN(C_GetInterfaceList, (CK_INTERFACE_PTR pInterfacesList,
 				CK_ULONG_PTR pulCount));

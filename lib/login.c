@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * login.c: the application's login state on a token, and the EP11
+ * sessions behind it, by the token's mode:
+ *
+ * - default: one private EP11 login (the kernel draws the nonce) per
+ *   application login, made at C_Login and shared by all the process's
+ *   PKCS#11 sessions; ended at C_Logout, at the last C_CloseSession, at
+ *   C_Finalize and, by the kernel, when the process dies.
+ * - strict: one private EP11 login per PKCS#11 session while logged in.
+ * - vhsm, fips: every process logged in as USER joins one shared EP11
+ *   session (nonce: the token serial and "VHSM" or "FIPS"), made with the
+ *   token's VHSM or FIPS PIN, which the store keeps encrypted under the
+ *   USER PIN's keys.
+ *
+ * SO logins and public sessions make no EP11 login.  The card PIN of the
+ * private logins is derived from the USER PIN (struct ck_login_keys).
+ * Everything here runs with the library lock held.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "module.h"
+
+static void set_targets(struct ck_slot *slot, struct ck_login_req *r)
+{
+	const struct ck_slot_conf *conf = slot->conf;
+	unsigned int i;
+
+	r->ntargets = 0;
+	for (i = 0; i < conf->napqns; i++) {
+		struct ep11sess_target *t = &r->targets[r->ntargets++];
+
+		memset(t, 0, sizeof(*t));
+		t->apqn.card = conf->apqns[i].card;
+		if (conf->apqns[i].all_domains)
+			t->flags = EP11SESS_TARGET_ALL_DOMAINS;
+		else
+			t->apqn.domain = conf->apqns[i].domain;
+	}
+}
+
+/* One EP11 login on the slot's APQNs.  @nonce NULL: a private login. */
+static CK_RV ep11_login(struct ck_slot *slot, const void *pin, size_t pin_len,
+			const void *nonce, size_t nonce_len, enum ck_op op,
+			uint32_t *handle, uint8_t public_id[16])
+{
+	struct ck_login_req r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.pin = pin;
+	r.pin_len = pin_len;
+	r.nonce = nonce;
+	r.nonce_len = nonce_len;
+	/* A new session in strict mode does not wait: CKR_SESSION_COUNT. */
+	r.wait_ms = op == CK_OP_LOGIN_STRICT ? 0 : ck_g.cfg.login_wait_ms;
+	set_targets(slot, &r);
+	err = ck_dev_login(&ck_g.dev, &r);
+	OPENSSL_cleanse(&r.pin, sizeof(r.pin));
+	if (err) {
+		if (err == -ENOSPC && op == CK_OP_LOGIN)
+			ck_log("slot %lu (%s): no free EP11 session on the card after %u ms",
+			       slot->conf->id, slot->conf->label, r.wait_ms);
+		return ck_errno_to_rv(err, op);
+	}
+	*handle = r.handle;
+	memcpy(public_id, r.public_id, 16);
+	return CKR_OK;
+}
+
+static CK_RV strict_login(struct ck_session *s, enum ck_op op)
+{
+	struct ck_slot *slot = s->slot;
+
+	return ep11_login(slot, slot->keys.card_pin, sizeof(slot->keys.card_pin),
+			  NULL, 0, op, &s->ep11_handle, s->ep11_public_id);
+}
+
+CK_RV ck_login_strict_session(struct ck_session *s)
+{
+	return strict_login(s, CK_OP_LOGIN_STRICT);
+}
+
+/* vhsm and fips: the shared login with the token's own PIN. */
+static CK_RV shared_login(struct ck_slot *slot)
+{
+	const char *name = slot->conf->mode == CK_MODE_FIPS ? "fips" : "vhsm";
+	unsigned char pin[CK_STORE_SECRET_MAX];
+	unsigned char nonce[sizeof(slot->serial) + 4];
+	size_t len = sizeof(pin);
+	CK_RV rv;
+
+	rv = ck_store_get_secret(slot->store, slot->keys.data_key, name, pin,
+				 &len);
+	if (rv != CKR_OK)
+		return rv;
+	if (!len) {
+		ck_log("slot %lu (%s): no %s PIN is set; set it with 'ep11sess %spin -slot %lu'",
+		       slot->conf->id, slot->conf->label,
+		       slot->conf->mode == CK_MODE_FIPS ? "FIPS" : "VHSM",
+		       name, slot->conf->id);
+		return CKR_USER_PIN_NOT_INITIALIZED;
+	}
+	memcpy(nonce, slot->serial, sizeof(slot->serial));
+	memcpy(nonce + sizeof(slot->serial),
+	       slot->conf->mode == CK_MODE_FIPS ? "FIPS" : "VHSM", 4);
+	rv = ep11_login(slot, pin, len, nonce, sizeof(nonce), CK_OP_LOGIN,
+			&slot->ep11_handle, slot->ep11_public_id);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rv;
+}
+
+static CK_RV user_ep11_login(struct ck_slot *slot)
+{
+	size_t i;
+	CK_RV rv;
+
+	switch (slot->conf->mode) {
+	case CK_MODE_DEFAULT:
+		return ep11_login(slot, slot->keys.card_pin,
+				  sizeof(slot->keys.card_pin), NULL, 0,
+				  CK_OP_LOGIN, &slot->ep11_handle,
+				  slot->ep11_public_id);
+	case CK_MODE_STRICT:
+		for (i = 0; i < ck_g.nsessions; i++) {
+			struct ck_session *s = ck_g.sessions[i];
+
+			if (s->slot != slot)
+				continue;
+			rv = strict_login(s, CK_OP_LOGIN);
+			if (rv != CKR_OK) {
+				/* Roll back: the login did not happen. */
+				while (i-- > 0) {
+					s = ck_g.sessions[i];
+					if (s->slot == slot && s->ep11_handle) {
+						ck_dev_logout(&ck_g.dev, s->ep11_handle);
+						s->ep11_handle = 0;
+					}
+				}
+				return rv;
+			}
+		}
+		return CKR_OK;
+	default:
+		return shared_login(slot);
+	}
+}
+
+CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
+	       size_t len)
+{
+	struct ck_slot *slot = s->slot;
+	size_t i;
+	CK_RV rv;
+
+	if (who == CKU_CONTEXT_SPECIFIC)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (slot->login != CK_LOGGED_OUT)
+		return (slot->login == CK_LOGGED_SO) == (who == CKU_SO) ?
+		       CKR_USER_ALREADY_LOGGED_IN :
+		       CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	if (who == CKU_SO)
+		for (i = 0; i < ck_g.nsessions; i++)
+			if (ck_g.sessions[i]->slot == slot &&
+			    !(ck_g.sessions[i]->flags & CKF_RW_SESSION))
+				return CKR_SESSION_READ_ONLY_EXISTS;
+	rv = ck_store_login(slot->store, who, pin, len, &slot->keys);
+	if (rv != CKR_OK)
+		return rv;
+	if (who == CKU_USER) {
+		rv = user_ep11_login(slot);
+		if (rv != CKR_OK) {
+			OPENSSL_cleanse(&slot->keys, sizeof(slot->keys));
+			return rv;
+		}
+	}
+	slot->login = who == CKU_SO ? CK_LOGGED_SO : CK_LOGGED_USER;
+	slot->objects_gen = 0;	/* reload: private objects are visible now */
+	return CKR_OK;
+}
+
+CK_RV ck_logout(struct ck_slot *slot)
+{
+	size_t i;
+
+	for (i = 0; i < ck_g.nsessions; i++) {
+		struct ck_session *s = ck_g.sessions[i];
+
+		if (s->slot == slot && s->ep11_handle) {
+			ck_dev_logout(&ck_g.dev, s->ep11_handle);
+			s->ep11_handle = 0;
+			memset(s->ep11_public_id, 0, 16);
+		}
+	}
+	if (slot->ep11_handle) {
+		ck_dev_logout(&ck_g.dev, slot->ep11_handle);
+		slot->ep11_handle = 0;
+		memset(slot->ep11_public_id, 0, 16);
+	}
+	ck_objects_drop_private(slot);
+	slot->login_gen++;
+	slot->login = CK_LOGGED_OUT;
+	OPENSSL_cleanse(&slot->keys, sizeof(slot->keys));
+	return CKR_OK;
+}
+
+uint32_t ck_login_bind_for(struct ck_session *s, bool token)
+{
+	struct ck_slot *slot = s->slot;
+
+	if (slot->login != CK_LOGGED_USER)
+		return 0;
+	switch (slot->conf->mode) {
+	case CK_MODE_DEFAULT:
+		return token ? 0 : slot->ep11_handle;
+	case CK_MODE_STRICT:
+		return token ? 0 : s->ep11_handle;
+	default:
+		return slot->ep11_handle;
+	}
+}
+
+CK_RV ck_login_bind_of_blob(struct ck_session *s, const struct ck_buf *blob,
+			    uint32_t *bind)
+{
+	static const uint8_t zero[32];
+	struct ck_slot *slot = s->slot;
+	size_t i;
+
+	*bind = 0;
+	if (blob->n < 32 || !memcmp(blob->p, zero, 32))
+		return CKR_OK;
+	if (slot->ep11_handle && !memcmp(blob->p, slot->ep11_public_id, 16)) {
+		*bind = slot->ep11_handle;
+		return CKR_OK;
+	}
+	for (i = 0; i < ck_g.nsessions; i++) {
+		struct ck_session *o = ck_g.sessions[i];
+
+		if (o->slot == slot && o->ep11_handle &&
+		    !memcmp(blob->p, o->ep11_public_id, 16)) {
+			*bind = o->ep11_handle;
+			return CKR_OK;
+		}
+	}
+	/* Bound to a session this application is not logged in to. */
+	return CKR_USER_NOT_LOGGED_IN;
+}
