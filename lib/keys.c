@@ -742,16 +742,315 @@ CK_RV ck_keys_check_public(const struct ck_attrs *a)
 	return rv;
 }
 
+static CK_RV gen_transport(struct ck_card_ctx *c, void *arg)
+{
+	static const CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
+	struct ck_attrs t = { 0 };
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	if (!ck_attrs_set_ulong(&t, CKA_CLASS, CKO_SECRET_KEY) &&
+	    !ck_attrs_set_ulong(&t, CKA_KEY_TYPE, CKK_AES) &&
+	    !ck_attrs_set_ulong(&t, CKA_VALUE_LEN, 32) &&
+	    !ck_attrs_set_bool(&t, CKA_SENSITIVE, false) &&
+	    !ck_attrs_set_bool(&t, CKA_EXTRACTABLE, true) &&
+	    !ck_attrs_set_bool(&t, CKA_UNWRAP, true) &&
+	    !ck_attrs_set_bool(&t, CKA_ENCRYPT, false) &&
+	    !ck_attrs_set_bool(&t, CKA_DECRYPT, false) &&
+	    !ck_attrs_set_bool(&t, CKA_SIGN, false) &&
+	    !ck_attrs_set_bool(&t, CKA_VERIFY, false) &&
+	    !ck_attrs_set_bool(&t, CKA_WRAP, false))
+		rv = ck_card_generate_key(c, &mech, &t, arg);
+	ck_attrs_free(&t);
+	return rv;
+}
+
+struct value_arg {
+	const struct ck_buf *blob;
+	struct ck_attrs *out;
+};
+
+static CK_RV get_value(struct ck_card_ctx *c, void *arg)
+{
+	static const CK_ATTRIBUTE_TYPE type = CKA_VALUE;
+	struct value_arg *v = arg;
+
+	return ck_card_get_attrs(c, v->blob, &type, 1, v->out);
+}
+
+/*
+ * The process's transport key: its blob and its value.  Made once (lib
+ * lock not held across the card's round trips).
+ */
+static CK_RV transport_key(struct ck_slot *slot, struct ck_buf *blob,
+			   unsigned char value[32])
+{
+	struct ck_buf b = { 0 };
+	struct ck_attrs v = { 0 };
+	struct value_arg va = { &b, &v };
+	const CK_ATTRIBUTE *val;
+	CK_RV rv;
+
+	ck_mutex_lock(&ck_g.lock);
+	if (ck_g.transport_key.n) {
+		b.p = OPENSSL_memdup(ck_g.transport_key.p, ck_g.transport_key.n);
+		b.n = b.p ? ck_g.transport_key.n : 0;
+	}
+	ck_mutex_unlock(&ck_g.lock);
+	if (!b.n) {
+		rv = ck_slot_call(slot, 0, gen_transport, &b, NULL);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	rv = ck_slot_call(slot, 0, get_value, &va, NULL);
+	if (rv != CKR_OK)
+		goto out;
+	val = ck_attrs_get(&v, CKA_VALUE);
+	if (!val || val->ulValueLen != 32) {
+		rv = CKR_DEVICE_ERROR;
+		goto out;
+	}
+	memcpy(value, val->pValue, 32);
+	ck_mutex_lock(&ck_g.lock);
+	if (!ck_g.transport_key.n) {
+		ck_g.transport_key.p = OPENSSL_memdup(b.p, b.n);
+		ck_g.transport_key.n = ck_g.transport_key.p ? b.n : 0;
+	}
+	ck_mutex_unlock(&ck_g.lock);
+	*blob = b;
+	memset(&b, 0, sizeof(b));
+out:
+	ck_buf_free(&b);
+	ck_attrs_free(&v);
+	return rv;
+}
+
+static BIGNUM *bn_attr(const struct ck_attrs *a, CK_ATTRIBUTE_TYPE t)
+{
+	const CK_ATTRIBUTE *at = ck_attrs_get(a, t);
+
+	if (!at || !at->ulValueLen)
+		return NULL;
+	return BN_bin2bn(at->pValue, at->ulValueLen, NULL);
+}
+
+/* The PKCS#8 PrivateKeyInfo of a private key template's parts. */
+static CK_RV private_der(const struct ck_attrs *a, unsigned char **der,
+			 int *len)
+{
+	CK_KEY_TYPE kt = ck_attrs_ulong(a, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION);
+	static const struct {
+		CK_ATTRIBUTE_TYPE type;
+		const char *name;
+	} rsa[] = {
+		{ CKA_MODULUS, OSSL_PKEY_PARAM_RSA_N },
+		{ CKA_PUBLIC_EXPONENT, OSSL_PKEY_PARAM_RSA_E },
+		{ CKA_PRIVATE_EXPONENT, OSSL_PKEY_PARAM_RSA_D },
+		{ CKA_PRIME_1, OSSL_PKEY_PARAM_RSA_FACTOR1 },
+		{ CKA_PRIME_2, OSSL_PKEY_PARAM_RSA_FACTOR2 },
+		{ CKA_EXPONENT_1, OSSL_PKEY_PARAM_RSA_EXPONENT1 },
+		{ CKA_EXPONENT_2, OSSL_PKEY_PARAM_RSA_EXPONENT2 },
+		{ CKA_COEFFICIENT, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 },
+	};
+	const CK_ATTRIBUTE *v = ck_attrs_get(a, CKA_VALUE);
+	const CK_ATTRIBUTE *params = ck_attrs_get(a, CKA_EC_PARAMS);
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *prm = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+	BIGNUM *bns[8] = { 0 };
+	ASN1_OBJECT *oid = NULL;
+	CK_RV rv = CKR_TEMPLATE_INCOMPLETE;
+	size_t i;
+
+	*der = NULL;
+	switch (kt) {
+	case CKK_RSA:
+		bld = OSSL_PARAM_BLD_new();
+		if (!bld)
+			return CKR_HOST_MEMORY;
+		for (i = 0; i < 8; i++) {
+			bns[i] = bn_attr(a, rsa[i].type);
+			if (!bns[i])
+				goto out;
+			if (!OSSL_PARAM_BLD_push_BN(bld, rsa[i].name, bns[i])) {
+				rv = CKR_HOST_MEMORY;
+				goto out;
+			}
+		}
+		prm = OSSL_PARAM_BLD_to_param(bld);
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+		break;
+	case CKK_EC:
+		if (!v || !params)
+			goto out;
+		bns[0] = BN_bin2bn(v->pValue, v->ulValueLen, NULL);
+		{
+			const unsigned char *p = params->pValue;
+
+			oid = d2i_ASN1_OBJECT(NULL, &p, params->ulValueLen);
+		}
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		if (!bns[0] || !oid || OBJ_obj2nid(oid) == NID_undef)
+			goto out;
+		bld = OSSL_PARAM_BLD_new();
+		if (!bld ||
+		    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+						     OBJ_nid2sn(OBJ_obj2nid(oid)), 0) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bns[0]))
+			goto out;
+		prm = OSSL_PARAM_BLD_to_param(bld);
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+		break;
+	case CKK_EC_EDWARDS:
+		if (!v)
+			goto out;
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		if (v->ulValueLen != 32)
+			goto out;
+		pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+						  v->pValue, 32);
+		if (!pk)
+			goto out;
+		break;
+	default:
+		rv = kt == CK_UNAVAILABLE_INFORMATION ? CKR_TEMPLATE_INCOMPLETE :
+		     CKR_ATTRIBUTE_VALUE_INVALID;
+		goto out;
+	}
+	if (!pk) {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		if (!prm || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+		    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEYPAIR, prm) <= 0)
+			goto out;
+	}
+	*len = i2d_PrivateKey(pk, der);
+	rv = *len > 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+out:
+	for (i = 0; i < 8; i++)
+		BN_clear_free(bns[i]);
+	ASN1_OBJECT_free(oid);
+	OSSL_PARAM_free(prm);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return rv;
+}
+
+/* AES key wrap with padding (RFC 5649) under @kek, locally. */
+static CK_RV kwp_wrap(const unsigned char kek[32], const unsigned char *in,
+		      size_t inlen, struct ck_buf *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, f = 0;
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	out->p = OPENSSL_malloc(inlen + 16);
+	if (!ctx || !out->p)
+		goto out;
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (!EVP_EncryptInit_ex(ctx, EVP_aes_256_wrap_pad(), NULL, kek, NULL) ||
+	    !EVP_EncryptUpdate(ctx, out->p, &n, in, (int)inlen) ||
+	    !EVP_EncryptFinal_ex(ctx, out->p + n, &f))
+		goto out;
+	out->n = (size_t)n + f;
+	rv = CKR_OK;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	if (rv != CKR_OK)
+		ck_buf_free(out);
+	return rv;
+}
+
 CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 		     CK_OBJECT_HANDLE *out)
 {
-	/*
-	 * Import needs a transport key the card lets the library read; the
-	 * emulated card and the real one both make one, but the wrap of a
-	 * private key needs its PKCS#8 form built from CKA_* parts.
-	 */
-	(void)s;
-	(void)a;
-	(void)out;
-	return CKR_FUNCTION_NOT_SUPPORTED;
+	static const CK_ATTRIBUTE_TYPE parts[] = {
+		CKA_VALUE, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,
+		CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT,
+	};
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_KWP, NULL, 0 };
+	CK_OBJECT_CLASS cls = ck_attrs_ulong(a, CKA_CLASS, CKO_SECRET_KEY);
+	struct ck_buf tk = { 0 }, wrapped = { 0 }, blob = { 0 };
+	struct ck_attrs t = { 0 }, ct = { 0 };
+	struct wrap_arg w = { 0 };
+	unsigned char kek[32], *der = NULL;
+	const CK_ATTRIBUTE *v;
+	uint32_t bind = 0;
+	CK_ULONG dev = 0;
+	int derlen = 0;
+	CK_RV rv;
+	size_t i;
+
+	if (!ck_attrs_get(a, CKA_KEY_TYPE))
+		return CKR_TEMPLATE_INCOMPLETE;
+	rv = ck_mech_check(s->slot, CKM_AES_KEY_WRAP_KWP, CK_MF_WRAP);
+	if (rv != CKR_OK)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	if (cls == CKO_SECRET_KEY) {
+		v = ck_attrs_get(a, CKA_VALUE);
+		if (!v || !v->ulValueLen)
+			return CKR_TEMPLATE_INCOMPLETE;
+	} else {
+		rv = private_der(a, &der, &derlen);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	/* The new key's template: the application's, without the parts. */
+	rv = ck_attrs_dup(&t, a) ? CKR_HOST_MEMORY : CKR_OK;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		ck_attrs_del(&t, parts[i]);
+	if (cls == CKO_PRIVATE_KEY) {
+		ck_attrs_del(&t, CKA_MODULUS);
+		ck_attrs_del(&t, CKA_PUBLIC_EXPONENT);
+		ck_attrs_del(&t, CKA_EC_PARAMS);
+	}
+	if (rv == CKR_OK)
+		rv = key_template(t.v, t.n, cls,
+				  ck_attrs_ulong(a, CKA_KEY_TYPE, 0), &ct);
+	ck_attrs_free(&t);
+	if (rv == CKR_OK)
+		rv = begin_new(s, &ct, &bind);
+	if (rv == CKR_OK)
+		rv = card_template(&ct, &t);
+	if (rv == CKR_OK)
+		rv = transport_key(s->slot, &tk, kek);
+	if (rv == CKR_OK) {
+		v = ck_attrs_get(a, CKA_VALUE);
+		rv = cls == CKO_SECRET_KEY ?
+		     kwp_wrap(kek, v->pValue, v->ulValueLen, &wrapped) :
+		     kwp_wrap(kek, der, derlen, &wrapped);
+	}
+	OPENSSL_cleanse(kek, sizeof(kek));
+	if (rv != CKR_OK)
+		goto out;
+	w.mech = &mech;
+	w.k1 = &tk;
+	w.in = wrapped.p;
+	w.inlen = wrapped.n;
+	w.tmpl = &t;
+	w.out = &blob;
+	rv = ck_slot_call(s->slot, bind, do_unwrap, &w, &dev);
+	set_dev_error(s, dev);
+	if (rv != CKR_OK) {
+		rv = stale(s, rv, w.err);
+		goto out;
+	}
+	rv = add_card_attrs(s, bind, &blob, &ct);
+	if (rv != CKR_OK)
+		goto out;
+	/* Imported, not generated here: the card says so in CKA_LOCAL. */
+	ck_mutex_lock(&ck_g.lock);
+	rv = ck_object_check_new(s, &ct);
+	if (rv == CKR_OK)
+		rv = ck_object_new(s, &ct, &blob, bind, out);
+	ck_mutex_unlock(&ck_g.lock);
+out:
+	if (der)
+		OPENSSL_clear_free(der, derlen);
+	ck_buf_free(&tk);
+	ck_buf_free(&wrapped);
+	ck_buf_free(&blob);
+	ck_attrs_free(&t);
+	ck_attrs_free(&ct);
+	return rv;
 }
