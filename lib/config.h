@@ -63,7 +63,10 @@ struct ck_config {
 	unsigned int nslots;
 };
 
-/* The file to read: $EP11SESS_CRYPTOKI_CONF when set and non-empty, else the default. */
+/*
+ * The file to read: $EP11SESS_CRYPTOKI_CONF when set and non-empty, else
+ * the default.  Read with secure_getenv(): set-user-ID programs ignore it.
+ */
 const char *ck_config_path(void);
 
 /*
@@ -75,8 +78,10 @@ const char *ck_config_path(void);
  */
 int ck_config_load(const char *path, struct ck_config *cfg, char *err,
 		   size_t errlen);
+/* Frees what ck_config_load() allocated; @cfg may be NULL or already freed. */
 void ck_config_free(struct ck_config *cfg);
 
+/* "default", "strict", "vhsm" or "fips" (as in the file); "unknown" else. */
 const char *ck_mode_name(enum ck_mode mode);
 
 #endif /* CK_CONFIG_H */

@@ -16,7 +16,10 @@
 
 #include "pkcs11_3.h"
 
-/* Overrides the device node (tests, containers). */
+/*
+ * Overrides the device node (tests, containers) when set and non-empty;
+ * read with secure_getenv(), so set-user-ID programs ignore it.
+ */
 #define CK_DEV_ENV	"EP11SESS_DEVICE"
 
 struct ck_dev {
@@ -59,14 +62,22 @@ struct ck_login_req {
 	bool joined;
 };
 
+/*
+ * EP11SESS_IOC_LOGIN.  0 or -errno; @r->targets and @r->ntargets are the
+ * kernel's per-APQN results in both cases.  Never repeated on EINTR: a
+ * login cut short may have run, and the kernel logs such a session out
+ * itself (docs/ioctl.md); the caller gets -EINTR.
+ */
 int ck_dev_login(struct ck_dev *d, struct ck_login_req *r);
+/* EP11SESS_IOC_LOGOUT of a handle of this file: 0 or -errno (-EINTR as is). */
 int ck_dev_logout(struct ck_dev *d, uint32_t handle);
 
 /*
  * One EP11 request.  @handle 0: unbound, to @apqn; else bound to the
  * session (EP11SESS_SEND_SESSION) and sent to any of its APQNs
  * (EP11SESS_SEND_ANY_APQN) when @any_apqn, else to @apqn.  @served (may
- * be NULL) gets the APQN that answered.  Returns 0 or -errno.
+ * be NULL) gets the APQN that answered.  Returns 0 or -errno; -EINTR is
+ * not repeated (the request may have run).
  */
 int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 		const struct ep11sess_apqn *apqn, const void *req, size_t req_len,
@@ -75,13 +86,25 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 
 /*
  * EP11SESS_IOC_LIST of this file's sessions (or every session with
- * @all, CAP_SYS_ADMIN).  *@out is malloc'ed (free() it), *@n its entries.
+ * @all, CAP_SYS_ADMIN).  *@out is malloc'ed (free() it), *@n its entries;
+ * *@out is NULL when *@n is 0.  Asks with no room first, then with room
+ * for what the kernel counted, again while the count grows (-EAGAIN after
+ * 64 attempts).
  */
 int ck_dev_list(struct ck_dev *d, bool all, struct ep11sess_session_info **out,
 		size_t *n);
-/* EP11SESS_IOC_STATUS; @cached: EP11SESS_STATUS_CACHED.  *@out malloc'ed. */
+/*
+ * EP11SESS_IOC_STATUS; @cached: EP11SESS_STATUS_CACHED.  *@out malloc'ed
+ * as for ck_dev_list(); only the call that fills the entries may ask the
+ * cards (the count is asked with EP11SESS_STATUS_CACHED).
+ */
 int ck_dev_status(struct ck_dev *d, bool cached,
 		  struct ep11sess_apqn_status **out, size_t *n);
+/*
+ * EP11SESS_IOC_ADMIN_LOGOUT: @a's filters in, @a->matched and @a->failed
+ * out (@a->size, @a->apqn.pad and the out fields are set here).  0 or
+ * -errno (-EINTR as is).
+ */
 int ck_dev_admin_logout(struct ck_dev *d, struct ep11sess_admin_logout *a);
 
 /* Which call an errno came from: the mapping depends on it. */
@@ -95,11 +118,15 @@ enum ck_op {
 /*
  * The one table from a kernel errno (positive or negative) to CKR_*:
  * ENOSPC -> CKR_SESSION_COUNT for CK_OP_LOGIN_STRICT, CKR_DEVICE_MEMORY
- * for CK_OP_LOGIN; ENODEV -> CKR_DEVICE_REMOVED; ESTALE -> CKR_USER_NOT_LOGGED_IN;
- * ENOMEM -> CKR_HOST_MEMORY; EACCES -> CKR_PIN_INCORRECT at login;
- * EINVAL -> CKR_ARGUMENTS_BAD; ETIMEDOUT -> CKR_DEVICE_ERROR; EINTR -> CKR_FUNCTION_CANCELED;
- * EPERM -> CKR_FUNCTION_REJECTED; EDQUOT -> CKR_DEVICE_MEMORY; EIO, EPROTO -> CKR_DEVICE_ERROR;
- * anything else CKR_GENERAL_ERROR.
+ * for the other ops; ENODEV -> CKR_DEVICE_REMOVED; ESTALE -> CKR_USER_NOT_LOGGED_IN;
+ * ENOMEM, EMFILE, ENFILE -> CKR_HOST_MEMORY; EACCES -> CKR_PIN_INCORRECT at
+ * login (both login ops), CKR_GENERAL_ERROR otherwise;
+ * EINVAL, E2BIG, EBADF -> CKR_ARGUMENTS_BAD; EINTR -> CKR_FUNCTION_CANCELED;
+ * EPERM -> CKR_FUNCTION_REJECTED; EDQUOT -> CKR_DEVICE_MEMORY;
+ * ETIMEDOUT, EIO, EPROTO, EBADMSG, EBUSY, EREMOTEIO, EXDEV, ECANCELED ->
+ * CKR_DEVICE_ERROR; 0 -> CKR_OK; anything else (ENOENT, EFAULT, EMSGSIZE,
+ * ENOTTY...) CKR_GENERAL_ERROR.  An @op the enum does not name counts as
+ * CK_OP_OTHER.
  */
 CK_RV ck_errno_to_rv(int err, enum ck_op op);
 
@@ -108,11 +135,13 @@ CK_RV ck_errno_to_rv(int err, enum ck_op op);
  * gets, from one table: the codes about the request's keys, mechanism,
  * template and data pass through (CKR_MECHANISM_INVALID,
  * CKR_KEY_TYPE_INCONSISTENT, CKR_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID,
- * ...); the codes about the card's own session, the transport and the
+ * ...), and so does CKR_FUNCTION_NOT_SUPPORTED (a function the card does
+ * not have); the codes about the card's own session, the transport and the
  * request's encoding (CKR_SESSION_CLOSED, CKR_SESSION_COUNT,
  * CKR_ARGUMENTS_BAD, CKR_BUFFER_TOO_SMALL, CKR_PIN_*) and every IBM
  * vendor code become CKR_DEVICE_ERROR; CKR_HOST_MEMORY becomes
- * CKR_DEVICE_MEMORY; a code in neither list CKR_DEVICE_ERROR.
+ * CKR_DEVICE_MEMORY; CKR_OK stays CKR_OK; a code in neither list
+ * CKR_DEVICE_ERROR.
  */
 CK_RV ck_card_rc_to_rv(uint32_t rc);
 
