@@ -215,7 +215,7 @@ static CK_RV vendor_status(struct ep11sess_apqn_status *entries,
 		return ck_errno_to_rv(err, CK_OP_OTHER);
 	if (entries && *count < n)
 		rv = CKR_BUFFER_TOO_SMALL;
-	else if (entries)
+	else if (entries && n)
 		memcpy(entries, st, n * sizeof(*st));
 	*count = n;
 	free(st);
@@ -240,7 +240,7 @@ static CK_RV vendor_list(CK_BBOOL all, struct ep11sess_session_info *entries,
 		       ck_errno_to_rv(err, CK_OP_OTHER);
 	if (entries && *count < n)
 		rv = CKR_BUFFER_TOO_SMALL;
-	else if (entries)
+	else if (entries && n)
 		memcpy(entries, l, n * sizeof(*l));
 	*count = n;
 	free(l);
@@ -284,6 +284,8 @@ static CK_RV vendor_logout(const CK_BYTE *public_id, CK_BBOOL privileged)
 
 		memcpy(a.public_id, public_id, 16);
 		err = ck_dev_admin_logout(&ck_g.dev, &a);
+		if (err == -ENOENT)
+			return CKR_ARGUMENTS_BAD;	/* no such session */
 		if (err)
 			return err == -EPERM ? CKR_FUNCTION_REJECTED :
 			       ck_errno_to_rv(err, CK_OP_OTHER);
