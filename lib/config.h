@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * config.h: libcryptoki's configuration file, an INI file parsed with
- * libinih (docs/cryptoki.conf.md and ep11sess-pkcs11(7) describe it):
+ * libinih (ep11sess-pkcs11(7) describes it):
  *
  *   [global]
  *   store_dir = /var/lib/ep11sess/tokens   ; default for slots' stores

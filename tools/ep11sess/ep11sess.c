@@ -39,6 +39,10 @@ static const struct ep11_subcommand {
 	  "log sessions out (administrators)" },
 	{ "monitor", ep11_cmd_monitor,
 	  "print logins, logouts, reclaims and online changes as they happen" },
+	{ "vhsmpin", ep11_cmd_vhsmpin,
+	  "set the VHSM PIN of a vhsm token (libcryptoki)" },
+	{ "fipspin", ep11_cmd_fipspin,
+	  "set the FIPS PIN of a fips token (libcryptoki)" },
 };
 
 static void usage(FILE *out)

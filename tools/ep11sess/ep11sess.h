@@ -310,6 +310,8 @@ int ep11_cmd_status(int argc, char **argv);
 int ep11_cmd_show(int argc, char **argv);
 int ep11_cmd_logout(int argc, char **argv);
 int ep11_cmd_monitor(int argc, char **argv);
+int ep11_cmd_vhsmpin(int argc, char **argv);
+int ep11_cmd_fipspin(int argc, char **argv);
 
 /* The program's name for messages. */
 extern const char *ep11_prog;
