@@ -664,8 +664,9 @@ static CK_RV call(struct ck_card_ctx *c, uint16_t fnid, const struct el *pp,
 			return too_big;
 		cap += PARAM_OVERHEAD + pp[i].n;
 	}
+	/* The codec itself refuses what a whole message cannot carry. */
 	if (cap > EP11_MAX_MSG_LEN)
-		return too_big;
+		cap = EP11_MAX_MSG_LEN;
 	req = malloc(cap);
 	if (!req)
 		return CKR_HOST_MEMORY;

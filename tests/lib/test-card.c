@@ -1037,6 +1037,18 @@ static void digests_match_openssl(void **state)
 			expect_mem(out.p, want, len);
 		}
 	}
+	/* Near the largest request a message carries. */
+	{
+		size_t big = 65000;
+		unsigned char *p = calloc(1, big);
+
+		assert_non_null(p);
+		assert_rv(ck_card_digest(&c, CKM_SHA256, p, big, &out), CKR_OK);
+		assert_true(EVP_Digest(p, big, want, &len, EVP_sha256(), NULL));
+		expect_eq(out.n, len);
+		expect_mem(out.p, want, len);
+		free(p);
+	}
 	ck_buf_free(&out);
 	assert_rv(ck_card_digest(&c, CKM_AES_ECB, data, 3, &out),
 		  CKR_MECHANISM_INVALID);
