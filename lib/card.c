@@ -53,7 +53,7 @@ void ck_buf_free(struct ck_buf *b)
 /* Copies @n bytes into @b, which must be empty.  CKR_OK or CKR_HOST_MEMORY. */
 static CK_RV buf_dup(struct ck_buf *b, const void *p, size_t n)
 {
-	b->p = malloc(n ? n : 1);
+	b->p = OPENSSL_malloc(n ? n : 1);
 	if (!b->p)
 		return CKR_HOST_MEMORY;
 	if (n)
@@ -195,7 +195,7 @@ static CK_RV encode_gcm(const CK_MECHANISM *mech, struct ck_buf *out)
 		return CKR_MECHANISM_PARAM_INVALID;
 	/* ulIvBits is not used: the IV's length is ulIvLen bytes. */
 	out->n = 4 + 4 + g.ulIvLen + 4 + g.ulAADLen + 4;
-	out->p = malloc(out->n);
+	out->p = OPENSSL_malloc(out->n);
 	if (!out->p)
 		return CKR_HOST_MEMORY;
 	w.p = out->p;
@@ -218,7 +218,7 @@ static CK_RV encode_pss(const CK_MECHANISM *mech, struct ck_buf *out)
 	    !fits_u32(s.mgf) || !fits_u32(s.sLen))
 		return CKR_MECHANISM_PARAM_INVALID;
 	out->n = 4 * 4;
-	out->p = malloc(out->n);
+	out->p = OPENSSL_malloc(out->n);
 	if (!out->p)
 		return CKR_HOST_MEMORY;
 	w.p = out->p;
@@ -249,7 +249,7 @@ static CK_RV encode_oaep(const CK_MECHANISM *mech, struct ck_buf *out)
 	}
 	label = o.source ? o.ulSourceDataLen : 0;
 	out->n = 4 * 4 + label;
-	out->p = malloc(out->n);
+	out->p = OPENSSL_malloc(out->n);
 	if (!out->p)
 		return CKR_HOST_MEMORY;
 	w.p = out->p;
@@ -268,7 +268,7 @@ static CK_RV encode_raw(const CK_MECHANISM *mech, struct ck_buf *out)
 	struct wr w;
 
 	out->n = 4 + mech->ulParameterLen;
-	out->p = malloc(out->n);
+	out->p = OPENSSL_malloc(out->n);
 	if (!out->p)
 		return CKR_HOST_MEMORY;
 	w.p = out->p;
@@ -447,7 +447,7 @@ CK_RV ck_card_encode_template(const struct ck_attrs *tmpl, struct ck_buf *out)
 		if (total > EP11_MAX_PAYLOAD_LEN)
 			return CKR_TEMPLATE_INCONSISTENT;
 	}
-	tmp.p = malloc(total ? total : 1);
+	tmp.p = OPENSSL_malloc(total ? total : 1);
 	if (!tmp.p)
 		return CKR_HOST_MEMORY;
 	tmp.n = total;
@@ -597,7 +597,7 @@ static CK_RV send_req(struct ck_card_ctx *c, bool bound, const void *req,
 
 	memset(r, 0, sizeof(*r));
 	r->cap = EP11_MAX_MSG_LEN;
-	r->buf = malloc(r->cap);
+	r->buf = OPENSSL_malloc(r->cap);
 	if (!r->buf)
 		return CKR_HOST_MEMORY;
 	*served = c->apqn;
@@ -667,7 +667,7 @@ static CK_RV call(struct ck_card_ctx *c, uint16_t fnid, const struct el *pp,
 	/* The codec itself refuses what a whole message cannot carry. */
 	if (cap > EP11_MAX_MSG_LEN)
 		cap = EP11_MAX_MSG_LEN;
-	req = malloc(cap);
+	req = OPENSSL_malloc(cap);
 	if (!req)
 		return CKR_HOST_MEMORY;
 	ep11_wire_request_init(&b, req, cap, EP11_FN(fnid), c->apqn.domain, 0);

@@ -40,7 +40,10 @@ struct ck_card_ctx {
 	int err;			/* out: the negative errno of the ioctl, or 0 */
 };
 
-/* A growable byte buffer owned by the caller: free with ck_buf_free(). */
+/*
+ * A growable byte buffer owned by the caller: its bytes come from
+ * OPENSSL_malloc(); free with ck_buf_free().
+ */
 struct ck_buf {
 	unsigned char *p;
 	size_t n;

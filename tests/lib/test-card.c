@@ -270,7 +270,8 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 
 	k.last_handle = handle;
 	k.last_any_apqn = any_apqn;
-	if (!d || !req || !rep || !rep_len || req_len > EP11_MAX_MSG_LEN)
+	if (!d || !req || !rep || !rep_len || req_len > EP11_MAX_MSG_LEN ||
+	    (any_apqn && !handle))
 		return -EINVAL;
 	if (k.fail) {
 		int err = k.fail;
