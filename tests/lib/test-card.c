@@ -339,32 +339,43 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 /* dev.h's table, as it documents it (dev.c is not linked here). */
 CK_RV ck_errno_to_rv(int err, enum ck_op op)
 {
+	bool login = op == CK_OP_LOGIN || op == CK_OP_LOGIN_STRICT;
+
 	switch (err < 0 ? -err : err) {
+	case 0:
+		return CKR_OK;
 	case ENOSPC:
 		return op == CK_OP_LOGIN_STRICT ? CKR_SESSION_COUNT :
-		       op == CK_OP_LOGIN ? CKR_DEVICE_MEMORY :
-		       CKR_GENERAL_ERROR;
+		       CKR_DEVICE_MEMORY;
 	case ENODEV:
 		return CKR_DEVICE_REMOVED;
 	case ESTALE:
 		return CKR_USER_NOT_LOGGED_IN;
 	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
 		return CKR_HOST_MEMORY;
 	case EACCES:
-		return op == CK_OP_LOGIN || op == CK_OP_LOGIN_STRICT ?
-		       CKR_PIN_INCORRECT : CKR_GENERAL_ERROR;
+		return login ? CKR_PIN_INCORRECT : CKR_GENERAL_ERROR;
 	case EINVAL:
+	case E2BIG:
+	case EBADF:
 		return CKR_ARGUMENTS_BAD;
-	case ETIMEDOUT:
-	case EIO:
-	case EPROTO:
-		return CKR_DEVICE_ERROR;
 	case EINTR:
 		return CKR_FUNCTION_CANCELED;
 	case EPERM:
 		return CKR_FUNCTION_REJECTED;
 	case EDQUOT:
 		return CKR_DEVICE_MEMORY;
+	case ETIMEDOUT:
+	case EIO:
+	case EPROTO:
+	case EBADMSG:
+	case EBUSY:
+	case EREMOTEIO:
+	case EXDEV:
+	case ECANCELED:
+		return CKR_DEVICE_ERROR;
 	default:
 		return CKR_GENERAL_ERROR;
 	}
@@ -395,6 +406,7 @@ CK_RV ck_card_rc_to_rv(uint32_t rc)
 	case CKR_WRAPPED_KEY_INVALID:
 	case CKR_WRAPPED_KEY_LEN_RANGE:
 	case CKR_CURVE_NOT_SUPPORTED:
+	case CKR_FUNCTION_NOT_SUPPORTED:
 		return rc;
 	case CKR_HOST_MEMORY:
 		return CKR_DEVICE_MEMORY;
