@@ -11,8 +11,11 @@
  * Every call returns a CKR_* value: CKR_OK; the card's return code
  * mapped by ck_card_rc_to_rv() (the raw code is left in @ctx->card_rc);
  * a kernel errno mapped by ck_errno_to_rv(.., CK_OP_SEND) (the raw errno
- * in @ctx->err).  Output buffers follow no length-query convention here:
- * the caller gives room for the largest answer (CK_CARD_MAX_REPLY).
+ * in @ctx->err).  Outputs follow no length-query convention here: a
+ * result comes back in a struct ck_buf (or struct ck_attrs) that the call
+ * allocates, replacing (cleared) what it held, and only on CKR_OK.
+ * Requests with a bound form go bound to any APQN of @ctx->handle when it
+ * is set; get_xcp_info has none and always goes to @ctx->apqn.
  */
 #ifndef CK_CARD_H
 #define CK_CARD_H
@@ -37,7 +40,10 @@ struct ck_card_ctx {
 	int err;			/* out: the negative errno of the ioctl, or 0 */
 };
 
-/* A growable byte buffer owned by the caller: free with ck_buf_free(). */
+/*
+ * A growable byte buffer owned by the caller: its bytes come from
+ * OPENSSL_malloc(); free with ck_buf_free().
+ */
 struct ck_buf {
 	unsigned char *p;
 	size_t n;
@@ -78,6 +84,8 @@ CK_RV ck_card_unwrap(struct ck_card_ctx *c, const CK_MECHANISM *mech,
 /*
  * GetAttributeValue: every attribute the blob holds (@ntypes 0) or those
  * asked for, into @out in host form (CK_ULONG widened, CK_BBOOL 1 byte).
+ * A reply that lacks a type asked for, or has one not asked for, is
+ * CKR_DEVICE_ERROR.
  */
 CK_RV ck_card_get_attrs(struct ck_card_ctx *c, const struct ck_buf *key,
 			const CK_ATTRIBUTE_TYPE *types, size_t ntypes,
@@ -100,7 +108,12 @@ CK_RV ck_card_wkid(struct ck_card_ctx *c, uint8_t wkid[16]);
  * CKR_OK with the encoding in @out.  Exposed for tests.
  */
 CK_RV ck_card_encode_mech(const CK_MECHANISM *mech, struct ck_buf *out);
-/* The wire form of a template (docs/ep11-wire.md "Attribute templates"). */
+/*
+ * The wire form of a template (docs/ep11-wire.md "Attribute templates");
+ * NULL is the empty template.  A CK_ULONG above 0xffffffff is
+ * CKR_ATTRIBUTE_VALUE_INVALID, except CK_UNAVAILABLE_INFORMATION, which
+ * goes as 0xffffffff (and 0xffffffff comes back as it).
+ */
 CK_RV ck_card_encode_template(const struct ck_attrs *tmpl, struct ck_buf *out);
 /* The host form of a wire template; CKR_DEVICE_ERROR when malformed. */
 CK_RV ck_card_decode_template(const void *p, size_t n, struct ck_attrs *out);
