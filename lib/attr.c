@@ -117,7 +117,7 @@ int ck_attrs_set(struct ck_attrs *a, CK_ATTRIBUTE_TYPE type, const void *val,
 	void *copy = NULL;
 
 	if (len) {
-		copy = malloc(len);
+		copy = OPENSSL_malloc(len);
 		if (!copy)
 			return -ENOMEM;
 		memcpy(copy, val, len);
@@ -128,7 +128,7 @@ int ck_attrs_set(struct ck_attrs *a, CK_ATTRIBUTE_TYPE type, const void *val,
 			CK_ATTRIBUTE *v = realloc(a->v, cap * sizeof(*v));
 
 			if (!v) {
-				free(copy);
+				OPENSSL_free(copy);
 				return -ENOMEM;
 			}
 			a->v = v;

@@ -388,7 +388,7 @@ CK_RV ck_keys_take(struct ck_session *s, CK_OBJECT_HANDLE h, struct ck_buf *blob
 		goto out;
 	}
 	if (o->blob.n) {
-		blob->p = malloc(o->blob.n);
+		blob->p = OPENSSL_malloc(o->blob.n);
 		if (!blob->p) {
 			rv = CKR_HOST_MEMORY;
 			goto out;

@@ -241,7 +241,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	if (rv != CKR_OK)
 		goto unlock;
 	if (o->blob.n) {
-		blob.p = malloc(o->blob.n);
+		blob.p = OPENSSL_malloc(o->blob.n);
 		if (!blob.p) {
 			rv = CKR_HOST_MEMORY;
 			goto unlock;

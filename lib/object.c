@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "module.h"
 
 static struct ck_object *find_handle(CK_OBJECT_HANDLE h, size_t *pos)
@@ -169,7 +171,7 @@ static CK_RV sync_row(void *arg, int64_t id, bool priv, struct ck_attrs *attrs,
 	struct ck_buf b = { 0 };
 
 	if (bloblen) {
-		b.p = malloc(bloblen);
+		b.p = OPENSSL_malloc(bloblen);
 		if (!b.p)
 			return CKR_HOST_MEMORY;
 		memcpy(b.p, blob, bloblen);
