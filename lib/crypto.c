@@ -179,6 +179,15 @@ static CK_RV op_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	rv = copy_mech(&op->mech, pMechanism);
 	if (rv != CKR_OK)
 		goto fail;
+	/* A parameter that breaks its layout fails here, not at the card. */
+	{
+		struct ck_buf enc = { 0 };
+
+		rv = ck_card_encode_mech(pMechanism, &enc);
+		ck_buf_free(&enc);
+		if (rv != CKR_OK)
+			goto fail;
+	}
 	op->card_mech = pMechanism->mechanism;
 	if (d->md) {
 		op->md = EVP_MD_CTX_new();
