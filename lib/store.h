@@ -10,6 +10,8 @@
  * PIN records: a salted PBKDF2-SHA-256 (OpenSSL EVP_KDF) of the PIN, the
  * iteration count in the record, giving 96 bytes: a verifier (compared in
  * constant time), a key-encryption key and, for the USER PIN, the card PIN.
+ * Each record has its own random salt, new at every write, so the card PIN
+ * changes with the USER PIN (C_InitPIN, C_SetPIN).
  * The token's data key (32 random bytes, made at C_InitToken) is stored
  * wrapped (AES-256 key wrap with padding, RFC 5649) under the SO's and
  * the USER's key-encryption keys, so the SO's C_InitPIN keeps private
@@ -23,6 +25,14 @@
  * each failed check increments the user's counter in the same
  * transaction that read it; a success resets it.  At max_tries the PIN
  * is locked (CKR_PIN_LOCKED, and a locked PIN is not even checked).
+ *
+ * Every function may be called from any thread (one mutex per store).
+ * After fork() the child must not use the parent's store: every call on
+ * it fails there (CKR_GENERAL_ERROR, -EBADFD, or "held"), except
+ * ck_store_close(), which frees only the child's copies (file descriptors
+ * and SQLite's per-process lock state) and leaves the parent's connection
+ * and hold as they are; a child that opens the same store should close
+ * the parent's first.
  */
 #ifndef CK_STORE_H
 #define CK_STORE_H
@@ -46,7 +56,8 @@ struct ck_token_rec {
 	bool user_pin_initialized;	/* a USER PIN is set */
 	char label[32];			/* space-padded, as CK_TOKEN_INFO */
 	char serial[16];		/* printable, made when the store is created */
-	uint8_t salt[32];		/* random, made with the store */
+	uint8_t salt[32];		/* random, made with the store; PIN
+					 * records have their own */
 	unsigned int so_failures;	/* failed SO logins since the last success */
 	unsigned int user_failures;
 	unsigned int max_tries;		/* from the config */
@@ -60,30 +71,35 @@ struct ck_login_keys {
 
 /*
  * Opens (creating it and its schema when missing, mode 0660) the store at
- * @path.  @max_tries: failed logins before a PIN locks; @kdf_iterations:
- * PBKDF2 iterations for PIN records written from now on.  CKR_OK, or
- * CKR_GENERAL_ERROR / CKR_DEVICE_ERROR with a message in @err naming the
- * file and what is wrong (not a database, newer schema, corrupt: "database
- * disk image is malformed", ...).
+ * @path, whose directory must exist.  @max_tries (at least 1): failed
+ * logins before a PIN locks; @kdf_iterations (1000-10000000; the config
+ * sets the production minimum): PBKDF2 iterations for PIN records written
+ * from now on.  CKR_OK, or CKR_GENERAL_ERROR / CKR_DEVICE_ERROR with a
+ * message in @err naming the file and what is wrong (not a database, newer
+ * schema, corrupt: "database disk image is malformed", ...);
+ * CKR_ARGUMENTS_BAD for arguments out of range, CKR_HOST_MEMORY.
  */
 CK_RV ck_store_open(const char *path, unsigned int max_tries,
 		    unsigned int kdf_iterations, struct ck_store **out,
 		    char *err, size_t errlen);
+/* Closes @s (NULL is fine), dropping this process's hold. */
 void ck_store_close(struct ck_store *s);
 
 /*
  * The "this process has sessions on the token" lock: an fcntl OFD read
  * lock on <path>.lock, taken by every process that has a PKCS#11 session
  * on the token and dropped when its last one closes (or it dies).
- * ck_store_hold() is idempotent.  ck_store_held_elsewhere() (to be called
- * while this process does not hold) tries a write lock on its own open
- * file without blocking and releases it at once: true when any other
- * process holds.
+ * ck_store_hold() is idempotent; 0 or a negative errno.
+ * ck_store_held_elsewhere() asks (F_OFD_GETLK, without taking it) whether
+ * a write lock on its own open file could be taken: true when any other
+ * process holds.  This store's own hold never counts, so it may be called
+ * while this process holds.
  */
 int ck_store_hold(struct ck_store *s);
 void ck_store_unhold(struct ck_store *s);
 bool ck_store_held_elsewhere(struct ck_store *s);
 
+/* The token's record; CKR_DEVICE_ERROR (and a message) when it is damaged. */
 CK_RV ck_store_token(struct ck_store *s, struct ck_token_rec *out);
 
 /*
@@ -98,13 +114,17 @@ CK_RV ck_store_init_token(struct ck_store *s, const void *so_pin, size_t len,
 			  const char label[32]);
 /*
  * Checks @who's (CKU_SO or CKU_USER) PIN: CKR_OK with @keys filled,
- * CKR_USER_PIN_NOT_INITIALIZED, CKR_PIN_INCORRECT (counter + 1),
- * CKR_PIN_LOCKED, CKR_PIN_LEN_RANGE; CKR_USER_TYPE_INVALID for another
- * user type; CKR_TOKEN_NOT_RECOGNIZED when not initialized.
+ * CKR_USER_PIN_NOT_INITIALIZED, CKR_PIN_INCORRECT (counter + 1, also for
+ * the failure that reaches max_tries), CKR_PIN_LOCKED (from then on),
+ * CKR_PIN_LEN_RANGE (not counted); CKR_USER_TYPE_INVALID for another user
+ * type; CKR_TOKEN_NOT_RECOGNIZED when not initialized.
  */
 CK_RV ck_store_login(struct ck_store *s, CK_USER_TYPE who, const void *pin,
 		     size_t len, struct ck_login_keys *keys);
-/* C_InitPIN: sets the USER PIN (data key from the SO's login), unlocks it. */
+/*
+ * C_InitPIN: sets the USER PIN (data key from the SO's login), unlocks it.
+ * CKR_TOKEN_NOT_RECOGNIZED when not initialized.
+ */
 CK_RV ck_store_init_pin(struct ck_store *s, const uint8_t *data_key,
 			const void *pin, size_t len);
 /* C_SetPIN: @old is checked as a login of @who would be, then replaced. */
@@ -112,8 +132,11 @@ CK_RV ck_store_set_pin(struct ck_store *s, CK_USER_TYPE who, const void *old,
 		       size_t oldlen, const void *newpin, size_t newlen);
 
 /*
- * Secrets by name ("vhsm", "fips"): at most CK_STORE_SECRET_MAX bytes,
- * encrypted under the data key.  get: CKR_OK with *@len 0 when unset.
+ * Secrets by name ("vhsm", "fips"; 1-32 characters): at most
+ * CK_STORE_SECRET_MAX bytes, encrypted under the data key; put with @len 0
+ * unsets.  get: @val holds CK_STORE_SECRET_MAX bytes, *@len gets the
+ * length, CKR_OK with *@len 0 when unset; CKR_DEVICE_ERROR (and a message)
+ * for a secret that does not decrypt under @data_key.
  */
 CK_RV ck_store_put_secret(struct ck_store *s, const uint8_t *data_key,
 			  const char *name, const void *val, size_t len);
@@ -122,9 +145,10 @@ CK_RV ck_store_get_secret(struct ck_store *s, const uint8_t *data_key,
 
 /*
  * Objects.  @data_key is needed for private objects (CKA_PRIVATE true in
- * @attrs), and may be NULL otherwise.  add/update/delete are each one
+ * @attrs, or an update of a private row), and may be NULL otherwise:
+ * CKR_USER_NOT_LOGGED_IN without it.  add/update/delete are each one
  * transaction; update and delete of a row that is gone give
- * CKR_OBJECT_HANDLE_INVALID.
+ * CKR_OBJECT_HANDLE_INVALID.  Row ids are never reused.
  */
 CK_RV ck_store_obj_add(struct ck_store *s, const uint8_t *data_key,
 		       const struct ck_attrs *attrs, const void *blob,
@@ -140,7 +164,8 @@ CK_RV ck_store_obj_delete(struct ck_store *s, int64_t id);
  * (it may move the list out and leave it empty).  A row that does not
  * decrypt or decode is skipped with one message on stderr naming the store
  * and the row.  @cb returns 0 to go on, non-zero to stop (then that
- * value, as CK_RV, is returned).
+ * value, as CK_RV, is returned).  The rows are read before the first
+ * call, so @cb may call the store.
  */
 typedef CK_RV (*ck_store_obj_cb)(void *ctx, int64_t id, bool priv,
 				 struct ck_attrs *attrs, const void *blob,
@@ -149,8 +174,9 @@ CK_RV ck_store_obj_load(struct ck_store *s, const uint8_t *data_key,
 			ck_store_obj_cb cb, void *ctx);
 /*
  * A number that changes whenever any process commits a change to the
- * store (PRAGMA data_version plus this connection's own writes): the
- * object cache reloads only when it moved.
+ * store (PRAGMA data_version plus this connection's own writes; a failed
+ * login's counter is a change too): the object cache reloads only when it
+ * moved.
  */
 uint64_t ck_store_generation(struct ck_store *s);
 
