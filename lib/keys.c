@@ -86,7 +86,12 @@ static CK_RV key_template(const CK_ATTRIBUTE *t, CK_ULONG n, CK_OBJECT_CLASS cls
 	if (type != CK_UNAVAILABLE_INFORMATION &&
 	    ck_attrs_set_ulong(a, CKA_KEY_TYPE, type))
 		return CKR_HOST_MEMORY;
+	/* A key that wants a login per use is not one the library can honour. */
+	if (cls == CKO_PRIVATE_KEY && ck_attrs_bool(a, CKA_ALWAYS_AUTHENTICATE, false))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 	rv = set_default_bool(a, CKA_TOKEN, false);
+	if (rv == CKR_OK && cls == CKO_PRIVATE_KEY)
+		rv = set_default_bool(a, CKA_ALWAYS_AUTHENTICATE, false);
 	if (rv == CKR_OK)
 		rv = set_default_bool(a, CKA_PRIVATE, cls != CKO_PUBLIC_KEY);
 	if (rv == CKR_OK)
