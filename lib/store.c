@@ -368,7 +368,7 @@ static int seal(const uint8_t *key, const uint8_t *aad, size_t aadlen,
 	return 0;
 }
 
-/* The other way: the plaintext in a new buffer (clear it when done), or -1. */
+/* The other way: the plaintext (OPENSSL_clear_free() it), or -1. */
 static int unseal(const uint8_t *key, const uint8_t *aad, size_t aadlen,
 		  const uint8_t *in, size_t inlen, uint8_t **out,
 		  size_t *outlen)
@@ -380,7 +380,7 @@ static int unseal(const uint8_t *key, const uint8_t *aad, size_t aadlen,
 
 	if (inlen < SEAL_OVERHEAD || inlen > INT_MAX)
 		return -1;
-	buf = malloc(n ? n : 1);
+	buf = OPENSSL_malloc(n ? n : 1);
 	c = EVP_CIPHER_CTX_new();
 	ok = buf && c &&
 	     EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, in) == 1 &&
@@ -696,7 +696,9 @@ CK_RV ck_store_open(const char *path, unsigned int max_tries,
 		return CKR_ARGUMENTS_BAD;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->path = strdup(path))) {
+	if (s)
+		s->path = strdup(path);
+	if (!s || !s->path) {
 		free(s);
 		errf(err, errlen, "store %s: out of memory", path);
 		return CKR_HOST_MEMORY;
@@ -1471,7 +1473,14 @@ out:
 
 /* Objects */
 
-/* u32 BE n | serialized attributes (n bytes) | blob */
+/* ck_attrs_serialize() allocates with malloc(); values may be sensitive. */
+static void free_serialized(unsigned char *ser, size_t n)
+{
+	OPENSSL_cleanse(ser, n);
+	free(ser);
+}
+
+/* u32 BE n | serialized attributes (n bytes) | blob (OPENSSL_clear_free() it) */
 static CK_RV build_payload(const struct ck_attrs *attrs, const void *blob,
 			   size_t bloblen, uint8_t **out, size_t *outlen)
 {
@@ -1482,13 +1491,13 @@ static CK_RV build_payload(const struct ck_attrs *attrs, const void *blob,
 	if (ck_attrs_serialize(attrs, &ser, &serlen))
 		return CKR_HOST_MEMORY;
 	if (serlen > PAYLOAD_MAX || bloblen > PAYLOAD_MAX - serlen) {
-		OPENSSL_clear_free(ser, serlen);
+		free_serialized(ser, serlen);
 		return CKR_DATA_LEN_RANGE;
 	}
 	n = 4 + serlen + bloblen;
-	p = malloc(n);
+	p = OPENSSL_malloc(n);
 	if (!p) {
-		OPENSSL_clear_free(ser, serlen);
+		free_serialized(ser, serlen);
 		return CKR_HOST_MEMORY;
 	}
 	p[0] = (uint8_t)(serlen >> 24);
@@ -1498,7 +1507,7 @@ static CK_RV build_payload(const struct ck_attrs *attrs, const void *blob,
 	memcpy(p + 4, ser, serlen);
 	if (bloblen)
 		memcpy(p + 4 + serlen, blob, bloblen);
-	OPENSSL_clear_free(ser, serlen);
+	free_serialized(ser, serlen);
 	*out = p;
 	*outlen = n;
 	return CKR_OK;

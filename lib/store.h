@@ -56,8 +56,7 @@ struct ck_token_rec {
 	bool user_pin_initialized;	/* a USER PIN is set */
 	char label[32];			/* space-padded, as CK_TOKEN_INFO */
 	char serial[16];		/* printable, made when the store is created */
-	uint8_t salt[32];		/* random, made with the store; PIN
-					 * records have their own */
+	uint8_t salt[32];		/* random, made with the store */
 	unsigned int so_failures;	/* failed SO logins since the last success */
 	unsigned int user_failures;
 	unsigned int max_tries;		/* from the config */
