@@ -196,7 +196,7 @@ static void test_template_rejects_malformed(void **state)
 	struct ck_attrs a = { 0 };
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		CK_RV rv = ck_attrs_from_template(&a, cases[i].t, cases[i].n);
 
 		if (rv != cases[i].want)

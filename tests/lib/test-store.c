@@ -748,6 +748,7 @@ static void test_login_checks_pin_and_counts_failures(void **state)
 	uint8_t dk[CK_STORE_KEY_LEN], zero[32] = { 0 };
 	struct ck_login_keys k, k2;
 	struct ck_store *s = ready_store(fx, MAX_TRIES, dk);
+	char long_pin[CK_STORE_PIN_MAX + 1];
 	struct ck_token_rec r;
 
 	expect_rv(login(s, CKU_USER, "wrong-pin", NULL), CKR_PIN_INCORRECT);
@@ -758,9 +759,9 @@ static void test_login_checks_pin_and_counts_failures(void **state)
 	expect_eq(r.so_failures, 0, "SO failures after USER's wrong PINs");
 
 	/* Out of range, NULL, or another user type: refused, not counted. */
+	memset(long_pin, '7', sizeof(long_pin));
 	expect_rv(ck_store_login(s, CKU_USER, "123", 3, &k), CKR_PIN_LEN_RANGE);
-	expect_rv(ck_store_login(s, CKU_USER, "0123456789012345678901234567890123456789"
-				 "0123456789012345678901234", 65, &k),
+	expect_rv(ck_store_login(s, CKU_USER, long_pin, CK_STORE_PIN_MAX + 1, &k),
 		  CKR_PIN_LEN_RANGE);
 	expect_rv(ck_store_login(s, CKU_USER, NULL, 8, &k), CKR_ARGUMENTS_BAD);
 	expect_rv(ck_store_login(s, CKU_CONTEXT_SPECIFIC, USER_PIN,
@@ -1402,6 +1403,7 @@ static void writer_child(const char *path, const uint8_t *dk, int round,
 	struct added rec;
 	uint32_t n;
 
+	memset(&rec, 0, sizeof(rec));
 	if (ck_store_open(path, MAX_TRIES, ITER, &s, NULL, 0) != CKR_OK)
 		_exit(2);
 	for (n = 0; ; n++) {
@@ -1482,12 +1484,17 @@ static void test_killed_writer_leaves_a_consistent_store(void **state)
 		total = o.n;
 		for (i = 0; i < o.n; i++) {
 			const CK_ATTRIBUTE *at = ck_attrs_get(&o.v[i].attrs, CKA_LABEL);
-			int rd;
+			char lbl[32] = "";
+			int rd, fields;
 			unsigned int n;
 
 			assert_non_null(at);
-			assert_int_equal(sscanf((const char *)at->pValue, "r%d-%6u",
-						&rd, &n), 2);
+			assert_true(at->ulValueLen < sizeof(lbl));
+			memcpy(lbl, at->pValue, at->ulValueLen);
+			fields = sscanf(lbl, "r%d-%6u", &rd, &n);
+			if (fields != 2)
+				fail_msg("object %lld: expected a label r<round>-<n>, got %s",
+					 (long long)o.v[i].id, lbl);
 			pattern(blob, sizeof(blob), rd, n);
 			if (o.v[i].bloblen != sizeof(blob) ||
 			    memcmp(o.v[i].blob, blob, sizeof(blob)))
@@ -1544,7 +1551,9 @@ static pid_t lock_child(struct fx *fx, bool hold, int up[2], int go[2])
 	c = ck_store_held_elsewhere(mine) ? '1' : '0';
 	if (write(up[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 		_exit(12);
-	_exit(ck_store_held_elsewhere(mine) ? 13 : 0);
+	c = ck_store_held_elsewhere(mine);
+	ck_store_close(mine);
+	_exit(c ? 13 : 0);
 }
 
 static void test_session_lock_seen_from_other_processes(void **state)
@@ -1642,9 +1651,11 @@ static void test_parent_store_refused_in_forked_child(void **state)
 		struct ck_store *mine;
 		int held;
 
+		ck_store_close(s);
 		if (ck_store_open(fx->path, MAX_TRIES, ITER, &mine, NULL, 0))
 			_exit(2);
 		held = ck_store_held_elsewhere(mine);
+		ck_store_close(mine);
 		_exit(held ? 0 : 1);
 	}
 	wait_child(pid, &code);
