@@ -31,8 +31,10 @@
  * it fails there (CKR_GENERAL_ERROR, -EBADFD, or "held"), except
  * ck_store_close(), which frees only the child's copies (file descriptors
  * and SQLite's per-process lock state) and leaves the parent's connection
- * and hold as they are; a child that opens the same store should close
- * the parent's first.
+ * and hold as they are.  A child that opens the same store must close the
+ * parent's first: SQLite keeps its POSIX lock state per process, and the
+ * child's new connection would otherwise take the parent's locks for its
+ * own and hold none.
  */
 #ifndef CK_STORE_H
 #define CK_STORE_H

@@ -1662,6 +1662,66 @@ static void test_parent_store_refused_in_forked_child(void **state)
 	expect_eq(code, 0, "a child seeing the parent's hold (1: not seen)");
 }
 
+/* POSIX locks this process holds on inode @ino, from /proc/locks. */
+static int posix_locks_held(ino_t ino)
+{
+	char line[512], me[32], inode[40];
+	FILE *f = fopen("/proc/locks", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(me, sizeof(me), " %d ", getpid());
+	snprintf(inode, sizeof(inode), ":%lu ", (unsigned long)ino);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "POSIX") && strstr(line, me) && strstr(line, inode))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * SQLite keeps its POSIX lock state per process: a child that opened the
+ * store while the parent's connection was still open in its memory would
+ * believe it held the parent's lock.  Closing the parent's store first
+ * frees that state, and the child's own connection holds its own lock.
+ */
+static void test_forked_child_closing_parent_store_locks_for_itself(void **state)
+{
+	struct fx *fx = *state;
+	struct ck_token_rec r;
+	struct stat st;
+	pid_t pid;
+	int code;
+
+	fx->s = open_store(fx->path, MAX_TRIES);
+	expect_rv(ck_store_token(fx->s, &r), CKR_OK);
+	assert_int_equal(stat(fx->path, &st), 0);
+	if (posix_locks_held(st.st_ino) < 1)
+		fail_msg("the parent's connection: expected a POSIX lock on the database, got %d",
+			 posix_locks_held(st.st_ino));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ck_store *mine;
+		int n;
+
+		ck_store_close(fx->s);
+		if (ck_store_open(fx->path, MAX_TRIES, ITER, &mine, NULL, 0) ||
+		    ck_store_token(mine, &r))
+			_exit(100);
+		n = posix_locks_held(st.st_ino);
+		ck_store_close(mine);
+		_exit(n < 0 ? 101 : n);
+	}
+	wait_child(pid, &code);
+	if (code < 1 || code >= 100)
+		fail_msg("the child's own connection: expected a POSIX lock on the database, got %d%s",
+			 code, code >= 100 ? " (the child failed)" : "");
+	/* The parent's connection works on. */
+	expect_rv(ck_store_token(fx->s, &r), CKR_OK);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1696,6 +1756,7 @@ int main(void)
 		T(test_killed_writer_leaves_a_consistent_store),
 		T(test_session_lock_seen_from_other_processes),
 		T(test_parent_store_refused_in_forked_child),
+		T(test_forked_child_closing_parent_store_locks_for_itself),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
