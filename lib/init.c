@@ -10,7 +10,8 @@
  * gone) and nothing else; every entry point compares getpid() with the
  * pid of C_Initialize and answers CKR_CRYPTOKI_NOT_INITIALIZED in a child,
  * whose own C_Initialize drops the inherited state without logging out,
- * closing sessions or touching the token stores' connections.
+ * closing sessions or ending the parent's locks (the stores' close in a
+ * child releases only the child's copies, store.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -119,7 +120,7 @@ static void drop_inherited(void)
 		free(s);
 	}
 	free(ck_g.sessions);
-	ck_slots_teardown(true);
+	ck_slots_teardown();
 	ck_config_free(&ck_g.cfg);
 	ck_buf_free(&ck_g.transport_key);
 	memset(&ck_g, 0, sizeof(ck_g));
@@ -236,7 +237,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	free(ck_g.sessions);
 	ck_g.sessions = NULL;
 	ck_g.nsessions = 0;
-	ck_slots_teardown(false);
+	ck_slots_teardown();
 	ck_mutex_unlock(&ck_g.lock);
 	ck_dev_close(&ck_g.dev);
 	ck_config_free(&ck_g.cfg);

@@ -168,7 +168,8 @@ void ck_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Slots (slot.c). */
 struct ck_slot *ck_slot_find(CK_SLOT_ID id);
 CK_RV ck_slots_setup(char *err, size_t errlen);
-void ck_slots_teardown(bool forked);
+/* Frees the slots; in a forked child closes only the child's copies. */
+void ck_slots_teardown(void);
 /* A context for a request to the slot's card: unbound, or bound to @bind. */
 void ck_slot_ctx(struct ck_slot *slot, uint32_t bind, struct ck_card_ctx *c);
 /* Runs an unbound request on the slot's APQNs in turn while they are gone. */

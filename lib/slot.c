@@ -184,11 +184,11 @@ CK_RV ck_slots_setup(char *err, size_t errlen)
 	}
 	free(st);
 	if (rv != CKR_OK)
-		ck_slots_teardown(false);
+		ck_slots_teardown();
 	return rv;
 }
 
-void ck_slots_teardown(bool forked)
+void ck_slots_teardown(void)
 {
 	unsigned int i;
 
@@ -198,8 +198,8 @@ void ck_slots_teardown(bool forked)
 		ck_objects_drop_slot(slot);
 		free(slot->mechs);
 		OPENSSL_cleanse(&slot->keys, sizeof(slot->keys));
-		/* A child leaves the parent's database connections alone. */
-		if (!forked && slot->store)
+		/* In a child, this closes only the child's copies (store.h). */
+		if (slot->store)
 			ck_store_close(slot->store);
 	}
 	free(ck_g.slots);
