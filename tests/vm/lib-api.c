@@ -342,6 +342,24 @@ static CK_ULONG find_label(CK_SESSION_HANDLE s, const char *label,
 	return n;
 }
 
+/* The one private key labelled @label. */
+static CK_OBJECT_HANDLE find_private_key(CK_SESSION_HANDLE s, const char *label)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_CLASS, &cls, sizeof(cls) },
+	};
+	CK_OBJECT_HANDLE o[2];
+	CK_ULONG n = 0;
+
+	OK(p->C_FindObjectsInit(s, t, N(t)));
+	OK(p->C_FindObjects(s, o, N(o), &n));
+	OK(p->C_FindObjectsFinal(s));
+	EXPECT(n == 1, "one private key labelled %s, got %lu", label, (unsigned long)n);
+	return o[0];
+}
+
 /* An EC P-256 key pair for signing; the private half sensitive, private. */
 static void gen_ec(CK_SESSION_HANDLE s, CK_BBOOL token, const char *label,
 		   CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
@@ -1548,6 +1566,12 @@ static void private_handle_invalid_after_logout_even_after_relogin(void **state)
 	OK(p->C_DestroyObject(s, found[0]));
 }
 
+/*
+ * C_Logout ends what the login allowed: an operation initialised with a
+ * private key fails afterwards with CKR_USER_NOT_LOGGED_IN (the login it
+ * belonged to has ended) and is over (CKR_OPERATION_NOT_INITIALIZED); a
+ * new login does not bring it back.
+ */
 static void operation_with_private_key_fails_after_logout(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw();
@@ -1557,20 +1581,41 @@ static void operation_with_private_key_fails_after_logout(void **state)
 	CK_ULONG len = sizeof(sig);
 
 	OK(login(s, CKU_USER, USER_PIN));
-	gen_ec(s, CK_FALSE, "logout-op", &pub, &priv);
+	gen_ec(s, CK_TRUE, "logout-op", &pub, &priv);
+	at("single-part, logged out");
 	OK(p->C_SignInit(s, &m, priv));
 	OK(p->C_Logout(s));
-	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
+	EXPECT_RV(CKR_USER_NOT_LOGGED_IN, p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
+	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED,
+		  p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
 	OK(login(s, CKU_USER, USER_PIN));
-	len = sizeof(sig);
-	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
-	/* Multi-part too. */
+	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED,
+		  p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
+
+	at("multi-part, logged out");
 	gen_ec(s, CK_FALSE, "logout-op-2", &pub, &priv);
 	OK(p->C_SignInit(s, &m, priv));
 	OK(p->C_SignUpdate(s, (CK_BYTE_PTR)"data", 4));
 	OK(p->C_Logout(s));
 	len = sizeof(sig);
+	EXPECT_RV(CKR_USER_NOT_LOGGED_IN, p->C_SignFinal(s, sig, &len));
 	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, p->C_SignFinal(s, sig, &len));
+
+	at("single-part, logged out and in again");
+	OK(login(s, CKU_USER, USER_PIN));
+	gen_ec(s, CK_FALSE, "logout-op-3", &pub, &priv);
+	OK(p->C_SignInit(s, &m, priv));
+	OK(p->C_Logout(s));
+	OK(login(s, CKU_USER, USER_PIN));
+	len = sizeof(sig);
+	EXPECT_RV(CKR_USER_NOT_LOGGED_IN, p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
+	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED,
+		  p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
+	where[0] = 0;
+	/* The new login signs with the token key as found again. */
+	priv = find_private_key(s, "logout-op");
+	sign_once(s, priv, "data", 4, sig);
+	OK(p->C_DestroyObject(s, priv));
 }
 
 static void session_object_dies_with_its_session(void **state)
