@@ -150,9 +150,13 @@ sign() {
 	tool "--verify $mech" "${user[@]}" --verify --id "$id" -m "$mech" "$@" \
 		-i "$d/data" --signature-file "$d/sig.$name"
 	expect_out "--verify $mech" 'Signature is valid'
-	tool_fails "--verify $mech of other data" 'Invalid signature|CKR_SIGNATURE_INVALID' \
-		"${user[@]}" --verify --id "$id" -m "$mech" "$@" -i "$d/bad" \
-		--signature-file "$d/sig.$name"
+	# 0.23 says "Invalid signature" but exits 0.
+	pkcs11-tool --module "$ck_lib" "${user[@]}" --verify --id "$id" -m "$mech" "$@" \
+		-i "$d/bad" --signature-file "$d/sig.$name" >"$d/out" 2>&1 || true
+	if ! grep -q '^Invalid signature' "$d/out" || grep -q 'Signature is valid' "$d/out"; then
+		cat "$d/out"
+		fail "--verify $mech of other data: expected 'Invalid signature'"
+	fi
 }
 # openssl_verifies WHAT OPENSSL-ARGS...: OpenSSL says the signature is good.
 openssl_verifies() {
@@ -170,7 +174,8 @@ openssl_verifies "ECDSA-SHA384 (P-384)" dgst -sha384 -verify "$d/pub03.pem" \
 sign 01 SHA256-RSA-PKCS rsa
 openssl_verifies "SHA256-RSA-PKCS" dgst -sha256 -verify "$d/pub01.pem" \
 	-signature "$d/sig.rsa" "$d/data"
-sign 01 SHA384-RSA-PKCS-PSS pss --hash-algorithm SHA384 --mgf MGF1-SHA384 --salt-len 48
+# 0.23 takes --hash-algorithm with RSA-PKCS-PSS only; the salt is 48 bytes.
+sign 01 SHA384-RSA-PKCS-PSS pss --mgf MGF1-SHA384 --salt-len 48
 openssl_verifies "SHA384-RSA-PKCS-PSS" dgst -sha384 -sigopt rsa_padding_mode:pss \
 	-sigopt rsa_pss_saltlen:48 -verify "$d/pub01.pem" -signature "$d/sig.pss" "$d/data"
 sign 04 EDDSA ed
