@@ -1763,6 +1763,55 @@ static void get_attribute_value_sensitive_and_invalid(void **state)
 	}
 }
 
+/*
+ * A generated private key has the attributes PKCS#11 gives its class
+ * (3.0, "Private key objects"), with their values or defaults: clients
+ * read them (pkcs11-tool --test reads CKA_ALWAYS_AUTHENTICATE of every
+ * private key it decrypts with) and must not get CKR_ATTRIBUTE_TYPE_INVALID.
+ */
+static void private_key_has_the_attributes_of_its_class(void **state)
+{
+	static const struct {
+		CK_ATTRIBUTE_TYPE type;
+		const char *name;
+		CK_BBOOL want;
+	} b[] = {
+		{ CKA_TOKEN, "CKA_TOKEN", CK_FALSE },
+		{ CKA_PRIVATE, "CKA_PRIVATE", CK_TRUE },
+		{ CKA_SIGN, "CKA_SIGN", CK_TRUE },
+		{ CKA_SENSITIVE, "CKA_SENSITIVE", CK_TRUE },
+		{ CKA_ALWAYS_SENSITIVE, "CKA_ALWAYS_SENSITIVE", CK_TRUE },
+		{ CKA_LOCAL, "CKA_LOCAL", CK_TRUE },
+		{ CKA_ALWAYS_AUTHENTICATE, "CKA_ALWAYS_AUTHENTICATE", CK_FALSE },
+		{ CKA_DERIVE, "CKA_DERIVE", CK_FALSE },
+	};
+	CK_SESSION_HANDLE s = open_rw();
+	CK_OBJECT_HANDLE pub, priv;
+	CK_MECHANISM_TYPE gen = 0;
+	CK_BBOOL v;
+	unsigned int i;
+
+	OK(login(s, CKU_USER, USER_PIN));
+	gen_ec(s, CK_FALSE, "class-attributes", &pub, &priv);
+	for (i = 0; i < N(b); i++) {
+		CK_ATTRIBUTE a = { b[i].type, &v, sizeof(v) };
+
+		at("%s", b[i].name);
+		v = 0xff;
+		OK(p->C_GetAttributeValue(s, priv, &a, 1));
+		EXPECT(a.ulValueLen == 1 && v == b[i].want, "%s %u, got %u (length %lu)",
+		       b[i].name, b[i].want, v, (unsigned long)a.ulValueLen);
+	}
+	at("CKA_KEY_GEN_MECHANISM");
+	{
+		CK_ATTRIBUTE a = { CKA_KEY_GEN_MECHANISM, &gen, sizeof(gen) };
+
+		OK(p->C_GetAttributeValue(s, priv, &a, 1));
+		EXPECT(gen == CKM_EC_KEY_PAIR_GEN, "CKM_EC_KEY_PAIR_GEN, got 0x%lx",
+		       (unsigned long)gen);
+	}
+}
+
 /* ==== the length-query convention of the cryptographic functions ==== */
 
 static void sign_length_query_keeps_operation_active(void **state)
@@ -2555,6 +2604,7 @@ static const struct CMUnitTest default_tests[] = {
 	T(session_object_dies_with_its_session),
 	T(get_attribute_value_length_query),
 	T(get_attribute_value_sensitive_and_invalid),
+	T(private_key_has_the_attributes_of_its_class),
 	T(sign_length_query_keeps_operation_active),
 	T(encrypt_length_query_keeps_operation_active),
 	T(digest_length_query_keeps_operation_active),

@@ -236,21 +236,26 @@ for w in AES-KEY-WRAP:24:08 0x210B:24:09; do
 done
 
 # --- pkcs11-tool's self-tests ---
-# What --test reports that the card's mechanisms explain, line by line.
-TEST_EXPECTED=''
-TEST_RC=0
-# --test runs on the keys above (RSA, EC, Ed25519, AES).
+# Problems of the self-tests are collected, so that one run shows them all.
+problems=
+problem() {
+	echo "FAIL (continuing): $*"
+	problems="$problems
+  $*"
+}
+
+# --test runs on the keys above: random, digests, RSA signatures and
+# verification (EC and Ed25519 keys it skips: "non-RSA"), RSA decryption
+# with PKCS#1 v1.5 and OAEP with and without a label.  What the card does
+# not offer (MD5, RIPEMD-160, C_SeedRandom) 0.23 skips without an error.
+# Any ERR, error or warning line is a failure.
 rc=0
 pkcs11-tool --module "$ck_lib" "${user[@]}" --session-rw --test >"$d/test.out" 2>&1 || rc=$?
 sed 's/^/  --test: /' "$d/test.out"
-# Expected by name (TEST_EXPECTED below); anything else is a failure.
-test_errors=$(grep -E 'ERR|error|[0-9]+ errors|failed' "$d/test.out" || true)
-if [ "$test_errors" != "$TEST_EXPECTED" ] || [ $rc != "$TEST_RC" ]; then
-	echo "expected:"
-	echo "${TEST_EXPECTED:-(nothing)} (exit status $TEST_RC)"
-	echo "got:"
-	echo "${test_errors:-(nothing)} (exit status $rc)"
-	fail "pkcs11-tool --test: expected only the failures the card's mechanisms explain"
+test_report=$(grep -E '^ *(ERR|error|warning)|[0-9]+ errors' "$d/test.out" || true)
+if [ -n "$test_report" ] || [ $rc != 0 ] || ! grep -q '^No errors$' "$d/test.out"; then
+	problem "pkcs11-tool --test: expected 'No errors', no warning and exit status 0, got exit status $rc and:
+$test_report"
 fi
 
 # --test-ec makes a P-256 key pair, changes its CKA_ID and signs with
@@ -258,28 +263,40 @@ fi
 # "Mechanisms": ECDSA with SHA-224 to SHA-512 only): that signature is
 # CKR_MECHANISM_INVALID, after the key generation and the CKA_ID change
 # worked.
-tool_fails "--test-ec" 'C_SignInit failed: rv = CKR_MECHANISM_INVALID' \
-	"${user[@]}" --session-rw --test-ec --id 20 --key-type EC:prime256v1
-expect_out "--test-ec" 'Key pair generated'
-expect_out "--test-ec" 'Doing a signature'
+rc=0
+pkcs11-tool --module "$ck_lib" "${user[@]}" --session-rw --test-ec --id 20 \
+	--key-type EC:prime256v1 >"$d/out" 2>&1 || rc=$?
+if [ $rc = 0 ] || ! grep -q 'Key pair generated' "$d/out" ||
+   ! grep -q 'Doing a signature' "$d/out" ||
+   ! grep -q 'C_SignInit failed: rv = CKR_MECHANISM_INVALID' "$d/out"; then
+	cat "$d/out"
+	problem "--test-ec: expected the key pair, the CKA_ID change, then C_SignInit CKR_MECHANISM_INVALID (CKM_ECDSA_SHA1), got exit status $rc"
+fi
 
 # --test-fork: the child's C_Initialize must give CKR_OK.
-tool "--test-fork" --test-fork
-expect_out "--test-fork" 'Calling C_Initialize in forked child process'
+rc=0
+pkcs11-tool --module "$ck_lib" --test-fork >"$d/out" 2>&1 || rc=$?
+if [ $rc != 0 ] || ! grep -q 'Calling C_Initialize in forked child process' "$d/out" ||
+   grep -q 'error' "$d/out"; then
+	cat "$d/out"
+	problem "--test-fork: expected the child's C_Initialize to work and exit status 0, got $rc"
+fi
 
 # --test-threads: 0.23 knows IN, IL, GI, SL, Tn and Pn (LT, a login and
 # p11_test in a thread, came with 0.24).  Three threads besides the main
 # one, each initialising the library (CKR_OK or
 # CKR_CRYPTOKI_ALREADY_INITIALIZED) and reading the slots and the token.
-tool "--test-threads" --test-threads ILGISLT0 --test-threads INGISLT0P1GI \
-	--test-threads ILGISLT0GI -L
-expect_out "--test-threads" 'test_threads all threads have ended with CKR_OK'
-if grep -E 'C_Initialize +returned' "$d/out" |
-	grep -Ev 'returned (CKR_OK|CKR_CRYPTOKI_ALREADY_INITIALIZED)$'; then
-	fail "--test-threads: expected every thread's C_Initialize to give CKR_OK or CKR_CRYPTOKI_ALREADY_INITIALIZED"
-fi
+rc=0
+pkcs11-tool --module "$ck_lib" --test-threads ILGISLT0 --test-threads INGISLT0P1GI \
+	--test-threads ILGISLT0GI -L >"$d/out" 2>&1 || rc=$?
+bad_init=$(grep -E 'C_Initialize +returned' "$d/out" |
+	grep -Ev 'returned (CKR_OK|CKR_CRYPTOKI_ALREADY_INITIALIZED)$' || true)
 n=$(grep -c 'returning rv = 0$' "$d/out" || true)
-[ "$n" = 3 ] || { cat "$d/out"; fail "--test-threads: expected 3 threads returning 0, got $n"; }
+if [ $rc != 0 ] || [ -n "$bad_init" ] || [ "$n" != 3 ] ||
+   ! grep -q 'test_threads all threads have ended with CKR_OK' "$d/out"; then
+	cat "$d/out"
+	problem "--test-threads: expected exit status 0, 3 threads returning 0 and every C_Initialize CKR_OK or CKR_CRYPTOKI_ALREADY_INITIALIZED, got exit status $rc, $n threads returning 0${bad_init:+, $bad_init}"
+fi
 
 # --- one command through pkcs11-spy ---
 rc=0
@@ -291,8 +308,10 @@ if [ $rc != 0 ] || [ "$sign_rv" != CKR_OK ]; then
 	cat "$d/out"
 	echo "--- pkcs11-spy's log:"
 	cat "$d/spy.log"
-	fail "pkcs11-tool --sign through pkcs11-spy: expected exit status 0 and C_Sign CKR_OK, got $rc and '$sign_rv'"
+	problem "pkcs11-tool --sign through pkcs11-spy: expected exit status 0 and C_Sign CKR_OK, got $rc and '$sign_rv'"
 fi
+
+[ -z "$problems" ] || fail "pkcs11-tool's self-tests:$problems"
 
 ck_card_idle
 echo "pkcs11-tool: ok"
