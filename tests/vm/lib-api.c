@@ -1040,13 +1040,20 @@ static void initialize_finalize_cycles_start_clean(void **state)
 		       "no session left from the cycle before, got %lu sessions, %lu R/W",
 		       (unsigned long)ti.ulSessionCount,
 		       (unsigned long)ti.ulRwSessionCount);
+		/*
+		 * Public: the login of the cycle before is gone (a login
+		 * belongs to the application, and every session it opens
+		 * shares it).
+		 */
 		s = open_rw();
 		expect_state(s, CKS_RW_PUBLIC_SESSION, "a session opened after C_Initialize");
-		/* CKR_OK, not CKR_USER_ALREADY_LOGGED_IN: no login was left. */
-		OK(login(s, CKU_USER, USER_PIN));
-		if (i % 2) {
+		/* A login every fourth cycle: the PIN's KDF and the card's login are slow. */
+		if (i % 4 == 0) {
+			OK(login(s, CKU_USER, USER_PIN));
 			r = open_ro();
 			expect_state(r, CKS_RO_USER_FUNCTIONS, "a second session");
+		} else if (i % 2) {
+			open_ro();
 		}
 		/* C_Finalize with the sessions open and logged in. */
 		OK(p->C_Finalize(NULL));
@@ -1054,7 +1061,7 @@ static void initialize_finalize_cycles_start_clean(void **state)
 			expect_held(base, "after C_Finalize");
 	}
 	where[0] = 0;
-	print_message("%u cycles with a login each: %.1f s\n", cycles,
+	print_message("%u cycles, a login in every fourth: %.1f s\n", cycles,
 		      (vmt_now_us() - t0) / 1e6);
 	if (have_apqn)
 		expect_held(base, "after the last C_Finalize");
