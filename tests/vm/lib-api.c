@@ -695,7 +695,7 @@ static void interface_list_count_then_buffer(void **state)
 	CK_C_GetInterfaceList gil = (CK_C_GetInterfaceList)dlsym(mod.dl, "C_GetInterfaceList");
 	CK_INTERFACE ifs[16];
 	CK_ULONG n = 0, small, got, i;
-	bool v30 = false, v240 = false;
+	bool v30 = false, v240 = false, vendor = false;
 
 	EXPECT(gil, "the library to export C_GetInterfaceList");
 	OK(gil(NULL, &n));
@@ -714,6 +714,7 @@ static void interface_list_count_then_buffer(void **state)
 
 		EXPECT(ifs[i].pInterfaceName && v, "interface %lu to have a name and a list",
 		       (unsigned long)i);
+		vendor |= !strcmp((char *)ifs[i].pInterfaceName, "Vendor ep11sess");
 		if (strcmp((char *)ifs[i].pInterfaceName, "PKCS 11"))
 			continue;
 		EXPECT(!(ifs[i].flags & CKF_INTERFACE_FORK_SAFE),
@@ -724,6 +725,8 @@ static void interface_list_count_then_buffer(void **state)
 	}
 	EXPECT(v30 && v240, "\"PKCS 11\" 3.0 and 2.40 listed, got 3.0 %s, 2.40 %s",
 	       v30 ? "yes" : "no", v240 ? "yes" : "no");
+	/* ep11sess-pkcs11(7): the driver's status and logout from C. */
+	EXPECT(vendor, "\"Vendor ep11sess\" listed");
 }
 
 static void get_interface_by_name_version_flags(void **state)
@@ -2089,7 +2092,8 @@ static void fork_child_initializes_and_leaves_parent_alone(void **state)
 		}
 		expect_state(s, CKS_RW_USER_FUNCTIONS, "the parent's session");
 		sign_once(s, priv, "parent", 6, sig);
-		EXPECT(ecdsa_ok(pk, "parent", 6, sig, 64), "OpenSSL to verify the parent's signature");
+		EXPECT(ecdsa_ok(pk, "parent", 6, sig, 64),
+		       "OpenSSL to verify the parent's signature");
 		if (have_apqn) {
 			expect_held(base, "the child's EP11 session gone, the parent's kept");
 			own_sessions(getpid(), &after);
@@ -2365,17 +2369,19 @@ static CK_ULONG crypt_parts(CK_SESSION_HANDLE s, bool enc, const CK_BYTE *in,
 			    CK_BYTE *out, CK_ULONG cap)
 {
 	CK_ULONG done = 0, outlen = 0, piece, part;
+	CK_BYTE_PTR src;
 	unsigned int i;
 
 	for (i = 0; done < inlen; i++) {
 		part = i < nchunks ? chunks[i] : inlen - done;
 		if (part > inlen - done)
 			part = inlen - done;
+		src = (CK_BYTE_PTR)in + done;
 		piece = cap - outlen;
 		if (enc)
-			OK(p->C_EncryptUpdate(s, (CK_BYTE_PTR)in + done, part, out + outlen, &piece));
+			OK(p->C_EncryptUpdate(s, src, part, out + outlen, &piece));
 		else
-			OK(p->C_DecryptUpdate(s, (CK_BYTE_PTR)in + done, part, out + outlen, &piece));
+			OK(p->C_DecryptUpdate(s, src, part, out + outlen, &piece));
 		outlen += piece;
 		done += part;
 	}
