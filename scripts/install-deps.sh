@@ -15,6 +15,7 @@ PACKAGES="
 	libssl-dev openssl libnl-3-dev libnl-genl-3-dev libudev-dev
 	opensc gnutls-bin libengine-pkcs11-openssl p11-kit
 	libsqlite3-dev libinih-dev libcmocka-dev libp11-kit-dev softhsm2
+	opensc-pkcs11 p11-kit-modules sqlite3 iproute2 openjdk-17-jdk-headless
 "
 
 missing=

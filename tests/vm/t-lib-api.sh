@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# libcryptoki's PKCS#11 rules (lib-api: one cmocka test per rule, exact
+# return codes) against the driver and an emulated card: every rule on a
+# default-mode token, then the rules of strict mode on a strict-mode token
+# (each logged-in session holds its own EP11 session; a session's objects
+# die with it).  Afterwards SQLite finds both stores sound and no EP11
+# session is left on the card.
+set -eu
+. "$(dirname "$0")/cryptoki-lib.sh"
+ck_need
+api=$EP11VM_REPO/build/meson/tests/vm/lib-api
+[ -x "$api" ] || { echo "SKIP: $api not built"; exit 77; }
+ck_need_cmd sqlite3 sqlite3
+
+ck_start_card
+# Three tries: the PIN-lock rule locks the USER PIN quickly.
+export LIBAPI_PIN_MAX_TRIES=3
+ck_conf_global pin_max_tries=$LIBAPI_PIN_MAX_TRIES
+ck_conf_slot 0 lib-api default
+ck_conf_slot 1 lib-api-strict strict
+
+start=$SECONDS
+"$api" --mode default --label lib-api --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api on the default-mode token: expected every rule to pass (the failures are above)"
+echo "default mode: $((SECONDS - start)) s"
+start=$SECONDS
+"$api" --mode strict --label lib-api-strict --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api on the strict-mode token: expected every rule to pass (the failures are above)"
+echo "strict mode: $((SECONDS - start)) s"
+
+ck_store_ok lib-api
+ck_store_ok lib-api-strict
+ck_card_idle
+echo "lib api: ok"
