@@ -128,6 +128,13 @@ static CK_RV op_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	}
 	ck_mutex_lock(&s->op_lock);
 	op = &s->ops[fn_kind[fn]];
+	/* An operation whose key's login has ended is over already. */
+	if (op->active && op->key_private) {
+		ck_mutex_lock(&ck_g.lock);
+		if (op->login_gen != s->slot->login_gen)
+			ck_op_reset(op);
+		ck_mutex_unlock(&ck_g.lock);
+	}
 	if (op->active) {
 		rv = CKR_OPERATION_ACTIVE;
 		goto out;
