@@ -1624,6 +1624,16 @@ static void operation_with_private_key_fails_after_logout(void **state)
 	EXPECT_RV(CKR_USER_NOT_LOGGED_IN, p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
 	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED,
 		  p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
+
+	at("a new operation replaces the ended one at once");
+	gen_ec(s, CK_FALSE, "logout-op-4", &pub, &priv);
+	OK(p->C_SignInit(s, &m, priv));
+	OK(p->C_Logout(s));
+	OK(login(s, CKU_USER, USER_PIN));
+	gen_ec(s, CK_FALSE, "logout-op-5", &pub, &priv);
+	OK(p->C_SignInit(s, &m, priv));
+	len = sizeof(sig);
+	OK(p->C_Sign(s, (CK_BYTE_PTR)"data", 4, sig, &len));
 	where[0] = 0;
 	/* The new login signs with the token key as found again. */
 	priv = find_private_key(s, "logout-op");
