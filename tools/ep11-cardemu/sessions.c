@@ -25,20 +25,20 @@ static const char label_mac[] = "ep11-cardemu pin blob mac";
 #define SALT_OFF	EP11_SESSION_ID_LEN
 #define MAC_OFF		(EP11_SESSION_ID_LEN + EP11_PINBLOB_SALT_LEN)
 
-static int blob_mac(const struct fw *fw, const struct fw_domain *d,
-		    const u8 *blob, u8 mac[EP11_PINBLOB_MAC_LEN])
+static int blob_mac(const struct fw_domain *d, const u8 *blob,
+		    u8 mac[EP11_PINBLOB_MAC_LEN])
 {
 	const struct fw_buf in[] = {
 		{ label_mac, sizeof(label_mac) },
 		{ blob, MAC_OFF },
 	};
 
-	return fw_hmac(fw, d->wrapkey, in, 2, mac);
+	return fw_hmac(d, in, 2, mac);
 }
 
-static int make_pinblob(const struct fw *fw, const struct fw_domain *d,
-			const u8 *pin, size_t pin_len, const u8 *nonce,
-			size_t nonce_len, u8 blob[EP11_PINBLOB_LEN])
+static int make_pinblob(const struct fw_domain *d, const u8 *pin,
+			size_t pin_len, const u8 *nonce, size_t nonce_len,
+			u8 blob[EP11_PINBLOB_LEN])
 {
 	u8 plen = pin_len, nlen = nonce_len, salt[32];
 	const struct fw_buf id_in[] = {
@@ -51,11 +51,10 @@ static int make_pinblob(const struct fw *fw, const struct fw_domain *d,
 		{ blob, EP11_SESSION_ID_LEN },
 	};
 
-	if (fw_hmac(fw, d->wrapkey, id_in, 5, blob) ||
-	    fw_hmac(fw, d->wrapkey, salt_in, 2, salt))
+	if (fw_hmac(d, id_in, 5, blob) || fw_hmac(d, salt_in, 2, salt))
 		return -1;
 	memcpy(blob + SALT_OFF, salt, EP11_PINBLOB_SALT_LEN);
-	return blob_mac(fw, d, blob, blob + MAC_OFF);
+	return blob_mac(d, blob, blob + MAC_OFF);
 }
 
 /* Caller holds fw->lock. */
@@ -89,7 +88,7 @@ u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
 		return EP11_CKR_PIN_LEN_RANGE;
 	if (fw_roll(fw->cfg.login_fail_rate))
 		return EP11_CKR_DEVICE_ERROR;
-	if (make_pinblob(fw, d, pin, pin_len, nonce, nonce_len, blob))
+	if (make_pinblob(d, pin, pin_len, nonce, nonce_len, blob))
 		return EP11_CKR_DEVICE_ERROR;
 
 	pthread_mutex_lock(&fw->lock);
@@ -123,7 +122,7 @@ u32 fw_session_verify(struct fw *fw, u16 domain,
 
 	if (!d)
 		return EP11_CKR_ARGUMENTS_BAD;
-	if (blob_mac(fw, d, pinblob, mac))
+	if (blob_mac(d, pinblob, mac))
 		return EP11_CKR_DEVICE_ERROR;
 	if (CRYPTO_memcmp(mac, pinblob + MAC_OFF, sizeof(mac)))
 		return EP11_CKR_IBM_BLOB_ERROR;
@@ -154,7 +153,7 @@ u32 fw_session_logout(struct fw *fw, u16 domain,
 
 	if (!d)
 		return EP11_CKR_ARGUMENTS_BAD;
-	if (blob_mac(fw, d, pinblob, mac))
+	if (blob_mac(d, pinblob, mac))
 		return EP11_CKR_DEVICE_ERROR;
 	if (CRYPTO_memcmp(mac, pinblob + MAC_OFF, sizeof(mac)))
 		return EP11_CKR_IBM_BLOB_ERROR;
@@ -167,6 +166,9 @@ u32 fw_session_logout(struct fw *fw, u16 domain,
 		rc = EP11_CKR_SESSION_CLOSED;
 	}
 	pthread_mutex_unlock(&fw->lock);
+	/* Its keys leave the card's memory with it. */
+	if (rc == EP11_CKR_OK)
+		fw_key_cache_drop_session(&fw->keys, domain, pinblob);
 	return rc;
 }
 

@@ -126,16 +126,15 @@ static void sig_done(struct sig_op *op)
 	fw_key_free(&op->key);
 }
 
-static u32 hmac(const struct sig_op *op, const struct fw_param *data,
-		u8 *mac, size_t *len)
+static u32 hmac(const struct fw *fw, const struct sig_op *op,
+		const struct fw_param *data, u8 *mac, size_t *len)
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 						 (char *)op->m->md, 0),
 		OSSL_PARAM_construct_end(),
 	};
-	EVP_MAC *type = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = type ? EVP_MAC_CTX_new(type) : NULL;
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(fw->hmac);
 	int ok;
 
 	ok = ctx && EVP_MAC_init(ctx, op->key.material, op->key.material_len,
@@ -143,7 +142,6 @@ static u32 hmac(const struct sig_op *op, const struct fw_param *data,
 	     EVP_MAC_update(ctx, data->p, data->n) &&
 	     EVP_MAC_final(ctx, mac, len, EVP_MAX_MD_SIZE);
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(type);
 	return ok ? EP11_CKR_OK : EP11_CKR_DEVICE_ERROR;
 }
 
@@ -263,7 +261,7 @@ static u32 sign_single(struct fw_req *req, struct ep11_wbuf *rep)
 	if (rc)
 		goto out;
 	if (is_hmac(op.m)) {
-		rc = hmac(&op, data, sig, &len);
+		rc = hmac(req->fw, &op, data, sig, &len);
 		goto put;
 	}
 	rc = op_init(&op, data, true, &mctx, &pctx);
@@ -317,7 +315,7 @@ static u32 verify_single(struct fw_req *req, struct ep11_wbuf *rep)
 	if (rc)
 		goto out;
 	if (is_hmac(op.m)) {
-		rc = hmac(&op, data, mac, &len);
+		rc = hmac(req->fw, &op, data, mac, &len);
 		if (!rc && len != sig->n)
 			rc = EP11_CKR_SIGNATURE_LEN_RANGE;
 		else if (!rc && CRYPTO_memcmp(mac, sig->p, len))
