@@ -48,6 +48,10 @@ struct fw_session {
  * @session: the session that blob is bound to, all zero for none
  * @domain:  the domain it was opened on
  * @pkey:    the decoded OpenSSL key; NULL: the entry is free
+ * @op:      a context of @pkey initialised for EVP_PKEY_sign() (@op_sign)
+ *           or EVP_PKEY_verify(), never used itself: a raw signature
+ *           operation starts from a copy; NULL when there is none
+ * @op_sign: @op is for signing
  * @used:    the cache's clock when it last served (least recently used
  *           goes first)
  */
@@ -56,6 +60,8 @@ struct fw_cached_key {
 	u8 session[EP11_SESSION_ID_LEN];
 	u16 domain;
 	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *op;
+	bool op_sign;
 	unsigned long long used;
 };
 
@@ -196,6 +202,20 @@ EVP_PKEY *fw_key_cache_get(struct fw_key_cache *c, const u8 id[32]);
  * Context: takes the cache's lock, then the card's session lock.
  */
 void fw_key_cache_put(const struct fw_key *key, EVP_PKEY *pkey);
+
+/**
+ * fw_key_cache_op_ctx() - a context for a raw signature operation from
+ * the cache
+ * @c:    the cache
+ * @id:   SHA-256 of the key's blob
+ * @sign: for EVP_PKEY_sign() (else EVP_PKEY_verify())
+ *
+ * Context: takes @c->lock.
+ * Return: a copy of the cached key's initialised context (free with
+ * EVP_PKEY_CTX_free()), or NULL when the cache has none for @sign.
+ */
+EVP_PKEY_CTX *fw_key_cache_op_ctx(struct fw_key_cache *c, const u8 id[32],
+				  bool sign);
 
 /**
  * fw_key_cache_drop_session() - forget the keys of a session

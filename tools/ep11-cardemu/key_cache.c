@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "card.h"
+#include "fw_crypto.h"
 
 static const u8 no_session[EP11_SESSION_ID_LEN];
 
@@ -23,6 +25,7 @@ void fw_key_cache_init(struct fw_key_cache *c)
 
 static void entry_clear(struct fw_cached_key *e)
 {
+	EVP_PKEY_CTX_free(e->op);
 	EVP_PKEY_free(e->pkey);
 	OPENSSL_cleanse(e, sizeof(*e));
 }
@@ -65,11 +68,35 @@ EVP_PKEY *fw_key_cache_get(struct fw_key_cache *c, const u8 id[32])
 	return pkey;
 }
 
+/*
+ * The context a raw signature operation with @pkey starts from: signing
+ * for a private key, verifying for a public one.  NULL when OpenSSL has
+ * none (EdDSA signs only through EVP_DigestSign()).
+ */
+static EVP_PKEY_CTX *op_template(EVP_PKEY *pkey, bool sign)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	int ok;
+
+	if (!ctx)
+		return NULL;
+	ERR_set_mark();
+	ok = sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx);
+	ERR_pop_to_mark();
+	if (ok <= 0) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 void fw_key_cache_put(const struct fw_key *key, EVP_PKEY *pkey)
 {
 	struct fw *fw = key->card;
 	struct fw_key_cache *c = &fw->keys;
 	struct fw_cached_key *e, *victim = NULL;
+	bool sign = fw_key_ulong(key, CKA_CLASS) == CKO_PRIVATE_KEY;
+	EVP_PKEY_CTX *op = op_template(pkey, sign);
 	unsigned int i;
 
 	pthread_mutex_lock(&c->lock);
@@ -99,9 +126,28 @@ void fw_key_cache_put(const struct fw_key *key, EVP_PKEY *pkey)
 	memcpy(victim->session, key->session, EP11_SESSION_ID_LEN);
 	victim->domain = key->domain;
 	victim->pkey = pkey;
+	victim->op = op;
+	victim->op_sign = sign;
 	victim->used = ++c->clock;
+	op = NULL;
 out:
 	pthread_mutex_unlock(&c->lock);
+	EVP_PKEY_CTX_free(op);
+}
+
+EVP_PKEY_CTX *fw_key_cache_op_ctx(struct fw_key_cache *c, const u8 id[32],
+				  bool sign)
+{
+	struct fw_cached_key *e;
+	EVP_PKEY_CTX *ctx = NULL;
+
+	/* Copied under the lock: the template is never used concurrently. */
+	pthread_mutex_lock(&c->lock);
+	e = find(c, id);
+	if (e && e->op && e->op_sign == sign)
+		ctx = EVP_PKEY_CTX_dup(e->op);
+	pthread_mutex_unlock(&c->lock);
+	return ctx;
 }
 
 void fw_key_cache_drop_session(struct fw_key_cache *c, u16 domain,

@@ -122,6 +122,34 @@ EVP_PKEY *fw_key_pkey(const struct fw_key *key)
 	return pkey;
 }
 
+/*
+ * A context for EVP_PKEY_sign() or EVP_PKEY_verify() with @pkey: copied
+ * from the key cache, which spares looking the signature algorithm up
+ * again, or made here.
+ */
+u32 fw_key_sig_ctx(const struct fw_key *key, EVP_PKEY *pkey, bool sign,
+		   EVP_PKEY_CTX **ctx)
+{
+	int ok;
+
+	*ctx = NULL;
+	if (key->card) {
+		*ctx = fw_key_cache_op_ctx(&key->card->keys, key->blob_id,
+					   sign);
+		if (*ctx)
+			return EP11_CKR_OK;
+	}
+	*ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (!*ctx)
+		return EP11_CKR_HOST_MEMORY;
+	ok = sign ? EVP_PKEY_sign_init(*ctx) : EVP_PKEY_verify_init(*ctx);
+	if (ok > 0)
+		return EP11_CKR_OK;
+	EVP_PKEY_CTX_free(*ctx);
+	*ctx = NULL;
+	return EP11_CKR_DEVICE_ERROR;
+}
+
 /* Sets the material of a private @key: @pkey as DER PrivateKeyInfo. */
 u32 fw_key_set_private(struct fw_key *key, EVP_PKEY *pkey)
 {

@@ -164,6 +164,7 @@ static u32 op_init(const struct sig_op *op, const struct fw_param *data,
 {
 	const struct fw_mech *m = op->m;
 	EVP_PKEY_CTX *ctx;
+	u32 rc;
 	int ok;
 
 	*mctx = NULL;
@@ -186,11 +187,11 @@ static u32 op_init(const struct sig_op *op, const struct fw_param *data,
 	if (m->type == CKM_RSA_PKCS &&
 	    (int)data->n > EVP_PKEY_get_size(op->pkey) - 11)
 		return EP11_CKR_DATA_LEN_RANGE;
-	*pctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
-	if (!*pctx)
-		return EP11_CKR_HOST_MEMORY;
-	ok = sign ? EVP_PKEY_sign_init(*pctx) : EVP_PKEY_verify_init(*pctx);
-	if (ok > 0 && m->key_type == CKK_RSA)
+	rc = fw_key_sig_ctx(&op->key, op->pkey, sign, pctx);
+	if (rc)
+		return rc;
+	ok = 1;
+	if (m->key_type == CKK_RSA)
 		ok = rsa_ctx(op, *pctx);
 	if (ok > 0 && is_pss(m)) {
 		const EVP_MD *md = EVP_get_digestbyname(op->pss_md);
