@@ -256,8 +256,7 @@ struct fw *fw_new(const struct fw_config *cfg)
 			 cfg->card);
 	pthread_mutex_init(&fw->lock, NULL);
 	fw_key_cache_init(&fw->keys);
-	fw->sessions = calloc(cfg->max_sessions, sizeof(*fw->sessions));
-	if (!fw->sessions || fetch_algorithms(fw)) {
+	if (fw_sessions_init(fw) || fetch_algorithms(fw)) {
 		fw_log(fw, "cannot set up OpenSSL or memory");
 		r = -ENOMEM;
 		goto fail;
@@ -299,6 +298,7 @@ void fw_free(struct fw *fw)
 		OPENSSL_cleanse(fw->sessions,
 				fw->cfg.max_sessions * sizeof(*fw->sessions));
 	free(fw->sessions);
+	free(fw->index);
 	free_algorithms(fw);
 	pthread_mutex_destroy(&fw->lock);
 	free(fw);

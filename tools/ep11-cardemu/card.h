@@ -32,11 +32,14 @@ struct fw_domain {
  * @used:    the slot holds a session
  * @domain:  the domain it is logged in on
  * @pinblob: its pin blob; the first 32 bytes are the session id
+ * @next:    the next slot of its chain in the card's session index, -1
+ *           for none
  */
 struct fw_session {
 	bool used;
 	u16 domain;
 	u8 pinblob[EP11_PINBLOB_LEN];
+	int next;
 };
 
 /* Entries of the key cache. */
@@ -109,9 +112,12 @@ enum fw_aes_mode {
  * @gcm:      fetched AES-256-GCM implementation
  * @md:       fetched digests, in the order of fw_md()'s names
  * @aes:      fetched AES ciphers by key size (128, 192, 256) and mode
- * @lock:     protects @sessions and @nsessions
+ * @lock:     protects @sessions, @nsessions and @index
  * @sessions: the session table, @cfg.max_sessions slots
  * @nsessions: slots in use
+ * @index:    the first slot of each chain of sessions, by domain and the
+ *            first bytes of the session id; -1 for none
+ * @nindex:   chains in @index, a power of two
  * @keys:     decoded keys of recently opened blobs
  * @fns:      handlers by function number (set before serving)
  */
@@ -126,6 +132,8 @@ struct fw {
 	pthread_mutex_t lock;
 	struct fw_session *sessions;
 	unsigned int nsessions;
+	int *index;
+	unsigned int nindex;
 	struct fw_key_cache keys;
 	const struct fw_fn *fns[FW_MAX_FNID];
 };
@@ -239,6 +247,16 @@ void fw_key_cache_drop_session(struct fw_key_cache *c, u16 domain,
  */
 void fw_key_cache_stats(struct fw_key_cache *c, unsigned long long *hits,
 			unsigned long long *misses, unsigned int *entries);
+
+/* sessions.c */
+
+/**
+ * fw_sessions_init() - set up the card's empty session table and index
+ * @fw: the card, @fw->cfg.max_sessions set
+ *
+ * Return: 0 or -ENOMEM.  fw_free() frees what was set up either way.
+ */
+int fw_sessions_init(struct fw *fw);
 
 /* wrapping_key.c */
 int fw_wrapkey_load(const char *dir, u16 domain, u8 key[FW_WRAPKEY_LEN]);

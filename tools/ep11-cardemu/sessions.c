@@ -12,6 +12,8 @@
  * on every card with the same wrapping key, and a repeated Login finds
  * the session already in the table.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -57,19 +59,57 @@ static int make_pinblob(const struct fw_domain *d, const u8 *pin,
 	return blob_mac(d, blob, blob + MAC_OFF);
 }
 
-/* Caller holds fw->lock. */
-static struct fw_session *find(struct fw *fw, u16 domain, const u8 *id)
+int fw_sessions_init(struct fw *fw)
 {
 	unsigned int i;
 
-	for (i = 0; i < fw->cfg.max_sessions; i++) {
+	fw->nindex = 16;
+	while (fw->nindex < fw->cfg.max_sessions)
+		fw->nindex *= 2;
+	fw->sessions = calloc(fw->cfg.max_sessions, sizeof(*fw->sessions));
+	fw->index = malloc(fw->nindex * sizeof(*fw->index));
+	if (!fw->sessions || !fw->index)
+		return -ENOMEM;
+	for (i = 0; i < fw->nindex; i++)
+		fw->index[i] = -1;
+	return 0;
+}
+
+/*
+ * The chain of a session in the index.  Session ids are HMAC outputs, so
+ * their first bytes spread the sessions evenly.
+ */
+static int *chain(struct fw *fw, u16 domain, const u8 *id)
+{
+	u32 h = (u32)id[0] << 24 | (u32)id[1] << 16 | (u32)id[2] << 8 | id[3];
+
+	return &fw->index[(h ^ domain) & (fw->nindex - 1)];
+}
+
+/* Caller holds fw->lock. */
+static struct fw_session *find(struct fw *fw, u16 domain, const u8 *id)
+{
+	int i;
+
+	for (i = *chain(fw, domain, id); i >= 0; i = fw->sessions[i].next) {
 		struct fw_session *s = &fw->sessions[i];
 
-		if (s->used && s->domain == domain &&
+		if (s->domain == domain &&
 		    !CRYPTO_memcmp(s->pinblob, id, EP11_SESSION_ID_LEN))
 			return s;
 	}
 	return NULL;
+}
+
+/* Takes @s out of the index; caller holds fw->lock. */
+static void unlink_session(struct fw *fw, struct fw_session *s)
+{
+	int *p = chain(fw, s->domain, s->pinblob);
+
+	while (*p >= 0 && &fw->sessions[*p] != s)
+		p = &fw->sessions[*p].next;
+	if (*p >= 0)
+		*p = s->next;
 }
 
 u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
@@ -99,10 +139,14 @@ u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
 	}
 	for (i = 0; !s && i < fw->cfg.max_sessions; i++) {
 		if (!fw->sessions[i].used) {
+			int *head = chain(fw, domain, blob);
+
 			s = &fw->sessions[i];
 			s->used = true;
 			s->domain = domain;
 			memcpy(s->pinblob, blob, sizeof(blob));
+			s->next = *head;
+			*head = i;
 			fw->nsessions++;
 		}
 	}
@@ -184,6 +228,7 @@ u32 fw_session_logout(struct fw *fw, u16 domain,
 	pthread_mutex_lock(&fw->lock);
 	s = find(fw, domain, pinblob);
 	if (s) {
+		unlink_session(fw, s);
 		OPENSSL_cleanse(s, sizeof(*s));
 		fw->nsessions--;
 	} else {

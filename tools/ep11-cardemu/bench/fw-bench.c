@@ -8,12 +8,14 @@
  * Every reply is checked: a benchmark of error replies would measure
  * nothing.
  *
- *   fw-bench [-n N] [-t THREADS] [FUNCTION...]
+ *   fw-bench [-n N] [-t THREADS] [-s SESSIONS] [FUNCTION...]
  *
  * FUNCTION is sign, sign-miss (512 different key blobs in turn), verify,
  * encrypt, random, getattr or login; all of them by default.  With -t the
  * requests are shared out over THREADS threads on one card and the
- * figure is wall time per request.  Built, not installed: run it from
+ * figure is wall time per request.  With -s that many other sessions are
+ * logged in first, on a card with room for them (as a loaded card would
+ * be).  Built, not installed: run it from
  * the build folder, under perf record to see where the time goes.
  */
 #include <errno.h>
@@ -386,7 +388,7 @@ static const char *const all[] = {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fw-bench [-n N] [-t THREADS] [FUNCTION...]\n"
+		"usage: fw-bench [-n N] [-t THREADS] [-s SESSIONS] [FUNCTION...]\n"
 		"FUNCTION: sign sign-miss verify encrypt random getattr login\n");
 	exit(2);
 }
@@ -398,16 +400,15 @@ int main(int argc, char **argv)
 		.card = 0x0b,
 		.domains = { DOM },
 		.ndomains = 1,
-		.max_sessions = 64,
 	};
 	unsigned long n = 2000;
-	unsigned int nthreads = 1, nb, i;
+	unsigned int nthreads = 1, others = 0, nb, i;
 	struct bench *b;
 	char dir[4096], path[4200];
 	double us;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:s:h")) != -1) {
 		switch (c) {
 		case 'n':
 			n = strtoul(optarg, NULL, 10);
@@ -415,12 +416,17 @@ int main(int argc, char **argv)
 		case 't':
 			nthreads = strtoul(optarg, NULL, 10);
 			break;
+		case 's':
+			others = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!n || !nthreads || nthreads > MAX_THREADS)
+	if (!n || !nthreads || nthreads > MAX_THREADS ||
+	    others >= FW_MAX_SESSIONS)
 		usage();
+	cfg.max_sessions = others + 1;
 	nb = optind < argc ? (unsigned int)(argc - optind) : ARRAY_SIZE(all);
 	b = calloc(nb, sizeof(*b));
 	if (!b)
@@ -435,6 +441,14 @@ int main(int argc, char **argv)
 	card = fw_new(&cfg);
 	if (!card)
 		die("cannot start the card");
+	for (i = 0; i < others; i++) {
+		char nonce[16];
+
+		snprintf(nonce, sizeof(nonce), "other %u", i);
+		if (fw_session_login(card, DOM, (const u8 *)"12345678", 8,
+				     (const u8 *)nonce, strlen(nonce), pinblob))
+			die("Login of another session failed");
+	}
 	if (fw_session_login(card, DOM, (const u8 *)"12345678", 8,
 			     (const u8 *)"fw-bench", 8, pinblob))
 		die("Login failed");
