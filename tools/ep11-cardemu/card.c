@@ -49,29 +49,99 @@ const struct fw_domain *fw_domain_get(const struct fw *fw, u16 id)
 	return NULL;
 }
 
-int fw_hmac(const struct fw *fw, const u8 key[FW_WRAPKEY_LEN],
-	    const struct fw_buf *in, unsigned int nin, u8 out[32])
+/*
+ * HMAC-SHA256 under the domain's wrapping key over the concatenation of
+ * @in: a copy of the domain's keyed context, so that neither the digest
+ * nor the key is set up again for each request.
+ */
+int fw_hmac(const struct fw_domain *d, const struct fw_buf *in,
+	    unsigned int nin, u8 out[32])
 {
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						 "SHA256", 0),
-		OSSL_PARAM_construct_end(),
-	};
 	EVP_MAC_CTX *ctx;
 	size_t outl = 0;
 	unsigned int i;
-	int ok;
+	int ok = 1;
 
-	ctx = EVP_MAC_CTX_new(fw->hmac);
+	ctx = EVP_MAC_CTX_dup(d->mac);
 	if (!ctx)
 		return -ENOMEM;
-	ok = EVP_MAC_init(ctx, key, FW_WRAPKEY_LEN, params);
 	for (i = 0; ok && i < nin; i++)
 		ok = EVP_MAC_update(ctx, in[i].p, in[i].n);
 	if (ok)
 		ok = EVP_MAC_final(ctx, out, &outl, 32);
 	EVP_MAC_CTX_free(ctx);
 	return ok && outl == 32 ? 0 : -EIO;
+}
+
+/* The names of fw->md[], as the mechanism table spells them. */
+static const char *const md_names[FW_NDIGESTS] = {
+	"SHA1", "SHA224", "SHA256", "SHA384", "SHA512",
+};
+
+const EVP_MD *fw_md(const struct fw *fw, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; name && i < FW_NDIGESTS; i++)
+		if (!strcmp(name, md_names[i]))
+			return fw->md[i];
+	return NULL;
+}
+
+EVP_CIPHER *fw_aes(const struct fw *fw, size_t key_len,
+		   enum fw_aes_mode mode)
+{
+	if ((key_len != 16 && key_len != 24 && key_len != 32) ||
+	    mode >= FW_AES_NMODES)
+		return NULL;
+	return fw->aes[key_len / 8 - 2][mode];
+}
+
+/* Fetches the digests and ciphers the mechanisms use, once. */
+static int fetch_algorithms(struct fw *fw)
+{
+	static const char *const modes[FW_AES_NMODES] = {
+		[FW_AES_ECB] = "ECB",
+		[FW_AES_CBC] = "CBC",
+		[FW_AES_GCM] = "GCM",
+		[FW_AES_WRAP] = "WRAP",
+		[FW_AES_WRAP_PAD] = "WRAP-PAD",
+	};
+	char name[32];
+	unsigned int i, m;
+
+	fw->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	fw->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	if (!fw->hmac || !fw->gcm)
+		return -ENOENT;
+	for (i = 0; i < FW_NDIGESTS; i++) {
+		fw->md[i] = EVP_MD_fetch(NULL, md_names[i], NULL);
+		if (!fw->md[i])
+			return -ENOENT;
+	}
+	for (i = 0; i < 3; i++) {
+		for (m = 0; m < FW_AES_NMODES; m++) {
+			snprintf(name, sizeof(name), "AES-%u-%s", 128 + 64 * i,
+				 modes[m]);
+			fw->aes[i][m] = EVP_CIPHER_fetch(NULL, name, NULL);
+			if (!fw->aes[i][m])
+				return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static void free_algorithms(struct fw *fw)
+{
+	unsigned int i, m;
+
+	EVP_MAC_free(fw->hmac);
+	EVP_CIPHER_free(fw->gcm);
+	for (i = 0; i < FW_NDIGESTS; i++)
+		EVP_MD_free(fw->md[i]);
+	for (i = 0; i < 3; i++)
+		for (m = 0; m < FW_AES_NMODES; m++)
+			EVP_CIPHER_free(fw->aes[i][m]);
 }
 
 static int check_config(const struct fw_config *cfg)
@@ -138,6 +208,11 @@ static int check_config(const struct fw_config *cfg)
 
 static int load_domain(struct fw *fw, struct fw_domain *d, u16 id)
 {
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						 "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
 	u8 digest[32];
 	unsigned int dlen = 0;
 	int r;
@@ -150,6 +225,10 @@ static int load_domain(struct fw *fw, struct fw_domain *d, u16 id)
 			EVP_sha256(), NULL) || dlen != sizeof(digest))
 		return -EIO;
 	memcpy(d->wkid, digest, EP11_WKID_LEN);
+	d->mac = EVP_MAC_CTX_new(fw->hmac);
+	if (!d->mac || !EVP_MAC_init(d->mac, d->wrapkey, sizeof(d->wrapkey),
+				     params))
+		return -EIO;
 	return 0;
 }
 
@@ -176,10 +255,8 @@ struct fw *fw_new(const struct fw_config *cfg)
 		snprintf(fw->serial, sizeof(fw->serial), "EP11EMU0000000%02X",
 			 cfg->card);
 	pthread_mutex_init(&fw->lock, NULL);
-	fw->sessions = calloc(cfg->max_sessions, sizeof(*fw->sessions));
-	fw->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	fw->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	if (!fw->sessions || !fw->hmac || !fw->gcm) {
+	fw_key_cache_init(&fw->keys);
+	if (fw_sessions_init(fw) || fetch_algorithms(fw)) {
 		fw_log(fw, "cannot set up OpenSSL or memory");
 		r = -ENOMEM;
 		goto fail;
@@ -209,15 +286,20 @@ fail:
 
 void fw_free(struct fw *fw)
 {
+	unsigned int i;
+
 	if (!fw)
 		return;
+	fw_key_cache_free(&fw->keys);
+	for (i = 0; i < FW_MAX_DOMAINS; i++)
+		EVP_MAC_CTX_free(fw->dom[i].mac);
 	OPENSSL_cleanse(fw->dom, sizeof(fw->dom));
 	if (fw->sessions)
 		OPENSSL_cleanse(fw->sessions,
 				fw->cfg.max_sessions * sizeof(*fw->sessions));
 	free(fw->sessions);
-	EVP_MAC_free(fw->hmac);
-	EVP_CIPHER_free(fw->gcm);
+	free(fw->index);
+	free_algorithms(fw);
 	pthread_mutex_destroy(&fw->lock);
 	free(fw);
 }

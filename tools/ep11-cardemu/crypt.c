@@ -94,18 +94,9 @@ static u32 aes_check_len(u32 mech, bool enc, size_t n, size_t tag_len)
 	}
 }
 
-static EVP_CIPHER *aes_cipher(u32 mech, size_t key_len)
-{
-	const char *mode = mech == CKM_AES_ECB ? "ECB" :
-			   mech == CKM_AES_GCM ? "GCM" : "CBC";
-	char name[32];
-
-	snprintf(name, sizeof(name), "AES-%zu-%s", key_len * 8, mode);
-	return EVP_CIPHER_fetch(NULL, name, NULL);
-}
-
-static u32 aes_crypt(const struct fw_mech_arg *a, const struct fw_key *key,
-		     bool enc, const struct fw_param *in, struct ep11_wbuf *rep)
+static u32 aes_crypt(const struct fw *fw, const struct fw_mech_arg *a,
+		     const struct fw_key *key, bool enc,
+		     const struct fw_param *in, struct ep11_wbuf *rep)
 {
 	u32 mech = a->m->type;
 	EVP_CIPHER_CTX *ctx = NULL;
@@ -125,7 +116,9 @@ static u32 aes_crypt(const struct fw_mech_arg *a, const struct fw_key *key,
 		return rc;
 	if (mech == CKM_AES_GCM && !enc)
 		n -= op.tag_len;
-	cipher = aes_cipher(mech, key->material_len);
+	cipher = fw_aes(fw, key->material_len,
+			mech == CKM_AES_ECB ? FW_AES_ECB :
+			mech == CKM_AES_GCM ? FW_AES_GCM : FW_AES_CBC);
 	ctx = EVP_CIPHER_CTX_new();
 	out = malloc(n + 2 * AES_BLOCK);
 	if (!cipher || !ctx || !out) {
@@ -174,7 +167,6 @@ out:
 		free(out);
 	}
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(cipher);
 	return rc;
 }
 
@@ -323,7 +315,7 @@ static u32 crypt_single(struct fw_req *req, struct ep11_wbuf *rep, bool enc)
 	if (!rc && rsa)
 		rc = rsa_crypt(&a, &key, enc, &req->param[2], rep);
 	else if (!rc)
-		rc = aes_crypt(&a, &key, enc, &req->param[2], rep);
+		rc = aes_crypt(req->fw, &a, &key, enc, &req->param[2], rep);
 	fw_key_free(&key);
 	return rc;
 }

@@ -11,7 +11,7 @@ static u32 digest_single(struct fw_req *req, struct ep11_wbuf *rep)
 	u8 md[EVP_MAX_MD_SIZE];
 	struct fw_mech_arg a;
 	unsigned int len = 0;
-	EVP_MD *type;
+	const EVP_MD *type;
 	u32 rc;
 	int ok;
 
@@ -19,12 +19,11 @@ static u32 digest_single(struct fw_req *req, struct ep11_wbuf *rep)
 	rc = rc ?: fw_mech_no_param(&a);
 	if (rc)
 		return rc;
-	type = EVP_MD_fetch(NULL, a.m->md, NULL);
+	type = fw_md(req->fw, a.m->md);
 	if (!type)
 		return EP11_CKR_DEVICE_ERROR;
 	ok = EVP_Digest(req->param[1].p, req->param[1].n, md, &len, type,
 			NULL);
-	EVP_MD_free(type);
 	if (!ok)
 		return EP11_CKR_DEVICE_ERROR;
 	ep11_wire_put(rep, md, len);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -171,44 +172,84 @@ static void serve_one(struct cardemu *emu, u8 *in, u8 *out)
 			emu->cfg.card, strerror(errno));
 }
 
+/*
+ * Each worker waits on an epoll set of its own, the card fd in it with
+ * EPOLLEXCLUSIVE: a request wakes one idle worker, not all of them only
+ * for the others to find nothing to read.  The stop fd wakes them all.
+ */
+static int worker_epoll(struct cardemu *emu)
+{
+	struct epoll_event card = {
+		.events = EPOLLIN | EPOLLEXCLUSIVE,
+		.data.fd = emu->card_fd,
+	};
+	struct epoll_event stop = {
+		.events = EPOLLIN,
+		.data.fd = emu->stop_fd,
+	};
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -1;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, emu->card_fd, &card) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, emu->stop_fd, &stop)) {
+		close(ep);
+		return -1;
+	}
+	return ep;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct cardemu *emu = w->emu;
-	struct pollfd pfd[2] = {
-		{ .fd = emu->card_fd, .events = POLLIN },
-		{ .fd = emu->stop_fd, .events = POLLIN },
-	};
 	size_t sz = sizeof(struct ep11_vcard_msg) + EP11_MAX_MSG_LEN;
 	u8 *in = malloc(sz), *out = malloc(sz);
+	struct epoll_event ev[2];
+	int ep = worker_epoll(emu), n, i;
+	bool stop = false;
 
+	if (ep < 0) {
+		fprintf(stderr, "ep11-cardemu: epoll: %s\n", strerror(errno));
+		cardemu_stop(emu);
+		goto out;
+	}
 	if (!in || !out) {
 		fprintf(stderr, "ep11-cardemu: out of memory\n");
 		cardemu_stop(emu);
 		goto out;
 	}
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+	while (!stop) {
+		n = epoll_wait(ep, ev, ARRAY_SIZE(ev), -1);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "ep11-cardemu: poll: %s\n",
+			fprintf(stderr, "ep11-cardemu: epoll_wait: %s\n",
 				strerror(errno));
 			cardemu_stop(emu);
 			break;
 		}
-		if (pfd[1].revents)
-			break;
-		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			fprintf(stderr, "ep11-cardemu: card%02x was removed\n",
-				emu->cfg.card);
-			card_gone = true;
-			cardemu_stop(emu);
-			break;
+		for (i = 0; i < n; i++)
+			if (ev[i].data.fd == emu->stop_fd)
+				stop = true;
+		for (i = 0; i < n && !stop; i++) {
+			if (ev[i].data.fd != emu->card_fd)
+				continue;
+			if (ev[i].events & (EPOLLERR | EPOLLHUP)) {
+				fprintf(stderr,
+					"ep11-cardemu: card%02x was removed\n",
+					emu->cfg.card);
+				card_gone = true;
+				cardemu_stop(emu);
+				stop = true;
+			} else if (ev[i].events & EPOLLIN) {
+				serve_one(emu, in, out);
+			}
 		}
-		if (pfd[0].revents & POLLIN)
-			serve_one(emu, in, out);
 	}
 out:
+	if (ep >= 0)
+		close(ep);
 	free(in);
 	free(out);
 	return NULL;

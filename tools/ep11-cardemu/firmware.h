@@ -404,12 +404,21 @@ void fw_attrs_free(struct fw_attrs *as);
  * @attrs:        its attributes
  * @material:     the key material (heap, wiped by fw_key_free())
  * @material_len: its length
+ * @card:         the card that opened it from a blob (fw_blob_open(), for
+ *                private and public keys only), whose key cache may hold
+ *                its OpenSSL key; NULL for any other key
+ * @domain:       the domain it was opened on; set only with @card
+ * @blob_id:      SHA-256 of that blob, the key's name in the cache; set
+ *                only with @card
  */
 struct fw_key {
 	u8 session[EP11_SESSION_ID_LEN];
 	struct fw_attrs attrs;
 	u8 *material;
 	size_t material_len;
+	struct fw *card;
+	u16 domain;
+	u8 blob_id[32];
 };
 
 /**

@@ -158,6 +158,21 @@ bool fw_key_bool(const struct fw_key *key, u32 type);
 EVP_PKEY *fw_key_pkey(const struct fw_key *key);
 
 /**
+ * fw_key_sig_ctx() - a context for a raw signature operation
+ * @key:  the key
+ * @pkey: its OpenSSL key, from fw_key_pkey()
+ * @sign: for EVP_PKEY_sign() (else EVP_PKEY_verify())
+ * @ctx:  set to the context, initialised for the operation and nothing
+ *        else (free with EVP_PKEY_CTX_free()); NULL on failure
+ *
+ * A copy of the key cache's context when it has one, else a new one.
+ *
+ * Return: EP11_CKR_OK, EP11_CKR_HOST_MEMORY, EP11_CKR_DEVICE_ERROR.
+ */
+u32 fw_key_sig_ctx(const struct fw_key *key, EVP_PKEY *pkey, bool sign,
+		   EVP_PKEY_CTX **ctx);
+
+/**
  * fw_key_set_private() - set a private key's material
  * @key:  the key
  * @pkey: its OpenSSL key, stored as DER PrivateKeyInfo

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "card.h"
+#include "pkcs11_ids.h"
 
 #define WKID_OFF	EP11_SESSION_ID_LEN
 #define IV_OFF		(EP11_SESSION_ID_LEN + EP11_WKID_LEN)
@@ -113,6 +114,27 @@ u32 fw_blob_seal(struct fw *fw, u16 domain, const struct fw_key *key,
 	return rc;
 }
 
+/*
+ * Names an authenticated private or public key by the SHA-256 of its
+ * blob, under which the card's key cache keeps its OpenSSL key.  Without
+ * a name the key is only decoded anew each time.
+ */
+static void name_key(struct fw *fw, u16 domain, const u8 *blob, size_t len,
+		     struct fw_key *key)
+{
+	unsigned int n = 0;
+	u32 cls;
+
+	if (fw_attrs_get_ulong(&key->attrs, CKA_CLASS, &cls) ||
+	    (cls != CKO_PRIVATE_KEY && cls != CKO_PUBLIC_KEY))
+		return;
+	if (!EVP_Digest(blob, len, key->blob_id, &n, fw_md(fw, "SHA256"),
+			NULL) || n != sizeof(key->blob_id))
+		return;
+	key->card = fw;
+	key->domain = domain;
+}
+
 u32 fw_blob_open(struct fw *fw, u16 domain, const u8 *blob, size_t len,
 		 struct fw_key *key)
 {
@@ -155,6 +177,8 @@ u32 fw_blob_open(struct fw *fw, u16 domain, const u8 *blob, size_t len,
 	}
 	memcpy(key->session, blob, EP11_SESSION_ID_LEN);
 	rc = fw_key_set_material(key, plain + 4 + alen, plen - 4 - alen);
+	if (rc == EP11_CKR_OK)
+		name_key(fw, domain, blob, len, key);
 out:
 	if (rc)
 		fw_key_free(key);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/x509.h>
 
@@ -59,20 +60,94 @@ u32 fw_key_check(const struct fw_key *key, u32 cls, u32 key_type, u32 usage)
 	return EP11_CKR_OK;
 }
 
-/* The OpenSSL key of a private or public @key, or NULL. */
+/*
+ * Decodes a DER PrivateKeyInfo of key type @key_type.  Naming the key
+ * type spares OpenSSL trying every decoder it has, which costs several
+ * times the decoding itself; material that does not decode so gets the
+ * general decoder.
+ */
+static EVP_PKEY *decode_private(const u8 *der, size_t len, u32 key_type)
+{
+	const char *type = key_type == CKK_RSA ? "RSA" :
+			   key_type == CKK_EC ? "EC" :
+			   key_type == CKK_EC_EDWARDS ? "ED25519" : NULL;
+	OSSL_DECODER_CTX *dctx = NULL;
+	const unsigned char *p = der;
+	EVP_PKEY *pkey = NULL;
+	size_t n = len;
+
+	if (type)
+		dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER",
+						     "PrivateKeyInfo", type,
+						     EVP_PKEY_KEYPAIR, NULL,
+						     NULL);
+	if (dctx && !OSSL_DECODER_from_data(dctx, &p, &n)) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	OSSL_DECODER_CTX_free(dctx);
+	if (pkey)
+		return pkey;
+	p = der;
+	return d2i_AutoPrivateKey_ex(NULL, &p, len, NULL, NULL);
+}
+
+/*
+ * The OpenSSL key of a private or public @key, or NULL.  A key opened
+ * from a blob is looked up in its card's key cache first and put there
+ * once decoded.
+ */
 EVP_PKEY *fw_key_pkey(const struct fw_key *key)
 {
 	const unsigned char *p = key->material;
 	u32 cls = fw_key_ulong(key, CKA_CLASS);
+	EVP_PKEY *pkey = NULL;
 
 	if (!p || key->material_len > FW_MAX_BLOB_LEN)
 		return NULL;
+	if (cls != CKO_PRIVATE_KEY && cls != CKO_PUBLIC_KEY)
+		return NULL;
+	if (key->card) {
+		pkey = fw_key_cache_get(&key->card->keys, key->blob_id);
+		if (pkey)
+			return pkey;
+	}
 	if (cls == CKO_PRIVATE_KEY)
-		return d2i_AutoPrivateKey_ex(NULL, &p, key->material_len, NULL,
-					     NULL);
-	if (cls == CKO_PUBLIC_KEY)
-		return d2i_PUBKEY(NULL, &p, key->material_len);
-	return NULL;
+		pkey = decode_private(key->material, key->material_len,
+				      fw_key_ulong(key, CKA_KEY_TYPE));
+	else
+		pkey = d2i_PUBKEY(NULL, &p, key->material_len);
+	if (pkey && key->card)
+		fw_key_cache_put(key, pkey);
+	return pkey;
+}
+
+/*
+ * A context for EVP_PKEY_sign() or EVP_PKEY_verify() with @pkey: copied
+ * from the key cache, which spares looking the signature algorithm up
+ * again, or made here.
+ */
+u32 fw_key_sig_ctx(const struct fw_key *key, EVP_PKEY *pkey, bool sign,
+		   EVP_PKEY_CTX **ctx)
+{
+	int ok;
+
+	*ctx = NULL;
+	if (key->card) {
+		*ctx = fw_key_cache_op_ctx(&key->card->keys, key->blob_id,
+					   sign);
+		if (*ctx)
+			return EP11_CKR_OK;
+	}
+	*ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (!*ctx)
+		return EP11_CKR_HOST_MEMORY;
+	ok = sign ? EVP_PKEY_sign_init(*ctx) : EVP_PKEY_verify_init(*ctx);
+	if (ok > 0)
+		return EP11_CKR_OK;
+	EVP_PKEY_CTX_free(*ctx);
+	*ctx = NULL;
+	return EP11_CKR_DEVICE_ERROR;
 }
 
 /* Sets the material of a private @key: @pkey as DER PrivateKeyInfo. */

@@ -12,6 +12,8 @@
  * on every card with the same wrapping key, and a repeated Login finds
  * the session already in the table.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -25,20 +27,20 @@ static const char label_mac[] = "ep11-cardemu pin blob mac";
 #define SALT_OFF	EP11_SESSION_ID_LEN
 #define MAC_OFF		(EP11_SESSION_ID_LEN + EP11_PINBLOB_SALT_LEN)
 
-static int blob_mac(const struct fw *fw, const struct fw_domain *d,
-		    const u8 *blob, u8 mac[EP11_PINBLOB_MAC_LEN])
+static int blob_mac(const struct fw_domain *d, const u8 *blob,
+		    u8 mac[EP11_PINBLOB_MAC_LEN])
 {
 	const struct fw_buf in[] = {
 		{ label_mac, sizeof(label_mac) },
 		{ blob, MAC_OFF },
 	};
 
-	return fw_hmac(fw, d->wrapkey, in, 2, mac);
+	return fw_hmac(d, in, 2, mac);
 }
 
-static int make_pinblob(const struct fw *fw, const struct fw_domain *d,
-			const u8 *pin, size_t pin_len, const u8 *nonce,
-			size_t nonce_len, u8 blob[EP11_PINBLOB_LEN])
+static int make_pinblob(const struct fw_domain *d, const u8 *pin,
+			size_t pin_len, const u8 *nonce, size_t nonce_len,
+			u8 blob[EP11_PINBLOB_LEN])
 {
 	u8 plen = pin_len, nlen = nonce_len, salt[32];
 	const struct fw_buf id_in[] = {
@@ -51,26 +53,63 @@ static int make_pinblob(const struct fw *fw, const struct fw_domain *d,
 		{ blob, EP11_SESSION_ID_LEN },
 	};
 
-	if (fw_hmac(fw, d->wrapkey, id_in, 5, blob) ||
-	    fw_hmac(fw, d->wrapkey, salt_in, 2, salt))
+	if (fw_hmac(d, id_in, 5, blob) || fw_hmac(d, salt_in, 2, salt))
 		return -1;
 	memcpy(blob + SALT_OFF, salt, EP11_PINBLOB_SALT_LEN);
-	return blob_mac(fw, d, blob, blob + MAC_OFF);
+	return blob_mac(d, blob, blob + MAC_OFF);
+}
+
+int fw_sessions_init(struct fw *fw)
+{
+	unsigned int i;
+
+	fw->nindex = 16;
+	while (fw->nindex < fw->cfg.max_sessions)
+		fw->nindex *= 2;
+	fw->sessions = calloc(fw->cfg.max_sessions, sizeof(*fw->sessions));
+	fw->index = malloc(fw->nindex * sizeof(*fw->index));
+	if (!fw->sessions || !fw->index)
+		return -ENOMEM;
+	for (i = 0; i < fw->nindex; i++)
+		fw->index[i] = -1;
+	return 0;
+}
+
+/*
+ * The chain of a session in the index.  Session ids are HMAC outputs, so
+ * their first bytes spread the sessions evenly.
+ */
+static int *chain(struct fw *fw, u16 domain, const u8 *id)
+{
+	u32 h = (u32)id[0] << 24 | (u32)id[1] << 16 | (u32)id[2] << 8 | id[3];
+
+	return &fw->index[(h ^ domain) & (fw->nindex - 1)];
 }
 
 /* Caller holds fw->lock. */
 static struct fw_session *find(struct fw *fw, u16 domain, const u8 *id)
 {
-	unsigned int i;
+	int i;
 
-	for (i = 0; i < fw->cfg.max_sessions; i++) {
+	for (i = *chain(fw, domain, id); i >= 0; i = fw->sessions[i].next) {
 		struct fw_session *s = &fw->sessions[i];
 
-		if (s->used && s->domain == domain &&
+		if (s->domain == domain &&
 		    !CRYPTO_memcmp(s->pinblob, id, EP11_SESSION_ID_LEN))
 			return s;
 	}
 	return NULL;
+}
+
+/* Takes @s out of the index; caller holds fw->lock. */
+static void unlink_session(struct fw *fw, struct fw_session *s)
+{
+	int *p = chain(fw, s->domain, s->pinblob);
+
+	while (*p >= 0 && &fw->sessions[*p] != s)
+		p = &fw->sessions[*p].next;
+	if (*p >= 0)
+		*p = s->next;
 }
 
 u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
@@ -89,7 +128,7 @@ u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
 		return EP11_CKR_PIN_LEN_RANGE;
 	if (fw_roll(fw->cfg.login_fail_rate))
 		return EP11_CKR_DEVICE_ERROR;
-	if (make_pinblob(fw, d, pin, pin_len, nonce, nonce_len, blob))
+	if (make_pinblob(d, pin, pin_len, nonce, nonce_len, blob))
 		return EP11_CKR_DEVICE_ERROR;
 
 	pthread_mutex_lock(&fw->lock);
@@ -100,10 +139,14 @@ u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
 	}
 	for (i = 0; !s && i < fw->cfg.max_sessions; i++) {
 		if (!fw->sessions[i].used) {
+			int *head = chain(fw, domain, blob);
+
 			s = &fw->sessions[i];
 			s->used = true;
 			s->domain = domain;
 			memcpy(s->pinblob, blob, sizeof(blob));
+			s->next = *head;
+			*head = i;
 			fw->nsessions++;
 		}
 	}
@@ -112,6 +155,26 @@ out:
 	pthread_mutex_unlock(&fw->lock);
 	OPENSSL_cleanse(blob, sizeof(blob));
 	return rc;
+}
+
+/*
+ * Whether @pinblob is, byte for byte, the pin blob the card made for a
+ * session logged in on @domain.  Salt and MAC follow from the session id,
+ * so exactly the blobs whose MAC checks out and whose session is logged
+ * in match: the comparison answers as the MAC would, without computing
+ * it.
+ */
+static bool is_active_pinblob(struct fw *fw, u16 domain,
+			      const u8 pinblob[EP11_PINBLOB_LEN])
+{
+	struct fw_session *s;
+	bool same;
+
+	pthread_mutex_lock(&fw->lock);
+	s = find(fw, domain, pinblob);
+	same = s && !CRYPTO_memcmp(s->pinblob, pinblob, EP11_PINBLOB_LEN);
+	pthread_mutex_unlock(&fw->lock);
+	return same;
 }
 
 u32 fw_session_verify(struct fw *fw, u16 domain,
@@ -123,7 +186,11 @@ u32 fw_session_verify(struct fw *fw, u16 domain,
 
 	if (!d)
 		return EP11_CKR_ARGUMENTS_BAD;
-	if (blob_mac(fw, d, pinblob, mac))
+	if (is_active_pinblob(fw, domain, pinblob)) {
+		memcpy(session, pinblob, EP11_SESSION_ID_LEN);
+		return EP11_CKR_OK;
+	}
+	if (blob_mac(d, pinblob, mac))
 		return EP11_CKR_DEVICE_ERROR;
 	if (CRYPTO_memcmp(mac, pinblob + MAC_OFF, sizeof(mac)))
 		return EP11_CKR_IBM_BLOB_ERROR;
@@ -154,19 +221,23 @@ u32 fw_session_logout(struct fw *fw, u16 domain,
 
 	if (!d)
 		return EP11_CKR_ARGUMENTS_BAD;
-	if (blob_mac(fw, d, pinblob, mac))
+	if (blob_mac(d, pinblob, mac))
 		return EP11_CKR_DEVICE_ERROR;
 	if (CRYPTO_memcmp(mac, pinblob + MAC_OFF, sizeof(mac)))
 		return EP11_CKR_IBM_BLOB_ERROR;
 	pthread_mutex_lock(&fw->lock);
 	s = find(fw, domain, pinblob);
 	if (s) {
+		unlink_session(fw, s);
 		OPENSSL_cleanse(s, sizeof(*s));
 		fw->nsessions--;
 	} else {
 		rc = EP11_CKR_SESSION_CLOSED;
 	}
 	pthread_mutex_unlock(&fw->lock);
+	/* Its keys leave the card's memory with it. */
+	if (rc == EP11_CKR_OK)
+		fw_key_cache_drop_session(&fw->keys, domain, pinblob);
 	return rc;
 }
 

@@ -126,16 +126,15 @@ static void sig_done(struct sig_op *op)
 	fw_key_free(&op->key);
 }
 
-static u32 hmac(const struct sig_op *op, const struct fw_param *data,
-		u8 *mac, size_t *len)
+static u32 hmac(const struct fw *fw, const struct sig_op *op,
+		const struct fw_param *data, u8 *mac, size_t *len)
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 						 (char *)op->m->md, 0),
 		OSSL_PARAM_construct_end(),
 	};
-	EVP_MAC *type = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = type ? EVP_MAC_CTX_new(type) : NULL;
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(fw->hmac);
 	int ok;
 
 	ok = ctx && EVP_MAC_init(ctx, op->key.material, op->key.material_len,
@@ -143,7 +142,6 @@ static u32 hmac(const struct sig_op *op, const struct fw_param *data,
 	     EVP_MAC_update(ctx, data->p, data->n) &&
 	     EVP_MAC_final(ctx, mac, len, EVP_MAX_MD_SIZE);
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(type);
 	return ok ? EP11_CKR_OK : EP11_CKR_DEVICE_ERROR;
 }
 
@@ -166,6 +164,7 @@ static u32 op_init(const struct sig_op *op, const struct fw_param *data,
 {
 	const struct fw_mech *m = op->m;
 	EVP_PKEY_CTX *ctx;
+	u32 rc;
 	int ok;
 
 	*mctx = NULL;
@@ -188,11 +187,11 @@ static u32 op_init(const struct sig_op *op, const struct fw_param *data,
 	if (m->type == CKM_RSA_PKCS &&
 	    (int)data->n > EVP_PKEY_get_size(op->pkey) - 11)
 		return EP11_CKR_DATA_LEN_RANGE;
-	*pctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
-	if (!*pctx)
-		return EP11_CKR_HOST_MEMORY;
-	ok = sign ? EVP_PKEY_sign_init(*pctx) : EVP_PKEY_verify_init(*pctx);
-	if (ok > 0 && m->key_type == CKK_RSA)
+	rc = fw_key_sig_ctx(&op->key, op->pkey, sign, pctx);
+	if (rc)
+		return rc;
+	ok = 1;
+	if (m->key_type == CKK_RSA)
 		ok = rsa_ctx(op, *pctx);
 	if (ok > 0 && is_pss(m)) {
 		const EVP_MD *md = EVP_get_digestbyname(op->pss_md);
@@ -263,7 +262,7 @@ static u32 sign_single(struct fw_req *req, struct ep11_wbuf *rep)
 	if (rc)
 		goto out;
 	if (is_hmac(op.m)) {
-		rc = hmac(&op, data, sig, &len);
+		rc = hmac(req->fw, &op, data, sig, &len);
 		goto put;
 	}
 	rc = op_init(&op, data, true, &mctx, &pctx);
@@ -317,7 +316,7 @@ static u32 verify_single(struct fw_req *req, struct ep11_wbuf *rep)
 	if (rc)
 		goto out;
 	if (is_hmac(op.m)) {
-		rc = hmac(&op, data, mac, &len);
+		rc = hmac(req->fw, &op, data, mac, &len);
 		if (!rc && len != sig->n)
 			rc = EP11_CKR_SIGNATURE_LEN_RANGE;
 		else if (!rc && CRYPTO_memcmp(mac, sig->p, len))

@@ -45,18 +45,17 @@ static u32 kw_iv(const struct fw_mech_arg *a, const u8 **iv)
  * RFC 3394 / RFC 5649 with the AES key @kek.  @out has room for @n + 16
  * bytes.  Returns 0 or -1 (on unwrapping: integrity check failed).
  */
-static int aes_kw(const struct fw_mech *m, const struct fw_key *kek,
-		  const u8 *iv, bool enc, const u8 *in, size_t n, u8 *out,
-		  size_t *out_len)
+static int aes_kw(const struct fw *fw, const struct fw_mech *m,
+		  const struct fw_key *kek, const u8 *iv, bool enc,
+		  const u8 *in, size_t n, u8 *out, size_t *out_len)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	EVP_CIPHER *cipher;
-	char name[32];
 	int l = 0, r = -1;
 
-	snprintf(name, sizeof(name), "AES-%zu-WRAP%s", kek->material_len * 8,
-		 m->type == CKM_AES_KEY_WRAP_KWP ? "-PAD" : "");
-	cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+	cipher = fw_aes(fw, kek->material_len,
+			m->type == CKM_AES_KEY_WRAP_KWP ? FW_AES_WRAP_PAD :
+			FW_AES_WRAP);
 	if (!ctx || !cipher)
 		goto out;
 	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
@@ -67,7 +66,6 @@ static int aes_kw(const struct fw_mech *m, const struct fw_key *kek,
 	}
 out:
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(cipher);
 	return r;
 }
 
@@ -140,8 +138,8 @@ static u32 wrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 		goto out;
 	}
 	if (is_kw(a.m)) {
-		if (aes_kw(a.m, &kek, iv, true, key.material, key.material_len,
-			   out, &out_len))
+		if (aes_kw(req->fw, a.m, &kek, iv, true, key.material,
+			   key.material_len, out, &out_len))
 			rc = EP11_CKR_DEVICE_ERROR;
 	} else {
 		rc = fw_rsa_crypt(&a, pkey, true, key.material,
@@ -160,8 +158,9 @@ out:
 }
 
 /* Unwrapping with @kek into @plain (room for @n + 16 bytes). */
-static u32 unwrap_bytes(const struct fw_mech_arg *a, const struct fw_key *kek,
-			const struct fw_param *in, u8 *plain, size_t *len)
+static u32 unwrap_bytes(const struct fw *fw, const struct fw_mech_arg *a,
+			const struct fw_key *kek, const struct fw_param *in,
+			u8 *plain, size_t *len)
 {
 	const u8 *iv = NULL;
 	EVP_PKEY *pkey;
@@ -174,7 +173,7 @@ static u32 unwrap_bytes(const struct fw_mech_arg *a, const struct fw_key *kek,
 		if (in->n < (a->m->type == CKM_AES_KEY_WRAP ? 3 : 2) *
 			    KW_BLOCK || in->n % KW_BLOCK)
 			return EP11_CKR_WRAPPED_KEY_LEN_RANGE;
-		if (aes_kw(a->m, kek, iv, false, in->p, in->n, plain, len))
+		if (aes_kw(fw, a->m, kek, iv, false, in->p, in->n, plain, len))
 			return EP11_CKR_WRAPPED_KEY_INVALID;
 		return EP11_CKR_OK;
 	}
@@ -282,7 +281,7 @@ static u32 unwrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 		rc = EP11_CKR_HOST_MEMORY;
 		goto out;
 	}
-	rc = unwrap_bytes(&a, &kek, in, plain, &len);
+	rc = unwrap_bytes(req->fw, &a, &kek, in, plain, &len);
 	rc = rc ?: fw_template_apply(&key, &req->param[3], cls, kt);
 	if (rc)
 		goto out;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The session table: Login and Logout semantics, the card-wide budget,
- * pin blob checks, injected login failures and concurrent use.
+ * pin blob checks, injected login failures, concurrent use and a full
+ * table.
  */
 #include <pthread.h>
 
@@ -197,6 +198,69 @@ static void test_concurrent(void)
 	test_rmdir(dir);
 }
 
+/*
+ * A full table of FW_MAX_SESSIONS on two domains: every session is found
+ * by its pin blob, also after the sessions around it in the card's
+ * index have logged out and in again.
+ */
+static void test_full_table(void)
+{
+	static u8 blob[FW_MAX_SESSIONS][EP11_PINBLOB_LEN];
+	u8 again[EP11_PINBLOB_LEN], sid[EP11_SESSION_ID_LEN];
+	char *dir = test_mkdir();
+	struct fw *fw = card_new(dir, 0x0b, FW_MAX_SESSIONS);
+	unsigned int i, bad = 0;
+	char nonce[16];
+
+	ASSERT_TRUE(fw);
+	for (i = 0; i < FW_MAX_SESSIONS; i++) {
+		snprintf(nonce, sizeof(nonce), "full %u", i / 2);
+		bad += fw_session_login(fw, i % 2 ? D1 : D0, PIN,
+					(const u8 *)nonce, strlen(nonce),
+					blob[i]) != EP11_CKR_OK;
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(card_avail(fw), 0);
+	EXPECT_EQ(fw_session_login(fw, D0, PIN, (const u8 *)"one more", 8,
+				   again), EP11_CKR_SESSION_COUNT);
+	for (i = 0; i < FW_MAX_SESSIONS; i++)
+		bad += fw_session_verify(fw, i % 2 ? D1 : D0, blob[i], sid) !=
+		       EP11_CKR_OK || memcmp(sid, blob[i], sizeof(sid));
+	EXPECT_EQ(bad, 0);
+	/* A session is not found on the other domain. */
+	EXPECT_EQ(fw_session_active(fw, D1, blob[0]), false);
+	EXPECT_EQ(fw_session_active(fw, D0, blob[0]), true);
+
+	/* Every third session logs out; the others are still found. */
+	for (i = 0; i < FW_MAX_SESSIONS; i += 3)
+		bad += fw_session_logout(fw, i % 2 ? D1 : D0, blob[i]) !=
+		       EP11_CKR_OK;
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(card_avail(fw), (FW_MAX_SESSIONS + 2) / 3);
+	for (i = 0; i < FW_MAX_SESSIONS; i++)
+		bad += fw_session_verify(fw, i % 2 ? D1 : D0, blob[i], sid) !=
+		       (i % 3 ? EP11_CKR_OK : EP11_CKR_SESSION_CLOSED);
+	EXPECT_EQ(bad, 0);
+
+	/* They log in again and get their pin blobs back. */
+	for (i = 0; i < FW_MAX_SESSIONS; i += 3) {
+		snprintf(nonce, sizeof(nonce), "full %u", i / 2);
+		bad += fw_session_login(fw, i % 2 ? D1 : D0, PIN,
+					(const u8 *)nonce, strlen(nonce),
+					again) != EP11_CKR_OK ||
+		       memcmp(again, blob[i], sizeof(again));
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(card_avail(fw), 0);
+	for (i = 0; i < FW_MAX_SESSIONS; i++)
+		bad += fw_session_logout(fw, i % 2 ? D1 : D0, blob[i]) !=
+		       EP11_CKR_OK;
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(card_avail(fw), FW_MAX_SESSIONS);
+	fw_free(fw);
+	test_rmdir(dir);
+}
+
 int main(void)
 {
 	static const struct test_case tests[] = {
@@ -206,6 +270,7 @@ int main(void)
 		TEST(test_pinblob_checks),
 		TEST(test_login_fail_rate),
 		TEST(test_concurrent),
+		TEST(test_full_table),
 	};
 
 	return test_run(tests, ARRAY_SIZE(tests));
