@@ -229,6 +229,10 @@ static int load_domain(struct fw *fw, struct fw_domain *d, u16 id)
 	if (!d->mac || !EVP_MAC_init(d->mac, d->wrapkey, sizeof(d->wrapkey),
 				     params))
 		return -EIO;
+	d->gcm = EVP_CIPHER_CTX_new();
+	if (!d->gcm || !EVP_CipherInit_ex2(d->gcm, fw->gcm, d->wrapkey, NULL,
+					   1, NULL))
+		return -EIO;
 	return 0;
 }
 
@@ -291,8 +295,10 @@ void fw_free(struct fw *fw)
 	if (!fw)
 		return;
 	fw_key_cache_free(&fw->keys);
-	for (i = 0; i < FW_MAX_DOMAINS; i++)
+	for (i = 0; i < FW_MAX_DOMAINS; i++) {
 		EVP_MAC_CTX_free(fw->dom[i].mac);
+		EVP_CIPHER_CTX_free(fw->dom[i].gcm);
+	}
 	OPENSSL_cleanse(fw->dom, sizeof(fw->dom));
 	if (fw->sessions)
 		OPENSSL_cleanse(fw->sessions,

@@ -19,12 +19,18 @@
  * @wkid:    first 16 bytes of SHA-256(@wrapkey)
  * @mac:     HMAC-SHA256 keyed with @wrapkey, never updated: fw_hmac()
  *           works on copies
+ * @gcm:     AES-256-GCM keyed with @wrapkey, never used itself: key
+ *           blobs are sealed and opened with copies
+ *
+ * @mac and @gcm are only read after fw_new(), so any number of threads
+ * may copy them at once.
  */
 struct fw_domain {
 	u16 id;
 	u8 wrapkey[FW_WRAPKEY_LEN];
 	u8 wkid[EP11_WKID_LEN];
 	EVP_MAC_CTX *mac;
+	EVP_CIPHER_CTX *gcm;
 };
 
 /**

@@ -44,17 +44,20 @@ void fw_key_free(struct fw_key *key)
 	memset(key, 0, sizeof(*key));
 }
 
-/* AES-256-GCM over @in into @out; @enc 1 seals (writes @tag), 0 opens. */
-static bool gcm(const struct fw *fw, const struct fw_domain *d, int enc,
-		const u8 *aad, const u8 *in, size_t n, u8 *out, u8 *tag)
+/*
+ * AES-256-GCM over @in into @out; @enc 1 seals (writes @tag), 0 opens.
+ * Starts from a copy of the domain's keyed context.
+ */
+static bool gcm(const struct fw_domain *d, int enc, const u8 *aad,
+		const u8 *in, size_t n, u8 *out, u8 *tag)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int l, ok;
 
 	if (!ctx)
 		return false;
-	ok = EVP_CipherInit_ex2(ctx, fw->gcm, d->wrapkey, aad + IV_OFF, enc,
-				NULL) &&
+	ok = EVP_CIPHER_CTX_copy(ctx, d->gcm) &&
+	     EVP_CipherInit_ex2(ctx, NULL, NULL, aad + IV_OFF, enc, NULL) &&
 	     EVP_CipherUpdate(ctx, NULL, &l, aad, FW_BLOB_HDR_LEN) &&
 	     EVP_CipherUpdate(ctx, out, &l, in, n) && (size_t)l == n;
 	if (ok && !enc)
@@ -102,7 +105,7 @@ u32 fw_blob_seal(struct fw *fw, u16 domain, const struct fw_key *key,
 	memcpy(blob, key->session, EP11_SESSION_ID_LEN);
 	memcpy(blob + WKID_OFF, d->wkid, EP11_WKID_LEN);
 	if (RAND_bytes(blob + IV_OFF, FW_BLOB_IV_LEN) != 1 ||
-	    !gcm(fw, d, 1, blob, plain, plen, blob + FW_BLOB_HDR_LEN,
+	    !gcm(d, 1, blob, plain, plen, blob + FW_BLOB_HDR_LEN,
 		 blob + FW_BLOB_HDR_LEN + plen)) {
 		OPENSSL_cleanse(blob, total);
 		rc = EP11_CKR_DEVICE_ERROR;
@@ -154,7 +157,7 @@ u32 fw_blob_open(struct fw *fw, u16 domain, const u8 *blob, size_t len,
 	plain = malloc(plen + FW_BLOB_TAG_LEN);
 	if (!plain)
 		return EP11_CKR_HOST_MEMORY;
-	if (!gcm(fw, d, 0, blob, blob + FW_BLOB_HDR_LEN, plen, plain,
+	if (!gcm(d, 0, blob, blob + FW_BLOB_HDR_LEN, plen, plain,
 		 (u8 *)blob + FW_BLOB_HDR_LEN + plen)) {
 		rc = EP11_CKR_IBM_BLOB_ERROR;
 		goto out;
