@@ -64,7 +64,10 @@
  * key, and returns the CKR value to send when it cannot:
  * EP11_CKR_IBM_WKID_MISMATCH, EP11_CKR_IBM_BLOB_ERROR or
  * EP11_CKR_SESSION_CLOSED.  Clear keys must never reach a reply; free them
- * with fw_key_free(), which wipes them.
+ * with fw_key_free(), which wipes them.  The OpenSSL keys of private and
+ * public keys opened from blobs stay decoded in the card's key cache
+ * (card.h, struct fw_key_cache): fw_key_pkey() looks there first, after
+ * fw_blob_open() has checked the blob as always.
  *
  * Attributes
  * ----------
