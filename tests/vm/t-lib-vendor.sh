@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # libcryptoki's vendor interface (status, own sessions, logout by public
-# id, the administrator's logout seen by the application), and
+# id, the administrator's logout seen by the application), a token whose
+# only APQN is offline (CKR_DEVICE_REMOVED, then working again), and
 # C_Initialize's refusals: a config error names file, line and key; a
 # token whose APQNs have different wrapping keys names the APQN that
 # differs.  Both end in CKR_GENERAL_ERROR, never a crash.
@@ -23,6 +24,22 @@ ck_run "init-token" p11 --slot 0 --init-token --label vend --so-pin 87654321
 ck_run "init-pin" p11 --slot 0 --login --login-type so --so-pin 87654321 \
 	--init-pin --pin 12345678
 ck_run "lib-vendor" "$vendor" "$ck_lib" 0 12345678 "$ck_apqn" "$ck_max"
+ck_card_idle
+
+# The token's only APQN offline: CKR_DEVICE_REMOVED, and back to work
+# when it returns.
+ck_run "keypairgen" p11 --slot 0 --login --pin 12345678 --keypairgen \
+	--key-type EC:prime256v1 --label off
+echo data >"$ck_dir/msg"
+core_ctl 1e offline 24 >/dev/null
+out=$(p11 --slot 0 --login --pin 12345678 --sign -m ECDSA-SHA256 --label off \
+	-i "$ck_dir/msg" -o "$ck_dir/sig" 2>&1) &&
+	fail "signing with the token's only APQN offline succeeded: $out"
+echo "$out" | grep -q CKR_DEVICE_REMOVED ||
+	fail "APQN offline: expected CKR_DEVICE_REMOVED, got: $out"
+core_ctl 1e online 24 >/dev/null
+ck_run "sign with the APQN back" p11 --slot 0 --login --pin 12345678 \
+	--sign -m ECDSA-SHA256 --label off -i "$ck_dir/msg" -o "$ck_dir/sig"
 ck_card_idle
 
 # A config error: one message naming the file, the line and the key.
