@@ -105,11 +105,6 @@ static size_t hmac_len(CK_MECHANISM_TYPE m)
 	}
 }
 
-struct op_ctx {
-	struct ck_oper *op;
-	size_t out_len;		/* a signature's or RSA block's size */
-};
-
 static CK_RV op_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		     CK_OBJECT_HANDLE hKey, int fn)
 {
@@ -206,10 +201,8 @@ static CK_RV op_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		op->card_mech = d->raw;
 	}
 	/* Remember the output size now: the key's attributes are at hand. */
-	op->len = 0;
-	op->nfound = key_out_len(op, &a);
-	if (op->key_type == CKK_GENERIC_SECRET)
-		op->nfound = hmac_len(pMechanism->mechanism);
+	op->out_len = op->key_type == CKK_GENERIC_SECRET ?
+		      hmac_len(pMechanism->mechanism) : key_out_len(op, &a);
 	ck_mutex_lock(&ck_g.lock);
 	op->login_gen = s->slot->login_gen;
 	ck_mutex_unlock(&ck_g.lock);
@@ -281,17 +274,11 @@ static CK_RV buffer(struct ck_oper *op, const void *p, size_t n)
 	return CKR_OK;
 }
 
-/* The card's ESTALE: an administrator ended the login: public again. */
+/* The card's code of the last request, and the kernel's ESTALE. */
 static CK_RV card_rv(struct ck_session *s, CK_RV rv, const struct ck_card_ctx *c)
 {
 	atomic_store(&s->device_error, c->card_rc);
-	if (c->err != -ESTALE)
-		return rv;
-	ck_mutex_lock(&ck_g.lock);
-	if (s->slot->login == CK_LOGGED_USER)
-		ck_logout(s->slot);
-	ck_mutex_unlock(&ck_g.lock);
-	return CKR_USER_NOT_LOGGED_IN;
+	return ck_login_stale(s, rv, c->err);
 }
 
 struct card_arg {
@@ -362,13 +349,9 @@ static CK_RV final_digest(struct ck_oper *op, struct ck_buf *out)
 
 	if (!EVP_DigestFinal_ex(op->md, md, &n))
 		return CKR_GENERAL_ERROR;
-	if (op->card_mech == CKM_RSA_PKCS) {
+	if (op->card_mech == CKM_RSA_PKCS)
 		di = ck_mech_digest_info(EVP_MD_get0_name(EVP_MD_CTX_get0_md(op->md)),
 					 &din);
-		if (!di)
-			di = ck_mech_digest_info(EVP_MD_get0_name(
-				EVP_MD_CTX_get0_md(op->md)), &din);
-	}
 	out->p = OPENSSL_malloc(din + n);
 	if (!out->p)
 		return CKR_HOST_MEMORY;
@@ -450,7 +433,7 @@ static CK_RV verify_local(struct ck_oper *op, const unsigned char *data,
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_MD_CTX *mctx = NULL;
 	unsigned char *der = NULL;
-	size_t want = op->nfound;
+	size_t want = op->out_len;
 	CK_RV rv = CKR_SIGNATURE_INVALID;
 	int ok;
 
@@ -574,7 +557,7 @@ static size_t out_bound(const struct ck_oper *op, int fn, size_t inlen)
 	const CK_GCM_PARAMS *g;
 
 	if (fn == F_SIGN)
-		return op->nfound;
+		return op->out_len;
 	switch (op->card_mech) {
 	case CKM_AES_ECB:
 	case CKM_AES_CBC:
@@ -587,7 +570,7 @@ static size_t out_bound(const struct ck_oper *op, int fn, size_t inlen)
 			return inlen;
 		return fn == F_ENCRYPT ? inlen + g->ulTagBits / 8 : inlen;
 	default:	/* RSA */
-		return op->nfound ? op->nfound : inlen;
+		return op->out_len ? op->out_len : inlen;
 	}
 }
 
@@ -1073,12 +1056,10 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR pRandomData,
 
 CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
-	struct ck_session *s;
-	CK_RV rv = ck_session_get(h, &s);
+	CK_RV rv = ck_session_refuse(h, CKR_OK);
 
 	if (rv != CKR_OK)
 		return rv;
-	ck_session_put(s);
 	if (!pSeed && ulSeedLen)
 		return CKR_ARGUMENTS_BAD;
 	/* The card's generator takes no seed from the host. */

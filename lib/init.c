@@ -225,14 +225,10 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved)
 			ck_logout(&ck_g.slots[i]);
 	for (i = 0; i < ck_g.nsessions; i++) {
 		struct ck_session *s = ck_g.sessions[i];
-		int k;
 
 		if (s->ep11_handle)
 			ck_dev_logout(&ck_g.dev, s->ep11_handle);
-		for (k = 0; k < CK_OPK_COUNT; k++)
-			ck_op_reset(&s->ops[k]);
-		ck_mutex_destroy(&s->op_lock);
-		free(s);
+		ck_session_free(s);
 	}
 	free(ck_g.sessions);
 	ck_g.sessions = NULL;
@@ -249,12 +245,10 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	return CKR_OK;
 }
 
-static void pad(CK_UTF8CHAR *dst, size_t n, const char *src)
+void ck_pad(CK_UTF8CHAR *dst, size_t n, const char *src, size_t len)
 {
-	size_t l = strlen(src);
-
 	memset(dst, ' ', n);
-	memcpy(dst, src, l < n ? l : n);
+	memcpy(dst, src, len < n ? len : n);
 }
 
 CK_RV C_GetInfo(CK_INFO_PTR pInfo)
@@ -268,10 +262,10 @@ CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 	memset(pInfo, 0, sizeof(*pInfo));
 	pInfo->cryptokiVersion.major = 3;
 	pInfo->cryptokiVersion.minor = 0;
-	pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
-	    CK_LIB_MANUFACTURER);
-	pad(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
-	    CK_LIB_DESCRIPTION);
+	ck_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
+	       CK_LIB_MANUFACTURER, strlen(CK_LIB_MANUFACTURER));
+	ck_pad(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
+	       CK_LIB_DESCRIPTION, strlen(CK_LIB_DESCRIPTION));
 	pInfo->libraryVersion.major = CK_LIB_VERSION_MAJOR;
 	pInfo->libraryVersion.minor = CK_LIB_VERSION_MINOR;
 	return CKR_OK;

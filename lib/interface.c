@@ -15,77 +15,72 @@
 
 
 
-#define NOT_SUPPORTED_SESSION(name, args, call_args) \
+#define NOT_SUPPORTED_SESSION(name, args) \
 CK_RV name args \
 { \
-	struct ck_session *s; \
-	CK_RV rv = ck_session_get(hSession, &s); \
-	if (rv != CKR_OK) \
-		return rv; \
-	ck_session_put(s); \
-	return CKR_FUNCTION_NOT_SUPPORTED; \
+	return ck_session_refuse(hSession, CKR_FUNCTION_NOT_SUPPORTED); \
 }
 
 NOT_SUPPORTED_SESSION(C_SignRecoverInit, (CK_SESSION_HANDLE hSession,
-		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), 0)
+		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
 NOT_SUPPORTED_SESSION(C_SignRecover, (CK_SESSION_HANDLE hSession, CK_BYTE_PTR d,
-		      CK_ULONG dl, CK_BYTE_PTR sg, CK_ULONG_PTR sl), 0)
+		      CK_ULONG dl, CK_BYTE_PTR sg, CK_ULONG_PTR sl))
 NOT_SUPPORTED_SESSION(C_VerifyRecoverInit, (CK_SESSION_HANDLE hSession,
-		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), 0)
+		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
 NOT_SUPPORTED_SESSION(C_VerifyRecover, (CK_SESSION_HANDLE hSession,
-		      CK_BYTE_PTR sg, CK_ULONG sl, CK_BYTE_PTR d, CK_ULONG_PTR dl), 0)
+		      CK_BYTE_PTR sg, CK_ULONG sl, CK_BYTE_PTR d, CK_ULONG_PTR dl))
 NOT_SUPPORTED_SESSION(C_DigestEncryptUpdate, (CK_SESSION_HANDLE hSession,
-		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d), 0)
+		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d))
 NOT_SUPPORTED_SESSION(C_DecryptDigestUpdate, (CK_SESSION_HANDLE hSession,
-		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d), 0)
+		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d))
 NOT_SUPPORTED_SESSION(C_SignEncryptUpdate, (CK_SESSION_HANDLE hSession,
-		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d), 0)
+		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d))
 NOT_SUPPORTED_SESSION(C_DecryptVerifyUpdate, (CK_SESSION_HANDLE hSession,
-		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d), 0)
+		      CK_BYTE_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_ULONG_PTR d))
 NOT_SUPPORTED_SESSION(C_MessageEncryptInit, (CK_SESSION_HANDLE hSession,
-		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), 0)
+		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
 NOT_SUPPORTED_SESSION(C_EncryptMessage, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al,
-		      CK_BYTE_PTR pt, CK_ULONG ptl, CK_BYTE_PTR c, CK_ULONG_PTR cl), 0)
+		      CK_BYTE_PTR pt, CK_ULONG ptl, CK_BYTE_PTR c, CK_ULONG_PTR cl))
 NOT_SUPPORTED_SESSION(C_EncryptMessageBegin, (CK_SESSION_HANDLE hSession,
-		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al), 0)
+		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al))
 NOT_SUPPORTED_SESSION(C_EncryptMessageNext, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR pt, CK_ULONG ptl,
-		      CK_BYTE_PTR c, CK_ULONG_PTR cl, CK_FLAGS f), 0)
-NOT_SUPPORTED_SESSION(C_MessageEncryptFinal, (CK_SESSION_HANDLE hSession), 0)
+		      CK_BYTE_PTR c, CK_ULONG_PTR cl, CK_FLAGS f))
+NOT_SUPPORTED_SESSION(C_MessageEncryptFinal, (CK_SESSION_HANDLE hSession))
 NOT_SUPPORTED_SESSION(C_MessageDecryptInit, (CK_SESSION_HANDLE hSession,
-		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), 0)
+		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
 NOT_SUPPORTED_SESSION(C_DecryptMessage, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al,
-		      CK_BYTE_PTR c, CK_ULONG cl, CK_BYTE_PTR pt, CK_ULONG_PTR ptl), 0)
+		      CK_BYTE_PTR c, CK_ULONG cl, CK_BYTE_PTR pt, CK_ULONG_PTR ptl))
 NOT_SUPPORTED_SESSION(C_DecryptMessageBegin, (CK_SESSION_HANDLE hSession,
-		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al), 0)
+		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al))
 NOT_SUPPORTED_SESSION(C_DecryptMessageNext, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR c, CK_ULONG cl,
-		      CK_BYTE_PTR pt, CK_ULONG_PTR ptl, CK_FLAGS f), 0)
-NOT_SUPPORTED_SESSION(C_MessageDecryptFinal, (CK_SESSION_HANDLE hSession), 0)
+		      CK_BYTE_PTR pt, CK_ULONG_PTR ptl, CK_FLAGS f))
+NOT_SUPPORTED_SESSION(C_MessageDecryptFinal, (CK_SESSION_HANDLE hSession))
 NOT_SUPPORTED_SESSION(C_MessageSignInit, (CK_SESSION_HANDLE hSession,
-		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), 0)
+		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
 NOT_SUPPORTED_SESSION(C_SignMessage, (CK_SESSION_HANDLE hSession, CK_VOID_PTR p,
 		      CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sg,
-		      CK_ULONG_PTR sl), 0)
+		      CK_ULONG_PTR sl))
 NOT_SUPPORTED_SESSION(C_SignMessageBegin, (CK_SESSION_HANDLE hSession,
-		      CK_VOID_PTR p, CK_ULONG pl), 0)
+		      CK_VOID_PTR p, CK_ULONG pl))
 NOT_SUPPORTED_SESSION(C_SignMessageNext, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl,
-		      CK_BYTE_PTR sg, CK_ULONG_PTR sl), 0)
-NOT_SUPPORTED_SESSION(C_MessageSignFinal, (CK_SESSION_HANDLE hSession), 0)
+		      CK_BYTE_PTR sg, CK_ULONG_PTR sl))
+NOT_SUPPORTED_SESSION(C_MessageSignFinal, (CK_SESSION_HANDLE hSession))
 NOT_SUPPORTED_SESSION(C_MessageVerifyInit, (CK_SESSION_HANDLE hSession,
-		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), 0)
+		      CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
 NOT_SUPPORTED_SESSION(C_VerifyMessage, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl,
-		      CK_BYTE_PTR sg, CK_ULONG sl), 0)
+		      CK_BYTE_PTR sg, CK_ULONG sl))
 NOT_SUPPORTED_SESSION(C_VerifyMessageBegin, (CK_SESSION_HANDLE hSession,
-		      CK_VOID_PTR p, CK_ULONG pl), 0)
+		      CK_VOID_PTR p, CK_ULONG pl))
 NOT_SUPPORTED_SESSION(C_VerifyMessageNext, (CK_SESSION_HANDLE hSession,
 		      CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl,
-		      CK_BYTE_PTR sg, CK_ULONG sl), 0)
-NOT_SUPPORTED_SESSION(C_MessageVerifyFinal, (CK_SESSION_HANDLE hSession), 0)
+		      CK_BYTE_PTR sg, CK_ULONG sl))
+NOT_SUPPORTED_SESSION(C_MessageVerifyFinal, (CK_SESSION_HANDLE hSession))
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList);
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList,

@@ -178,16 +178,21 @@ static CK_RV begin_new(struct ck_session *s, const struct ck_attrs *a,
 	return rv;
 }
 
-/* The card's ESTALE: an administrator ended the login: public again. */
-static CK_RV stale(struct ck_session *s, CK_RV rv, int err)
+/* The card's attributes of a new key's @blob into @a, then its object. */
+static CK_RV new_key_object(struct ck_session *s, uint32_t bind,
+			    struct ck_buf *blob, struct ck_attrs *a,
+			    CK_OBJECT_HANDLE *out)
 {
-	if (err != -ESTALE)
+	CK_RV rv = add_card_attrs(s, bind, blob, a);
+
+	if (rv != CKR_OK)
 		return rv;
 	ck_mutex_lock(&ck_g.lock);
-	if (s->slot->login == CK_LOGGED_USER)
-		ck_logout(s->slot);
+	rv = ck_object_check_new(s, a);
+	if (rv == CKR_OK)
+		rv = ck_object_new(s, a, blob, bind, out);
 	ck_mutex_unlock(&ck_g.lock);
-	return CKR_USER_NOT_LOGGED_IN;
+	return rv;
 }
 
 struct gen_arg {
@@ -259,17 +264,10 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	rv = ck_slot_call(s->slot, bind, gen_key, &g, &dev);
 	set_dev_error(s, dev);
 	if (rv != CKR_OK) {
-		rv = stale(s, rv, g.err);
+		rv = ck_login_stale(s, rv, g.err);
 		goto out;
 	}
-	rv = add_card_attrs(s, bind, &blob, &a);
-	if (rv != CKR_OK)
-		goto out;
-	ck_mutex_lock(&ck_g.lock);
-	rv = ck_object_check_new(s, &a);
-	if (rv == CKR_OK)
-		rv = ck_object_new(s, &a, &blob, bind, phKey);
-	ck_mutex_unlock(&ck_g.lock);
+	rv = new_key_object(s, bind, &blob, &a, phKey);
 out:
 	ck_buf_free(&blob);
 	ck_attrs_free(&ct);
@@ -331,7 +329,7 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	rv = ck_slot_call(s->slot, bind, gen_pair, &g, &dev);
 	set_dev_error(s, dev);
 	if (rv != CKR_OK) {
-		rv = stale(s, rv, g.err);
+		rv = ck_login_stale(s, rv, g.err);
 		goto out;
 	}
 	rv = add_card_attrs(s, bind, &priv, &va);
@@ -463,8 +461,8 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv != CKR_OK)
 		goto out;
 	rv = ck_keys_take(s, hWrappingKey, &wk, &b1, NULL);
-	if (rv == CKR_WRAPPING_KEY_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
-		rv = rv == CKR_KEY_HANDLE_INVALID ? CKR_WRAPPING_KEY_HANDLE_INVALID : rv;
+	if (rv == CKR_KEY_HANDLE_INVALID)
+		rv = CKR_WRAPPING_KEY_HANDLE_INVALID;
 	if (rv != CKR_OK)
 		goto out;
 	rv = ck_keys_take(s, hKey, &k, &b2, NULL);
@@ -485,7 +483,7 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	rv = ck_slot_call(s->slot, b1 ? b1 : b2, do_wrap, &w, &dev);
 	set_dev_error(s, dev);
 	if (rv != CKR_OK) {
-		rv = stale(s, rv, w.err);
+		rv = ck_login_stale(s, rv, w.err);
 		goto out;
 	}
 	if (!pWrappedKey) {
@@ -552,30 +550,22 @@ CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		rv = CKR_UNWRAPPING_KEY_HANDLE_INVALID;
 	if (rv != CKR_OK)
 		goto out;
-	if (ubind && bind && ubind != bind) {
-		/* The new key takes the request's binding: the unwrapping key's. */
+	/* The new key takes the request's binding: the unwrapping key's first. */
+	if (ubind)
 		bind = ubind;
-	}
 	w.mech = pMechanism;
 	w.k1 = &uk;
 	w.in = pWrappedKey;
 	w.inlen = ulWrappedKeyLen;
 	w.tmpl = &ct;
 	w.out = &blob;
-	rv = ck_slot_call(s->slot, bind ? bind : ubind, do_unwrap, &w, &dev);
+	rv = ck_slot_call(s->slot, bind, do_unwrap, &w, &dev);
 	set_dev_error(s, dev);
 	if (rv != CKR_OK) {
-		rv = stale(s, rv, w.err);
+		rv = ck_login_stale(s, rv, w.err);
 		goto out;
 	}
-	rv = add_card_attrs(s, bind ? bind : ubind, &blob, &a);
-	if (rv != CKR_OK)
-		goto out;
-	ck_mutex_lock(&ck_g.lock);
-	rv = ck_object_check_new(s, &a);
-	if (rv == CKR_OK)
-		rv = ck_object_new(s, &a, &blob, bind ? bind : ubind, phKey);
-	ck_mutex_unlock(&ck_g.lock);
+	rv = new_key_object(s, bind, &blob, &a, phKey);
 out:
 	ck_buf_free(&uk);
 	ck_buf_free(&blob);
@@ -589,12 +579,10 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		  CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
 		  CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
-	struct ck_session *s;
-	CK_RV rv = ck_session_get(hSession, &s);
+	CK_RV rv = ck_session_refuse(hSession, CKR_OK);
 
 	if (rv != CKR_OK)
 		return rv;
-	ck_session_put(s);
 	if (!pMechanism || !phKey)
 		return CKR_ARGUMENTS_BAD;
 	/* The card offers no key derivation mechanism. */
@@ -1037,18 +1025,11 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 	rv = ck_slot_call(s->slot, bind, do_unwrap, &w, &dev);
 	set_dev_error(s, dev);
 	if (rv != CKR_OK) {
-		rv = stale(s, rv, w.err);
+		rv = ck_login_stale(s, rv, w.err);
 		goto out;
 	}
-	rv = add_card_attrs(s, bind, &blob, &ct);
-	if (rv != CKR_OK)
-		goto out;
 	/* Imported, not generated here: the card says so in CKA_LOCAL. */
-	ck_mutex_lock(&ck_g.lock);
-	rv = ck_object_check_new(s, &ct);
-	if (rv == CKR_OK)
-		rv = ck_object_new(s, &ct, &blob, bind, out);
-	ck_mutex_unlock(&ck_g.lock);
+	rv = new_key_object(s, bind, &blob, &ct, out);
 out:
 	if (der)
 		OPENSSL_clear_free(der, derlen);

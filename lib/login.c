@@ -207,6 +207,17 @@ CK_RV ck_logout(struct ck_slot *slot)
 	return CKR_OK;
 }
 
+CK_RV ck_login_stale(struct ck_session *s, CK_RV rv, int err)
+{
+	if (err != -ESTALE)
+		return rv;
+	ck_mutex_lock(&ck_g.lock);
+	if (s->slot->login == CK_LOGGED_USER)
+		ck_logout(s->slot);
+	ck_mutex_unlock(&ck_g.lock);
+	return CKR_USER_NOT_LOGGED_IN;
+}
+
 uint32_t ck_login_bind_for(struct ck_session *s, bool token)
 {
 	struct ck_slot *slot = s->slot;

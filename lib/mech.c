@@ -140,21 +140,13 @@ static CK_RV get_info(struct ck_card_ctx *c, void *arg)
 	return ck_card_mechanism_info(c, a->type, &a->info);
 }
 
-CK_RV ck_mech_check(struct ck_slot *slot, CK_MECHANISM_TYPE type,
-		    unsigned int fn)
+/* CKR_OK when the slot's list (the card's, filtered) holds @type. */
+static CK_RV listed(struct ck_slot *slot, CK_MECHANISM_TYPE type)
 {
-	const struct ck_mech_def *d = ck_mech_def(type);
 	const CK_MECHANISM_TYPE *list;
 	size_t n, i;
-	CK_RV rv;
+	CK_RV rv = ck_mech_list(slot, &list, &n);
 
-	if (!offered(slot, d))
-		return CKR_MECHANISM_INVALID;
-	if (!(d->fns & fn))
-		return CKR_MECHANISM_INVALID;
-	if (slot->conf->mode == CK_MODE_FIPS && !(d->fips_fns & fn))
-		return CKR_MECHANISM_INVALID;
-	rv = ck_mech_list(slot, &list, &n);
 	if (rv != CKR_OK)
 		return rv;
 	for (i = 0; i < n; i++)
@@ -163,22 +155,30 @@ CK_RV ck_mech_check(struct ck_slot *slot, CK_MECHANISM_TYPE type,
 	return CKR_MECHANISM_INVALID;
 }
 
+CK_RV ck_mech_check(struct ck_slot *slot, CK_MECHANISM_TYPE type,
+		    unsigned int fn)
+{
+	const struct ck_mech_def *d = ck_mech_def(type);
+
+	if (!offered(slot, d))
+		return CKR_MECHANISM_INVALID;
+	if (!(d->fns & fn))
+		return CKR_MECHANISM_INVALID;
+	if (slot->conf->mode == CK_MODE_FIPS && !(d->fips_fns & fn))
+		return CKR_MECHANISM_INVALID;
+	return listed(slot, type);
+}
+
 CK_RV ck_mech_info(struct ck_slot *slot, CK_MECHANISM_TYPE type,
 		   CK_MECHANISM_INFO *info)
 {
 	const struct ck_mech_def *d = ck_mech_def(type);
 	struct info_arg a = { .type = type };
-	const CK_MECHANISM_TYPE *list;
-	size_t n, i;
 	CK_RV rv;
 
-	rv = ck_mech_list(slot, &list, &n);
+	rv = listed(slot, type);
 	if (rv != CKR_OK)
 		return rv;
-	for (i = 0; i < n && list[i] != type; i++)
-		;
-	if (i == n)
-		return CKR_MECHANISM_INVALID;
 	rv = ck_slot_call(slot, 0, get_info, &a, NULL);
 	if (rv != CKR_OK)
 		return rv;

@@ -105,6 +105,7 @@ struct ck_oper {
 	EVP_PKEY *pub;			/* a public key used locally */
 	EVP_MD_CTX *md;			/* hash-then-sign and digests, local */
 	CK_ULONG key_class, key_type;
+	size_t out_len;			/* a signature's or RSA block's size, 0: unknown */
 	unsigned char *data;		/* buffered multi-part input */
 	size_t len;
 	/* find: */
@@ -162,6 +163,8 @@ extern struct ck_lib ck_g;
 
 /* Called at every entry but C_Initialize: CKR_CRYPTOKI_NOT_INITIALIZED after fork or before init. */
 CK_RV ck_check_init(void);
+/* @src (@len bytes) into a blank-padded PKCS#11 text field of @n bytes. */
+void ck_pad(CK_UTF8CHAR *dst, size_t n, const char *src, size_t len);
 /* Messages for the administrator, on stderr, prefixed "libcryptoki: ". */
 void ck_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -184,6 +187,14 @@ void ck_session_put(struct ck_session *s);
 struct ck_session *ck_session_find_locked(CK_SESSION_HANDLE h);
 CK_STATE ck_session_state(const struct ck_session *s);
 void ck_op_reset(struct ck_oper *op);
+/*
+ * For what the card cannot do: CKR_SESSION_HANDLE_INVALID (and the other
+ * answers of ck_session_get()) first, as the standard's precedence wants,
+ * else @refusal.
+ */
+CK_RV ck_session_refuse(CK_SESSION_HANDLE h, CK_RV refusal);
+/* Frees a session no table holds any more (its operations included). */
+void ck_session_free(struct ck_session *s);
 
 /* Login (login.c); lib lock held unless said otherwise. */
 CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
@@ -191,6 +202,12 @@ CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 CK_RV ck_logout(struct ck_slot *slot);
 /* Strict mode: the EP11 session of a new session (lib lock dropped inside). */
 CK_RV ck_login_strict_session(struct ck_session *s);
+/*
+ * A request's result, after the kernel said ESTALE (an administrator ended
+ * the login): the application is public again and the call gets
+ * CKR_USER_NOT_LOGGED_IN.  Any other @err: @rv.  Takes the lib lock.
+ */
+CK_RV ck_login_stale(struct ck_session *s, CK_RV rv, int err);
 /* The EP11 handle new bound keys of @s get, or 0 for unbound ones. */
 uint32_t ck_login_bind_for(struct ck_session *s, bool token);
 /* The EP11 handle whose session id starts like @blob, or 0 (unbound blob: 0 too). */

@@ -227,8 +227,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		rv = CKR_ATTRIBUTE_VALUE_INVALID;
 		goto unlock;
 	}
-	if (!ck_attrs_bool(&o->attrs, CKA_COPYABLE, true) ||
-	    ck_attrs_dup(&a, &o->attrs) || ck_attrs_merge(&a, &t)) {
+	if (ck_attrs_dup(&a, &o->attrs) || ck_attrs_merge(&a, &t)) {
 		rv = CKR_HOST_MEMORY;
 		goto unlock;
 	}

@@ -55,7 +55,7 @@ CK_RV ck_session_get(CK_SESSION_HANDLE h, struct ck_session **out)
 	return CKR_OK;
 }
 
-static void session_free(struct ck_session *s)
+void ck_session_free(struct ck_session *s)
 {
 	int k;
 
@@ -74,7 +74,7 @@ void ck_session_put(struct ck_session *s)
 	last = --s->refs == 0;
 	ck_mutex_unlock(&ck_g.lock);
 	if (last)
-		session_free(s);
+		ck_session_free(s);
 }
 
 CK_STATE ck_session_state(const struct ck_session *s)
@@ -257,7 +257,7 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 	last = --s->refs == 0;
 	ck_mutex_unlock(&ck_g.lock);
 	if (last)
-		session_free(s);
+		ck_session_free(s);
 	return CKR_OK;
 }
 
@@ -280,7 +280,7 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 			continue;
 		close_locked(s);
 		if (--s->refs == 0)
-			session_free(s);
+			ck_session_free(s);
 		if (i > ck_g.nsessions)
 			i = ck_g.nsessions;
 	}
@@ -399,18 +399,23 @@ CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 	return CKR_OK;
 }
 
-CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession,
-			  CK_BYTE_PTR pOperationState,
-			  CK_ULONG_PTR pulOperationStateLen)
+CK_RV ck_session_refuse(CK_SESSION_HANDLE h, CK_RV refusal)
 {
 	struct ck_session *s;
-	CK_RV rv = ck_session_get(hSession, &s);
+	CK_RV rv = ck_session_get(h, &s);
 
 	if (rv != CKR_OK)
 		return rv;
 	ck_session_put(s);
-	/* The card's single-part functions keep no state to save. */
-	return CKR_FUNCTION_NOT_SUPPORTED;
+	return refusal;
+}
+
+/* The card's single-part functions keep no state to save. */
+CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession,
+			  CK_BYTE_PTR pOperationState,
+			  CK_ULONG_PTR pulOperationStateLen)
+{
+	return ck_session_refuse(hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession,
@@ -419,33 +424,15 @@ CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession,
 			  CK_OBJECT_HANDLE hEncryptionKey,
 			  CK_OBJECT_HANDLE hAuthenticationKey)
 {
-	struct ck_session *s;
-	CK_RV rv = ck_session_get(hSession, &s);
-
-	if (rv != CKR_OK)
-		return rv;
-	ck_session_put(s);
-	return CKR_FUNCTION_NOT_SUPPORTED;
+	return ck_session_refuse(hSession, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
-	struct ck_session *s;
-	CK_RV rv = ck_session_get(hSession, &s);
-
-	if (rv != CKR_OK)
-		return rv;
-	ck_session_put(s);
-	return CKR_FUNCTION_NOT_PARALLEL;
+	return ck_session_refuse(hSession, CKR_FUNCTION_NOT_PARALLEL);
 }
 
 CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 {
-	struct ck_session *s;
-	CK_RV rv = ck_session_get(hSession, &s);
-
-	if (rv != CKR_OK)
-		return rv;
-	ck_session_put(s);
-	return CKR_FUNCTION_NOT_PARALLEL;
+	return ck_session_refuse(hSession, CKR_FUNCTION_NOT_PARALLEL);
 }

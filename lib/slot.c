@@ -207,12 +207,6 @@ void ck_slots_teardown(void)
 	ck_g.nslots = 0;
 }
 
-static void pad(CK_UTF8CHAR *dst, size_t n, const char *src, size_t l)
-{
-	memset(dst, ' ', n);
-	memcpy(dst, src, l < n ? l : n);
-}
-
 CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
 		    CK_ULONG_PTR pulCount)
 {
@@ -257,10 +251,10 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 	n = snprintf(desc, sizeof(desc), "EP11 token %s (%s, %u APQNs)",
 		     slot->conf->label, ck_mode_name(slot->conf->mode),
 		     slot->napqns);
-	pad(pInfo->slotDescription, sizeof(pInfo->slotDescription), desc,
-	    n < 0 ? 0 : (size_t)n);
-	pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
-	    CK_LIB_MANUFACTURER, strlen(CK_LIB_MANUFACTURER));
+	ck_pad(pInfo->slotDescription, sizeof(pInfo->slotDescription), desc,
+	       n < 0 ? 0 : (size_t)n);
+	ck_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
+	       CK_LIB_MANUFACTURER, strlen(CK_LIB_MANUFACTURER));
 	pInfo->flags = CKF_TOKEN_PRESENT | CKF_HW_SLOT;
 	pInfo->hardwareVersion.major = CK_LIB_VERSION_MAJOR;
 	pInfo->hardwareVersion.minor = CK_LIB_VERSION_MINOR;
@@ -303,12 +297,12 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 	if (rec.initialized)
 		memcpy(pInfo->label, rec.label, sizeof(pInfo->label));
 	else
-		pad(pInfo->label, sizeof(pInfo->label), slot->conf->label,
-		    strlen(slot->conf->label));
-	pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
-	    CK_LIB_MANUFACTURER, strlen(CK_LIB_MANUFACTURER));
+		ck_pad(pInfo->label, sizeof(pInfo->label), slot->conf->label,
+		       strlen(slot->conf->label));
+	ck_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
+	       CK_LIB_MANUFACTURER, strlen(CK_LIB_MANUFACTURER));
 	snprintf(model, sizeof(model), "EP11 %s", ck_mode_name(slot->conf->mode));
-	pad(pInfo->model, sizeof(pInfo->model), model, strlen(model));
+	ck_pad(pInfo->model, sizeof(pInfo->model), model, strlen(model));
 	memcpy(pInfo->serialNumber, rec.serial, sizeof(pInfo->serialNumber));
 	pInfo->flags = CKF_RNG | CKF_LOGIN_REQUIRED;
 	if (rec.initialized)
