@@ -1361,6 +1361,24 @@ static void child_resync(void)
 		atomic_store(&slots[i].gen, (g | 1) + 1);
 		atomic_flag_clear(&slots[i].busy);
 	}
+	/*
+	 * A slot being replaced in the parent can still name a number that
+	 * another slot took meanwhile (its own gen was odd there, so nobody
+	 * used it); here both would be live.  The later one gets a file of
+	 * its own.  Every slot's number is open by now, so the new one is
+	 * none of theirs.
+	 */
+	for (i = 0; i < NSLOTS; i++) {
+		fd = atomic_load(&slots[i].fd);
+		for (j = 0; j < i && fd >= 0; j++)
+			if (atomic_load(&slots[j].fd) == fd)
+				break;
+		if (fd < 0 || j == i)
+			continue;
+		fd = dup(devnull);
+		atomic_store(&slots[i].fd, fd);
+		atomic_store(&slots[i].kind, fd < 0 ? 2 : 0);
+	}
 	for (i = 0; i < NEXPORTS; i++) {
 		fd = atomic_load(&exports[i]);
 		fd_kind(fd, &export);
