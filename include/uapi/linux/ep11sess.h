@@ -34,6 +34,19 @@
 #define EP11SESS_FEAT_EXPORT		(1ULL << 6)
 #define EP11SESS_FEAT_ADMIN_LOGOUT	(1ULL << 7)
 #define EP11SESS_FEAT_WAIT		(1ULL << 8)
+#define EP11SESS_FEAT_NAMED		(1ULL << 9)	/* attach, keep */
+
+/* Bytes of a login's name (struct ep11sess_login.name). */
+#define EP11SESS_NAME_LEN		16
+
+/*
+ * Scopes of a named login: who may attach to it without the PIN.  The
+ * caller's uid is the default; a group names a group the caller is in.
+ */
+enum ep11sess_scope {
+	EP11SESS_SCOPE_UID = 0,
+	EP11SESS_SCOPE_GID = 1,
+};
 
 /**
  * struct ep11sess_apqn - an AP queue: card and domain
@@ -106,6 +119,7 @@ struct ep11sess_target {
 /* Login flags. */
 #define EP11SESS_LOGIN_SHARED		(1U << 0)	/* caller's nonce */
 #define EP11SESS_LOGIN_ALL_OR_NOTHING	(1U << 1)	/* any failure: roll back */
+#define EP11SESS_LOGIN_NAMED		(1U << 2)	/* @name, @scope, @gid */
 
 /**
  * struct ep11sess_login - argument of %EP11SESS_IOC_LOGIN
@@ -128,9 +142,21 @@ struct ep11sess_target {
  * @public_id:   out: the first 16 bytes of the session id
  * @joined:      out: 1 when the login joined a live shared session
  * @reserved:    must be zero
+ * @name:        with %EP11SESS_LOGIN_NAMED: the session's name, not all
+ *               zero; else zero
+ * @scope:       with %EP11SESS_LOGIN_NAMED: an &enum ep11sess_scope; else
+ *               zero
+ * @gid:         with %EP11SESS_SCOPE_GID: a group the caller is in (EPERM
+ *               otherwise); else zero
  *
  * Succeeds when at least one APQN accepted the login (all of them with
  * %EP11SESS_LOGIN_ALL_OR_NOTHING); the targets say APQN by APQN.
+ *
+ * A named login gives the session a name in its scope (the caller's uid,
+ * or @gid): files in the scope attach to it with %EP11SESS_IOC_ATTACH
+ * without the PIN.  A name is unique among the live sessions of a scope:
+ * EEXIST when another live session has it, or when the login joins a
+ * session that has another name.
  */
 struct ep11sess_login {
 	__u32 size;
@@ -147,15 +173,26 @@ struct ep11sess_login {
 	__u8 public_id[16];
 	__u32 joined;
 	__u32 reserved;
+	__u8 name[EP11SESS_NAME_LEN];
+	__u32 scope;
+	__u32 gid;
 };
+
+/* Logout flags. */
+#define EP11SESS_LOGOUT_EVERYONE	(1U << 0)	/* named: every holder */
 
 /**
  * struct ep11sess_logout - argument of %EP11SESS_IOC_LOGOUT
  * @size:   sizeof(struct ep11sess_logout)
- * @flags:  must be zero
+ * @flags:  EP11SESS_LOGOUT_* flags
  * @handle: a handle of this file; the file's hold on the session is
  *          dropped, and the last hold logs the session out
  * @reserved: must be zero
+ *
+ * With %EP11SESS_LOGOUT_EVERYONE the session (a named one, and the caller
+ * in its scope: EPERM otherwise, EINVAL for an unnamed one) is logged out
+ * for all its holders at once: their handles fail with ESTALE, and its
+ * keep-alive hold ends.
  */
 struct ep11sess_logout {
 	__u32 size;
@@ -220,6 +257,8 @@ struct ep11sess_apqn_info {
 #define EP11SESS_SESSION_SHARED		(1U << 0)
 #define EP11SESS_SESSION_HELD		(1U << 1)	/* by this file */
 #define EP11SESS_SESSION_DYING		(1U << 2)	/* no holder left */
+#define EP11SESS_SESSION_NAMED		(1U << 3)	/* @scope, @name_head */
+#define EP11SESS_SESSION_KEPT		(1U << 4)	/* keep-alive hold */
 
 /**
  * struct ep11sess_session_info - one session in a list
@@ -234,6 +273,12 @@ struct ep11sess_apqn_info {
  * @owner_uid:  creator's uid in the caller's user namespace
  * @comm:       creator's command name, NUL-terminated
  * @apqns:      the APQNs and their states
+ * @scope:      a named session's &enum ep11sess_scope
+ * @scope_id:   a named session's uid or gid in the caller's user namespace
+ * @name_head:  the first bytes of a named session's name
+ * @keep_expires_ns: with %EP11SESS_SESSION_KEPT: when the keep-alive hold
+ *              ends, nanoseconds since the epoch; 0 when it has no
+ *              time-to-live
  */
 struct ep11sess_session_info {
 	__u32 handle;
@@ -246,6 +291,10 @@ struct ep11sess_session_info {
 	__u32 owner_uid;
 	char comm[16];
 	struct ep11sess_apqn_info apqns[EP11SESS_MAX_APQNS];
+	__u32 scope;
+	__u32 scope_id;
+	__u8 name_head[8];
+	__aligned_u64 keep_expires_ns;
 };
 
 /* List flags. */
@@ -398,6 +447,69 @@ struct ep11sess_admin_logout {
 	__u32 failed;
 };
 
+/**
+ * struct ep11sess_attach - argument of %EP11SESS_IOC_ATTACH
+ * @size:      sizeof(struct ep11sess_attach)
+ * @flags:     must be zero
+ * @name:      the session's name
+ * @scope:     its &enum ep11sess_scope
+ * @id:        the scope's uid (%EP11SESS_SCOPE_UID: it must be the
+ *             caller's) or gid (%EP11SESS_SCOPE_GID: a group the caller is
+ *             in), in the caller's user namespace
+ * @handle:    out: the session's handle in this file (the existing one
+ *             when the file already holds it)
+ * @public_id: out: the first 16 bytes of the session id
+ * @reserved:  must be zero
+ *
+ * Attaches this file to the live session with that name in that scope,
+ * without the PIN: the file becomes one of its holders.  EPERM when the
+ * caller is not in the scope, whether or not such a session exists;
+ * ENOENT when it is and none does.
+ */
+struct ep11sess_attach {
+	__u32 size;
+	__u32 flags;
+	__u8 name[EP11SESS_NAME_LEN];
+	__u32 scope;
+	__u32 id;
+	__u32 handle;
+	__u8 public_id[16];
+	__u32 reserved;
+};
+
+/* Keep flags. */
+#define EP11SESS_KEEP_RELEASE	(1U << 0)	/* end the keep-alive hold */
+
+/* Longest keep-alive time-to-live, milliseconds (30 days). */
+#define EP11SESS_MAX_KEEP_MS	2592000000U
+
+/**
+ * struct ep11sess_keep - argument of %EP11SESS_IOC_KEEP
+ * @size:       sizeof(struct ep11sess_keep)
+ * @flags:      EP11SESS_KEEP_* flags
+ * @handle:     a handle of this file on a named session, the caller in its
+ *              scope
+ * @ttl_ms:     how long the hold lasts (0: until released or the session
+ *              is logged out), at most %EP11SESS_MAX_KEEP_MS; must be 0
+ *              with %EP11SESS_KEEP_RELEASE
+ * @expires_ns: out: when the hold ends, nanoseconds since the epoch (0:
+ *              no time-to-live, or released)
+ *
+ * A keep-alive hold is a holder owned by the kernel, not by a file: the
+ * session stays logged in with no file open until the hold is released,
+ * its time-to-live passes, or the session is logged out for everyone
+ * (%EP11SESS_LOGOUT_EVERYONE, an administrator).  A session has at most
+ * one: keeping a kept session sets its new time-to-live.  Releasing a
+ * session that has none is ENOENT.
+ */
+struct ep11sess_keep {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 ttl_ms;
+	__aligned_u64 expires_ns;
+};
+
 /*
  * Commands take a pointer to their size-first struct; the number does not
  * encode the size (as iommufd).
@@ -411,5 +523,7 @@ struct ep11sess_admin_logout {
 #define EP11SESS_IOC_EXPORT		_IO(EP11SESS_IOC_MAGIC, 0x06)
 #define EP11SESS_IOC_IMPORT		_IO(EP11SESS_IOC_MAGIC, 0x07)
 #define EP11SESS_IOC_ADMIN_LOGOUT	_IO(EP11SESS_IOC_MAGIC, 0x08)
+#define EP11SESS_IOC_ATTACH		_IO(EP11SESS_IOC_MAGIC, 0x09)
+#define EP11SESS_IOC_KEEP		_IO(EP11SESS_IOC_MAGIC, 0x0a)
 
 #endif /* _UAPI_LINUX_EP11SESS_H */
