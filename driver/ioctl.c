@@ -20,6 +20,7 @@
 #include "card.h"
 #include "chardev.h"
 #include "login.h"
+#include "named.h"
 #include "reclaim.h"
 #include "send.h"
 #include "session.h"
@@ -29,7 +30,7 @@
 			 EP11SESS_FEAT_SEND | EP11SESS_FEAT_SEND_FAILOVER | \
 			 EP11SESS_FEAT_LIST | EP11SESS_FEAT_STATUS | \
 			 EP11SESS_FEAT_EXPORT | EP11SESS_FEAT_ADMIN_LOGOUT | \
-			 EP11SESS_FEAT_WAIT)
+			 EP11SESS_FEAT_WAIT | EP11SESS_FEAT_NAMED)
 
 #define EP11_PRIVATE_NONCE_LEN	32
 
@@ -136,13 +137,15 @@ static int ep11_login_targets(const struct ep11sess_target *in,
 
 static int ep11_ioc_login(struct ep11_ucmd *uc)
 {
-	const u32 known = EP11SESS_LOGIN_SHARED | EP11SESS_LOGIN_ALL_OR_NOTHING;
+	const u32 known = EP11SESS_LOGIN_SHARED | EP11SESS_LOGIN_ALL_OR_NOTHING |
+			  EP11SESS_LOGIN_NAMED;
 	struct ep11sess_login *l = uc->cmd;
 	struct ep11sess_target *in = NULL, *out = NULL;
 	struct ep11_login_req req = { };
 	struct ep11_session *sess;
 	u8 *pin = NULL, *nonce = NULL;
 	bool shared, joined;
+	u32 scope_id;
 	int ret, ret2;
 
 	shared = l->flags & EP11SESS_LOGIN_SHARED;
@@ -159,6 +162,21 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 	    l->targets_cap > EP11SESS_MAX_APQNS || !l->targets ||
 	    l->wait_ms > EP11SESS_MAX_WAIT_MS)
 		return -EINVAL;
+	if (!(l->flags & EP11SESS_LOGIN_NAMED)) {
+		if (l->scope || l->gid ||
+		    memchr_inv(l->name, 0, sizeof(l->name)))
+			return -EINVAL;
+	} else {
+		if (!memchr_inv(l->name, 0, sizeof(l->name)) ||
+		    (l->scope == EP11SESS_SCOPE_UID && l->gid))
+			return -EINVAL;
+		ret = ep11_name_scope_id(l->scope, l->gid, true, &scope_id);
+		if (ret)
+			return ret;
+		req.name = ep11_name_alloc(l->name, l->scope, scope_id);
+		if (!req.name)
+			return -ENOMEM;
+	}
 
 	in = kcalloc(l->ntargets, sizeof(*in), GFP_KERNEL);
 	out = kcalloc(l->targets_cap, sizeof(*out), GFP_KERNEL);
@@ -231,6 +249,7 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 		ret = ret2 ? ret2 : ret;
 	}
 out:
+	ep11_name_free(req.name);
 	kfree_sensitive(pin);
 	kfree_sensitive(nonce);
 	kfree(in);
@@ -238,13 +257,127 @@ out:
 	return ret;
 }
 
+/*
+ * Log a session out for every holder, as an administrator does: handles
+ * fail with ESTALE, its keep-alive hold ends.  Returns false when it was
+ * no longer live.
+ */
+static bool ep11_kill(struct ep11_session *sess, bool force)
+{
+	bool start;
+
+	mutex_lock(&ep11_sess_lock);
+	start = sess->life == EP11_SESS_ALIVE && !sess->killed && !sess->orphan;
+	if (start) {
+		WRITE_ONCE(sess->killed, true);
+		sess->force = force;
+		sess->life = EP11_SESS_DYING;
+		sess->dying_since = ktime_get();
+	}
+	mutex_unlock(&ep11_sess_lock);
+	if (start) {
+		ep11_name_keep_end(sess, false);
+		ep11_reclaim_start(sess, false);
+	}
+	return start;
+}
+
+/* A named session logged out for everyone by one of its holders. */
+static int ep11_logout_everyone(struct ep11_file *ef, u32 handle)
+{
+	struct ep11_session *sess;
+	int ret;
+
+	sess = ep11_file_session(ef, handle);
+	if (IS_ERR(sess))
+		return PTR_ERR(sess);
+	ret = ep11_name_in_scope(sess);
+	if (!ret && !ep11_kill(sess, false))
+		ret = -ESTALE;
+	if (!ret) {
+		ep11_reclaim_wait(sess, jiffies +
+				  msecs_to_jiffies(ep11_release_timeout_ms));
+		ep11_file_logout(ef, handle);
+	}
+	ep11_session_put(sess);
+	return ret;
+}
+
 static int ep11_ioc_logout(struct ep11_ucmd *uc)
 {
 	struct ep11sess_logout *l = uc->cmd;
 
-	if (l->flags || l->reserved)
+	if (l->flags & ~EP11SESS_LOGOUT_EVERYONE || l->reserved)
 		return -EINVAL;
+	if (l->flags & EP11SESS_LOGOUT_EVERYONE)
+		return ep11_logout_everyone(uc->ef, l->handle);
 	return ep11_file_logout(uc->ef, l->handle);
+}
+
+static int ep11_ioc_attach(struct ep11_ucmd *uc)
+{
+	struct ep11sess_attach *a = uc->cmd;
+	struct ep11_file *ef = uc->ef;
+	struct ep11_session *sess;
+	bool added = false;
+	u32 id;
+	int ret;
+
+	if (a->flags || a->handle || a->reserved ||
+	    memchr_inv(a->public_id, 0, sizeof(a->public_id)) ||
+	    !memchr_inv(a->name, 0, sizeof(a->name)))
+		return -EINVAL;
+	ret = ep11_name_scope_id(a->scope, a->id, false, &id);
+	if (ret)
+		return ret;
+	sess = ep11_name_attach(a->name, a->scope, id);
+	if (IS_ERR(sess))
+		return PTR_ERR(sess);
+	mutex_lock(&ef->lock);
+	a->handle = ep11_file_find_handle(ef, sess);
+	if (a->handle) {
+		/* One handle per file and session: the new hold goes. */
+		ep11_drop_hold(sess, false, false);
+	} else {
+		ret = ep11_file_add(ef, sess, &a->handle);
+		if (ret)
+			ep11_drop_hold(sess, false, false);
+		added = !ret;
+	}
+	mutex_unlock(&ef->lock);
+	if (ret)
+		return ret;
+	/* The file's hold keeps @sess: no reference of our own is left. */
+	ep11_session_public_id(sess, a->public_id);
+	ret = ep11_respond(uc);
+	if (ret && added)
+		/* Nobody learns the handle: the attach is undone. */
+		ep11_file_logout(ef, a->handle);
+	return ret;
+}
+
+static int ep11_ioc_keep(struct ep11_ucmd *uc)
+{
+	struct ep11sess_keep *k = uc->cmd;
+	struct ep11_session *sess;
+	int ret;
+
+	if (k->flags & ~EP11SESS_KEEP_RELEASE || k->expires_ns ||
+	    k->ttl_ms > EP11SESS_MAX_KEEP_MS ||
+	    (k->flags & EP11SESS_KEEP_RELEASE && k->ttl_ms))
+		return -EINVAL;
+	sess = ep11_file_session(uc->ef, k->handle);
+	if (IS_ERR(sess))
+		return PTR_ERR(sess);
+	ret = ep11_name_in_scope(sess);
+	if (!ret) {
+		if (k->flags & EP11SESS_KEEP_RELEASE)
+			ret = ep11_name_keep_release(sess);
+		else
+			ret = ep11_name_keep(sess, k->ttl_ms, &k->expires_ns);
+	}
+	ep11_session_put(sess);
+	return ret;
 }
 
 static int ep11_ioc_send(struct ep11_ucmd *uc)
@@ -273,6 +406,18 @@ static void ep11_fill_info(struct ep11_session *sess,
 	info->owner_uid = from_kuid_munged(current_user_ns(), sess->owner_uid);
 	memcpy(info->comm, sess->comm, sizeof(info->comm));
 	info->comm[sizeof(info->comm) - 1] = '\0';
+	if (sess->name) {
+		struct ep11_name *nm = sess->name;
+
+		info->flags |= EP11SESS_SESSION_NAMED |
+			       (nm->kept ? EP11SESS_SESSION_KEPT : 0);
+		info->scope = nm->scope;
+		info->scope_id = nm->scope == EP11SESS_SCOPE_GID ?
+			from_kgid_munged(current_user_ns(), KGIDT_INIT(nm->id)) :
+			from_kuid_munged(current_user_ns(), KUIDT_INIT(nm->id));
+		memcpy(info->name_head, nm->name, sizeof(info->name_head));
+		info->keep_expires_ns = nm->kept ? nm->expires_ns : 0;
+	}
 	for (i = 0; i < n; i++) {
 		u32 st = READ_ONCE(sess->apqns[i].state);
 
@@ -622,7 +767,6 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a,
 	struct ep11_admin_ctx ac = { .a = a };
 	unsigned long deadline;
 	unsigned int i, j;
-	bool start;
 	int ret;
 
 	if (a->flags & ~(filters | EP11SESS_ADMIN_FORCE) ||
@@ -638,19 +782,7 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a,
 	for (i = 0; i < ac.n; i++) {
 		struct ep11_session *sess = ac.match[i];
 
-		mutex_lock(&ep11_sess_lock);
-		start = sess->life == EP11_SESS_ALIVE && !sess->killed &&
-			!sess->orphan;
-		if (start) {
-			WRITE_ONCE(sess->killed, true);
-			sess->force = a->flags & EP11SESS_ADMIN_FORCE;
-			sess->life = EP11_SESS_DYING;
-			sess->dying_since = ktime_get();
-		}
-		mutex_unlock(&ep11_sess_lock);
-		if (start)
-			ep11_reclaim_start(sess, false);
-		else
+		if (!ep11_kill(sess, a->flags & EP11SESS_ADMIN_FORCE))
 			ep11_reclaim_force(sess, deadline);
 	}
 	for (i = 0; i < ac.n; i++) {
@@ -733,6 +865,10 @@ static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
 		      struct ep11sess_import, handle),
 	EP11_IOCTL_OP(EP11SESS_IOC_ADMIN_LOGOUT, ep11_ioc_admin_logout,
 		      struct ep11sess_admin_logout, failed),
+	EP11_IOCTL_OP_RESPONDS(EP11SESS_IOC_ATTACH, ep11_ioc_attach,
+			       struct ep11sess_attach, reserved),
+	EP11_IOCTL_OP(EP11SESS_IOC_KEEP, ep11_ioc_keep,
+		      struct ep11sess_keep, expires_ns),
 };
 
 /**
@@ -746,6 +882,8 @@ static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
  * @exp:     %EP11SESS_IOC_EXPORT
  * @imp:     %EP11SESS_IOC_IMPORT
  * @admin:   %EP11SESS_IOC_ADMIN_LOGOUT
+ * @attach:  %EP11SESS_IOC_ATTACH
+ * @keep:    %EP11SESS_IOC_KEEP
  */
 union ep11_ioctl_buffer {
 	struct ep11sess_version version;
@@ -757,6 +895,8 @@ union ep11_ioctl_buffer {
 	struct ep11sess_export exp;
 	struct ep11sess_import imp;
 	struct ep11sess_admin_logout admin;
+	struct ep11sess_attach attach;
+	struct ep11sess_keep keep;
 };
 
 static const struct ep11_ioctl_op *ep11_ioctl_lookup(unsigned int cmd)

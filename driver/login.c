@@ -21,6 +21,7 @@
 #include "card.h"
 #include "event.h"
 #include "login.h"
+#include "named.h"
 #include "reclaim.h"
 #include "session.h"
 #include "xfer.h"
@@ -408,6 +409,17 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 	mutex_lock(&ep11_sess_lock);
 	if (req->shared)
 		live = ep11_session_find_live_locked(id);
+	if (req->name) {
+		ret = ep11_name_check_locked(req->name, live);
+		if (ret) {
+			mutex_unlock(&ep11_sess_lock);
+			if (id_lock)
+				up_write(id_lock);
+			ep11_session_put(sess);
+			ep11_login_rollback(ctx, -ECANCELED);
+			goto undo;
+		}
+	}
 	if (live) {
 		ep11_login_join_locked(ctx, live, undo);
 		*joined = true;
@@ -416,6 +428,8 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 		*out = ep11_login_create_locked(ctx, sess);
 		sess = NULL;
 	}
+	if (req->name)
+		ep11_name_give_locked(*out, &req->name);
 	mutex_unlock(&ep11_sess_lock);
 	if (id_lock)
 		up_write(id_lock);

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <linux/ep11sess.h>
 
+struct ep11_name;
 struct ep11_session;
 
 /**
@@ -21,6 +22,8 @@ struct ep11_session;
  * @shared:       joinable session with the caller's nonce
  * @all_or_none:  roll back on any failure
  * @wait:         jiffies to wait for a free session when a card is full
+ * @name:         the name of a named login, or NULL; the session takes it
+ *                (then it is set to NULL), else the caller frees it
  */
 struct ep11_login_req {
 	struct ep11sess_target *targets;
@@ -32,6 +35,7 @@ struct ep11_login_req {
 	bool shared;
 	bool all_or_none;
 	unsigned long wait;
+	struct ep11_name *name;
 };
 
 int ep11_login(struct ep11_login_req *req, struct ep11_session **out,

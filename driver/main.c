@@ -9,6 +9,7 @@
 
 #include "card.h"
 #include "chardev.h"
+#include "named.h"
 #include "netlink.h"
 #include "reclaim.h"
 #include "orphan.h"
@@ -53,6 +54,7 @@ err_session:
 static void __exit ep11sess_exit(void)
 {
 	ep11_chardev_uninit();
+	ep11_name_uninit();
 	ep11_reclaim_uninit();
 	ep11_orphan_uninit();
 	ep11_session_uninit();

@@ -26,6 +26,7 @@
 #include "card.h"
 #include "chardev.h"
 #include "event.h"
+#include "named.h"
 #include "netlink.h"
 #include "session.h"
 #include "xfer.h"
@@ -336,6 +337,12 @@ static int ep11_nl_apqn_dump(struct sk_buff *skb, struct netlink_callback *cb)
  * @created_ns: creation time
  * @shared:     shared session
  * @dying:      no holder left
+ * @named:      a named login
+ * @kept:       a keep-alive hold keeps it
+ * @scope:      the name's &enum ep11sess_scope
+ * @scope_id:   the scope's uid or gid in the reader's user namespace
+ * @name_head:  the name's first bytes
+ * @keep_expires_ns: when the keep-alive hold ends, 0 without a TTL
  * @comm:       the owner's command name
  * @apqns:      its APQNs and their states
  * @apqns.card:   adapter
@@ -351,6 +358,12 @@ struct ep11_nl_sess {
 	u64 created_ns;
 	bool shared;
 	bool dying;
+	bool named;
+	bool kept;
+	u32 scope;
+	u32 scope_id;
+	u8 name_head[8];
+	u64 keep_expires_ns;
 	char comm[TASK_COMM_LEN];
 	struct {
 		u8 card;
@@ -436,6 +449,18 @@ static int ep11_nl_snap_one(struct ep11_session *sess, void *arg)
 	s->created_ns = sess->created_ns;
 	s->shared = sess->shared;
 	s->dying = sess->life != EP11_SESS_ALIVE || sess->killed;
+	if (sess->name) {
+		const struct ep11_name *nm = sess->name;
+
+		s->named = true;
+		s->kept = nm->kept;
+		s->scope = nm->scope;
+		s->scope_id = nm->scope == EP11SESS_SCOPE_GID ?
+			from_kgid_munged(current_user_ns(), KGIDT_INIT(nm->id)) :
+			from_kuid_munged(current_user_ns(), KUIDT_INIT(nm->id));
+		memcpy(s->name_head, nm->name, sizeof(s->name_head));
+		s->keep_expires_ns = nm->kept ? nm->expires_ns : 0;
+	}
 	memcpy(s->comm, sess->comm, sizeof(s->comm));
 	s->comm[sizeof(s->comm) - 1] = '\0';
 	n = ep11_session_napqns(sess);
@@ -522,6 +547,16 @@ static int ep11_nl_sess_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, EP11SESS_A_HOLDERS, s->holders) ||
 	    (s->shared && nla_put_flag(skb, EP11SESS_A_SHARED)) ||
 	    (s->dying && nla_put_flag(skb, EP11SESS_A_DYING)))
+		goto cancel;
+	if (s->named &&
+	    (nla_put(skb, EP11SESS_A_NAME_HEAD, sizeof(s->name_head),
+		     s->name_head) ||
+	     nla_put_u32(skb, EP11SESS_A_SCOPE, s->scope) ||
+	     nla_put_u32(skb, EP11SESS_A_SCOPE_ID, s->scope_id) ||
+	     (s->kept && nla_put_flag(skb, EP11SESS_A_KEPT)) ||
+	     (s->kept && nla_put_u64_64bit(skb, EP11SESS_A_KEEP_EXPIRES_NS,
+					   s->keep_expires_ns,
+					   EP11SESS_A_PAD))))
 		goto cancel;
 	for (i = 0; i < s->napqns; i++) {
 		nest = nla_nest_start(skb, EP11SESS_A_SESSION_APQN);

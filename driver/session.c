@@ -29,6 +29,7 @@
 #include <linux/timekeeping.h>
 
 #include "card.h"
+#include "named.h"
 #include "session.h"
 
 DEFINE_MUTEX(ep11_sess_lock);		/* see the top of this file */
@@ -146,6 +147,7 @@ static void ep11_session_release(struct kref *ref)
 	for (i = 0; i < sess->napqns; i++)
 		ep11_card_put(sess->apqns[i].apqn->card);
 	put_pid(sess->owner);
+	ep11_name_free(sess->name);
 	kfree_sensitive(sess->pin);
 	kfree_sensitive(sess->nonce);
 	mutex_destroy(&sess->lock);
@@ -298,6 +300,7 @@ void ep11_session_unlink(struct ep11_session *sess)
 	}
 	if (!hlist_unhashed(&sess->hnode))
 		hash_del(&sess->hnode);
+	ep11_name_unhash_locked(sess);
 	mutex_unlock(&ep11_sess_lock);
 	if (linked)
 		ep11_session_put(sess);

@@ -20,6 +20,7 @@
 #include <linux/ep11sess.h>
 
 struct ep11_apqn;
+struct ep11_name;
 
 /*
  * Internal APQN state beyond enum ep11sess_apqn_state: a login whose
@@ -112,6 +113,8 @@ enum ep11_sess_life {
  * @napqns:       published entries in @apqns (release/acquire); grows
  *                only under ep11_sess_lock while the session is alive
  * @cap:          room at @apqns
+ * @name:         the name of a named login (named.c), or NULL; set once,
+ *                under ep11_sess_lock, while the session is live
  * @apqns:        the APQNs
  */
 struct ep11_session {
@@ -147,6 +150,7 @@ struct ep11_session {
 	u64 created_ns;
 	unsigned int napqns;
 	unsigned int cap;
+	struct ep11_name *name;
 	struct ep11_sess_apqn apqns[];
 };
 

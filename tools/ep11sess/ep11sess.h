@@ -246,6 +246,12 @@ void ep11_format_time(char *out, size_t len, uint64_t ns, bool micros);
  * @created_ns: creation time
  * @shared:     shared session
  * @dying:      no holder left, being logged out
+ * @named:      a named login
+ * @name_head:  the first bytes of its name, in hex
+ * @scope_gid:  its scope is a group, not a uid
+ * @scope_id:   the scope's uid or gid
+ * @kept:       a keep-alive hold keeps it
+ * @keep_expires_ns: when that hold ends (0: no time-to-live)
  * @napqns:     entries in @apqns
  * @apqns:      its APQNs
  * @apqns.card:   adapter
@@ -261,6 +267,12 @@ struct ep11_sess_row {
 	uint64_t created_ns;
 	bool shared;
 	bool dying;
+	bool named;
+	char name_head[17];
+	bool scope_gid;
+	uint32_t scope_id;
+	bool kept;
+	uint64_t keep_expires_ns;
 	unsigned int napqns;
 	struct {
 		uint8_t card;

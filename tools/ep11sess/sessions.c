@@ -8,6 +8,8 @@
 #include <string.h>
 #include <netlink/genl/genl.h>
 
+#include <linux/ep11sess.h>
+
 #include "ep11sess.h"
 
 static int ep11_sessions_one(struct nlmsghdr *nlh, struct nlattr **tb,
@@ -46,6 +48,21 @@ static int ep11_sessions_one(struct nlmsghdr *nlh, struct nlattr **tb,
 		r->created_ns = nla_get_u64(tb[EP11SESS_A_CREATED_NS]);
 	r->shared = tb[EP11SESS_A_SHARED];
 	r->dying = tb[EP11SESS_A_DYING];
+	if (tb[EP11SESS_A_NAME_HEAD]) {
+		if (nla_len(tb[EP11SESS_A_NAME_HEAD]) != 8)
+			return -EPROTO;
+		r->named = true;
+		ep11_hex(r->name_head, nla_data(tb[EP11SESS_A_NAME_HEAD]), 8);
+		r->scope_gid = tb[EP11SESS_A_SCOPE] &&
+			       nla_get_u32(tb[EP11SESS_A_SCOPE]) ==
+			       EP11SESS_SCOPE_GID;
+		if (tb[EP11SESS_A_SCOPE_ID])
+			r->scope_id = nla_get_u32(tb[EP11SESS_A_SCOPE_ID]);
+		r->kept = tb[EP11SESS_A_KEPT];
+		if (tb[EP11SESS_A_KEEP_EXPIRES_NS])
+			r->keep_expires_ns =
+				nla_get_u64(tb[EP11SESS_A_KEEP_EXPIRES_NS]);
+	}
 	nla_for_each_attr(nest, genlmsg_attrdata(nlmsg_data(nlh), 0),
 			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
 		struct nlattr *sub[EP11SESS_A_MAX + 1];
@@ -98,10 +115,16 @@ static void ep11_sessions_json(const struct ep11_sess_list *list)
 		printf("%s\n    {\"id\": \"%s\", \"pid\": %u, \"uid\": %u, \"comm\": ",
 		       i ? "," : "", r->id, r->pid, r->uid);
 		ep11_json_string(stdout, r->comm);
-		printf(", \"created_ns\": %llu, \"holders\": %u, \"shared\": %s, \"dying\": %s, \"apqns\": [",
+		printf(", \"created_ns\": %llu, \"holders\": %u, \"shared\": %s, \"dying\": %s",
 		       (unsigned long long)r->created_ns, r->holders,
 		       r->shared ? "true" : "false",
 		       r->dying ? "true" : "false");
+		if (r->named)
+			printf(", \"name_head\": \"%s\", \"scope\": \"%s\", \"scope_id\": %u, \"kept\": %s, \"keep_expires_ns\": %llu",
+			       r->name_head, r->scope_gid ? "gid" : "uid",
+			       r->scope_id, r->kept ? "true" : "false",
+			       (unsigned long long)r->keep_expires_ns);
+		printf(", \"apqns\": [");
 		for (j = 0; j < r->napqns; j++)
 			printf("%s{\"apqn\": \"%02x.%04x\", \"state\": \"%s\"}",
 			       j ? ", " : "", r->apqns[j].card,
@@ -137,7 +160,18 @@ void ep11_sessions_print(const struct ep11_sess_list *list, bool json)
 			printf(" %02x.%04x:%s", r->apqns[j].card,
 			       r->apqns[j].domain,
 			       ep11_state_name(r->apqns[j].state));
-		printf("%s%s\n", r->shared ? " shared" : "",
+		printf("%s%s", r->shared ? " shared" : "",
 		       r->dying ? " dying" : "");
+		if (r->named)
+			printf(" name=%s.. %s:%u", r->name_head,
+			       r->scope_gid ? "gid" : "uid", r->scope_id);
+		if (r->kept && r->keep_expires_ns) {
+			ep11_format_time(created, sizeof(created),
+					 r->keep_expires_ns, false);
+			printf(" kept-until=%s", created);
+		} else if (r->kept) {
+			printf(" kept");
+		}
+		printf("\n");
 	}
 }

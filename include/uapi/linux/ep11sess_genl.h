@@ -133,6 +133,13 @@ enum ep11sess_genl_event {
  *                              %EP11SESS_A_SESSION_APQN with their states
  *                              after the logout: an APQN not DONE failed);
  *                              as many as fit in 32 KiB
+ * @EP11SESS_A_NAME_HEAD:       binary, 8 bytes: the first bytes of a
+ *                              named session's name
+ * @EP11SESS_A_SCOPE:           u32, a named session's &enum ep11sess_scope
+ * @EP11SESS_A_SCOPE_ID:        u32, its scope's uid or gid
+ * @EP11SESS_A_KEPT:            flag: a keep-alive hold keeps the session
+ * @EP11SESS_A_KEEP_EXPIRES_NS: u64, when the keep-alive hold ends, ns
+ *                              since the epoch; 0 without a time-to-live
  * @__EP11SESS_A_MAX:           one past the last attribute
  */
 enum ep11sess_genl_attr {
@@ -174,6 +181,11 @@ enum ep11sess_genl_attr {
 	EP11SESS_A_LATENCY_US,
 	EP11SESS_A_TIME_NS,
 	EP11SESS_A_RESULT,
+	EP11SESS_A_NAME_HEAD,
+	EP11SESS_A_SCOPE,
+	EP11SESS_A_SCOPE_ID,
+	EP11SESS_A_KEPT,
+	EP11SESS_A_KEEP_EXPIRES_NS,
 	__EP11SESS_A_MAX,
 };
 
