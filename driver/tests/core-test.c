@@ -22,6 +22,7 @@
 #include "../chardev.h"
 #include "../ep11_wire.h"
 #include "../login.h"
+#include "../named.h"
 #include "../orphan.h"
 #include "../reclaim.h"
 #include "../session.h"
@@ -1200,6 +1201,210 @@ static void core_forced_admin_logout_ends_a_pending_logout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a1->stats.lost, 1ULL);
 }
 
+/* A named login (uid scope, id 0) on domain 1 of the fake card. */
+static int login_named(struct ep11_session **sess, bool *joined,
+		       const char *name, const char *shared_nonce)
+{
+	u8 nm[EP11SESS_NAME_LEN] = { }, nonce[32];
+	struct ep11sess_target t[1] = { { .apqn = { FAKE_ID, 0, 1 } } };
+	struct ep11_login_req req = {
+		.targets = t,
+		.ntargets = 1,
+		.pin = good_pin,
+		.pin_len = 8,
+		.shared = !!shared_nonce,
+	};
+	int ret;
+
+	strscpy(nm, name, sizeof(nm));
+	if (shared_nonce) {
+		req.nonce = shared_nonce;
+		req.nonce_len = strlen(shared_nonce);
+	} else {
+		get_random_bytes(nonce, sizeof(nonce));
+		req.nonce = nonce;
+		req.nonce_len = sizeof(nonce);
+	}
+	req.name = ep11_name_alloc(nm, EP11SESS_SCOPE_UID, 0);
+	if (!req.name)
+		return -ENOMEM;
+	ret = ep11_login(&req, sess, joined);
+	ep11_name_free(req.name);
+	return ret;
+}
+
+static struct ep11_session *attach_named(const char *name)
+{
+	u8 nm[EP11SESS_NAME_LEN] = { };
+
+	strscpy(nm, name, sizeof(nm));
+	return ep11_name_attach(nm, EP11SESS_SCOPE_UID, 0);
+}
+
+static unsigned int fake_live_of(struct core_test *ct)
+{
+	return fake_live(&ct->fc);
+}
+
+static void core_named_login_name_is_unique(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a, *b, *c;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "app", "n-1"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a->name->sess, a);
+	/* Another session cannot take a live name; its login is undone. */
+	KUNIT_EXPECT_EQ(test, login_named(&b, &joined, "app", NULL), -EEXIST);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "the refused login's card session stayed");
+	/* The same shared login joins under the same name... */
+	KUNIT_ASSERT_EQ(test, login_named(&b, &joined, "app", "n-1"), 0);
+	KUNIT_EXPECT_TRUE(test, joined);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	/* ...but not under another name, and the live session is spared. */
+	KUNIT_EXPECT_EQ(test, login_named(&c, &joined, "other", "n-1"),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, a->holders, 2U);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "the refused join logged the live session out");
+	c = attach_named("app");
+	KUNIT_ASSERT_PTR_EQ(test, c, a);
+	KUNIT_EXPECT_EQ(test, a->holders, 3U);
+	ep11_drop_hold(c, true, true);
+	ep11_drop_hold(b, true, true);
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	/* A name whose session ended attaches nothing and can be reused. */
+	KUNIT_EXPECT_PTR_EQ(test, attach_named("app"), ERR_PTR(-ENOENT));
+	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "app", NULL), 0);
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static void core_keep_holds_a_session_with_no_file(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_admin_logout al = {
+		.size = sizeof(al), .flags = EP11SESS_ADMIN_BY_ID,
+	};
+	struct ep11_session *a, *b;
+	unsigned int n;
+	bool joined;
+	u64 exp;
+
+	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "kept", NULL), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp), 0);
+	KUNIT_EXPECT_EQ(test, exp, 0ULL);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp), 0);
+	KUNIT_EXPECT_EQ_MSG(test, a->holders, 2U,
+			    "a second keep must renew, not add a hold");
+	ep11_session_public_id(a, al.public_id);
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	b = attach_named("kept");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	ep11_drop_hold(b, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	/* An administrator's logout ends the hold and the session. */
+	KUNIT_EXPECT_EQ(test, ep11_admin_logout(&al, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static void core_keep_expires(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a;
+	unsigned int n;
+	bool joined;
+	u64 exp;
+
+	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "ttl", NULL), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 20, &exp), 0);
+	KUNIT_EXPECT_NE(test, exp, 0ULL);
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live_of, n, !n, POLL_US,
+						POLL_MAX_US, false, ct),
+			0);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+}
+
+/*
+ * The hold's expiry races its release, a renewal and a logout for
+ * everyone: whatever wins, the hold is dropped once and the session is
+ * logged out once.
+ */
+static void core_keep_races(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a;
+	unsigned int i, n;
+	bool joined;
+	u64 exp;
+	int ret;
+
+	for (i = 0; i < 60; i++) {
+		KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "race", NULL),
+				0);
+		KUNIT_ASSERT_EQ(test, ep11_name_keep(a, 1 + i % 3, &exp), 0);
+		udelay(200 * (i % 7));
+		switch (i % 3) {
+		case 0:
+			ret = ep11_name_keep_release(a);
+			KUNIT_EXPECT_TRUE_MSG(test, !ret || ret == -ENOENT,
+					      "release: %d", ret);
+			break;
+		case 1:
+			ret = ep11_name_keep(a, 1, &exp);
+			KUNIT_EXPECT_EQ(test, ret, 0);
+			break;
+		default:
+			mutex_lock(&ep11_sess_lock);
+			WRITE_ONCE(a->killed, true);
+			a->life = EP11_SESS_DYING;
+			a->dying_since = ktime_get();
+			mutex_unlock(&ep11_sess_lock);
+			ep11_name_keep_end(a, false);
+			ep11_reclaim_start(a, false);
+			break;
+		}
+		ep11_drop_hold(a, true, true);
+		KUNIT_EXPECT_EQ(test,
+				read_poll_timeout(ep11_session_count, n, !n,
+						  POLL_US, POLL_MAX_US, false),
+				0);
+		KUNIT_ASSERT_EQ_MSG(test, fake_live(&ct->fc), 0U,
+				    "round %u left a card session", i);
+	}
+}
+
+static void core_name_uninit_ends_every_hold(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a, *b;
+	unsigned int n;
+	bool joined;
+	u64 exp;
+
+	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "u-1", NULL), 0);
+	KUNIT_ASSERT_EQ(test, login_named(&b, &joined, "u-2", NULL), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(b, 600000, &exp), 0);
+	ep11_drop_hold(a, true, true);
+	ep11_drop_hold(b, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
+	ep11_name_uninit();
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
 static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_caps_read_after_register),
 	KUNIT_CASE(core_private_login_logout),
@@ -1224,6 +1429,11 @@ static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_waiting_login_ends_when_the_card_goes),
 	KUNIT_CASE(core_refused_logout_is_not_retried),
 	KUNIT_CASE(core_forced_admin_logout_ends_a_pending_logout),
+	KUNIT_CASE(core_named_login_name_is_unique),
+	KUNIT_CASE(core_keep_holds_a_session_with_no_file),
+	KUNIT_CASE(core_keep_expires),
+	KUNIT_CASE(core_keep_races),
+	KUNIT_CASE(core_name_uninit_ends_every_hold),
 	{}
 };
 

@@ -37,6 +37,8 @@ union ioc_arg {
 	struct ep11sess_export exp;
 	struct ep11sess_import imp;
 	struct ep11sess_admin_logout admin;
+	struct ep11sess_attach attach;
+	struct ep11sess_keep keep;
 };
 
 /**
@@ -77,7 +79,118 @@ static void version_out(union ioc_arg *a)
 static void login_flag(union ioc_arg *a)
 {
 	login_ok(a);
-	a->login.flags = 4;
+	a->login.flags = 8;
+}
+
+static void login_named_noname(union ioc_arg *a)
+{
+	login_ok(a);
+	a->login.flags = EP11SESS_LOGIN_NAMED;
+}
+
+static void login_named_scope7(union ioc_arg *a)
+{
+	login_ok(a);
+	a->login.flags = EP11SESS_LOGIN_NAMED;
+	a->login.name[0] = 'n';
+	a->login.scope = 7;
+}
+
+static void login_named_uid_gid(union ioc_arg *a)
+{
+	login_ok(a);
+	a->login.flags = EP11SESS_LOGIN_NAMED;
+	a->login.name[0] = 'n';
+	a->login.gid = 5;
+}
+
+static void login_name_unnamed(union ioc_arg *a)
+{
+	login_ok(a);
+	a->login.name[15] = 'n';
+}
+
+static void login_scope_unnamed(union ioc_arg *a)
+{
+	login_ok(a);
+	a->login.scope = EP11SESS_SCOPE_GID;
+}
+
+static void attach_ok(union ioc_arg *a)
+{
+	a->attach.name[0] = 'n';
+}
+
+static void attach_flag(union ioc_arg *a)
+{
+	attach_ok(a);
+	a->attach.flags = 1;
+}
+
+static void attach_noname(union ioc_arg *a)
+{
+}
+
+static void attach_handle(union ioc_arg *a)
+{
+	attach_ok(a);
+	a->attach.handle = 1;
+}
+
+static void attach_pubid(union ioc_arg *a)
+{
+	attach_ok(a);
+	a->attach.public_id[3] = 1;
+}
+
+static void attach_resv(union ioc_arg *a)
+{
+	attach_ok(a);
+	a->attach.reserved = 1;
+}
+
+static void attach_scope7(union ioc_arg *a)
+{
+	attach_ok(a);
+	a->attach.scope = 7;
+}
+
+static void attach_other_uid(union ioc_arg *a)
+{
+	attach_ok(a);
+	a->attach.id = 4321;
+}
+
+static void keep_flag(union ioc_arg *a)
+{
+	a->keep.flags = 2;
+}
+
+static void keep_release_ttl(union ioc_arg *a)
+{
+	a->keep.flags = EP11SESS_KEEP_RELEASE;
+	a->keep.ttl_ms = 5;
+}
+
+static void keep_ttl_max(union ioc_arg *a)
+{
+	a->keep.ttl_ms = EP11SESS_MAX_KEEP_MS + 1;
+}
+
+static void keep_expires(union ioc_arg *a)
+{
+	a->keep.expires_ns = 1;
+}
+
+static void keep_unknown(union ioc_arg *a)
+{
+	a->keep.handle = 77;
+}
+
+static void logout_everyone_unknown(union ioc_arg *a)
+{
+	a->logout.flags = EP11SESS_LOGOUT_EVERYONE;
+	a->logout.handle = 77;
 }
 
 static void login_resv(union ioc_arg *a)
@@ -156,7 +269,7 @@ static void login_handle(union ioc_arg *a)
 
 static void logout_flag(union ioc_arg *a)
 {
-	a->logout.flags = 1;
+	a->logout.flags = 2;
 }
 
 static void logout_resv(union ioc_arg *a)
@@ -338,7 +451,26 @@ static const struct ioc_case ioc_cases[] = {
 	{ "login wait over max", EP11SESS_IOC_LOGIN, 0, login_wait, -EINVAL },
 	{ "login output handle set", EP11SESS_IOC_LOGIN, 0, login_handle, -EINVAL },
 	{ "login short size", EP11SESS_IOC_LOGIN, 16, login_ok, -EINVAL },
+	{ "login named, no name", EP11SESS_IOC_LOGIN, 0, login_named_noname, -EINVAL },
+	{ "login named, scope 7", EP11SESS_IOC_LOGIN, 0, login_named_scope7, -EINVAL },
+	{ "login named uid scope with a gid", EP11SESS_IOC_LOGIN, 0, login_named_uid_gid, -EINVAL },
+	{ "login unnamed with a name", EP11SESS_IOC_LOGIN, 0, login_name_unnamed, -EINVAL },
+	{ "login unnamed with a scope", EP11SESS_IOC_LOGIN, 0, login_scope_unnamed, -EINVAL },
 	{ "logout unknown flag", EP11SESS_IOC_LOGOUT, 0, logout_flag, -EINVAL },
+	{ "logout everyone unknown handle", EP11SESS_IOC_LOGOUT, 0, logout_everyone_unknown, -ENOENT },
+	{ "attach unknown flag", EP11SESS_IOC_ATTACH, 0, attach_flag, -EINVAL },
+	{ "attach all-zero name", EP11SESS_IOC_ATTACH, 0, attach_noname, -EINVAL },
+	{ "attach output handle set", EP11SESS_IOC_ATTACH, 0, attach_handle, -EINVAL },
+	{ "attach output public id set", EP11SESS_IOC_ATTACH, 0, attach_pubid, -EINVAL },
+	{ "attach reserved", EP11SESS_IOC_ATTACH, 0, attach_resv, -EINVAL },
+	{ "attach scope 7", EP11SESS_IOC_ATTACH, 0, attach_scope7, -EINVAL },
+	{ "attach another uid's scope", EP11SESS_IOC_ATTACH, 0, attach_other_uid, -EPERM },
+	{ "attach a name nobody has", EP11SESS_IOC_ATTACH, 0, attach_ok, -ENOENT },
+	{ "keep unknown flag", EP11SESS_IOC_KEEP, 0, keep_flag, -EINVAL },
+	{ "keep release with a TTL", EP11SESS_IOC_KEEP, 0, keep_release_ttl, -EINVAL },
+	{ "keep TTL over max", EP11SESS_IOC_KEEP, 0, keep_ttl_max, -EINVAL },
+	{ "keep output expiry set", EP11SESS_IOC_KEEP, 0, keep_expires, -EINVAL },
+	{ "keep unknown handle", EP11SESS_IOC_KEEP, 0, keep_unknown, -ENOENT },
 	{ "logout reserved", EP11SESS_IOC_LOGOUT, 0, logout_resv, -EINVAL },
 	{ "logout handle 0", EP11SESS_IOC_LOGOUT, 0, nothing, -ENOENT },
 	{ "logout unknown handle", EP11SESS_IOC_LOGOUT, 0, logout_unknown, -ENOENT },
@@ -396,6 +528,10 @@ static u32 ioc_size(unsigned int cmd)
 		return sizeof(struct ep11sess_import);
 	case EP11SESS_IOC_ADMIN_LOGOUT:
 		return sizeof(struct ep11sess_admin_logout);
+	case EP11SESS_IOC_ATTACH:
+		return sizeof(struct ep11sess_attach);
+	case EP11SESS_IOC_KEEP:
+		return sizeof(struct ep11sess_keep);
 	default:
 		return sizeof(union ioc_arg);
 	}

@@ -944,7 +944,7 @@ static unsigned long unknown_nr(struct tctx *t)
 
 	switch (below(t, 6)) {
 	case 0:
-		return _IO(EP11SESS_IOC_MAGIC, 9 + below(t, 0x37));
+		return _IO(EP11SESS_IOC_MAGIC, 11 + below(t, 0x35));
 	case 1:	/* ep11_vcard's range */
 		return _IO(EP11SESS_IOC_MAGIC, 0x40 + below(t, 0x10));
 	case 2:
