@@ -32,6 +32,9 @@ static int __init ep11sess_init(void)
 	ret = ep11_reclaim_init();
 	if (ret)
 		goto err_reclaim;
+	ret = ep11_name_init();
+	if (ret)
+		goto err_name;
 	ret = ep11_chardev_init();
 	if (ret)
 		goto err_chardev;
@@ -39,6 +42,8 @@ static int __init ep11sess_init(void)
 	return 0;
 
 err_chardev:
+	ep11_name_uninit();
+err_name:
 	ep11_reclaim_uninit();
 err_reclaim:
 	ep11_netlink_uninit();

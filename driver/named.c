@@ -36,6 +36,8 @@
 static DEFINE_HASHTABLE(ep11_name_index, 8);	/* ep11_sess_lock */
 static siphash_key_t ep11_name_key __read_mostly;
 static bool ep11_name_key_set;			/* ep11_sess_lock */
+/* Runs the expiries; destroyed (drained) at module exit. */
+static struct workqueue_struct *ep11_name_wq;
 
 static u32 ep11_name_hash(const u8 *name, u32 scope, u32 id)
 {
@@ -289,7 +291,7 @@ static void ep11_name_arm_locked(struct ep11_name *n, unsigned long delay)
 {
 	lockdep_assert_held(&ep11_sess_lock);
 	/* A newly queued instance owns a reference. */
-	if (!mod_delayed_work(system_wq, &n->keep_work, delay))
+	if (!mod_delayed_work(ep11_name_wq, &n->keep_work, delay))
 		ep11_session_get(n->sess);
 }
 
@@ -451,14 +453,26 @@ static int ep11_name_collect_kept(struct ep11_session *sess, void *arg)
 }
 
 /**
- * ep11_name_uninit() - end every keep-alive hold
+ * ep11_name_init() - the workqueue of the holds' expiries
  *
- * No file is open any more; the kept sessions are logged out like any
- * other whose last holder went away.
- *
- * Context: module exit, before the reclaim worker stops.
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
  */
-void ep11_name_uninit(void)
+int ep11_name_init(void)
+{
+	ep11_name_wq = alloc_workqueue("ep11sess_keep", WQ_UNBOUND, 0);
+	return ep11_name_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * ep11_name_end_all() - end every keep-alive hold
+ *
+ * The kept sessions that nothing else holds are logged out like any other
+ * whose last holder went away.
+ *
+ * Context: process context; no locks held.
+ */
+void ep11_name_end_all(void)
 {
 	struct ep11_session *sess;
 
@@ -470,4 +484,19 @@ void ep11_name_uninit(void)
 		ep11_name_keep_end(sess, true);
 		ep11_session_put(sess);
 	}
+}
+
+/**
+ * ep11_name_uninit() - end every keep-alive hold and stop the expiries
+ *
+ * No file is open any more.  An expiry still running when its hold ended
+ * is waited for by the workqueue's destruction.
+ *
+ * Context: module exit, before the reclaim worker stops.
+ */
+void ep11_name_uninit(void)
+{
+	ep11_name_end_all();
+	destroy_workqueue(ep11_name_wq);
+	ep11_name_wq = NULL;
 }

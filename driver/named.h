@@ -53,6 +53,8 @@ int ep11_name_in_scope(struct ep11_session *sess);
 int ep11_name_keep(struct ep11_session *sess, u32 ttl_ms, u64 *expires_ns);
 int ep11_name_keep_release(struct ep11_session *sess);
 void ep11_name_keep_end(struct ep11_session *sess, bool sync);
+void ep11_name_end_all(void);
+int ep11_name_init(void);
 void ep11_name_uninit(void);
 
 #endif /* _EP11SESS_NAMED_H */

@@ -1398,7 +1398,7 @@ static void core_name_uninit_ends_every_hold(struct kunit *test)
 	ep11_drop_hold(a, true, true);
 	ep11_drop_hold(b, true, true);
 	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
-	ep11_name_uninit();
+	ep11_name_end_all();
 	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
 						POLL_US, POLL_MAX_US, false),
 			0);
