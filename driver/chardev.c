@@ -137,6 +137,29 @@ int ep11_file_logout(struct ep11_file *ef, u32 handle)
 	return 0;
 }
 
+/**
+ * ep11_file_drop() - drop a file's hold if a handle still names a session
+ * @ef:     the file
+ * @handle: the handle
+ * @sess:   the session it named when the caller looked
+ *
+ * For callers that looked a handle up and slept: another thread of the
+ * file may have logged it out meanwhile and the number may name another
+ * session now, which must not lose its hold.
+ *
+ * Context: process context, may sleep for the logouts (bounded).
+ * Return: true when the hold was dropped.
+ */
+bool ep11_file_drop(struct ep11_file *ef, u32 handle,
+		    struct ep11_session *sess)
+{
+	if (!handle || xa_cmpxchg(&ef->handles, handle, sess, NULL, 0) != sess)
+		return false;
+	atomic_dec(&ef->nhandles);
+	ep11_drop_hold(sess, false, true);
+	return true;
+}
+
 static int ep11_open(struct inode *inode, struct file *filp)
 {
 	struct ep11_file *ef;

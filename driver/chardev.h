@@ -32,8 +32,11 @@ int ep11_file_add(struct ep11_file *ef, struct ep11_session *sess,
 		  u32 *handle);
 struct ep11_session *ep11_file_session(struct ep11_file *ef, u32 handle);
 int ep11_file_logout(struct ep11_file *ef, u32 handle);
+bool ep11_file_drop(struct ep11_file *ef, u32 handle,
+		    struct ep11_session *sess);
 u32 ep11_file_find_handle(struct ep11_file *ef, struct ep11_session *sess);
 void ep11_drop_hold(struct ep11_session *sess, bool reclaim, bool wait);
+bool ep11_kill(struct ep11_session *sess, bool force);
 
 long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 #if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)

@@ -142,7 +142,7 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 	struct ep11sess_login *l = uc->cmd;
 	struct ep11sess_target *in = NULL, *out = NULL;
 	struct ep11_login_req req = { };
-	struct ep11_session *sess;
+	struct ep11_session *sess = NULL;
 	u8 *pin = NULL, *nonce = NULL;
 	bool shared, joined;
 	u32 scope_id;
@@ -217,6 +217,8 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 	req.wait = msecs_to_jiffies(l->wait_ms);
 	ret = ep11_login(&req, &sess, &joined);
 	if (!ret) {
+		/* Our own reference: the file's may go with another thread. */
+		ep11_session_get(sess);
 		ret = ep11_file_add(uc->ef, sess, &l->handle);
 		if (ret) {
 			ep11_drop_hold(sess, false, true);
@@ -233,11 +235,11 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 		ret = ep11_respond(uc);
 		if (ret) {
 			/* Nobody learns the handle: the login is undone. */
-			ep11_file_logout(uc->ef, l->handle);
+			ep11_file_drop(uc->ef, l->handle, sess);
 			goto out;
 		}
 	} else if (l->handle) {
-		ep11_file_logout(uc->ef, l->handle);
+		ep11_file_drop(uc->ef, l->handle, sess);
 		l->handle = 0;
 	}
 	if (ret) {
@@ -249,6 +251,7 @@ static int ep11_ioc_login(struct ep11_ucmd *uc)
 		ret = ret2 ? ret2 : ret;
 	}
 out:
+	ep11_session_put(sess);
 	ep11_name_free(req.name);
 	kfree_sensitive(pin);
 	kfree_sensitive(nonce);
@@ -257,12 +260,18 @@ out:
 	return ret;
 }
 
-/*
- * Log a session out for every holder, as an administrator does: handles
- * fail with ESTALE, its keep-alive hold ends.  Returns false when it was
- * no longer live.
+/**
+ * ep11_kill() - log a session out for every holder
+ * @sess:  the session
+ * @force: forget APQNs whose logout fails
+ *
+ * As an administrator's logout does: the holders' handles fail with
+ * ESTALE, its keep-alive hold ends, its logouts start.
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: false when it was no longer live.
  */
-static bool ep11_kill(struct ep11_session *sess, bool force)
+bool ep11_kill(struct ep11_session *sess, bool force)
 {
 	bool start;
 
@@ -297,7 +306,8 @@ static int ep11_logout_everyone(struct ep11_file *ef, u32 handle)
 	if (!ret) {
 		ep11_reclaim_wait(sess, jiffies +
 				  msecs_to_jiffies(ep11_release_timeout_ms));
-		ep11_file_logout(ef, handle);
+		/* Unless another thread dropped it meanwhile. */
+		ep11_file_drop(ef, handle, sess);
 	}
 	ep11_session_put(sess);
 	return ret;
@@ -333,6 +343,8 @@ static int ep11_ioc_attach(struct ep11_ucmd *uc)
 	sess = ep11_name_attach(a->name, a->scope, id);
 	if (IS_ERR(sess))
 		return PTR_ERR(sess);
+	/* A reference of our own, whatever happens to the file's. */
+	ep11_session_get(sess);
 	mutex_lock(&ef->lock);
 	a->handle = ep11_file_find_handle(ef, sess);
 	if (a->handle) {
@@ -345,14 +357,14 @@ static int ep11_ioc_attach(struct ep11_ucmd *uc)
 		added = !ret;
 	}
 	mutex_unlock(&ef->lock);
-	if (ret)
-		return ret;
-	/* The file's hold keeps @sess: no reference of our own is left. */
-	ep11_session_public_id(sess, a->public_id);
-	ret = ep11_respond(uc);
-	if (ret && added)
-		/* Nobody learns the handle: the attach is undone. */
-		ep11_file_logout(ef, a->handle);
+	if (!ret) {
+		ep11_session_public_id(sess, a->public_id);
+		ret = ep11_respond(uc);
+		if (ret && added)
+			/* Nobody learns the handle: the attach is undone. */
+			ep11_file_drop(ef, a->handle, sess);
+	}
+	ep11_session_put(sess);
 	return ret;
 }
 
@@ -360,6 +372,7 @@ static int ep11_ioc_keep(struct ep11_ucmd *uc)
 {
 	struct ep11sess_keep *k = uc->cmd;
 	struct ep11_session *sess;
+	bool placed;
 	int ret;
 
 	if (k->flags & ~EP11SESS_KEEP_RELEASE || k->expires_ns ||
@@ -370,12 +383,21 @@ static int ep11_ioc_keep(struct ep11_ucmd *uc)
 	if (IS_ERR(sess))
 		return PTR_ERR(sess);
 	ret = ep11_name_in_scope(sess);
-	if (!ret) {
-		if (k->flags & EP11SESS_KEEP_RELEASE)
-			ret = ep11_name_keep_release(sess);
-		else
-			ret = ep11_name_keep(sess, k->ttl_ms, &k->expires_ns);
+	if (ret)
+		goto out;
+	if (k->flags & EP11SESS_KEEP_RELEASE) {
+		/* Nothing to tell: expires_ns stays 0 in the caller's copy. */
+		ret = ep11_name_keep_release(sess);
+		goto out;
 	}
+	ret = ep11_name_keep(sess, k->ttl_ms, &k->expires_ns, &placed);
+	if (!ret) {
+		ret = ep11_respond(uc);
+		/* A hold the caller cannot be told of is not placed. */
+		if (ret && placed)
+			ep11_name_keep_release(sess);
+	}
+out:
 	ep11_session_put(sess);
 	return ret;
 }
@@ -507,8 +529,10 @@ static int ep11_ioc_list(struct ep11_ucmd *uc)
 	u32 have;
 	int ret;
 
+	BUILD_BUG_ON(EP11SESS_SESSION_INFO_SIZE_VER1 !=
+		     offsetof(struct ep11sess_session_info, scope));
 	if (l->flags & ~EP11SESS_LIST_ALL ||
-	    l->entry_size < sizeof(struct ep11sess_session_info) ||
+	    l->entry_size < EP11SESS_SESSION_INFO_SIZE_VER1 ||
 	    l->entry_size > PAGE_SIZE || (l->count && !l->entries))
 		return -EINVAL;
 	lc.all = l->flags & EP11SESS_LIST_ALL;
@@ -614,8 +638,10 @@ static int ep11_ioc_status(struct ep11_ucmd *uc)
 	u32 have = 0;
 	int ret;
 
+	BUILD_BUG_ON(EP11SESS_APQN_STATUS_SIZE_VER1 !=
+		     offsetof(struct ep11sess_apqn_status, requests));
 	if (s->flags & ~EP11SESS_STATUS_CACHED ||
-	    s->entry_size < sizeof(struct ep11sess_apqn_status) ||
+	    s->entry_size < EP11SESS_APQN_STATUS_SIZE_VER1 ||
 	    s->entry_size > PAGE_SIZE || (s->count && !s->entries))
 		return -EINVAL;
 	sc.refresh = !(s->flags & EP11SESS_STATUS_CACHED);
@@ -867,8 +893,8 @@ static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
 		      struct ep11sess_admin_logout, failed),
 	EP11_IOCTL_OP_RESPONDS(EP11SESS_IOC_ATTACH, ep11_ioc_attach,
 			       struct ep11sess_attach, reserved),
-	EP11_IOCTL_OP(EP11SESS_IOC_KEEP, ep11_ioc_keep,
-		      struct ep11sess_keep, expires_ns),
+	EP11_IOCTL_OP_RESPONDS(EP11SESS_IOC_KEEP, ep11_ioc_keep,
+			       struct ep11sess_keep, expires_ns),
 };
 
 /**

@@ -485,7 +485,7 @@ static int ep11_login_try(struct ep11_login_ctx *ctx,
  * Return: 0 when at least one APQN (all, with @req->all_or_none) accepted,
  * else the first APQN's error: -ENODEV, -EACCES, -ENOSPC, -EDQUOT (the
  * caller's uid holds its quota of the card), -EXDEV, -EINTR, -ETIMEDOUT,
- * -EIO, -EPROTO, -EREMOTEIO, -ENOMEM.
+ * -EIO, -EPROTO, -EREMOTEIO, -ENOMEM; -EEXIST for a name that is taken.
  */
 int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 	       bool *joined)
@@ -499,6 +499,9 @@ int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 	*joined = false;
 	if (!req->ntargets || req->ntargets > EP11SESS_MAX_APQNS)
 		return -EINVAL;
+	/* No card work, and no wait, for a login bound to fail. */
+	if (req->name && ep11_name_taken(req->name, req->shared))
+		return -EEXIST;
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;

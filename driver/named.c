@@ -103,6 +103,24 @@ int ep11_name_scope_id(u32 scope, u32 uid_or_gid, bool login, u32 *id)
 
 static void ep11_name_expire(struct work_struct *work);
 
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+/*
+ * Called by an expiry before it takes the lock (@claimed false) and, when
+ * it ended the hold, between its unlock and the hold's drop (true).
+ */
+void (*ep11_name_expire_hook)(struct ep11_session *sess, bool claimed);
+
+static void ep11_name_expire_point(struct ep11_session *sess, bool claimed)
+{
+	if (READ_ONCE(ep11_name_expire_hook))
+		ep11_name_expire_hook(sess, claimed);
+}
+#else
+static void ep11_name_expire_point(struct ep11_session *sess, bool claimed)
+{
+}
+#endif
+
 /**
  * ep11_name_alloc() - a name not yet given to a session
  * @name:  %EP11SESS_NAME_LEN bytes
@@ -177,7 +195,8 @@ static struct ep11_session *ep11_name_find_locked(const u8 *name, u32 scope,
  * Context: the caller holds ep11_sess_lock, and keeps it until
  * ep11_name_give_locked().
  * Return: 0, or -EEXIST when another live session has the name in its
- * scope or @target has another name.
+ * scope, or @target does not have it (only a login that creates a session
+ * names it).
  */
 int ep11_name_check_locked(const struct ep11_name *n,
 			   const struct ep11_session *target)
@@ -188,10 +207,33 @@ int ep11_name_check_locked(const struct ep11_name *n,
 	other = ep11_name_find_locked(n->name, n->scope, n->id);
 	if (other && other != target)
 		return -EEXIST;
-	if (target && target->name &&
-	    !ep11_name_same(target->name, n->name, n->scope, n->id))
+	if (target && (!target->name ||
+		       !ep11_name_same(target->name, n->name, n->scope, n->id)))
 		return -EEXIST;
 	return 0;
+}
+
+/**
+ * ep11_name_taken() - whether a login with a name is bound to fail
+ * @n:      the name
+ * @shared: the login is shared (it may join the session that has it)
+ *
+ * A check before any card round trip; ep11_name_check_locked() decides.
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: true when a live session has the name and the login cannot be
+ * joining it.
+ */
+bool ep11_name_taken(const struct ep11_name *n, bool shared)
+{
+	struct ep11_session *other;
+	bool taken;
+
+	mutex_lock(&ep11_sess_lock);
+	other = ep11_name_find_locked(n->name, n->scope, n->id);
+	taken = other && (!shared || !other->shared);
+	mutex_unlock(&ep11_sess_lock);
+	return taken;
 }
 
 /**
@@ -300,16 +342,19 @@ static void ep11_name_arm_locked(struct ep11_name *n, unsigned long delay)
  * @sess:       a live named session; the caller checked its scope
  * @ttl_ms:     the hold's time-to-live, 0 for none
  * @expires_ns: when it ends (wall clock), 0 without a time-to-live
+ * @placed:     set when the hold is new, not renewed
  *
  * Context: process context; takes ep11_sess_lock.
  * Return: 0, -EINVAL when @sess has no name, -ESTALE when it is no longer
  * live.
  */
-int ep11_name_keep(struct ep11_session *sess, u32 ttl_ms, u64 *expires_ns)
+int ep11_name_keep(struct ep11_session *sess, u32 ttl_ms, u64 *expires_ns,
+		   bool *placed)
 {
 	struct ep11_name *n;
 	int ret = 0;
 
+	*placed = false;
 	mutex_lock(&ep11_sess_lock);
 	n = sess->name;
 	if (!n) {
@@ -318,6 +363,7 @@ int ep11_name_keep(struct ep11_session *sess, u32 ttl_ms, u64 *expires_ns)
 		ret = -ESTALE;
 	} else {
 		if (!n->kept) {
+			*placed = true;
 			n->kept = true;
 			sess->holders++;
 			ep11_session_get(sess);
@@ -418,6 +464,7 @@ static void ep11_name_expire(struct work_struct *work)
 	struct ep11_session *sess = n->sess;
 	bool drop = false;
 
+	ep11_name_expire_point(sess, false);
 	mutex_lock(&ep11_sess_lock);
 	if (n->kept && n->ttl) {
 		if (time_after_eq(jiffies, n->deadline)) {
@@ -432,6 +479,7 @@ static void ep11_name_expire(struct work_struct *work)
 	}
 	mutex_unlock(&ep11_sess_lock);
 	if (drop) {
+		ep11_name_expire_point(sess, true);
 		pr_debug("keep-alive hold expired\n");
 		ep11_drop_hold(sess, false, false);
 	}

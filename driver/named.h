@@ -46,15 +46,21 @@ struct ep11_name *ep11_name_alloc(const u8 *name, u32 scope, u32 id);
 void ep11_name_free(struct ep11_name *n);
 int ep11_name_check_locked(const struct ep11_name *n,
 			   const struct ep11_session *target);
+bool ep11_name_taken(const struct ep11_name *n, bool shared);
 void ep11_name_give_locked(struct ep11_session *sess, struct ep11_name **n);
 void ep11_name_unhash_locked(struct ep11_session *sess);
 struct ep11_session *ep11_name_attach(const u8 *name, u32 scope, u32 id);
 int ep11_name_in_scope(struct ep11_session *sess);
-int ep11_name_keep(struct ep11_session *sess, u32 ttl_ms, u64 *expires_ns);
+int ep11_name_keep(struct ep11_session *sess, u32 ttl_ms, u64 *expires_ns,
+		   bool *placed);
 int ep11_name_keep_release(struct ep11_session *sess);
 void ep11_name_keep_end(struct ep11_session *sess, bool sync);
 void ep11_name_end_all(void);
 int ep11_name_init(void);
+
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+extern void (*ep11_name_expire_hook)(struct ep11_session *sess, bool claimed);
+#endif
 void ep11_name_uninit(void);
 
 #endif /* _EP11SESS_NAMED_H */

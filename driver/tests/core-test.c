@@ -1280,6 +1280,23 @@ static void core_named_login_name_is_unique(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "app", NULL), 0);
 	ep11_drop_hold(a, true, true);
 	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+
+	/* Only the login that creates a session names it. */
+	{
+		static const u16 d[] = { 1 };
+		struct ep11sess_target t[1];
+
+		KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin,
+					    "n-2", false, 0), 0);
+		KUNIT_EXPECT_EQ(test, login_named(&b, &joined, "late", "n-2"),
+				-EEXIST);
+		KUNIT_EXPECT_NULL(test, a->name);
+		KUNIT_EXPECT_EQ(test, a->holders, 1U);
+		KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+				    "the refused join logged the session out");
+		ep11_drop_hold(a, true, true);
+		KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	}
 }
 
 static void core_keep_holds_a_session_with_no_file(struct kunit *test)
@@ -1290,13 +1307,13 @@ static void core_keep_holds_a_session_with_no_file(struct kunit *test)
 	};
 	struct ep11_session *a, *b;
 	unsigned int n;
-	bool joined;
+	bool joined, placed;
 	u64 exp;
 
 	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "kept", NULL), 0);
-	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp, &placed), 0);
 	KUNIT_EXPECT_EQ(test, exp, 0ULL);
-	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp, &placed), 0);
 	KUNIT_EXPECT_EQ_MSG(test, a->holders, 2U,
 			    "a second keep must renew, not add a hold");
 	ep11_session_public_id(a, al.public_id);
@@ -1319,13 +1336,17 @@ static void core_keep_expires(struct kunit *test)
 	struct core_test *ct = test->priv;
 	struct ep11_session *a;
 	unsigned int n;
-	bool joined;
+	bool joined, placed;
 	u64 exp;
 
 	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "ttl", NULL), 0);
-	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 20, &exp), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 500, &exp, &placed), 0);
+	KUNIT_EXPECT_TRUE(test, placed);
 	KUNIT_EXPECT_NE(test, exp, 0ULL);
 	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "the hold did not keep the session");
+	KUNIT_EXPECT_EQ(test, ep11_session_count(), 1U);
 	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live_of, n, !n, POLL_US,
 						POLL_MAX_US, false, ct),
 			0);
@@ -1334,52 +1355,108 @@ static void core_keep_expires(struct kunit *test)
 			0);
 }
 
+/* Parks an expiry at one of its points until the test lets it go. */
+static struct {
+	bool at_claimed;
+	atomic_t armed;
+	struct completion arrived;
+	struct completion go;
+} park;
+
+static void park_hook(struct ep11_session *sess, bool claimed)
+{
+	if (claimed != park.at_claimed || !atomic_xchg(&park.armed, 0))
+		return;
+	complete(&park.arrived);
+	wait_for_completion(&park.go);
+}
+
+/* Keep @a for 10 ms and wait for its expiry to park at the point. */
+static void park_expiry(struct kunit *test, struct ep11_session *a,
+			bool at_claimed)
+{
+	bool placed;
+	u64 exp;
+
+	park.at_claimed = at_claimed;
+	init_completion(&park.arrived);
+	init_completion(&park.go);
+	atomic_set(&park.armed, 1);
+	WRITE_ONCE(ep11_name_expire_hook, park_hook);
+	KUNIT_ASSERT_EQ(test, ep11_name_keep(a, 10, &exp, &placed), 0);
+	KUNIT_ASSERT_TRUE(test, placed);
+	KUNIT_ASSERT_NE_MSG(test, wait_for_completion_timeout(&park.arrived,
+							      5 * HZ), 0UL,
+			    "the expiry never ran");
+}
+
+static void unpark_expiry(struct ep11_session *a)
+{
+	complete(&park.go);
+	flush_delayed_work(&a->name->keep_work);
+	WRITE_ONCE(ep11_name_expire_hook, NULL);
+}
+
 /*
- * The hold's expiry races its release, a renewal and a logout for
- * everyone: whatever wins, the hold is dropped once and the session is
- * logged out once.
+ * The hold's expiry against its release, a renewal and a logout for
+ * everyone, at both of the expiry's points: whatever wins, the hold is
+ * dropped once, the work's references balance, and the session is logged
+ * out once.
  */
 static void core_keep_races(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
 	struct ep11_session *a;
-	unsigned int i, n;
-	bool joined;
+	unsigned int n, refs, round;
+	bool joined, placed;
 	u64 exp;
-	int ret;
 
-	for (i = 0; i < 60; i++) {
+	for (round = 0; round < 6; round++) {
+		bool claimed = round & 1;
+
 		KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "race", NULL),
 				0);
-		KUNIT_ASSERT_EQ(test, ep11_name_keep(a, 1 + i % 3, &exp), 0);
-		udelay(200 * (i % 7));
-		switch (i % 3) {
-		case 0:
-			ret = ep11_name_keep_release(a);
-			KUNIT_EXPECT_TRUE_MSG(test, !ret || ret == -ENOENT,
-					      "release: %d", ret);
+		refs = kref_read(&a->ref);
+		park_expiry(test, a, claimed);
+		switch (round / 2) {
+		case 0:	/* release */
+			KUNIT_EXPECT_EQ_MSG(test, ep11_name_keep_release(a),
+					    claimed ? -ENOENT : 0,
+					    "release with the expiry %s",
+					    claimed ? "past its claim" :
+					    "before its lock");
 			break;
-		case 1:
-			ret = ep11_name_keep(a, 1, &exp);
-			KUNIT_EXPECT_EQ(test, ret, 0);
+		case 1:	/* renewal */
+			KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 60000, &exp,
+							     &placed), 0);
+			KUNIT_EXPECT_EQ_MSG(test, placed, claimed,
+					    "a renewal after the expiry's claim places a new hold");
 			break;
-		default:
-			mutex_lock(&ep11_sess_lock);
-			WRITE_ONCE(a->killed, true);
-			a->life = EP11_SESS_DYING;
-			a->dying_since = ktime_get();
-			mutex_unlock(&ep11_sess_lock);
-			ep11_name_keep_end(a, false);
-			ep11_reclaim_start(a, false);
+		default: /* logout for everyone */
+			KUNIT_EXPECT_TRUE(test, ep11_kill(a, false));
 			break;
 		}
+		unpark_expiry(a);
+		if (round / 2 == 1) {
+			/* The renewed (or new) hold is there: release it. */
+			KUNIT_EXPECT_EQ(test, a->holders, 2U);
+			KUNIT_EXPECT_EQ(test, ep11_name_keep_release(a), 0);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, a->holders, 1U,
+				    "round %u: the hold was dropped twice or never",
+				    round);
+		/* A killed session's reclaim holds references of its own. */
+		if (round / 2 != 2)
+			KUNIT_EXPECT_EQ_MSG(test, kref_read(&a->ref), refs,
+					    "round %u: the hold's and the work's references do not balance",
+					    round);
 		ep11_drop_hold(a, true, true);
 		KUNIT_EXPECT_EQ(test,
 				read_poll_timeout(ep11_session_count, n, !n,
 						  POLL_US, POLL_MAX_US, false),
 				0);
 		KUNIT_ASSERT_EQ_MSG(test, fake_live(&ct->fc), 0U,
-				    "round %u left a card session", i);
+				    "round %u left a card session", round);
 	}
 }
 
@@ -1388,13 +1465,13 @@ static void core_name_uninit_ends_every_hold(struct kunit *test)
 	struct core_test *ct = test->priv;
 	struct ep11_session *a, *b;
 	unsigned int n;
-	bool joined;
+	bool joined, placed;
 	u64 exp;
 
 	KUNIT_ASSERT_EQ(test, login_named(&a, &joined, "u-1", NULL), 0);
 	KUNIT_ASSERT_EQ(test, login_named(&b, &joined, "u-2", NULL), 0);
-	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp), 0);
-	KUNIT_EXPECT_EQ(test, ep11_name_keep(b, 600000, &exp), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(a, 0, &exp, &placed), 0);
+	KUNIT_EXPECT_EQ(test, ep11_name_keep(b, 600000, &exp, &placed), 0);
 	ep11_drop_hold(a, true, true);
 	ep11_drop_hold(b, true, true);
 	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);

@@ -352,7 +352,13 @@ static void list_flag(union ioc_arg *a)
 static void list_small(union ioc_arg *a)
 {
 	list_ok(a);
-	a->list.entry_size--;
+	a->list.entry_size = EP11SESS_SESSION_INFO_SIZE_VER1 - 1;
+}
+
+static void list_v1(union ioc_arg *a)
+{
+	list_ok(a);
+	a->list.entry_size = EP11SESS_SESSION_INFO_SIZE_VER1;
 }
 
 static void list_noptr(union ioc_arg *a)
@@ -487,6 +493,7 @@ static const struct ioc_case ioc_cases[] = {
 	{ "list entry size too small", EP11SESS_IOC_LIST, 0, list_small, -EINVAL },
 	{ "list room without pointer", EP11SESS_IOC_LIST, 0, list_noptr, -EINVAL },
 	{ "list nothing held", EP11SESS_IOC_LIST, 0, list_ok, 0 },
+	{ "list with version 1 entries", EP11SESS_IOC_LIST, 0, list_v1, 0 },
 	{ "status unknown flag", EP11SESS_IOC_STATUS, 0, status_flag, -EINVAL },
 	{ "status entry size too small", EP11SESS_IOC_STATUS, 0, status_small, -EINVAL },
 	{ "export unknown flag", EP11SESS_IOC_EXPORT, 0, export_flag, -EINVAL },

@@ -154,9 +154,10 @@ struct ep11sess_target {
  *
  * A named login gives the session a name in its scope (the caller's uid,
  * or @gid): files in the scope attach to it with %EP11SESS_IOC_ATTACH
- * without the PIN.  A name is unique among the live sessions of a scope:
- * EEXIST when another live session has it, or when the login joins a
- * session that has another name.
+ * without the PIN.  A name is unique among the live sessions of a scope,
+ * and only the login that creates a session names it: EEXIST when another
+ * live session has the name, or when the login would join a session that
+ * does not have it.
  */
 struct ep11sess_login {
 	__u32 size;
@@ -265,7 +266,8 @@ struct ep11sess_apqn_info {
  * @handle:     the handle in this file, 0 when this file does not hold it
  * @flags:      EP11SESS_SESSION_* flags
  * @public_id:  the first 16 bytes of the session id
- * @holders:    open files (and exported fds) holding the session
+ * @holders:    open files (and exported fds) holding the session, and
+ *              its keep-alive hold
  * @napqns:     valid entries in @apqns
  * @created_ns: wall-clock creation time, nanoseconds since the epoch
  * @owner_pid:  creator's thread group id in the caller's pid namespace
@@ -296,6 +298,9 @@ struct ep11sess_session_info {
 	__u8 name_head[8];
 	__aligned_u64 keep_expires_ns;
 };
+
+/* Size of struct ep11sess_session_info in ABI version 1. */
+#define EP11SESS_SESSION_INFO_SIZE_VER1	192
 
 /* List flags. */
 #define EP11SESS_LIST_ALL	(1U << 0)	/* every session: CAP_SYS_ADMIN */
@@ -364,6 +369,9 @@ struct ep11sess_apqn_status {
 	__aligned_u64 request_ns;
 };
 
+/* Size of struct ep11sess_apqn_status in ABI version 1. */
+#define EP11SESS_APQN_STATUS_SIZE_VER1	96
+
 /* Status flags. */
 #define EP11SESS_STATUS_CACHED	(1U << 0)	/* do not ask the cards */
 
@@ -373,7 +381,10 @@ struct ep11sess_apqn_status {
  * @flags:      EP11SESS_STATUS_* flags; without %EP11SESS_STATUS_CACHED
  *              every card is asked for its counts (get_xcp_info) first
  * @entries:    user pointer to room for @count entries of @entry_size
- * @entry_size: the caller's sizeof(struct ep11sess_apqn_status)
+ * @entry_size: the caller's sizeof(struct ep11sess_apqn_status), at
+ *              least %EP11SESS_APQN_STATUS_SIZE_VER1; the kernel writes
+ *              that many bytes per entry (zero-filling what it does not
+ *              know)
  * @count:      in: room at @entries; out: APQNs known
  */
 struct ep11sess_status {
