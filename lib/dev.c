@@ -6,8 +6,9 @@
  * (include/uapi/linux/ep11sess.h), and the kernel's errnos and the card's
  * return codes become CKR_* values through one table each.
  *
- * EINTR: only commands that change nothing are repeated (VERSION, LIST,
- * STATUS).  A LOGIN cut short may have run on a card, and the kernel
+ * EINTR: only commands that change nothing, or nothing more when done
+ * twice, are repeated (VERSION, LIST, STATUS, ATTACH: attaching again
+ * gives the handle the file already has).  A LOGIN cut short may have run on a card, and the kernel
  * itself logs such a session in again and out (docs/ioctl.md); a LOGOUT,
  * SEND or ADMIN_LOGOUT may have done its work; repeating them could do it
  * twice or report a dropped handle as unknown.  Those return -EINTR.
@@ -95,6 +96,7 @@ int ck_dev_open(struct ck_dev *d, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	d->fd = -1;
+	d->features = 0;
 	env = secure_getenv(CK_DEV_ENV);
 	if (env && *env) {
 		if (strlen(env) >= sizeof(path)) {
@@ -151,6 +153,7 @@ int ck_dev_open(struct ck_dev *d, char *err, size_t errlen)
 		goto fail;
 	}
 	d->fd = fd;
+	d->features = v.features;
 	return 0;
 fail:
 	close(fd);
@@ -178,7 +181,10 @@ int ck_dev_login(struct ck_dev *d, struct ck_login_req *r)
 	memset(r->public_id, 0, sizeof(r->public_id));
 	if (!r->ntargets || r->ntargets > EP11SESS_MAX_APQNS ||
 	    !r->pin || r->pin_len > UINT32_MAX ||
-	    (!r->nonce) != (!r->nonce_len) || r->nonce_len > UINT32_MAX)
+	    (!r->nonce) != (!r->nonce_len) || r->nonce_len > UINT32_MAX ||
+	    (!r->name && (r->scope || r->gid)) ||
+	    (r->scope != EP11SESS_SCOPE_GID && r->gid) ||
+	    r->scope > EP11SESS_SCOPE_GID)
 		return -EINVAL;
 	for (i = 0; i < r->ntargets; i++) {
 		struct ep11sess_target *t = &r->targets[i];
@@ -193,7 +199,13 @@ int ck_dev_login(struct ck_dev *d, struct ck_login_req *r)
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
 	l.flags = (r->nonce ? EP11SESS_LOGIN_SHARED : 0) |
-		  (r->all_or_nothing ? EP11SESS_LOGIN_ALL_OR_NOTHING : 0);
+		  (r->all_or_nothing ? EP11SESS_LOGIN_ALL_OR_NOTHING : 0) |
+		  (r->name ? EP11SESS_LOGIN_NAMED : 0);
+	if (r->name) {
+		memcpy(l.name, r->name, EP11SESS_NAME_LEN);
+		l.scope = r->scope;
+		l.gid = r->gid;
+	}
 	l.pin_len = (uint32_t)r->pin_len;
 	l.nonce_len = (uint32_t)r->nonce_len;
 	l.pin = (uintptr_t)r->pin;
@@ -215,14 +227,71 @@ int ck_dev_login(struct ck_dev *d, struct ck_login_req *r)
 	return 0;
 }
 
-int ck_dev_logout(struct ck_dev *d, uint32_t handle)
+static int dev_logout(struct ck_dev *d, uint32_t handle, uint32_t flags)
 {
 	struct ep11sess_logout l;
 
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
+	l.flags = flags;
 	l.handle = handle;
 	return dev_ioctl(d, EP11SESS_IOC_LOGOUT, &l, false);
+}
+
+int ck_dev_logout(struct ck_dev *d, uint32_t handle)
+{
+	return dev_logout(d, handle, 0);
+}
+
+int ck_dev_logout_everyone(struct ck_dev *d, uint32_t handle)
+{
+	return dev_logout(d, handle, EP11SESS_LOGOUT_EVERYONE);
+}
+
+int ck_dev_attach(struct ck_dev *d, const uint8_t *name, uint32_t scope,
+		  uint32_t id, uint32_t *handle, uint8_t public_id[16])
+{
+	struct ep11sess_attach a;
+	int ret;
+
+	if (!name || !handle)
+		return -EINVAL;
+	*handle = 0;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	memcpy(a.name, name, EP11SESS_NAME_LEN);
+	a.scope = scope;
+	a.id = id;
+	ret = dev_ioctl(d, EP11SESS_IOC_ATTACH, &a, true);
+	if (ret)
+		return ret;
+	if (!a.handle)
+		return -EPROTO;
+	*handle = a.handle;
+	if (public_id)
+		memcpy(public_id, a.public_id, sizeof(a.public_id));
+	return 0;
+}
+
+int ck_dev_keep(struct ck_dev *d, uint32_t handle, bool release,
+		uint32_t ttl_ms, uint64_t *expires_ns)
+{
+	struct ep11sess_keep k;
+	int ret;
+
+	if (expires_ns)
+		*expires_ns = 0;
+	if (release && ttl_ms)
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.size = sizeof(k);
+	k.flags = release ? EP11SESS_KEEP_RELEASE : 0;
+	k.handle = handle;
+	k.ttl_ms = ttl_ms;
+	ret = dev_ioctl(d, EP11SESS_IOC_KEEP, &k, false);
+	if (!ret && expires_ns)
+		*expires_ns = k.expires_ns;
+	return ret;
 }
 
 int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,

@@ -22,8 +22,13 @@
  */
 #define CK_DEV_ENV	"EP11SESS_DEVICE"
 
+/*
+ * @fd:       the open device, or -1
+ * @features: the EP11SESS_FEAT_* bits the kernel reported at open
+ */
 struct ck_dev {
 	int fd;
+	uint64_t features;
 };
 
 /*
@@ -44,6 +49,9 @@ void ck_dev_close(struct ck_dev *d);
  * @ntargets:          in: entries; out: entries after expansion
  * @wait_ms:           the kernel's wait for a free session
  * @all_or_nothing:    EP11SESS_LOGIN_ALL_OR_NOTHING
+ * @name:              a named login's name (EP11SESS_LOGIN_NAMED), or NULL
+ * @scope, @gid:       with @name: its enum ep11sess_scope and, for
+ *                     EP11SESS_SCOPE_GID, the group; else zero
  * @handle:            out: the handle in this file
  * @public_id:         out
  * @joined:            out: joined a live shared session
@@ -57,6 +65,9 @@ struct ck_login_req {
 	unsigned int ntargets;
 	unsigned int wait_ms;
 	bool all_or_nothing;
+	const uint8_t *name;
+	uint32_t scope;
+	uint32_t gid;
 	uint32_t handle;
 	uint8_t public_id[16];
 	bool joined;
@@ -71,6 +82,29 @@ struct ck_login_req {
 int ck_dev_login(struct ck_dev *d, struct ck_login_req *r);
 /* EP11SESS_IOC_LOGOUT of a handle of this file: 0 or -errno (-EINTR as is). */
 int ck_dev_logout(struct ck_dev *d, uint32_t handle);
+/*
+ * EP11SESS_IOC_LOGOUT with EP11SESS_LOGOUT_EVERYONE: the named session of
+ * @handle ends for all its holders.  0 or -errno (-EINTR as is).
+ */
+int ck_dev_logout_everyone(struct ck_dev *d, uint32_t handle);
+/*
+ * EP11SESS_IOC_ATTACH: this file becomes a holder of the live session
+ * named @name (EP11SESS_NAME_LEN bytes) in scope @scope/@id.  0 with
+ * @handle and @public_id (may be NULL) set; -ENOENT when there is none,
+ * -EPERM when the caller is not in the scope, another -errno else.
+ * Repeated on EINTR: attaching twice gives the one handle.
+ */
+int ck_dev_attach(struct ck_dev *d, const uint8_t *name, uint32_t scope,
+		  uint32_t id, uint32_t *handle, uint8_t public_id[16]);
+/*
+ * EP11SESS_IOC_KEEP: a keep-alive hold on the named session of @handle,
+ * @ttl_ms 0 for none (at most EP11SESS_MAX_KEEP_MS), or with @release
+ * (and @ttl_ms 0) the hold's end.  @expires_ns (may be NULL) gets when it
+ * ends (0: never, or released).  0 or -errno: -ENOENT when releasing a
+ * session without a hold; -EINTR as is.
+ */
+int ck_dev_keep(struct ck_dev *d, uint32_t handle, bool release,
+		uint32_t ttl_ms, uint64_t *expires_ns);
 
 /*
  * One EP11 request.  @handle 0: unbound, to @apqn; else bound to the

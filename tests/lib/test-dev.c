@@ -10,8 +10,9 @@
  * - The ioctl wrappers against a fake driver: this program's own ioctl()
  *   answers the ep11sess commands on /dev/null as the kernel would, and
  *   checks every argument against include/uapi/linux/ep11sess.h (sizes,
- *   flags, reserved and output fields zero).  It pins EINTR handling and
- *   the LIST/STATUS count loop.
+ *   flags, reserved and output fields zero).  It pins EINTR handling, the
+ *   LIST/STATUS count loop, and the named logins' commands (a login's
+ *   name and scope, ATTACH, KEEP, LOGOUT_EVERYONE).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -351,7 +352,7 @@ static void test_card_rc_doc_coverage(void **state)
 
 /* ---- the fake driver ---------------------------------------------------- */
 
-#define FAKE_NCMDS	(_IOC_NR(EP11SESS_IOC_ADMIN_LOGOUT) + 1)
+#define FAKE_NCMDS	(_IOC_NR(EP11SESS_IOC_KEEP) + 1)
 #define FAKE_TABLE	80
 
 /**
@@ -367,6 +368,8 @@ static void test_card_rc_doc_coverage(void **state)
  * @logout:    the last LOGOUT argument
  * @send:      the last SEND argument
  * @admin:     the last ADMIN_LOGOUT argument
+ * @attach:    the last ATTACH argument
+ * @keep:      the last KEEP argument
  * @answered:  LIST/STATUS: calls answered (not counting EINTRs)
  * @counts:    LIST/STATUS: the count the kernel has at each answered call
  * @grow:      LIST/STATUS: the count grows by one at every call
@@ -386,6 +389,8 @@ static struct fake {
 	struct ep11sess_logout logout;
 	struct ep11sess_send send;
 	struct ep11sess_admin_logout admin;
+	struct ep11sess_attach attach;
+	struct ep11sess_keep keep;
 	unsigned int answered;
 	uint32_t counts[FAKE_TABLE];
 	bool grow;
@@ -422,7 +427,7 @@ static int fake_version(struct ep11sess_version *v)
 		fake_broken("VERSION: flags or output fields not zero");
 	v->abi_version = fake.abi;
 	v->max_apqns = EP11SESS_MAX_APQNS;
-	v->features = 0x1ff;
+	v->features = 0x3ff;
 	return 0;
 }
 
@@ -431,13 +436,21 @@ static int fake_login(struct ep11sess_login *l, int fail)
 	struct ep11sess_target *t = (void *)(uintptr_t)l->targets;
 	struct ep11sess_target out[EP11SESS_MAX_APQNS];
 	bool shared = l->flags & EP11SESS_LOGIN_SHARED;
+	bool named = l->flags & EP11SESS_LOGIN_NAMED;
+	static const uint8_t zero[EP11SESS_NAME_LEN];
 	unsigned int i, n = 0;
 
 	fake.login = *l;
 	if (l->size != sizeof(*l))
 		fake_broken("LOGIN: size %u", l->size);
-	if (l->flags & ~(EP11SESS_LOGIN_SHARED | EP11SESS_LOGIN_ALL_OR_NOTHING))
+	if (l->flags & ~(EP11SESS_LOGIN_SHARED | EP11SESS_LOGIN_ALL_OR_NOTHING |
+			 EP11SESS_LOGIN_NAMED))
 		fake_broken("LOGIN: unknown flags 0x%x", l->flags);
+	if (named ? !memcmp(l->name, zero, sizeof(zero)) || l->scope > 1 ||
+		    (l->scope != EP11SESS_SCOPE_GID && l->gid) :
+		    memcmp(l->name, zero, sizeof(zero)) || l->scope || l->gid)
+		fake_broken("LOGIN: name, scope or gid with flags 0x%x",
+			    l->flags);
 	if (l->reserved || l->handle || l->joined)
 		fake_broken("LOGIN: reserved or output fields not zero");
 	for (i = 0; i < sizeof(l->public_id); i++)
@@ -492,8 +505,37 @@ static int fake_login(struct ep11sess_login *l, int fail)
 static int fake_logout(struct ep11sess_logout *l)
 {
 	fake.logout = *l;
-	if (l->size != sizeof(*l) || l->flags || l->reserved)
+	if (l->size != sizeof(*l) || l->flags & ~EP11SESS_LOGOUT_EVERYONE ||
+	    l->reserved)
 		fake_broken("LOGOUT: size, flags or reserved");
+	return 0;
+}
+
+static int fake_attach(struct ep11sess_attach *a)
+{
+	unsigned int i;
+
+	fake.attach = *a;
+	if (a->size != sizeof(*a) || a->flags || a->reserved || a->handle ||
+	    a->scope > EP11SESS_SCOPE_GID)
+		fake_broken("ATTACH: size, flags, scope, reserved or handle");
+	for (i = 0; i < sizeof(a->public_id); i++)
+		if (a->public_id[i])
+			fake_broken("ATTACH: public_id not zero");
+	a->handle = 11;
+	for (i = 0; i < sizeof(a->public_id); i++)
+		a->public_id[i] = (uint8_t)(0x50 + i);
+	return 0;
+}
+
+static int fake_keep(struct ep11sess_keep *k)
+{
+	fake.keep = *k;
+	if (k->size != sizeof(*k) || k->flags & ~EP11SESS_KEEP_RELEASE ||
+	    k->expires_ns || !k->handle ||
+	    ((k->flags & EP11SESS_KEEP_RELEASE) && k->ttl_ms))
+		fake_broken("KEEP: size, flags, handle, ttl or expires_ns");
+	k->expires_ns = k->ttl_ms ? 1000000ULL * k->ttl_ms + 5 : 0;
 	return 0;
 }
 
@@ -604,6 +646,10 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return fake_table(nr, arg);
 	case EP11SESS_IOC_ADMIN_LOGOUT:
 		return fake_admin(arg);
+	case EP11SESS_IOC_ATTACH:
+		return fake_attach(arg);
+	case EP11SESS_IOC_KEEP:
+		return fake_keep(arg);
 	}
 	errno = ENOTTY;
 	return -1;
@@ -772,6 +818,10 @@ static void open_fake(struct ck_dev *d, int *before)
 		fail_msg("expected the fake device to open, got \"%s\"", err);
 	assert_true(d->fd >= 0);
 	assert_int_equal(count_fds(), *before + 1);
+	/* The kernel's feature bits are kept for the callers to test. */
+	if (d->features != 0x3ff)
+		fail_msg("expected the features 0x3ff VERSION gave, got 0x%llx",
+			 (unsigned long long)d->features);
 }
 
 static void close_fake(struct ck_dev *d, int before)
@@ -951,6 +1001,132 @@ static void test_logout(void **state)
 	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_LOGOUT)], 2);
 	fake.fail[_IOC_NR(EP11SESS_IOC_LOGOUT)] = ENOENT;
 	assert_int_equal(ck_dev_logout(&d, 10), -ENOENT);
+	close_fake(&d, before);
+}
+
+/* A named login carries its name, scope and group; an unnamed one none. */
+static void test_login_named(void **state)
+{
+	static const uint8_t name[EP11SESS_NAME_LEN] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	struct ck_login_req r;
+	struct ck_dev d;
+	int before;
+
+	open_fake(&d, &before);
+	login_req(&r);
+	r.name = name;
+	assert_int_equal(ck_dev_login(&d, &r), 0);
+	assert_int_equal(fake.login.flags, EP11SESS_LOGIN_NAMED);
+	assert_memory_equal(fake.login.name, name, sizeof(name));
+	assert_int_equal(fake.login.scope, EP11SESS_SCOPE_UID);
+	assert_int_equal(fake.login.gid, 0);
+	r.scope = EP11SESS_SCOPE_GID;
+	r.gid = 1234;
+	assert_int_equal(ck_dev_login(&d, &r), 0);
+	assert_int_equal(fake.login.scope, EP11SESS_SCOPE_GID);
+	assert_int_equal(fake.login.gid, 1234);
+	if (fake.why[0])
+		fail_msg("expected a clean LOGIN argument, got: %s", fake.why);
+
+	/* A scope without a name, a group without the group scope. */
+	login_req(&r);
+	r.scope = EP11SESS_SCOPE_GID;
+	assert_int_equal(ck_dev_login(&d, &r), -EINVAL);
+	login_req(&r);
+	r.name = name;
+	r.gid = 5;
+	assert_int_equal(ck_dev_login(&d, &r), -EINVAL);
+	r.scope = 2;
+	assert_int_equal(ck_dev_login(&d, &r), -EINVAL);
+	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_LOGIN)], 2);
+	close_fake(&d, before);
+}
+
+static void test_logout_everyone(void **state)
+{
+	struct ck_dev d;
+	int before;
+
+	open_fake(&d, &before);
+	assert_int_equal(ck_dev_logout_everyone(&d, 9), 0);
+	assert_int_equal(fake.logout.handle, 9);
+	assert_int_equal(fake.logout.flags, EP11SESS_LOGOUT_EVERYONE);
+	assert_int_equal(ck_dev_logout(&d, 9), 0);
+	assert_int_equal(fake.logout.flags, 0);
+	fake.eintr[_IOC_NR(EP11SESS_IOC_LOGOUT)] = 1;
+	assert_int_equal(ck_dev_logout_everyone(&d, 9), -EINTR);
+	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_LOGOUT)], 3);
+	fake.fail[_IOC_NR(EP11SESS_IOC_LOGOUT)] = EPERM;
+	assert_int_equal(ck_dev_logout_everyone(&d, 9), -EPERM);
+	close_fake(&d, before);
+}
+
+/* ATTACH: name, scope and id in; handle and public id out; EINTR repeated. */
+static void test_attach(void **state)
+{
+	static const uint8_t name[EP11SESS_NAME_LEN] = { [0] = 0x42, [15] = 7 };
+	uint8_t pub[16];
+	uint32_t h = 99;
+	struct ck_dev d;
+	unsigned int i;
+	int before;
+
+	open_fake(&d, &before);
+	fake.eintr[_IOC_NR(EP11SESS_IOC_ATTACH)] = 2;
+	assert_int_equal(ck_dev_attach(&d, name, EP11SESS_SCOPE_GID, 321, &h,
+				       pub), 0);
+	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_ATTACH)], 3);
+	assert_memory_equal(fake.attach.name, name, sizeof(name));
+	assert_int_equal(fake.attach.scope, EP11SESS_SCOPE_GID);
+	assert_int_equal(fake.attach.id, 321);
+	assert_int_equal(h, 11);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(pub[i], 0x50 + i);
+	assert_int_equal(ck_dev_attach(&d, name, EP11SESS_SCOPE_UID, 0, &h,
+				       NULL), 0);
+	if (fake.why[0])
+		fail_msg("expected a clean ATTACH argument, got: %s", fake.why);
+	fake.fail[_IOC_NR(EP11SESS_IOC_ATTACH)] = ENOENT;
+	assert_int_equal(ck_dev_attach(&d, name, EP11SESS_SCOPE_UID, 0, &h,
+				       pub), -ENOENT);
+	assert_int_equal(h, 0);
+	fake.fail[_IOC_NR(EP11SESS_IOC_ATTACH)] = EPERM;
+	assert_int_equal(ck_dev_attach(&d, name, EP11SESS_SCOPE_UID, 0, &h,
+				       pub), -EPERM);
+	assert_int_equal(ck_dev_attach(&d, NULL, EP11SESS_SCOPE_UID, 0, &h,
+				       pub), -EINVAL);
+	assert_int_equal(ck_dev_attach(&d, name, EP11SESS_SCOPE_UID, 0, NULL,
+				       pub), -EINVAL);
+	close_fake(&d, before);
+}
+
+/* KEEP: a hold with and without a time-to-live, its release; no repeat. */
+static void test_keep(void **state)
+{
+	uint64_t exp = 1;
+	struct ck_dev d;
+	int before;
+
+	open_fake(&d, &before);
+	assert_int_equal(ck_dev_keep(&d, 3, false, 250, &exp), 0);
+	assert_int_equal(fake.keep.handle, 3);
+	assert_int_equal(fake.keep.flags, 0);
+	assert_int_equal(fake.keep.ttl_ms, 250);
+	assert_int_equal(exp, 250000005ULL);
+	assert_int_equal(ck_dev_keep(&d, 3, false, 0, &exp), 0);
+	assert_int_equal(exp, 0);
+	assert_int_equal(ck_dev_keep(&d, 3, true, 0, NULL), 0);
+	assert_int_equal(fake.keep.flags, EP11SESS_KEEP_RELEASE);
+	if (fake.why[0])
+		fail_msg("expected a clean KEEP argument, got: %s", fake.why);
+	assert_int_equal(ck_dev_keep(&d, 3, true, 5, &exp), -EINVAL);
+	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_KEEP)], 3);
+	fake.eintr[_IOC_NR(EP11SESS_IOC_KEEP)] = 1;
+	assert_int_equal(ck_dev_keep(&d, 3, true, 0, &exp), -EINTR);
+	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_KEEP)], 4);
+	fake.fail[_IOC_NR(EP11SESS_IOC_KEEP)] = ENOENT;
+	assert_int_equal(ck_dev_keep(&d, 3, true, 0, &exp), -ENOENT);
 	close_fake(&d, before);
 }
 
@@ -1270,6 +1446,10 @@ static void test_closed_device(void **state)
 	assert_int_equal(ck_dev_list(&d, false, &list, &n), -EBADF);
 	assert_int_equal(ck_dev_status(&d, false, &st, &n), -EBADF);
 	assert_int_equal(ck_dev_admin_logout(&d, &a), -EBADF);
+	assert_int_equal(ck_dev_logout_everyone(&d, 1), -EBADF);
+	assert_int_equal(ck_dev_attach(&d, buf, EP11SESS_SCOPE_UID, 0,
+				       &(uint32_t){ 0 }, NULL), -EBADF);
+	assert_int_equal(ck_dev_keep(&d, 1, false, 0, NULL), -EBADF);
 	ck_dev_close(&d);
 	ck_dev_close(NULL);
 }
@@ -1297,6 +1477,10 @@ int main(void)
 		T(test_login_not_repeated_on_eintr),
 		T(test_login_bad_requests),
 		T(test_logout),
+		T(test_login_named),
+		T(test_logout_everyone),
+		T(test_attach),
+		T(test_keep),
 		T(test_send_unbound),
 		T(test_send_bound),
 		T(test_send_bad_requests),
