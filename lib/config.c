@@ -12,11 +12,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -67,6 +69,7 @@ struct cfg_key {
  * @global_line: the line of [global], 0 when none yet
  * @label_line: for each slot, the line of its label
  * @store_line: for each slot, the line of its store (0: the default)
+ * @app_id_line: the line of the current slot's app_id (0: none)
  * @slots_cap:  room at @cfg->slots
  * @failed:     a message is in @err; the parse stops
  * @err:        the caller's message buffer
@@ -89,6 +92,7 @@ struct cfg_ctx {
 	int global_line;
 	int label_line[CK_MAX_SLOTS];
 	int store_line[CK_MAX_SLOTS];
+	int app_id_line;
 	unsigned int slots_cap;
 	bool failed;
 	char *err;
@@ -421,6 +425,95 @@ static void cfg_set_store(struct cfg_ctx *c, const char *key,
 	c->store_line[c->cfg->nslots - 1] = c->lineno;
 }
 
+/* One of app_id's two numbers, @n bytes of decimal digits at @p. */
+static bool cfg_u32(const char *p, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!n || n > 10)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* "MAJOR.MINOR", as Luna's AppIdMajor and AppIdMinor: 32 bits each. */
+static void cfg_set_app_id(struct cfg_ctx *c, const char *key,
+			   const char *value)
+{
+	struct ck_slot_conf *s = cfg_slot(c);
+	const char *dot = strchr(value, '.');
+
+	if (!*value) {
+		cfg_fail(c, c->lineno, key,
+			 "no value (MAJOR.MINOR, two decimal numbers 0-4294967295)");
+		return;
+	}
+	if (!dot || !cfg_u32(value, (size_t)(dot - value), &s->app_id_major) ||
+	    !cfg_u32(dot + 1, strlen(dot + 1), &s->app_id_minor)) {
+		cfg_fail(c, c->lineno, key,
+			 "'%s' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)",
+			 value);
+		return;
+	}
+	s->app_id_set = true;
+	c->app_id_line = c->lineno;
+}
+
+/* A group name, resolved now: the kernel checks membership by gid. */
+static void cfg_set_app_id_group(struct cfg_ctx *c, const char *key,
+				 const char *value)
+{
+	struct ck_slot_conf *s = cfg_slot(c);
+	long max = sysconf(_SC_GETGR_R_SIZE_MAX);
+	size_t len = max > 0 ? (size_t)max : 1024;
+	struct group gr, *res = NULL;
+	char *buf = NULL, *p;
+	int r;
+
+	if (!*value) {
+		cfg_fail(c, c->lineno, key, "no value (a group name)");
+		return;
+	}
+	for (;;) {
+		p = realloc(buf, len);
+		if (!p) {
+			cfg_fail(c, c->lineno, key, "out of memory");
+			free(buf);
+			return;
+		}
+		buf = p;
+		r = getgrnam_r(value, &gr, buf, len, &res);
+		if (r != ERANGE || len >= 1024 * 1024)
+			break;
+		len *= 2;
+	}
+	if (r) {
+		cfg_fail(c, c->lineno, key, "cannot look up group '%s': %s",
+			 value, strerror(r));
+	} else if (!res) {
+		cfg_fail(c, c->lineno, key, "no group '%s' on this host", value);
+	} else {
+		s->app_id_gid = (uint32_t)gr.gr_gid;
+		s->app_id_group_set = true;
+	}
+	free(buf);
+}
+
+static void cfg_set_app_id_keep(struct cfg_ctx *c, const char *key,
+				const char *value)
+{
+	cfg_number(c, key, value, 0, EP11SESS_MAX_KEEP_MS,
+		   &cfg_slot(c)->app_id_keep_ms);
+}
+
 static const struct cfg_key global_keys[] = {
 	{ "store_dir", cfg_set_store_dir },
 	{ "login_wait_ms", cfg_set_login_wait },
@@ -435,6 +528,9 @@ static const struct cfg_key slot_keys[] = {
 	{ "apqns", cfg_set_apqns },
 	{ "mode", cfg_set_mode },
 	{ "store", cfg_set_store },
+	{ "app_id", cfg_set_app_id },
+	{ "app_id_group", cfg_set_app_id_group },
+	{ "app_id_keep_ms", cfg_set_app_id_keep },
 	{ NULL, NULL },
 };
 
@@ -460,6 +556,11 @@ static void cfg_section_end(struct cfg_ctx *c)
 		cfg_fail(c, c->label_line[c->cfg->nslots - 1], "label",
 			 "'%s' holds a '/' and cannot name the default store (<store_dir>/<label>.db): give the slot a store",
 			 s->label);
+	/* One EP11 login per PKCS#11 session cannot be one shared login. */
+	if (s->app_id_set && s->mode == CK_MODE_STRICT)
+		cfg_fail(c, c->app_id_line, "app_id",
+			 "slot %lu: a strict token has one EP11 login per session and cannot share one between processes (use mode default, vhsm or fips)",
+			 s->id);
 }
 
 /* "[slot N]": a new slot, N decimal 0-255, not seen before. */
@@ -559,6 +660,7 @@ static void cfg_section_begin(struct cfg_ctx *c, const char *text)
 	name[n] = '\0';
 
 	memset(c->key_line, 0, sizeof(c->key_line));
+	c->app_id_line = 0;
 	c->sec_line = c->lineno;
 	if (!strcmp(name, "global")) {
 		if (c->global_line) {

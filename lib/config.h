@@ -14,6 +14,9 @@
  *   apqns = 0b.0024, 0b.0025               ; or "0b.*": every online domain of card 0b
  *   mode = default                         ; default | strict | vhsm | fips
  *   store = /var/lib/ep11sess/tokens/prod.db ; default store_dir/<label>.db
+ *   app_id = 1.40                          ; every process shares one login state
+ *   app_id_group = ep11apps                ; the shared login's scope: a group
+ *   app_id_keep_ms = 3600000               ; CA_OpenApplicationID's time-to-live
  */
 #ifndef CK_CONFIG_H
 #define CK_CONFIG_H
@@ -51,6 +54,12 @@ struct ck_slot_conf {
 	enum ck_mode mode;
 	char store[PATH_MAX];			/* absolute path of the database */
 	int line;				/* line of the section header */
+	/* Application ids (ep11sess-pkcs11(7), "APPLICATION IDS"): */
+	bool app_id_set;			/* app_id given: the host's default */
+	uint32_t app_id_major, app_id_minor;
+	bool app_id_group_set;			/* scope: a group, not the uid */
+	uint32_t app_id_gid;			/* app_id_group, resolved */
+	unsigned int app_id_keep_ms;		/* keep-alive time-to-live, 0: none */
 };
 
 struct ck_config {
@@ -74,7 +83,10 @@ const char *ck_config_path(void);
  * @err: "<file>:<line>: <key>: <what is wrong>" (or "<file>: <errno text>"
  * when it cannot be read), and @cfg holds nothing to free.  Unknown
  * sections and keys, a duplicate slot id or label, a bad APQN, mode or
- * number, a slot without label or apqns are all errors.
+ * number, a slot without label or apqns, an app_id that is not
+ * MAJOR.MINOR (two decimal numbers 0-4294967295) or given to a strict
+ * token, an app_id_group that names no group (getgrnam_r()) are all
+ * errors.
  */
 int ck_config_load(const char *path, struct ck_config *cfg, char *err,
 		   size_t errlen);

@@ -425,7 +425,84 @@ static const struct bad_case bad_cases[] = {
 	  ":2: pin_kdf_iterations: 10000001 is out of range (10000-10000000)" },
 	{ "number with a space inside", "[global]\npin_max_tries = 1 0\n",
 	  ":2: pin_max_tries: '1 0' is not a decimal number (3-100)" },
+
+	/* Application ids. */
+	{ "app_id without a dot", SLOT1 "app_id = 140\n",
+	  ":4: app_id: '140' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id without a minor", SLOT1 "app_id = 1.\n",
+	  ":4: app_id: '1.' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id without a major", SLOT1 "app_id = .40\n",
+	  ":4: app_id: '.40' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id with three parts", SLOT1 "app_id = 1.2.3\n",
+	  ":4: app_id: '1.2.3' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id major above 32 bits", SLOT1 "app_id = 4294967296.1\n",
+	  ":4: app_id: '4294967296.1' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id minor of 11 digits", SLOT1 "app_id = 1.00000000001\n",
+	  ":4: app_id: '1.00000000001' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "negative app_id", SLOT1 "app_id = -1.2\n",
+	  ":4: app_id: '-1.2' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "hexadecimal app_id", SLOT1 "app_id = 0x1.2\n",
+	  ":4: app_id: '0x1.2' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id with a space", SLOT1 "app_id = 1. 2\n",
+	  ":4: app_id: '1. 2' is not an application id (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "empty app_id", SLOT1 "app_id =\n",
+	  ":4: app_id: no value (MAJOR.MINOR, two decimal numbers 0-4294967295)" },
+	{ "app_id in global", "[global]\napp_id = 1.2\n",
+	  ":2: app_id: unknown key in [global]" },
+	{ "app_id given twice", SLOT1 "app_id = 1.2\napp_id = 1.3\n",
+	  ":5: app_id: given twice in this section (first at line 4)" },
+	{ "app_id on a strict token, mode after it",
+	  SLOT1 "app_id = 1.2\nmode = strict\n[slot 2]\n",
+	  ":4: app_id: slot 1: a strict token has one EP11 login per session and cannot share one between processes (use mode default, vhsm or fips)" },
+	{ "app_id on a strict token at the end", SLOT1 "mode = strict\napp_id = 1.2\n",
+	  ":5: app_id: slot 1: a strict token has one EP11 login per session and cannot share one between processes (use mode default, vhsm or fips)" },
+	{ "app_id_group naming no group",
+	  SLOT1 "app_id_group = no-such-group-ep11sess-test\n",
+	  ":4: app_id_group: no group 'no-such-group-ep11sess-test' on this host" },
+	{ "empty app_id_group", SLOT1 "app_id_group =\n",
+	  ":4: app_id_group: no value (a group name)" },
+	{ "keep above 30 days", SLOT1 "app_id_keep_ms = 2592000001\n",
+	  ":4: app_id_keep_ms: 2592000001 is out of range (0-2592000000)" },
+	{ "keep with a unit", SLOT1 "app_id_keep_ms = 10s\n",
+	  ":4: app_id_keep_ms: '10s' is not a decimal number (0-2592000000)" },
 };
+
+/* app_id and its companions, in every form the syntax allows. */
+static void test_app_id(void **state)
+{
+	struct ck_config cfg;
+	const struct ck_slot_conf *s;
+
+	load_ok(write_conf("[slot 1]\nlabel = a\napqns = 01.0001\n"
+			   "app_id = 0.0\n"
+			   "[slot 2]\nlabel = b\napqns = 01.0002\nmode = vhsm\n"
+			   "app_id = 4294967295.0000000007\n"
+			   "app_id_group = root\napp_id_keep_ms = 2592000000\n"
+			   "[slot 3]\nlabel = c\napqns = 01.0003\nmode = strict\n"
+			   "[slot 4]\nlabel = d\napqns = 01.0004\n"
+			   "app_id_keep_ms = 0\napp_id_group = root\n"), &cfg);
+	assert_int_equal(cfg.nslots, 4);
+	s = &cfg.slots[0];
+	if (!s->app_id_set || s->app_id_major || s->app_id_minor)
+		fail_msg("slot 1: expected app_id 0.0, got set %d %u.%u",
+			 s->app_id_set, s->app_id_major, s->app_id_minor);
+	assert_false(s->app_id_group_set);
+	assert_int_equal(s->app_id_keep_ms, 0);
+	s = &cfg.slots[1];
+	if (!s->app_id_set || s->app_id_major != 4294967295U ||
+	    s->app_id_minor != 7)
+		fail_msg("slot 2: expected app_id 4294967295.7, got set %d %u.%u",
+			 s->app_id_set, s->app_id_major, s->app_id_minor);
+	/* Group "root" is gid 0 on every Linux host. */
+	assert_true(s->app_id_group_set);
+	assert_int_equal(s->app_id_gid, 0);
+	assert_int_equal(s->app_id_keep_ms, 2592000000U);
+	/* A strict token without app_id, and the keys without app_id. */
+	assert_false(cfg.slots[2].app_id_set);
+	assert_false(cfg.slots[3].app_id_set);
+	assert_true(cfg.slots[3].app_id_group_set);
+	ck_config_free(&cfg);
+}
 
 static void test_bad_input(void **state)
 {
@@ -563,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_store_dir_after_slots),
 		cmocka_unit_test(test_no_slots_is_valid),
 		cmocka_unit_test(test_bom_and_crlf),
+		cmocka_unit_test(test_app_id),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_not_a_regular_file),
