@@ -3,12 +3,19 @@
  * store.c: a token's store (store.h): the rows in SQLite, the PIN records
  * and the encryption of private rows with OpenSSL 3.
  *
- * Schema version 1:
- *   meta(name, value)		"schema_version" = 1
+ * Schema version 2:
+ *   meta(name, value)		"schema_version" = 2
  *   token(id = 1, initialized, label, serial, salt, so_failures, user_failures)
  *   pin(user, token, kdf, iterations, salt, verifier, wrapped_key)
  *   secret(name, value)	IV | AES-256-GCM ciphertext | tag
  *   object(id, private, payload)
+ *   shared_key(name, scope, scope_id, public_id, key_blob, sealed)
+ * Version 1 lacked shared_key; opening such a store adds it (and the new
+ * version) in the transaction that reads the schema.
+ *
+ * shared_key holds, per named login (application ids), the token's data
+ * key as the card sealed it under an AES key bound to that EP11 session:
+ * opaque bytes here (store.h, "Shared logins").
  *
  * A PIN record: PBKDF2-SHA-256 of the PIN under the record's own random
  * salt gives 96 bytes: verifier | key-encryption key | card PIN.  Every
@@ -57,7 +64,7 @@
 
 #include "store.h"
 
-#define SCHEMA_VERSION		1
+#define SCHEMA_VERSION		2
 #define BUSY_TIMEOUT_MS		10000
 #define KDF_NAME		"pbkdf2-sha256"
 #define KDF_ITER_MIN		1000
@@ -118,6 +125,17 @@ static const char *const schema_sql =
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" private INTEGER NOT NULL,"
 	" payload BLOB NOT NULL);";
+
+/* What version 2 added. */
+static const char *const shared_key_sql =
+	"CREATE TABLE shared_key ("
+	" name BLOB NOT NULL,"
+	" scope INTEGER NOT NULL,"
+	" scope_id INTEGER NOT NULL,"
+	" public_id BLOB NOT NULL,"
+	" key_blob BLOB NOT NULL,"
+	" sealed BLOB NOT NULL,"
+	" PRIMARY KEY (name, scope, scope_id));";
 
 /* Messages */
 
@@ -460,6 +478,8 @@ static CK_RV create_schema(struct ck_store *s)
 	}
 	memset(label, ' ', sizeof(label));
 	rv = exec(s, schema_sql, "creating the schema");
+	if (rv == CKR_OK)
+		rv = exec(s, shared_key_sql, "creating the schema");
 	if (rv != CKR_OK)
 		return rv;
 	rv = prep(s, "INSERT INTO meta (name, value) VALUES ('schema_version', ?1)",
@@ -483,9 +503,20 @@ static CK_RV create_schema(struct ck_store *s)
 	return run(s, st, "creating the token record");
 }
 
+/* Version 1 to 2: the shared_key table (inside load_schema()'s transaction). */
+static CK_RV upgrade_v1(struct ck_store *s)
+{
+	CK_RV rv = exec(s, shared_key_sql, "upgrading the schema");
+
+	if (rv == CKR_OK)
+		rv = exec(s, "UPDATE meta SET value = 2 WHERE name = 'schema_version'",
+			  "upgrading the schema");
+	return rv;
+}
+
 /*
  * Creates the schema of an empty store, or checks an existing one's
- * version, and reads the serial; in one write transaction so that two
+ * version (upgrading version 1), and reads the serial; in one write transaction so that two
  * processes creating one store do not both create it.
  */
 static CK_RV load_schema(struct ck_store *s, char *err, size_t errlen)
@@ -548,6 +579,17 @@ static CK_RV load_schema(struct ck_store *s, char *err, size_t errlen)
 			     s->path, (long long)version, SCHEMA_VERSION);
 			rv = CKR_GENERAL_ERROR;
 			goto fail;
+		}
+		if (version == 1) {
+			sqlite3_finalize(st);
+			st = NULL;
+			rv = upgrade_v1(s);
+			if (rv != CKR_OK) {
+				errf(err, errlen,
+				     "store %s: cannot add the shared_key table of schema version 2 (see above)",
+				     s->path);
+				goto fail;
+			}
 		}
 	}
 	sqlite3_finalize(st);
@@ -1208,8 +1250,8 @@ static CK_RV reinit(struct ck_store *s, const uint8_t *old_key, void *ctx)
 	sqlite3_stmt *st;
 	CK_RV rv;
 
-	rv = exec(s, "DELETE FROM object; DELETE FROM secret; DELETE FROM pin;",
-		  "emptying the token");
+	rv = exec(s, "DELETE FROM object; DELETE FROM secret; DELETE FROM pin;"
+		  " DELETE FROM shared_key;", "emptying the token");
 	if (rv == CKR_OK)
 		rv = write_pin(s, CKU_SO, r->so, r->data_key);
 	if (rv != CKR_OK)
@@ -1824,6 +1866,165 @@ next:
 		}
 	}
 	rows_free(rows, i, n);
+	return rv;
+}
+
+/* Shared logins */
+
+#define SHARED_BLOB_MAX		16384
+#define SHARED_SEALED_MAX	1024
+
+static bool shared_args_ok(const uint8_t *name, uint32_t scope)
+{
+	return name && scope <= 1;
+}
+
+/* Binds name, scope and scope id to parameters 1-3. */
+static bool bind_shared_key(sqlite3_stmt *st, const uint8_t *name,
+			    uint32_t scope, uint32_t scope_id)
+{
+	return sqlite3_bind_blob(st, 1, name, CK_STORE_NAME_LEN,
+				 SQLITE_TRANSIENT) == SQLITE_OK &&
+	       sqlite3_bind_int64(st, 2, scope) == SQLITE_OK &&
+	       sqlite3_bind_int64(st, 3, scope_id) == SQLITE_OK;
+}
+
+CK_RV ck_store_put_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t scope_id,
+			  const uint8_t public_id[16], const void *key_blob,
+			  size_t bloblen, const void *sealed, size_t sealedlen)
+{
+	sqlite3_stmt *st;
+	CK_RV rv;
+
+	if (!s || !shared_args_ok(name, scope) || !public_id || !key_blob ||
+	    !bloblen || bloblen > SHARED_BLOB_MAX || !sealed || !sealedlen ||
+	    sealedlen > SHARED_SEALED_MAX)
+		return CKR_ARGUMENTS_BAD;
+	if (!enter(s))
+		return CKR_GENERAL_ERROR;
+	rv = prep(s, "INSERT OR REPLACE INTO shared_key"
+		  " (name, scope, scope_id, public_id, key_blob, sealed)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st,
+		  "writing a shared login's key");
+	if (rv != CKR_OK)
+		goto out;
+	if (!bind_shared_key(st, name, scope, scope_id) ||
+	    sqlite3_bind_blob(st, 4, public_id, 16, SQLITE_TRANSIENT) ||
+	    sqlite3_bind_blob(st, 5, key_blob, (int)bloblen, SQLITE_TRANSIENT) ||
+	    sqlite3_bind_blob(st, 6, sealed, (int)sealedlen, SQLITE_TRANSIENT)) {
+		sqlite3_finalize(st);
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	rv = run(s, st, "writing a shared login's key");
+	if (rv == CKR_OK)
+		s->own_writes++;
+out:
+	leave(s);
+	return rv;
+}
+
+/* A column of @max bytes at most, copied into a new buffer. */
+static bool dup_col(sqlite3_stmt *st, int col, size_t max, void **out,
+		    size_t *len)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB || !p || n <= 0 ||
+	    (size_t)n > max)
+		return false;
+	*out = malloc((size_t)n);
+	if (!*out)
+		return false;
+	memcpy(*out, p, (size_t)n);
+	*len = (size_t)n;
+	return true;
+}
+
+CK_RV ck_store_get_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t scope_id,
+			  struct ck_store_shared *out)
+{
+	sqlite3_stmt *st;
+	CK_RV rv;
+	int rc;
+
+	if (!out)
+		return CKR_ARGUMENTS_BAD;
+	memset(out, 0, sizeof(*out));
+	if (!s || !shared_args_ok(name, scope))
+		return CKR_ARGUMENTS_BAD;
+	if (!enter(s))
+		return CKR_GENERAL_ERROR;
+	rv = prep(s, "SELECT public_id, key_blob, sealed FROM shared_key"
+		  " WHERE name = ?1 AND scope = ?2 AND scope_id = ?3", &st,
+		  "reading a shared login's key");
+	if (rv != CKR_OK)
+		goto out;
+	if (!bind_shared_key(st, name, scope, scope_id)) {
+		sqlite3_finalize(st);
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!blob_col(st, 0, out->public_id, 16) ||
+		    !dup_col(st, 1, SHARED_BLOB_MAX, &out->key_blob,
+			     &out->bloblen) ||
+		    !dup_col(st, 2, SHARED_SEALED_MAX, &out->sealed,
+			     &out->sealedlen)) {
+			msg(s, "a shared login's key record is damaged; ignored");
+			ck_store_shared_free(out);
+		} else {
+			out->found = true;
+		}
+	} else if (rc != SQLITE_DONE) {
+		rv = db_err(s, rc, "reading a shared login's key");
+	}
+	sqlite3_finalize(st);
+out:
+	leave(s);
+	return rv;
+}
+
+void ck_store_shared_free(struct ck_store_shared *r)
+{
+	if (!r)
+		return;
+	free(r->key_blob);
+	free(r->sealed);
+	memset(r, 0, sizeof(*r));
+}
+
+CK_RV ck_store_del_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t scope_id,
+			  const uint8_t public_id[16])
+{
+	sqlite3_stmt *st;
+	CK_RV rv;
+
+	if (!s || !shared_args_ok(name, scope) || !public_id)
+		return CKR_ARGUMENTS_BAD;
+	if (!enter(s))
+		return CKR_GENERAL_ERROR;
+	rv = prep(s, "DELETE FROM shared_key WHERE name = ?1 AND scope = ?2"
+		  " AND scope_id = ?3 AND public_id = ?4", &st,
+		  "deleting a shared login's key");
+	if (rv != CKR_OK)
+		goto out;
+	if (!bind_shared_key(st, name, scope, scope_id) ||
+	    sqlite3_bind_blob(st, 4, public_id, 16, SQLITE_TRANSIENT)) {
+		sqlite3_finalize(st);
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	rv = run(s, st, "deleting a shared login's key");
+	if (rv == CKR_OK && sqlite3_changes(s->db))
+		s->own_writes++;
+out:
+	leave(s);
 	return rv;
 }
 

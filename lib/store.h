@@ -4,8 +4,8 @@
  * busy time-out, never a spin; one transaction per call that writes; the
  * schema version in the database).  It holds the token's record (label,
  * serial, salt, flags, PIN failure counters), the SO and USER PIN records,
- * secrets (the VHSM and FIPS PINs), and objects: attributes plus the
- * card's key blob.
+ * secrets (the VHSM and FIPS PINs), objects: attributes plus the card's
+ * key blob, and the shared logins' sealed data keys.
  *
  * PIN records: a salted PBKDF2-SHA-256 (OpenSSL EVP_KDF) of the PIN, the
  * iteration count in the record, giving 96 bytes: a verifier (compared in
@@ -49,6 +49,7 @@
 #define CK_STORE_PIN_MIN	4
 #define CK_STORE_PIN_MAX	64
 #define CK_STORE_SECRET_MAX	64
+#define CK_STORE_NAME_LEN	16	/* a named login's name (EP11SESS_NAME_LEN) */
 
 struct ck_store;
 
@@ -173,6 +174,50 @@ typedef CK_RV (*ck_store_obj_cb)(void *ctx, int64_t id, bool priv,
 				 size_t bloblen);
 CK_RV ck_store_obj_load(struct ck_store *s, const uint8_t *data_key,
 			ck_store_obj_cb cb, void *ctx);
+/*
+ * Shared logins (application ids).  A process that attached to a named
+ * EP11 session without the PIN needs the token's data key for private
+ * objects; the process that logged in has it.  That process has the card
+ * make an AES key bound to the session (only holders of the session can
+ * use it: the kernel appends the session's pin blob) and seal the data key
+ * under it, and stores here the session's public id, the key's blob and
+ * the sealed bytes; neither is of any use without the live session.
+ *
+ * A record is found by the login's name, scope (enum ep11sess_scope) and
+ * scope id (the uid or gid): a name is unique among the live sessions of
+ * its scope, so a new login under that name replaces the record of an
+ * ended one, and put is INSERT OR REPLACE.  del removes it only while it
+ * names @public_id (a newer login's record stays).  C_InitToken removes
+ * them all.  A record's bytes are opaque here: @key_blob up to 16384
+ * bytes, @sealed up to 1024, neither empty (CKR_ARGUMENTS_BAD).  Each call
+ * is one statement, committed.
+ */
+struct ck_store_shared {
+	bool found;
+	uint8_t public_id[16];
+	void *key_blob;			/* malloc'ed */
+	size_t bloblen;
+	void *sealed;			/* malloc'ed */
+	size_t sealedlen;
+};
+
+CK_RV ck_store_put_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t scope_id,
+			  const uint8_t public_id[16], const void *key_blob,
+			  size_t bloblen, const void *sealed, size_t sealedlen);
+/*
+ * The record of (@name, @scope, @scope_id) into @out: CKR_OK with
+ * @out->found false when there is none, or when it is damaged (with one
+ * message on stderr).  Free with ck_store_shared_free().
+ */
+CK_RV ck_store_get_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t scope_id,
+			  struct ck_store_shared *out);
+void ck_store_shared_free(struct ck_store_shared *r);
+CK_RV ck_store_del_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t scope_id,
+			  const uint8_t public_id[16]);
+
 /*
  * A number that changes whenever any process commits a change to the
  * store (PRAGMA data_version plus this connection's own writes; a failed

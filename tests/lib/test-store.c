@@ -4,7 +4,8 @@
  * logins with their failure counters and lockout, C_InitPIN and C_SetPIN
  * keeping the data key, private objects and secrets encrypted at rest,
  * tampered rows, several processes at once, a writer killed mid-way, the
- * session lock, and files that are not stores.
+ * session lock, files that are not stores, the shared logins' records and
+ * the upgrade of a version 1 store.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -488,7 +489,7 @@ static void test_open_creates_store_mode_0660(void **state)
 	free(v);
 	v = raw_text(fx->path, "SELECT value FROM meta WHERE name = 'schema_version'");
 	assert_non_null(v);
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	free(v);
 
 	/* Reopened: the same serial and salt, the new max_tries. */
@@ -593,7 +594,7 @@ static void test_open_newer_schema_refused(void **state)
 	char err[512] = "";
 
 	ck_store_close(open_store(fx->path, MAX_TRIES));
-	raw_exec(fx->path, "UPDATE meta SET value = 2 WHERE name = 'schema_version'");
+	raw_exec(fx->path, "UPDATE meta SET value = 3 WHERE name = 'schema_version'");
 	expect_rv(ck_store_open(fx->path, MAX_TRIES, ITER, &s, err, sizeof(err)),
 		  CKR_GENERAL_ERROR);
 	if (!strstr(err, fx->path) || !strstr(err, "newer"))
@@ -1279,6 +1280,176 @@ static void test_generation_moves_with_every_commit(void **state)
 	ck_store_close(other);
 }
 
+/* Shared logins */
+
+static const uint8_t name_a[CK_STORE_NAME_LEN] = "name-of-login-A";
+static const uint8_t name_b[CK_STORE_NAME_LEN] = "name-of-login-B";
+static const uint8_t pub_1[16] = "public-id-one..";
+static const uint8_t pub_2[16] = "public-id-two..";
+
+/* The record of (@name, @scope, @id) must be @pub with @blob and @sealed. */
+static void expect_shared(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, uint32_t id, const uint8_t *pub,
+			  const char *blob, const char *sealed)
+{
+	struct ck_store_shared r;
+
+	expect_rv(ck_store_get_shared(s, name, scope, id, &r), CKR_OK);
+	if (!pub) {
+		if (r.found)
+			fail_msg("expected no record of %.15s scope %u/%u, got one",
+				 (const char *)name, scope, id);
+		ck_store_shared_free(&r);
+		return;
+	}
+	if (!r.found)
+		fail_msg("expected the record of %.15s scope %u/%u, got none",
+			 (const char *)name, scope, id);
+	assert_memory_equal(r.public_id, pub, 16);
+	expect_eq(r.bloblen, strlen(blob), "the key blob's length");
+	assert_memory_equal(r.key_blob, blob, r.bloblen);
+	expect_eq(r.sealedlen, strlen(sealed), "the sealed bytes' length");
+	assert_memory_equal(r.sealed, sealed, r.sealedlen);
+	ck_store_shared_free(&r);
+	assert_null(r.key_blob);
+}
+
+static CK_RV put_shared(struct ck_store *s, const uint8_t *name,
+			uint32_t scope, uint32_t id, const uint8_t *pub,
+			const char *blob, const char *sealed)
+{
+	return ck_store_put_shared(s, name, scope, id, pub, blob, strlen(blob),
+				   sealed, strlen(sealed));
+}
+
+/*
+ * One record per name and scope: a new login replaces an ended one's, a
+ * scope or name apart is another record, and a delete removes only the
+ * login it names.  Another process sees every change.
+ */
+static void test_shared_records(void **state)
+{
+	struct fx *fx = *state;
+	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL), *other;
+	uint8_t big[16385];
+	uint64_t g;
+
+	expect_shared(s, name_a, 0, 1000, NULL, NULL, NULL);
+	g = ck_store_generation(s);
+	expect_rv(put_shared(s, name_a, 0, 1000, pub_1, "blob-1", "sealed-1"),
+		  CKR_OK);
+	assert_true(ck_store_generation(s) != g);
+	expect_shared(s, name_a, 0, 1000, pub_1, "blob-1", "sealed-1");
+	/* Another uid, a group of that number, another name: none. */
+	expect_shared(s, name_a, 0, 1001, NULL, NULL, NULL);
+	expect_shared(s, name_a, 1, 1000, NULL, NULL, NULL);
+	expect_shared(s, name_b, 0, 1000, NULL, NULL, NULL);
+	expect_rv(put_shared(s, name_a, 1, 1000, pub_2, "group-blob", "gs"),
+		  CKR_OK);
+
+	other = open_store(fx->path, MAX_TRIES);
+	expect_shared(other, name_a, 0, 1000, pub_1, "blob-1", "sealed-1");
+	/* A later login of that name replaces the record. */
+	expect_rv(put_shared(other, name_a, 0, 1000, pub_2, "blob-2", "sealed-2"),
+		  CKR_OK);
+	expect_shared(s, name_a, 0, 1000, pub_2, "blob-2", "sealed-2");
+	/* The ended login's delete leaves the newer one's record. */
+	expect_rv(ck_store_del_shared(s, name_a, 0, 1000, pub_1), CKR_OK);
+	expect_shared(other, name_a, 0, 1000, pub_2, "blob-2", "sealed-2");
+	expect_rv(ck_store_del_shared(s, name_a, 0, 1000, pub_2), CKR_OK);
+	expect_shared(other, name_a, 0, 1000, NULL, NULL, NULL);
+	expect_shared(other, name_a, 1, 1000, pub_2, "group-blob", "gs");
+	ck_store_close(other);
+
+	/* Bad arguments. */
+	memset(big, 'b', sizeof(big));
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, sizeof(big),
+				      "x", 1), CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, 16384, big,
+				      1025), CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, "", 0, "x", 1),
+		  CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, name_a, 2, 1, pub_1, "b", 1, "x", 1),
+		  CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, NULL, 0, 1, pub_1, "b", 1, "x", 1),
+		  CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_get_shared(s, name_a, 0, 1, NULL), CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_del_shared(s, name_a, 0, 1, NULL), CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, 16384, big,
+				      1024), CKR_OK);
+}
+
+/* A damaged record is no record, with one message naming the store. */
+static void test_shared_record_damaged(void **state)
+{
+	struct fx *fx = *state;
+	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL);
+	struct capture cap;
+	char *text;
+
+	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "blob", "sealed"), CKR_OK);
+	raw_exec(fx->path, "UPDATE shared_key SET public_id = x'0102'");
+	capture_start(&cap, fx);
+	expect_shared(s, name_a, 0, 7, NULL, NULL, NULL);
+	text = capture_end(&cap);
+	expect_eq(lines_with(text, fx->path, "shared login"), 1,
+		  "lines naming the store and the damaged record");
+	free(text);
+}
+
+/* C_InitToken wipes the records with the data key they sealed. */
+static void test_init_token_wipes_shared_records(void **state)
+{
+	struct fx *fx = *state;
+	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL);
+
+	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "blob", "sealed"), CKR_OK);
+	expect_rv(ck_store_init_token(s, SO_PIN, strlen(SO_PIN), label("again")),
+		  CKR_OK);
+	expect_shared(s, name_a, 0, 7, NULL, NULL, NULL);
+}
+
+/*
+ * A version 1 store (no shared_key table) is upgraded at open: its
+ * objects and PINs stay, the table comes, the version says 2, and an
+ * older library's refusal of version 2 is what the version is for.
+ */
+static void test_open_upgrades_version_1(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t dk[CK_STORE_KEY_LEN];
+	struct ck_store *s = ready_store(fx, MAX_TRIES, dk);
+	struct ck_login_keys k;
+	struct objs o;
+	int64_t id;
+	char *v;
+
+	id = add_obj(s, dk, "kept", true, "blob", 4);
+	ck_store_close(s);
+	fx->s = NULL;
+	raw_exec(fx->path, "DROP TABLE shared_key;"
+		 " UPDATE meta SET value = 1 WHERE name = 'schema_version'");
+	v = raw_text(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = 'shared_key'");
+	assert_string_equal(v, "0");
+	free(v);
+
+	s = fx->s = open_store(fx->path, MAX_TRIES);
+	v = raw_text(fx->path, "SELECT value FROM meta WHERE name = 'schema_version'");
+	if (!v || strcmp(v, "2"))
+		fail_msg("expected schema version 2 after the upgrade, got %s",
+			 v ? v : "none");
+	free(v);
+	expect_rv(login(s, CKU_USER, USER_PIN, &k), CKR_OK);
+	assert_memory_equal(k.data_key, dk, CK_STORE_KEY_LEN);
+	o = load(s, dk);
+	expect_eq(o.n, 1, "objects after the upgrade");
+	expect_obj(&o, id, "kept", true, "blob", 4);
+	objs_free(&o);
+	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "blob", "sealed"), CKR_OK);
+	expect_shared(s, name_a, 0, 7, pub_1, "blob", "sealed");
+	expect_integrity_ok(fx->path);
+}
+
 /* Several processes */
 
 static void wait_child(pid_t pid, int *code)
@@ -1751,6 +1922,10 @@ int main(void)
 		T(test_load_stops_when_the_callback_says),
 		T(test_secrets),
 		T(test_generation_moves_with_every_commit),
+		T(test_shared_records),
+		T(test_shared_record_damaged),
+		T(test_init_token_wipes_shared_records),
+		T(test_open_upgrades_version_1),
 		T(test_two_processes_lose_no_failure_count),
 		T(test_two_processes_lock_at_exactly_max_tries),
 		T(test_killed_writer_leaves_a_consistent_store),
