@@ -9,10 +9,16 @@
  *	const EP11SESS_FUNCTION_LIST *f = iface->pFunctionList;
  *
  * and needs no other library to see the card's session budget and end
- * its own EP11 sessions.  Every function needs C_Initialize first
+ * its own EP11 sessions.  Every EP11_* function needs C_Initialize first
  * (CKR_CRYPTOKI_NOT_INITIALIZED otherwise) and follows the PKCS#11
  * count+buffer idiom: a NULL buffer gives the count, a short one
  * CKR_BUFFER_TOO_SMALL with the count needed.
+ *
+ * The library also exports SafeNet Luna's application id functions under
+ * their own names (CA_SetApplicationID, CA_OpenApplicationID,
+ * CA_CloseApplicationID), for programs written against Luna's API, and
+ * has them in the vendor interface from version 1.1 on.
+ * ep11sess-pkcs11(7), "APPLICATION IDS", describes them.
  */
 #ifndef EP11SESS_CRYPTOKI_H
 #define EP11SESS_CRYPTOKI_H
@@ -22,8 +28,54 @@
 
 #define EP11SESS_VENDOR_INTERFACE	"Vendor ep11sess"
 
+/**
+ * CA_SetApplicationID() - the process's application id
+ * @ulHigh: its major part, 0-0xffffffff (CKR_ARGUMENTS_BAD beyond)
+ * @ulLow:  its minor part, 0-0xffffffff
+ *
+ * Before C_Initialize (as Luna requires), or after it while the process
+ * has no session open (CKR_SESSION_EXISTS otherwise): the id replaces the
+ * configuration's app_id on every token but strict ones.  The processes
+ * of one id and scope on a token share one login state.  Kept across
+ * C_Finalize and C_Initialize.  CKR_FUNCTION_NOT_SUPPORTED after
+ * C_Initialize when the ep11sess module has no named logins (before it,
+ * C_Initialize then fails, naming the token).
+ */
+CK_RV CA_SetApplicationID(CK_ULONG ulHigh, CK_ULONG ulLow);
+
+/**
+ * CA_OpenApplicationID() - keep an application id's login alive
+ * @slotID: the token
+ * @ulHigh: the id's major part
+ * @ulLow:  the id's minor part
+ *
+ * Places a keep-alive hold, owned by the kernel, on the id's live login
+ * on the token (in the process's scope), so that it stays logged in with
+ * no process left, until CA_CloseApplicationID(), a C_Logout of the id,
+ * an administrator's logout or the token's app_id_keep_ms time-to-live.
+ * Without a live login yet, the hold is placed on the first one this
+ * process sees.  CKR_FUNCTION_NOT_SUPPORTED on a strict token or without
+ * named logins.
+ */
+CK_RV CA_OpenApplicationID(CK_SLOT_ID slotID, CK_ULONG ulHigh, CK_ULONG ulLow);
+
+/**
+ * CA_CloseApplicationID() - end CA_OpenApplicationID's hold
+ * @slotID: the token
+ * @ulHigh: the id's major part
+ * @ulLow:  the id's minor part
+ *
+ * Releases the keep-alive hold of the id's login on the token (and
+ * forgets a hold still waiting for one): once no process holds the login
+ * either, it is logged out.  CKR_OK when there was none.
+ */
+CK_RV CA_CloseApplicationID(CK_SLOT_ID slotID, CK_ULONG ulHigh, CK_ULONG ulLow);
+
 typedef struct EP11SESS_FUNCTION_LIST {
-	/** @version: 1.0 */
+	/**
+	 * @version: 1.1 (the functions below); C_GetInterface also gives
+	 * version 1.0, the first three only, to a caller that asks for it
+	 */
 	CK_VERSION version;
 	/**
 	 * @EP11_GetStatus: every APQN the driver knows, as struct
@@ -50,6 +102,14 @@ typedef struct EP11SESS_FUNCTION_LIST {
 	 * CKR_USER_NOT_LOGGED_IN on their next request).
 	 */
 	CK_RV (*EP11_Logout)(const CK_BYTE *public_id, CK_BBOOL privileged);
+	/** @CA_SetApplicationID: as the exported function (1.1) */
+	CK_RV (*CA_SetApplicationID)(CK_ULONG ulHigh, CK_ULONG ulLow);
+	/** @CA_OpenApplicationID: as the exported function (1.1) */
+	CK_RV (*CA_OpenApplicationID)(CK_SLOT_ID slotID, CK_ULONG ulHigh,
+				      CK_ULONG ulLow);
+	/** @CA_CloseApplicationID: as the exported function (1.1) */
+	CK_RV (*CA_CloseApplicationID)(CK_SLOT_ID slotID, CK_ULONG ulHigh,
+				       CK_ULONG ulLow);
 } EP11SESS_FUNCTION_LIST;
 
 #endif /* EP11SESS_CRYPTOKI_H */

@@ -133,13 +133,21 @@ static CK_RV vendor_list(CK_BBOOL all, struct ep11sess_session_info *entries,
 static CK_RV vendor_logout(const CK_BYTE *public_id, CK_BBOOL privileged);
 
 static EP11SESS_FUNCTION_LIST list_vendor = {
+	{ 1, 1 }, vendor_status, vendor_list, vendor_logout,
+	CA_SetApplicationID, CA_OpenApplicationID, CA_CloseApplicationID,
+};
+
+/* Version 1.0, for callers that ask for it by number: its three functions. */
+static EP11SESS_FUNCTION_LIST list_vendor_10 = {
 	{ 1, 0 }, vendor_status, vendor_list, vendor_logout,
 };
 
+/* A name without a version finds the first of its name: the newest. */
 static CK_INTERFACE interfaces[] = {
 	{ (CK_CHAR *)"PKCS 11", &list_300, 0 },
 	{ (CK_CHAR *)"PKCS 11", &list_240, 0 },
 	{ (CK_CHAR *)EP11SESS_VENDOR_INTERFACE, &list_vendor, 0 },
+	{ (CK_CHAR *)EP11SESS_VENDOR_INTERFACE, &list_vendor_10, 0 },
 };
 #define NIFACES (sizeof(interfaces) / sizeof(interfaces[0]))
 
@@ -249,7 +257,11 @@ static bool forget_handle(uint32_t handle)
 
 	for (i = 0; i < ck_g.nslots; i++)
 		if (ck_g.slots[i].ep11_handle == handle) {
-			ck_logout(&ck_g.slots[i]);
+			/* A shared login ends for every process of the id. */
+			if (ck_g.slots[i].appid)
+				ck_appid_logout(&ck_g.slots[i]);
+			else
+				ck_logout(&ck_g.slots[i]);
 			return true;
 		}
 	for (i = 0; i < ck_g.nsessions; i++)

@@ -15,6 +15,9 @@
  *
  * SO logins and public sessions make no EP11 login.  The card PIN of the
  * private logins is derived from the USER PIN (struct ck_login_keys).
+ * On a token with an application id (appid.c) the default, vhsm and fips
+ * logins are named logins: the same login as above, with the id's name
+ * and scope, which the other processes of the id attach to.
  * Everything here runs with the library lock held.
  */
 #include <errno.h>
@@ -42,10 +45,15 @@ static void set_targets(struct ck_slot *slot, struct ck_login_req *r)
 	}
 }
 
-/* One EP11 login on the slot's APQNs.  @nonce NULL: a private login. */
+/*
+ * One EP11 login on the slot's APQNs.  @nonce NULL: a private login.
+ * @named: with the slot's application id's name and scope; a name taken
+ * by a live login is -EEXIST in *@errp (which is the errno in any case).
+ */
 static CK_RV ep11_login(struct ck_slot *slot, const void *pin, size_t pin_len,
 			const void *nonce, size_t nonce_len, enum ck_op op,
-			uint32_t *handle, uint8_t public_id[16])
+			bool named, uint32_t *handle, uint8_t public_id[16],
+			int *errp)
 {
 	struct ck_login_req r;
 	int err;
@@ -55,11 +63,21 @@ static CK_RV ep11_login(struct ck_slot *slot, const void *pin, size_t pin_len,
 	r.pin_len = pin_len;
 	r.nonce = nonce;
 	r.nonce_len = nonce_len;
+	if (named) {
+		r.name = slot->appid_name;
+		r.scope = slot->appid_scope;
+		if (slot->appid_scope == EP11SESS_SCOPE_GID)
+			r.gid = slot->appid_scope_id;
+	}
 	/* A new session in strict mode does not wait: CKR_SESSION_COUNT. */
 	r.wait_ms = op == CK_OP_LOGIN_STRICT ? 0 : ck_g.cfg.login_wait_ms;
 	set_targets(slot, &r);
 	err = ck_dev_login(&ck_g.dev, &r);
 	OPENSSL_cleanse(&r.pin, sizeof(r.pin));
+	if (errp)
+		*errp = err;
+	if (err == -EEXIST && named)
+		return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 	if (err) {
 		if (err == -ENOSPC && op == CK_OP_LOGIN)
 			ck_log("slot %lu (%s): no free EP11 session on the card after %u ms",
@@ -76,7 +94,8 @@ static CK_RV strict_login(struct ck_session *s, enum ck_op op)
 	struct ck_slot *slot = s->slot;
 
 	return ep11_login(slot, slot->keys.card_pin, sizeof(slot->keys.card_pin),
-			  NULL, 0, op, &s->ep11_handle, s->ep11_public_id);
+			  NULL, 0, op, false, &s->ep11_handle, s->ep11_public_id,
+			  NULL);
 }
 
 CK_RV ck_login_strict_session(struct ck_session *s)
@@ -85,7 +104,7 @@ CK_RV ck_login_strict_session(struct ck_session *s)
 }
 
 /* vhsm and fips: the shared login with the token's own PIN. */
-static CK_RV shared_login(struct ck_slot *slot)
+static CK_RV shared_login(struct ck_slot *slot, int *errp)
 {
 	const char *name = slot->conf->mode == CK_MODE_FIPS ? "fips" : "vhsm";
 	unsigned char pin[CK_STORE_SECRET_MAX];
@@ -108,9 +127,47 @@ static CK_RV shared_login(struct ck_slot *slot)
 	memcpy(nonce + sizeof(slot->serial),
 	       slot->conf->mode == CK_MODE_FIPS ? "FIPS" : "VHSM", 4);
 	rv = ep11_login(slot, pin, len, nonce, sizeof(nonce), CK_OP_LOGIN,
-			&slot->ep11_handle, slot->ep11_public_id);
+			slot->appid, &slot->ep11_handle, slot->ep11_public_id,
+			errp);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rv;
+}
+
+/* default, vhsm and fips: the one EP11 login of the application's login. */
+static CK_RV slot_ep11_login(struct ck_slot *slot, int *errp)
+{
+	if (slot->conf->mode == CK_MODE_DEFAULT)
+		return ep11_login(slot, slot->keys.card_pin,
+				  sizeof(slot->keys.card_pin), NULL, 0,
+				  CK_OP_LOGIN, slot->appid, &slot->ep11_handle,
+				  slot->ep11_public_id, errp);
+	return shared_login(slot, errp);
+}
+
+/*
+ * A named login whose name a live login has: that login is the
+ * application id's, and this process joins it (CKR_USER_ALREADY_LOGGED_IN,
+ * as Luna answers).  When it ends between the two, the login is tried
+ * again; a name that stays taken without a login to join (a vhsm or fips
+ * session that another name, or none, has already) is refused.
+ */
+static CK_RV named_login(struct ck_slot *slot)
+{
+	int tries, err = 0;
+	CK_RV rv = CKR_OK;
+
+	for (tries = 0; tries < 3; tries++) {
+		rv = slot_ep11_login(slot, &err);
+		if (err != -EEXIST)
+			return rv;
+		rv = ck_appid_join(slot);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	ck_log("slot %lu (%s): the token's EP11 session cannot carry the name of application id %u.%u (a %s session of the token has another name, or none)",
+	       slot->conf->id, slot->conf->label, slot->appid_major,
+	       slot->appid_minor, ck_mode_name(slot->conf->mode));
+	return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 }
 
 static CK_RV user_ep11_login(struct ck_slot *slot)
@@ -120,10 +177,8 @@ static CK_RV user_ep11_login(struct ck_slot *slot)
 
 	switch (slot->conf->mode) {
 	case CK_MODE_DEFAULT:
-		return ep11_login(slot, slot->keys.card_pin,
-				  sizeof(slot->keys.card_pin), NULL, 0,
-				  CK_OP_LOGIN, &slot->ep11_handle,
-				  slot->ep11_public_id);
+		return slot->appid ? named_login(slot) :
+		       slot_ep11_login(slot, NULL);
 	case CK_MODE_STRICT:
 		for (i = 0; i < ck_g.nsessions; i++) {
 			struct ck_session *s = ck_g.sessions[i];
@@ -145,7 +200,8 @@ static CK_RV user_ep11_login(struct ck_slot *slot)
 		}
 		return CKR_OK;
 	default:
-		return shared_login(slot);
+		return slot->appid ? named_login(slot) :
+		       shared_login(slot, NULL);
 	}
 }
 
@@ -171,15 +227,24 @@ CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 	if (rv != CKR_OK)
 		return rv;
 	if (who == CKU_USER) {
+		/* CKR_USER_ALREADY_LOGGED_IN: joined the id's live login. */
 		rv = user_ep11_login(slot);
-		if (rv != CKR_OK) {
+		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 			OPENSSL_cleanse(&slot->keys, sizeof(slot->keys));
 			return rv;
 		}
 	}
 	slot->login = who == CKU_SO ? CK_LOGGED_SO : CK_LOGGED_USER;
 	slot->objects_gen = 0;	/* reload: private objects are visible now */
-	return CKR_OK;
+	if (who == CKU_USER && slot->appid) {
+		CK_RV arv = ck_appid_logged_in(slot, rv == CKR_OK);
+
+		if (arv != CKR_OK) {
+			ck_logout(slot);
+			return arv;
+		}
+	}
+	return rv;
 }
 
 CK_RV ck_logout(struct ck_slot *slot)

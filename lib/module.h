@@ -27,6 +27,7 @@
 
 #include <openssl/evp.h>
 
+#include "appid.h"
 #include "attr.h"
 #include "card.h"
 #include "config.h"
@@ -77,8 +78,25 @@ struct ck_slot {
 	uint8_t wkid[16];
 	bool wkid_valid;
 	char serial[16];
+	uint8_t salt[32];		/* the store's: application ids' names */
 	CK_MECHANISM_TYPE *mechs;	/* the card's list, filtered (lib lock) */
 	size_t nmechs;
+	/*
+	 * Application id (appid.c): set at C_Initialize and by
+	 * CA_SetApplicationID while the process has no session (lib lock).
+	 */
+	bool appid;			/* the USER login is a named login */
+	uint32_t appid_major, appid_minor;
+	uint8_t appid_name[EP11SESS_NAME_LEN];
+	uint32_t appid_scope;		/* enum ep11sess_scope */
+	uint32_t appid_scope_id;	/* the euid, or app_id_group's gid */
+	/* lib lock: */
+	bool appid_attached;		/* the login came by ATTACH, without the PIN */
+	uint32_t appid_stuck;		/* held, but its data key is not (yet) found */
+	uint64_t appid_stuck_gen;	/* the store's generation when it was not */
+	bool appid_told;		/* a refusal of the scope is logged already */
+	struct ck_appid_wish *wishes;	/* CA_OpenApplicationID not placed yet */
+	size_t nwishes;
 };
 
 /* The kinds of operation a session can have active at once. */
@@ -213,6 +231,55 @@ uint32_t ck_login_bind_for(struct ck_session *s, bool token);
 /* The EP11 handle whose session id starts like @blob, or 0 (unbound blob: 0 too). */
 CK_RV ck_login_bind_of_blob(struct ck_session *s, const struct ck_buf *blob,
 			    uint32_t *bind);
+
+/*
+ * Application ids (appid.c); lib lock held.  A token with an application
+ * id (slot->appid) makes its USER login a named login, name and scope
+ * from the id, which the processes of that id share.
+ */
+/*
+ * The slot's id (the process's CA_SetApplicationID, else the config's
+ * app_id; none on a strict token), name and scope.  CKR_GENERAL_ERROR
+ * with @err when the slot has an id and the kernel has no named logins.
+ */
+CK_RV ck_appid_configure(struct ck_slot *slot, char *err, size_t errlen);
+/*
+ * Brings this process's login state on @slot in line with the shared
+ * one, with one EP11SESS_IOC_ATTACH: a public process that finds the
+ * named login attaches to it (USER, the data key unsealed through the
+ * card); a USER process whose named login ended, or was replaced by a
+ * newer one, is public again (then attaches to the newer one).  Places
+ * the CA_OpenApplicationID holds that wait for a login.  Nothing for a
+ * slot without an id, without sessions, or logged in as SO.  Called at
+ * every function that takes a session and at C_OpenSession.
+ */
+void ck_appid_sync(struct ck_slot *slot);
+/*
+ * After C_Login's USER login on a slot with an id (slot->login set,
+ * slot->ep11_handle the named login, the PIN's keys in slot->keys): with
+ * @fresh (a new login, not ck_appid_join()'s) seals the data key for the
+ * processes that attach; then places the holds that wait.  On failure
+ * the caller ends the login.
+ */
+CK_RV ck_appid_logged_in(struct ck_slot *slot, bool fresh);
+/*
+ * C_Login's named login found the name taken (EEXIST): attaches to the
+ * live login with the PIN's keys (already in slot->keys) and answers
+ * CKR_USER_ALREADY_LOGGED_IN with slot->ep11_handle set; CKR_OK with
+ * nothing done when the login ended meanwhile (the caller logs in
+ * again); another CKR_* when the name cannot be had.
+ */
+CK_RV ck_appid_join(struct ck_slot *slot);
+/*
+ * C_Logout of a named login: removes its sealed data key, ends the
+ * session for every holder (EP11SESS_LOGOUT_EVERYONE: their next request
+ * answers CKR_USER_NOT_LOGGED_IN) and logs this process out.
+ */
+CK_RV ck_appid_logout(struct ck_slot *slot);
+/* The process's last session on @slot closed: drops what it held for it. */
+void ck_appid_release(struct ck_slot *slot);
+/* Frees the slot's waiting holds (C_Finalize, a forked child's init). */
+void ck_appid_teardown(struct ck_slot *slot);
 
 /* Objects (object.c); lib lock held. */
 struct ck_object *ck_object_find(struct ck_session *s, CK_OBJECT_HANDLE h);

@@ -50,6 +50,8 @@ CK_RV ck_session_get(CK_SESSION_HANDLE h, struct ck_session **out)
 		return CKR_SESSION_HANDLE_INVALID;
 	}
 	s->refs++;
+	/* Another process of the application id may have logged in or out. */
+	ck_appid_sync(s->slot);
 	ck_mutex_unlock(&ck_g.lock);
 	*out = s;
 	return CKR_OK;
@@ -201,6 +203,8 @@ CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication,
 	if (flags & CKF_RW_SESSION)
 		slot->nrw++;
 	*phSession = s->handle;
+	/* The application id's login, when another process has it. */
+	ck_appid_sync(slot);
 	ck_mutex_unlock(&ck_g.lock);
 	return CKR_OK;
 
@@ -232,8 +236,10 @@ static void close_locked(struct ck_session *s)
 	if (s->flags & CKF_RW_SESSION)
 		slot->nrw--;
 	if (!slot->nsessions) {
+		/* A shared login stays for the other processes that hold it. */
 		if (slot->login != CK_LOGGED_OUT)
 			ck_logout(slot);
+		ck_appid_release(slot);
 		ck_store_unhold(slot->store);
 		slot->held = false;
 	}
@@ -363,6 +369,8 @@ CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 	ck_mutex_lock(&ck_g.lock);
 	if (s->slot->login == CK_LOGGED_OUT)
 		rv = CKR_USER_NOT_LOGGED_IN;
+	else if (s->slot->appid)
+		rv = ck_appid_logout(s->slot);	/* every process of the id */
 	else
 		rv = ck_logout(s->slot);
 	ck_mutex_unlock(&ck_g.lock);

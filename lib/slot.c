@@ -178,7 +178,11 @@ CK_RV ck_slots_setup(char *err, size_t errlen)
 			break;
 		}
 		memcpy(slot->serial, rec.serial, sizeof(slot->serial));
+		memcpy(slot->salt, rec.salt, sizeof(slot->salt));
+		OPENSSL_cleanse(&rec, sizeof(rec));
 		rv = check_wkids(slot, err, errlen);
+		if (rv == CKR_OK)
+			rv = ck_appid_configure(slot, err, errlen);
 		if (rv != CKR_OK)
 			break;
 	}
@@ -197,7 +201,9 @@ void ck_slots_teardown(void)
 
 		ck_objects_drop_slot(slot);
 		free(slot->mechs);
+		ck_appid_teardown(slot);
 		OPENSSL_cleanse(&slot->keys, sizeof(slot->keys));
+		OPENSSL_cleanse(slot->salt, sizeof(slot->salt));
 		/* In a child, this closes only the child's copies (store.h). */
 		if (slot->store)
 			ck_store_close(slot->store);
