@@ -547,6 +547,9 @@ CK_RV ck_appid_logout(struct ck_slot *slot)
 				    slot->appid_scope, slot->appid_scope_id,
 				    slot->ep11_public_id);
 		err = ck_dev_logout_everyone(&ck_g.dev, h);
+		/* The kernel dropped this file's handle with the session. */
+		if (!err)
+			slot->ep11_handle = 0;
 		if (err == -ESTALE || err == -ENOENT)
 			err = 0;	/* ended already */
 		if (err)
