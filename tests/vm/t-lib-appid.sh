@@ -69,9 +69,10 @@ expect_avail_stays() {
 }
 
 # drv_start NAME CONF [setpriv options --] [ID]: a p11-appid process NAME
-# with cryptoki.conf CONF (and application id ID), fed through a fifo.
+# with cryptoki.conf CONF (and application id ID); its commands go
+# through one fifo and its answers come back through another.
 drv_start() {
-	local name=$1 conf=$2 fd
+	local name=$1 conf=$2 w r
 	shift 2
 	local pre=()
 	if [ "${1:-}" = setpriv ]; then
@@ -82,40 +83,46 @@ drv_start() {
 		pre+=(--)
 		shift
 	fi
-	mkfifo "$ck_dir/$name.in"
+	rm -f "$ck_dir/$name.in" "$ck_dir/$name.out"
+	mkfifo "$ck_dir/$name.in" "$ck_dir/$name.out"
+	echo "$name: start${*:+ $*}"
 	EP11SESS_CRYPTOKI_CONF=$conf "${pre[@]}" "$drv_prog" "$ck_lib" 0 "$@" \
 		<"$ck_dir/$name.in" >"$ck_dir/$name.out" 2>"$ck_dir/$name.err" &
 	eval "drv_pid_$name=$!"
-	exec {fd}>"$ck_dir/$name.in"
-	eval "drv_fd_$name=$fd"
-	drv_wait "$name" 1 "start"
+	drv_pids="$drv_pids $!"
+	exec {w}>"$ck_dir/$name.in"
+	exec {r}<"$ck_dir/$name.out"
+	eval "drv_w_$name=$w drv_r_$name=$r"
+	drv_wait "$name" "start"
 }
 
-# drv_wait NAME N WHAT: line N of NAME's answers, which must not be a FAIL.
+# drv_wait NAME WHAT: NAME's next answer, which must be ok (60 s at most).
 drv_wait() {
-	local name=$1 n=$2 what=$3 pid got i
-	eval "pid=\$drv_pid_$name"
-	for i in $(seq 600); do
-		[ "$(wc -l <"$ck_dir/$name.out")" -ge "$n" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	got=$(sed -n "${n}p" "$ck_dir/$name.out")
-	case $got in
-	ok|ready) return 0 ;;
-	esac
-	sed 's/^/  /' "$ck_dir/$name.out" "$ck_dir/$name.err"
+	local name=$1 what=$2 pid r got=
+	eval "pid=\$drv_pid_$name r=\$drv_r_$name"
+	if read -r -t 60 -u "$r" got; then
+		case $got in
+		ok|ready) return 0 ;;
+		esac
+	fi
+	echo "  $name's messages:"
+	sed 's/^/    /' "$ck_dir/$name.err"
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "  $name still runs, in the kernel at:"
+		sed 's/^/    /' "/proc/$pid/stack" 2>/dev/null || true
+		dmesg | tail -n 30 | sed 's/^/    /'
+	fi
 	fail "process $name, '$what': expected ok, got '${got:-no answer}'"
 }
 
 # drv NAME COMMAND...: one command, answered ok.
 drv() {
-	local name=$1 fd n
+	local name=$1 w
 	shift
-	eval "fd=\$drv_fd_$name"
-	n=$(($(wc -l <"$ck_dir/$name.out") + 1))
-	echo "$*" >&"$fd"
-	drv_wait "$name" "$n" "$*"
+	eval "w=\$drv_w_$name"
+	echo "$name: $*"
+	echo "$*" >&"$w"
+	drv_wait "$name" "$*"
 }
 
 # drv_quit NAME: C_Finalize and exit 0.
@@ -136,6 +143,15 @@ drv_kill() {
 
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 
+# The driven processes wait for input: killed before the cards stop.
+drv_pids=
+drv_cleanup() {
+	local p
+	for p in $drv_pids; do kill -KILL "$p" 2>/dev/null || true; done
+	core_cleanup
+}
+trap drv_cleanup EXIT
+
 expect_avail 64 "at the start"
 
 # Two processes of id 7.1: one login state.
@@ -153,6 +169,7 @@ drv_start B "$ck_conf" 7.1
 drv B open
 drv B state USER
 drv B count ak 1
+drv B count ad 1
 drv B sign ak
 drv B read ad s3cr3t-value
 drv B login 12345678 CKR_USER_ALREADY_LOGGED_IN
@@ -163,11 +180,13 @@ drv_start C "$ck_conf"
 drv C open
 drv C state PUBLIC
 drv C count ak 0
+drv C count ad 0
 drv C private CKR_USER_NOT_LOGGED_IN
 drv_start D "$ck_conf" "${nobody[@]}" 7.1
 drv D open
 drv D state PUBLIC
 drv D count ak 0
+drv D count ad 0
 drv D private CKR_USER_NOT_LOGGED_IN
 
 # C_Logout in one: every process of the id is public.
