@@ -484,6 +484,13 @@ static const struct ck_errno_map {
 		[CK_OP_SEND] = CKR_GENERAL_ERROR,
 		[CK_OP_OTHER] = CKR_GENERAL_ERROR,
 	} },
+	/* A named login's name is another live session's. */
+	{ EEXIST, {
+		[CK_OP_LOGIN] = CKR_USER_ANOTHER_ALREADY_LOGGED_IN,
+		[CK_OP_LOGIN_STRICT] = CKR_USER_ANOTHER_ALREADY_LOGGED_IN,
+		[CK_OP_SEND] = CKR_GENERAL_ERROR,
+		[CK_OP_OTHER] = CKR_GENERAL_ERROR,
+	} },
 	/* No APQN reachable. */
 	{ ENODEV, ALL_OPS(CKR_DEVICE_REMOVED) },
 	/* An administrator logged the session out. */
