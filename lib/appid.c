@@ -15,10 +15,15 @@
  * named session and seal the data key with it (AES-GCM on the card, the
  * session's public id and the token serial as additional data), and puts
  * the key's blob and the sealed bytes in the store (store.h, "Shared
- * logins").  A process that attaches has the card open them: only a
- * holder of the live session can, since the kernel appends the session's
- * pin blob to the request.  Neither the data key nor anything that opens
- * it without the live session is ever stored.
+ * logins"), which encrypts them under a key derived from the session's
+ * public id.  A process that attaches learns the public id from the
+ * kernel, opens the record and has the card open the data key.  So the
+ * data key needs both the public id, which the kernel shows only to the
+ * session's holders, its owner's uid and the administrator, and the live
+ * session: the card refuses a key bound to a session that has ended (and
+ * a real card the request without the session's pin blob, which the
+ * kernel appends for holders only).  Neither the data key nor anything
+ * that opens it without the live session is ever stored.
  *
  * Every function here but the CA_* entry points runs with the library
  * lock held; the card's round trips of a login's sealing and an attach's
@@ -262,7 +267,7 @@ static CK_RV card_gcm(struct ck_slot *slot, uint32_t handle, bool decrypt,
 static CK_RV seal_data_key(struct ck_slot *slot, uint32_t handle,
 			   const uint8_t public_id[16])
 {
-	uint8_t sealed[SEALED_LEN];
+	uint8_t sealed[SEALED_LEN], *rec;
 	struct ck_buf key = { 0 }, ct = { 0 };
 	CK_RV rv;
 
@@ -287,9 +292,22 @@ static CK_RV seal_data_key(struct ck_slot *slot, uint32_t handle,
 	if (rv != CKR_OK)
 		goto out;
 	memcpy(sealed + SEAL_IV_LEN, ct.p, ct.n);
+	/* The record: u32 BE blob length | the key's blob | the sealed key. */
+	rec = OPENSSL_malloc(4 + key.n + sizeof(sealed));
+	if (!rec) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	rec[0] = (uint8_t)(key.n >> 24);
+	rec[1] = (uint8_t)(key.n >> 16);
+	rec[2] = (uint8_t)(key.n >> 8);
+	rec[3] = (uint8_t)key.n;
+	memcpy(rec + 4, key.p, key.n);
+	memcpy(rec + 4 + key.n, sealed, sizeof(sealed));
 	rv = ck_store_put_shared(slot->store, slot->appid_name,
 				 slot->appid_scope, slot->appid_scope_id,
-				 public_id, key.p, key.n, sealed, sizeof(sealed));
+				 public_id, rec, 4 + key.n + sizeof(sealed));
+	OPENSSL_clear_free(rec, 4 + key.n + sizeof(sealed));
 out:
 	ck_buf_free(&key);
 	ck_buf_free(&ct);
@@ -305,31 +323,32 @@ static CK_RV unseal_data_key(struct ck_slot *slot, uint32_t handle,
 			     const uint8_t public_id[16],
 			     uint8_t data_key[CK_STORE_KEY_LEN])
 {
-	struct ck_store_shared r;
 	struct ck_buf key = { 0 }, pt = { 0 };
+	uint8_t *rec = NULL;
+	size_t len = 0, bloblen;
 	CK_RV rv;
 
 	rv = ck_store_get_shared(slot->store, slot->appid_name,
-				 slot->appid_scope, slot->appid_scope_id, &r);
+				 slot->appid_scope, slot->appid_scope_id,
+				 public_id, (void **)&rec, &len);
 	if (rv != CKR_OK)
 		return rv;
-	if (!r.found || memcmp(r.public_id, public_id, 16)) {
+	if (!rec)
+		return CKR_USER_NOT_LOGGED_IN;
+	bloblen = len < 4 ? 0 : (size_t)rec[0] << 24 | (size_t)rec[1] << 16 |
+				(size_t)rec[2] << 8 | rec[3];
+	if (len < 4 || !bloblen || bloblen > CK_CARD_MAX_BLOB ||
+	    len != 4 + bloblen + SEALED_LEN) {
+		ck_log("slot %lu (%s): the shared login's record holds %zu bytes, not a key blob and a sealed data key; ignored",
+		       slot->conf->id, slot->conf->label, len);
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto out;
 	}
-	if (r.sealedlen != SEALED_LEN) {
-		ck_log("slot %lu (%s): the shared login's sealed data key has %zu bytes, not %d; ignored",
-		       slot->conf->id, slot->conf->label, r.sealedlen,
-		       SEALED_LEN);
-		rv = CKR_USER_NOT_LOGGED_IN;
-		goto out;
-	}
-	key.p = r.key_blob;
-	key.n = r.bloblen;
-	rv = card_gcm(slot, handle, true, &key, r.sealed, public_id,
-		      (const uint8_t *)r.sealed + SEAL_IV_LEN,
-		      r.sealedlen - SEAL_IV_LEN, &pt);
-	key.p = NULL;
+	key.p = rec + 4;
+	key.n = bloblen;
+	rv = card_gcm(slot, handle, true, &key, rec + 4 + bloblen, public_id,
+		      rec + 4 + bloblen + SEAL_IV_LEN, SEALED_LEN - SEAL_IV_LEN,
+		      &pt);
 	if (rv == CKR_OK && pt.n != CK_STORE_KEY_LEN)
 		rv = CKR_DEVICE_ERROR;
 	if (rv == CKR_OK)
@@ -339,7 +358,7 @@ static CK_RV unseal_data_key(struct ck_slot *slot, uint32_t handle,
 		       slot->conf->id, slot->conf->label, rv);
 out:
 	ck_buf_free(&pt);
-	ck_store_shared_free(&r);
+	OPENSSL_clear_free(rec, len);
 	return rv;
 }
 
@@ -503,11 +522,10 @@ CK_RV ck_appid_logged_in(struct ck_slot *slot, bool fresh)
 
 CK_RV ck_appid_join(struct ck_slot *slot)
 {
-	struct ck_store_shared r;
-	uint8_t pub[16];
+	uint8_t pub[16], *rec = NULL;
+	size_t len = 0;
 	uint32_t h = 0;
 	char sc[32];
-	bool sealed;
 	CK_RV rv;
 	int err;
 
@@ -523,11 +541,11 @@ CK_RV ck_appid_join(struct ck_slot *slot)
 	}
 	/* The PIN was right: repair a missing record with the PIN's key. */
 	rv = ck_store_get_shared(slot->store, slot->appid_name,
-				 slot->appid_scope, slot->appid_scope_id, &r);
-	sealed = rv == CKR_OK && r.found && !memcmp(r.public_id, pub, 16);
-	ck_store_shared_free(&r);
-	if (!sealed)
+				 slot->appid_scope, slot->appid_scope_id, pub,
+				 (void **)&rec, &len);
+	if (rv == CKR_OK && !rec)
 		seal_data_key(slot, h, pub);
+	OPENSSL_clear_free(rec, len);
 	if (h != slot->appid_stuck)
 		drop_stuck(slot);
 	slot->appid_stuck = 0;

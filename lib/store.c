@@ -9,13 +9,18 @@
  *   pin(user, token, kdf, iterations, salt, verifier, wrapped_key)
  *   secret(name, value)	IV | AES-256-GCM ciphertext | tag
  *   object(id, private, payload)
- *   shared_key(name, scope, scope_id, public_id, key_blob, sealed)
+ *   shared_key(name, scope, scope_id, check, payload)
  * Version 1 lacked shared_key; opening such a store adds it (and the new
  * version) in the transaction that reads the schema.
  *
- * shared_key holds, per named login (application ids), the token's data
- * key as the card sealed it under an AES key bound to that EP11 session:
- * opaque bytes here (store.h, "Shared logins").
+ * shared_key holds, per named login (application ids), what lets a process
+ * attached to the login without the PIN have the data key (store.h,
+ * "Shared logins"): opaque bytes, sealed here like a secret under a key
+ * derived from the session's public id, which only the session's holders,
+ * its owner's uid and the administrator see.  HKDF-SHA-256 of the public
+ * id with the token's salt gives 48 bytes: a check value (16), which finds
+ * a session's record without naming the session, and the key (32).  The
+ * additional data is "shared" | name | scope | scope id | token serial.
  *
  * A PIN record: PBKDF2-SHA-256 of the PIN under the record's own random
  * salt gives 96 bytes: verifier | key-encryption key | card PIN.  Every
@@ -89,6 +94,7 @@ struct ck_store {
 	EVP_KDF *kdf;
 	char *path;
 	char serial[SERIAL_LEN];
+	uint8_t salt[SALT_LEN];
 	int lock_fd;
 	bool held;
 	pid_t pid;			/* the process that opened it */
@@ -132,9 +138,8 @@ static const char *const shared_key_sql =
 	" name BLOB NOT NULL,"
 	" scope INTEGER NOT NULL,"
 	" scope_id INTEGER NOT NULL,"
-	" public_id BLOB NOT NULL,"
-	" key_blob BLOB NOT NULL,"
-	" sealed BLOB NOT NULL,"
+	" check_value BLOB NOT NULL,"
+	" payload BLOB NOT NULL,"
 	" PRIMARY KEY (name, scope, scope_id));";
 
 /* Messages */
@@ -449,6 +454,17 @@ static size_t secret_aad(const struct ck_store *s, const char *name,
 
 /* Opening and closing */
 
+static bool blob_col(sqlite3_stmt *st, int col, void *dst, int len)
+{
+	const void *p = sqlite3_column_blob(st, col);
+
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, col) != len || !p)
+		return false;
+	memcpy(dst, p, len);
+	return true;
+}
+
 static bool printable(const unsigned char *p, size_t n)
 {
 	size_t i;
@@ -594,8 +610,8 @@ static CK_RV load_schema(struct ck_store *s, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	what = "cannot read the token record";
-	rc = sqlite3_prepare_v2(s->db, "SELECT serial FROM token WHERE id = 1", -1,
-				&st, NULL);
+	rc = sqlite3_prepare_v2(s->db, "SELECT serial, salt FROM token WHERE id = 1",
+				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto sql_fail;
 	rc = sqlite3_step(st);
@@ -603,7 +619,8 @@ static CK_RV load_schema(struct ck_store *s, char *err, size_t errlen)
 		goto sql_fail;
 	serial = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	if (!serial || sqlite3_column_bytes(st, 0) != SERIAL_LEN ||
-	    !printable(serial, SERIAL_LEN)) {
+	    !printable(serial, SERIAL_LEN) ||
+	    !blob_col(st, 1, s->salt, SALT_LEN)) {
 		errf(err, errlen, "store %s: the token record is missing or damaged",
 		     s->path);
 		rv = CKR_DEVICE_ERROR;
@@ -884,17 +901,6 @@ struct tok_state {
 static const char *who_name(CK_USER_TYPE who)
 {
 	return who == CKU_SO ? "SO" : "USER";
-}
-
-static bool blob_col(sqlite3_stmt *st, int col, void *dst, int len)
-{
-	const void *p = sqlite3_column_blob(st, col);
-
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(st, col) != len || !p)
-		return false;
-	memcpy(dst, p, len);
-	return true;
 }
 
 static bool count_col(sqlite3_stmt *st, int col, unsigned int *v)
@@ -1871,12 +1877,55 @@ next:
 
 /* Shared logins */
 
-#define SHARED_BLOB_MAX		16384
-#define SHARED_SEALED_MAX	1024
+#define SHARED_PAYLOAD_MAX	(20 * 1024)
+#define SHARED_CHECK_LEN	16
+#define SHARED_KEYS_LEN		(SHARED_CHECK_LEN + CK_STORE_KEY_LEN)
+#define SHARED_INFO		"ep11sess shared login record"
+#define SHARED_AAD_LEN		(7 + CK_STORE_NAME_LEN + 8 + SERIAL_LEN)
 
-static bool shared_args_ok(const uint8_t *name, uint32_t scope)
+static bool shared_args_ok(const uint8_t *name, uint32_t scope,
+			   const uint8_t *public_id)
 {
-	return name && scope <= 1;
+	return name && scope <= 1 && public_id;
+}
+
+/* The check value and key of @public_id's record (clear @out after use). */
+static int shared_keys(const struct ck_store *s, const uint8_t public_id[16],
+		       uint8_t out[SHARED_KEYS_LEN])
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM p[5];
+	int ok = 0;
+
+	if (ctx) {
+		p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+							(char *)"SHA256", 0);
+		p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+							 (void *)public_id, 16);
+		p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+							 (void *)s->salt,
+							 SALT_LEN);
+		p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+							 (void *)SHARED_INFO,
+							 sizeof(SHARED_INFO) - 1);
+		p[4] = OSSL_PARAM_construct_end();
+		ok = EVP_KDF_derive(ctx, out, SHARED_KEYS_LEN, p) == 1;
+	}
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return ok ? 0 : -1;
+}
+
+static void shared_aad(const struct ck_store *s, const uint8_t *name,
+		       uint32_t scope, uint32_t scope_id,
+		       uint8_t aad[SHARED_AAD_LEN])
+{
+	memcpy(aad, "shared", 7);
+	memcpy(aad + 7, name, CK_STORE_NAME_LEN);
+	put_be64(aad + 7 + CK_STORE_NAME_LEN,
+		 (uint64_t)scope << 32 | scope_id);
+	memcpy(aad + 7 + CK_STORE_NAME_LEN + 8, s->serial, SERIAL_LEN);
 }
 
 /* Binds name, scope and scope id to parameters 1-3. */
@@ -1891,76 +1940,81 @@ static bool bind_shared_key(sqlite3_stmt *st, const uint8_t *name,
 
 CK_RV ck_store_put_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
-			  const uint8_t public_id[16], const void *key_blob,
-			  size_t bloblen, const void *sealed, size_t sealedlen)
+			  const uint8_t public_id[16], const void *secret,
+			  size_t len)
 {
+	uint8_t keys[SHARED_KEYS_LEN], aad[SHARED_AAD_LEN];
+	uint8_t *ct = NULL;
+	size_t ctlen = 0;
 	sqlite3_stmt *st;
 	CK_RV rv;
 
-	if (!s || !shared_args_ok(name, scope) || !public_id || !key_blob ||
-	    !bloblen || bloblen > SHARED_BLOB_MAX || !sealed || !sealedlen ||
-	    sealedlen > SHARED_SEALED_MAX)
+	if (!s || !shared_args_ok(name, scope, public_id) || !secret || !len ||
+	    len > SHARED_PAYLOAD_MAX)
 		return CKR_ARGUMENTS_BAD;
-	if (!enter(s))
+	shared_aad(s, name, scope, scope_id, aad);
+	if (shared_keys(s, public_id, keys) ||
+	    seal(keys + SHARED_CHECK_LEN, aad, sizeof(aad), secret, len, &ct,
+		 &ctlen)) {
+		OPENSSL_cleanse(keys, sizeof(keys));
 		return CKR_GENERAL_ERROR;
+	}
+	if (!enter(s)) {
+		rv = CKR_GENERAL_ERROR;
+		goto out_free;
+	}
 	rv = prep(s, "INSERT OR REPLACE INTO shared_key"
-		  " (name, scope, scope_id, public_id, key_blob, sealed)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st,
-		  "writing a shared login's key");
+		  " (name, scope, scope_id, check_value, payload)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)", &st,
+		  "writing a shared login's record");
 	if (rv != CKR_OK)
 		goto out;
 	if (!bind_shared_key(st, name, scope, scope_id) ||
-	    sqlite3_bind_blob(st, 4, public_id, 16, SQLITE_TRANSIENT) ||
-	    sqlite3_bind_blob(st, 5, key_blob, (int)bloblen, SQLITE_TRANSIENT) ||
-	    sqlite3_bind_blob(st, 6, sealed, (int)sealedlen, SQLITE_TRANSIENT)) {
+	    sqlite3_bind_blob(st, 4, keys, SHARED_CHECK_LEN, SQLITE_TRANSIENT) ||
+	    sqlite3_bind_blob(st, 5, ct, (int)ctlen, SQLITE_TRANSIENT)) {
 		sqlite3_finalize(st);
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	rv = run(s, st, "writing a shared login's key");
+	rv = run(s, st, "writing a shared login's record");
 	if (rv == CKR_OK)
 		s->own_writes++;
 out:
 	leave(s);
+out_free:
+	OPENSSL_cleanse(keys, sizeof(keys));
+	free(ct);
 	return rv;
-}
-
-/* A column of @max bytes at most, copied into a new buffer. */
-static bool dup_col(sqlite3_stmt *st, int col, size_t max, void **out,
-		    size_t *len)
-{
-	const void *p = sqlite3_column_blob(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB || !p || n <= 0 ||
-	    (size_t)n > max)
-		return false;
-	*out = malloc((size_t)n);
-	if (!*out)
-		return false;
-	memcpy(*out, p, (size_t)n);
-	*len = (size_t)n;
-	return true;
 }
 
 CK_RV ck_store_get_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
-			  struct ck_store_shared *out)
+			  const uint8_t public_id[16], void **secret,
+			  size_t *len)
 {
+	uint8_t keys[SHARED_KEYS_LEN], aad[SHARED_AAD_LEN];
+	uint8_t check[SHARED_CHECK_LEN], *ct = NULL, *pt = NULL;
+	size_t ctlen = 0, ptlen = 0;
+	bool found = false;
 	sqlite3_stmt *st;
 	CK_RV rv;
 	int rc;
 
-	if (!out)
+	if (!secret || !len)
 		return CKR_ARGUMENTS_BAD;
-	memset(out, 0, sizeof(*out));
-	if (!s || !shared_args_ok(name, scope))
+	*secret = NULL;
+	*len = 0;
+	if (!s || !shared_args_ok(name, scope, public_id))
 		return CKR_ARGUMENTS_BAD;
-	if (!enter(s))
+	if (shared_keys(s, public_id, keys))
 		return CKR_GENERAL_ERROR;
-	rv = prep(s, "SELECT public_id, key_blob, sealed FROM shared_key"
+	if (!enter(s)) {
+		OPENSSL_cleanse(keys, sizeof(keys));
+		return CKR_GENERAL_ERROR;
+	}
+	rv = prep(s, "SELECT check_value, payload FROM shared_key"
 		  " WHERE name = ?1 AND scope = ?2 AND scope_id = ?3", &st,
-		  "reading a shared login's key");
+		  "reading a shared login's record");
 	if (rv != CKR_OK)
 		goto out;
 	if (!bind_shared_key(st, name, scope, scope_id)) {
@@ -1970,61 +2024,79 @@ CK_RV ck_store_get_shared(struct ck_store *s, const uint8_t *name,
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (!blob_col(st, 0, out->public_id, 16) ||
-		    !dup_col(st, 1, SHARED_BLOB_MAX, &out->key_blob,
-			     &out->bloblen) ||
-		    !dup_col(st, 2, SHARED_SEALED_MAX, &out->sealed,
-			     &out->sealedlen)) {
-			msg(s, "a shared login's key record is damaged; ignored");
-			ck_store_shared_free(out);
-		} else {
-			out->found = true;
+		/* Another session's record (an ended login's) is none for this one. */
+		found = blob_col(st, 0, check, SHARED_CHECK_LEN) &&
+			!CRYPTO_memcmp(check, keys, SHARED_CHECK_LEN);
+		ctlen = (size_t)sqlite3_column_bytes(st, 1);
+		if (found && (sqlite3_column_type(st, 1) != SQLITE_BLOB ||
+			      ctlen <= SEAL_OVERHEAD ||
+			      ctlen > SHARED_PAYLOAD_MAX + SEAL_OVERHEAD)) {
+			msg(s, "a shared login's record is damaged; ignored");
+			found = false;
+		}
+		if (found) {
+			ct = malloc(ctlen);
+			if (ct)
+				memcpy(ct, sqlite3_column_blob(st, 1), ctlen);
+			else
+				rv = CKR_HOST_MEMORY;
 		}
 	} else if (rc != SQLITE_DONE) {
-		rv = db_err(s, rc, "reading a shared login's key");
+		rv = db_err(s, rc, "reading a shared login's record");
 	}
 	sqlite3_finalize(st);
+	if (rv != CKR_OK || !ct)
+		goto out;
+	shared_aad(s, name, scope, scope_id, aad);
+	if (unseal(keys + SHARED_CHECK_LEN, aad, sizeof(aad), ct, ctlen, &pt,
+		   &ptlen) || !ptlen) {
+		msg(s, "a shared login's record does not decrypt under its session's key (tampered with, or moved); ignored");
+		if (pt)
+			OPENSSL_clear_free(pt, ptlen);
+		goto out;
+	}
+	*secret = pt;
+	*len = ptlen;
 out:
 	leave(s);
+	OPENSSL_cleanse(keys, sizeof(keys));
+	free(ct);
 	return rv;
-}
-
-void ck_store_shared_free(struct ck_store_shared *r)
-{
-	if (!r)
-		return;
-	free(r->key_blob);
-	free(r->sealed);
-	memset(r, 0, sizeof(*r));
 }
 
 CK_RV ck_store_del_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
 			  const uint8_t public_id[16])
 {
+	uint8_t keys[SHARED_KEYS_LEN];
 	sqlite3_stmt *st;
 	CK_RV rv;
 
-	if (!s || !shared_args_ok(name, scope) || !public_id)
+	if (!s || !shared_args_ok(name, scope, public_id))
 		return CKR_ARGUMENTS_BAD;
-	if (!enter(s))
+	if (shared_keys(s, public_id, keys))
 		return CKR_GENERAL_ERROR;
+	if (!enter(s)) {
+		OPENSSL_cleanse(keys, sizeof(keys));
+		return CKR_GENERAL_ERROR;
+	}
 	rv = prep(s, "DELETE FROM shared_key WHERE name = ?1 AND scope = ?2"
-		  " AND scope_id = ?3 AND public_id = ?4", &st,
-		  "deleting a shared login's key");
+		  " AND scope_id = ?3 AND check_value = ?4", &st,
+		  "deleting a shared login's record");
 	if (rv != CKR_OK)
 		goto out;
 	if (!bind_shared_key(st, name, scope, scope_id) ||
-	    sqlite3_bind_blob(st, 4, public_id, 16, SQLITE_TRANSIENT)) {
+	    sqlite3_bind_blob(st, 4, keys, SHARED_CHECK_LEN, SQLITE_TRANSIENT)) {
 		sqlite3_finalize(st);
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	rv = run(s, st, "deleting a shared login's key");
+	rv = run(s, st, "deleting a shared login's record");
 	if (rv == CKR_OK && sqlite3_changes(s->db))
 		s->own_writes++;
 out:
 	leave(s);
+	OPENSSL_cleanse(keys, sizeof(keys));
 	return rv;
 }
 

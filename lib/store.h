@@ -177,43 +177,33 @@ CK_RV ck_store_obj_load(struct ck_store *s, const uint8_t *data_key,
 /*
  * Shared logins (application ids).  A process that attached to a named
  * EP11 session without the PIN needs the token's data key for private
- * objects; the process that logged in has it.  That process has the card
- * make an AES key bound to the session (only holders of the session can
- * use it: the kernel appends the session's pin blob) and seal the data key
- * under it, and stores here the session's public id, the key's blob and
- * the sealed bytes; neither is of any use without the live session.
+ * objects; the process that logged in has it, and leaves for the others,
+ * here, what lets a holder of the session have it through the card
+ * (appid.c): @secret, opaque bytes of at most 20 KiB.
  *
  * A record is found by the login's name, scope (enum ep11sess_scope) and
  * scope id (the uid or gid): a name is unique among the live sessions of
  * its scope, so a new login under that name replaces the record of an
- * ended one, and put is INSERT OR REPLACE.  del removes it only while it
- * names @public_id (a newer login's record stays).  C_InitToken removes
- * them all.  A record's bytes are opaque here: @key_blob up to 16384
- * bytes, @sealed up to 1024, neither empty (CKR_ARGUMENTS_BAD).  Each call
- * is one statement, committed.
+ * ended one (put is INSERT OR REPLACE).  @secret is stored encrypted with
+ * AES-256-GCM under a key derived (HKDF-SHA-256, with the token's salt)
+ * from the session's public id, which the kernel shows only to the
+ * session's holders, its owner's uid and the administrator; a one-way
+ * check value of the public id, not the id, finds the record.  get gives
+ * the record of @public_id's session: CKR_OK with *@secret (malloc'ed;
+ * OPENSSL_clear_free() it) and *@len, or with *@secret NULL when there is
+ * none for that session (another session's, or one that does not decrypt:
+ * one message on stderr).  del removes the record only while it is
+ * @public_id's (a newer login's stays).  C_InitToken removes them all.
+ * Each call is one statement, committed.
  */
-struct ck_store_shared {
-	bool found;
-	uint8_t public_id[16];
-	void *key_blob;			/* malloc'ed */
-	size_t bloblen;
-	void *sealed;			/* malloc'ed */
-	size_t sealedlen;
-};
-
 CK_RV ck_store_put_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
-			  const uint8_t public_id[16], const void *key_blob,
-			  size_t bloblen, const void *sealed, size_t sealedlen);
-/*
- * The record of (@name, @scope, @scope_id) into @out: CKR_OK with
- * @out->found false when there is none, or when it is damaged (with one
- * message on stderr).  Free with ck_store_shared_free().
- */
+			  const uint8_t public_id[16], const void *secret,
+			  size_t len);
 CK_RV ck_store_get_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
-			  struct ck_store_shared *out);
-void ck_store_shared_free(struct ck_store_shared *r);
+			  const uint8_t public_id[16], void **secret,
+			  size_t *len);
 CK_RV ck_store_del_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
 			  const uint8_t public_id[16]);

@@ -1287,114 +1287,148 @@ static const uint8_t name_b[CK_STORE_NAME_LEN] = "name-of-login-B";
 static const uint8_t pub_1[16] = "public-id-one..";
 static const uint8_t pub_2[16] = "public-id-two..";
 
-/* The record of (@name, @scope, @id) must be @pub with @blob and @sealed. */
+/* The record of (@name, @scope, @id) for session @pub must be @want (NULL: none). */
 static void expect_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t id, const uint8_t *pub,
-			  const char *blob, const char *sealed)
+			  const char *want)
 {
-	struct ck_store_shared r;
+	void *got = NULL;
+	size_t len = 7;
 
-	expect_rv(ck_store_get_shared(s, name, scope, id, &r), CKR_OK);
-	if (!pub) {
-		if (r.found)
-			fail_msg("expected no record of %.15s scope %u/%u, got one",
-				 (const char *)name, scope, id);
-		ck_store_shared_free(&r);
+	expect_rv(ck_store_get_shared(s, name, scope, id, pub, &got, &len),
+		  CKR_OK);
+	if (!want) {
+		if (got)
+			fail_msg("expected no record of %.15s scope %u/%u for %.15s, got '%.*s'",
+				 (const char *)name, scope, id,
+				 (const char *)pub, (int)len, (char *)got);
+		expect_eq(len, 0, "the length of no record");
 		return;
 	}
-	if (!r.found)
-		fail_msg("expected the record of %.15s scope %u/%u, got none",
-			 (const char *)name, scope, id);
-	assert_memory_equal(r.public_id, pub, 16);
-	expect_eq(r.bloblen, strlen(blob), "the key blob's length");
-	assert_memory_equal(r.key_blob, blob, r.bloblen);
-	expect_eq(r.sealedlen, strlen(sealed), "the sealed bytes' length");
-	assert_memory_equal(r.sealed, sealed, r.sealedlen);
-	ck_store_shared_free(&r);
-	assert_null(r.key_blob);
+	if (!got)
+		fail_msg("expected the record '%s' of %.15s scope %u/%u for %.15s, got none",
+			 want, (const char *)name, scope, id, (const char *)pub);
+	if (len != strlen(want) || memcmp(got, want, len))
+		fail_msg("expected the record '%s', got '%.*s'", want, (int)len,
+			 (char *)got);
+	free(got);
 }
 
 static CK_RV put_shared(struct ck_store *s, const uint8_t *name,
 			uint32_t scope, uint32_t id, const uint8_t *pub,
-			const char *blob, const char *sealed)
+			const char *secret)
 {
-	return ck_store_put_shared(s, name, scope, id, pub, blob, strlen(blob),
-				   sealed, strlen(sealed));
+	return ck_store_put_shared(s, name, scope, id, pub, secret,
+				   strlen(secret));
 }
 
 /*
- * One record per name and scope: a new login replaces an ended one's, a
- * scope or name apart is another record, and a delete removes only the
- * login it names.  Another process sees every change.
+ * One record per name and scope, found only with its session's public
+ * id: a new login replaces an ended one's, a scope or name apart is
+ * another record, and a delete removes only the login it names.  Another
+ * process sees every change.
  */
 static void test_shared_records(void **state)
 {
 	struct fx *fx = *state;
 	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL), *other;
-	uint8_t big[16385];
+	uint8_t big[20 * 1024 + 1];
 	uint64_t g;
 
-	expect_shared(s, name_a, 0, 1000, NULL, NULL, NULL);
+	expect_shared(s, name_a, 0, 1000, pub_1, NULL);
 	g = ck_store_generation(s);
-	expect_rv(put_shared(s, name_a, 0, 1000, pub_1, "blob-1", "sealed-1"),
-		  CKR_OK);
+	expect_rv(put_shared(s, name_a, 0, 1000, pub_1, "record-1"), CKR_OK);
 	assert_true(ck_store_generation(s) != g);
-	expect_shared(s, name_a, 0, 1000, pub_1, "blob-1", "sealed-1");
-	/* Another uid, a group of that number, another name: none. */
-	expect_shared(s, name_a, 0, 1001, NULL, NULL, NULL);
-	expect_shared(s, name_a, 1, 1000, NULL, NULL, NULL);
-	expect_shared(s, name_b, 0, 1000, NULL, NULL, NULL);
-	expect_rv(put_shared(s, name_a, 1, 1000, pub_2, "group-blob", "gs"),
-		  CKR_OK);
+	expect_shared(s, name_a, 0, 1000, pub_1, "record-1");
+	/* Another session's public id, uid, group of that number, name. */
+	expect_shared(s, name_a, 0, 1000, pub_2, NULL);
+	expect_shared(s, name_a, 0, 1001, pub_1, NULL);
+	expect_shared(s, name_a, 1, 1000, pub_1, NULL);
+	expect_shared(s, name_b, 0, 1000, pub_1, NULL);
+	expect_rv(put_shared(s, name_a, 1, 1000, pub_2, "group-record"), CKR_OK);
 
 	other = open_store(fx->path, MAX_TRIES);
-	expect_shared(other, name_a, 0, 1000, pub_1, "blob-1", "sealed-1");
+	expect_shared(other, name_a, 0, 1000, pub_1, "record-1");
 	/* A later login of that name replaces the record. */
-	expect_rv(put_shared(other, name_a, 0, 1000, pub_2, "blob-2", "sealed-2"),
-		  CKR_OK);
-	expect_shared(s, name_a, 0, 1000, pub_2, "blob-2", "sealed-2");
+	expect_rv(put_shared(other, name_a, 0, 1000, pub_2, "record-2"), CKR_OK);
+	expect_shared(s, name_a, 0, 1000, pub_1, NULL);
+	expect_shared(s, name_a, 0, 1000, pub_2, "record-2");
 	/* The ended login's delete leaves the newer one's record. */
 	expect_rv(ck_store_del_shared(s, name_a, 0, 1000, pub_1), CKR_OK);
-	expect_shared(other, name_a, 0, 1000, pub_2, "blob-2", "sealed-2");
+	expect_shared(other, name_a, 0, 1000, pub_2, "record-2");
 	expect_rv(ck_store_del_shared(s, name_a, 0, 1000, pub_2), CKR_OK);
-	expect_shared(other, name_a, 0, 1000, NULL, NULL, NULL);
-	expect_shared(other, name_a, 1, 1000, pub_2, "group-blob", "gs");
+	expect_shared(other, name_a, 0, 1000, pub_2, NULL);
+	expect_shared(other, name_a, 1, 1000, pub_2, "group-record");
 	ck_store_close(other);
 
 	/* Bad arguments. */
 	memset(big, 'b', sizeof(big));
-	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, sizeof(big),
-				      "x", 1), CKR_ARGUMENTS_BAD);
-	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, 16384, big,
-				      1025), CKR_ARGUMENTS_BAD);
-	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, "", 0, "x", 1),
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, sizeof(big)),
 		  CKR_ARGUMENTS_BAD);
-	expect_rv(ck_store_put_shared(s, name_a, 2, 1, pub_1, "b", 1, "x", 1),
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, "", 0),
 		  CKR_ARGUMENTS_BAD);
-	expect_rv(ck_store_put_shared(s, NULL, 0, 1, pub_1, "b", 1, "x", 1),
+	expect_rv(ck_store_put_shared(s, name_a, 2, 1, pub_1, "x", 1),
 		  CKR_ARGUMENTS_BAD);
-	expect_rv(ck_store_get_shared(s, name_a, 0, 1, NULL), CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, NULL, 0, 1, pub_1, "x", 1),
+		  CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, NULL, "x", 1),
+		  CKR_ARGUMENTS_BAD);
+	expect_rv(ck_store_get_shared(s, name_a, 0, 1, pub_1, NULL, NULL),
+		  CKR_ARGUMENTS_BAD);
 	expect_rv(ck_store_del_shared(s, name_a, 0, 1, NULL), CKR_ARGUMENTS_BAD);
-	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big, 16384, big,
-				      1024), CKR_OK);
+	expect_rv(ck_store_put_shared(s, name_a, 0, 1, pub_1, big,
+				      sizeof(big) - 1), CKR_OK);
 }
 
-/* A damaged record is no record, with one message naming the store. */
-static void test_shared_record_damaged(void **state)
+/*
+ * Neither the record's bytes nor the session's public id is in the
+ * files: a reader of the store without the public id learns nothing.
+ */
+static void test_shared_record_bytes_not_in_the_files(void **state)
+{
+	static const char secret[] = "SECRET-SHARED-RECORD-BYTES-0123";
+	static const char name_clear[] = "name-of-login-B";
+	struct fx *fx = *state;
+	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL);
+	int round;
+
+	expect_rv(put_shared(s, name_b, 0, 7, pub_1, secret), CKR_OK);
+	/* While open (WAL) and after the last close (checkpointed). */
+	for (round = 0; round < 2; round++) {
+		/* The check can fail: the record's name is found. */
+		assert_true(store_holds(fx->path, name_clear, strlen(name_clear)));
+		if (store_holds(fx->path, secret, strlen(secret)))
+			fail_msg("round %d: expected the record's bytes encrypted, found them in clear",
+				 round);
+		if (store_holds(fx->path, pub_1, sizeof(pub_1)))
+			fail_msg("round %d: expected no public id in the files, found it",
+				 round);
+		ck_store_close(fx->s);
+		fx->s = NULL;
+	}
+}
+
+/* A tampered record is no record, with one message naming the store. */
+static void test_shared_record_tampered(void **state)
 {
 	struct fx *fx = *state;
 	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL);
 	struct capture cap;
 	char *text;
 
-	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "blob", "sealed"), CKR_OK);
-	raw_exec(fx->path, "UPDATE shared_key SET public_id = x'0102'");
+	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "record"), CKR_OK);
+	expect_rv(put_shared(s, name_b, 0, 7, pub_1, "other"), CKR_OK);
+	/* Moved to another name: its additional data no longer fits. */
+	raw_exec(fx->path, "UPDATE shared_key SET payload = (SELECT payload"
+		 " FROM shared_key WHERE name = CAST('name-of-login-B' || x'00' AS BLOB))"
+		 " WHERE name = CAST('name-of-login-A' || x'00' AS BLOB)");
 	capture_start(&cap, fx);
-	expect_shared(s, name_a, 0, 7, NULL, NULL, NULL);
+	expect_shared(s, name_a, 0, 7, pub_1, NULL);
 	text = capture_end(&cap);
 	expect_eq(lines_with(text, fx->path, "shared login"), 1,
-		  "lines naming the store and the damaged record");
+		  "lines naming the store and the tampered record");
 	free(text);
+	expect_shared(s, name_b, 0, 7, pub_1, "other");
 }
 
 /* C_InitToken wipes the records with the data key they sealed. */
@@ -1403,10 +1437,10 @@ static void test_init_token_wipes_shared_records(void **state)
 	struct fx *fx = *state;
 	struct ck_store *s = ready_store(fx, MAX_TRIES, NULL);
 
-	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "blob", "sealed"), CKR_OK);
+	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "record"), CKR_OK);
 	expect_rv(ck_store_init_token(s, SO_PIN, strlen(SO_PIN), label("again")),
 		  CKR_OK);
-	expect_shared(s, name_a, 0, 7, NULL, NULL, NULL);
+	expect_shared(s, name_a, 0, 7, pub_1, NULL);
 }
 
 /*
@@ -1445,8 +1479,8 @@ static void test_open_upgrades_version_1(void **state)
 	expect_eq(o.n, 1, "objects after the upgrade");
 	expect_obj(&o, id, "kept", true, "blob", 4);
 	objs_free(&o);
-	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "blob", "sealed"), CKR_OK);
-	expect_shared(s, name_a, 0, 7, pub_1, "blob", "sealed");
+	expect_rv(put_shared(s, name_a, 0, 7, pub_1, "record"), CKR_OK);
+	expect_shared(s, name_a, 0, 7, pub_1, "record");
 	expect_integrity_ok(fx->path);
 }
 
@@ -1923,7 +1957,8 @@ int main(void)
 		T(test_secrets),
 		T(test_generation_moves_with_every_commit),
 		T(test_shared_records),
-		T(test_shared_record_damaged),
+		T(test_shared_record_bytes_not_in_the_files),
+		T(test_shared_record_tampered),
 		T(test_init_token_wipes_shared_records),
 		T(test_open_upgrades_version_1),
 		T(test_two_processes_lose_no_failure_count),
