@@ -20,6 +20,10 @@
 # - app_id in cryptoki.conf gives a process the id without CA_ calls;
 # - app_id_group: another uid in the group shares the login, one outside it
 #   stays public with a message naming the refusal;
+# - vhsm: the id names the token's shared session when its login makes
+#   it; a process without the id joins it with the PIN, and the id's
+#   C_Logout ends it for that one too; a login with an id while a session
+#   without a name lives is refused with a message;
 # - the vendor interface 1.1 has the CA_ functions.
 set -eu
 . "$(dirname "$0")/cryptoki-lib.sh"
@@ -29,13 +33,21 @@ drv_prog=$EP11VM_REPO/build/meson/tests/vm/p11-appid
 ck_need_cmd pkcs11-tool opensc
 ck_need_cmd setpriv util-linux
 
+tool=$EP11VM_REPO/build/meson/tools/ep11sess/ep11sess
+
 ck_start_card
 ck_conf_global
+ck_conf_slot 1 vh vhsm
 ck_conf_slot 0 appid default
 p11() { pkcs11-tool --module "$ck_lib" "$@"; }
-ck_run "init-token" p11 --slot 0 --init-token --label appid --so-pin 87654321
-ck_run "init-pin" p11 --slot 0 --login --login-type so --so-pin 87654321 \
-	--init-pin --pin 12345678
+for s in 0 1; do
+	ck_run "slot $s: init-token" p11 --slot $s --init-token --label "t$s" \
+		--so-pin 87654321
+	ck_run "slot $s: init-pin" p11 --slot $s --login --login-type so \
+		--so-pin 87654321 --init-pin --pin 12345678
+done
+printf '12345678\nvhsmpin01\nvhsmpin01\n' | "$tool" vhsmpin -slot 1 --stdin >/dev/null 2>&1 ||
+	fail "ep11sess vhsmpin -slot 1"
 
 # The same token under other keys: the host's default id, a group scope,
 # a keep-alive time-to-live (slot 0 is the file's last section).
@@ -49,7 +61,7 @@ echo "app_id_keep_ms = 2000" >>"$ck_dir/ttl.conf"
 # Another uid needs the device, the store and its lock.
 chmod 0666 /dev/ep11sess
 chmod 0777 "$ck_dir"
-chmod 0666 "$ck_dir"/appid.db*
+chmod 0666 "$ck_dir"/*.db*
 chmod 0644 "$ck_dir"/*.conf
 
 avail() { core_ctl 1e sessions | awk '{print $4}'; }
@@ -69,8 +81,9 @@ expect_avail_stays() {
 }
 
 # drv_start NAME CONF [setpriv options --] [ID]: a p11-appid process NAME
-# with cryptoki.conf CONF (and application id ID); its commands go
-# through one fifo and its answers come back through another.
+# with cryptoki.conf CONF (and application id ID) on slot $drv_slot (0);
+# its commands go through one fifo and its answers come back through
+# another.
 drv_start() {
 	local name=$1 conf=$2 w r
 	shift 2
@@ -86,7 +99,8 @@ drv_start() {
 	rm -f "$ck_dir/$name.in" "$ck_dir/$name.out"
 	mkfifo "$ck_dir/$name.in" "$ck_dir/$name.out"
 	echo "$name: start${*:+ $*}"
-	EP11SESS_CRYPTOKI_CONF=$conf "${pre[@]}" "$drv_prog" "$ck_lib" 0 "$@" \
+	EP11SESS_CRYPTOKI_CONF=$conf "${pre[@]}" "$drv_prog" "$ck_lib" \
+		"${drv_slot:-0}" "$@" \
 		<"$ck_dir/$name.in" >"$ck_dir/$name.out" 2>"$ck_dir/$name.err" &
 	eval "drv_pid_$name=$!"
 	drv_pids="$drv_pids $!"
@@ -297,6 +311,42 @@ drv_quit L
 drv_quit M
 drv_quit N
 
+# vhsm: one shared session per host, named by the id whose login makes it.
+drv_slot=1 drv_start V "$ck_conf" 5.5
+drv V open
+drv V login 12345678
+expect_avail 62 "a vhsm login of id 5.5"
+drv_slot=1 drv_start W "$ck_conf" 5.5
+drv W open
+drv W state USER
+drv W makekey vk
+drv W sign vk
+drv_slot=1 drv_start X "$ck_conf"
+drv X open
+drv X login 12345678
+drv X sign vk
+expect_avail 62 "a process without the id joins the vhsm session"
+drv V logout
+drv W state PUBLIC
+expect_avail 64 "the id's C_Logout ended the vhsm session for all"
+drv_quit V
+drv_quit W
+drv_quit X
+# A session without a name: a login with an id cannot name it.
+drv_slot=1 drv_start Y "$ck_conf"
+drv Y open
+drv Y login 12345678
+drv_slot=1 drv_start Z "$ck_conf" 5.5
+drv Z open
+drv Z state PUBLIC
+drv Z login 12345678 CKR_USER_ANOTHER_ALREADY_LOGGED_IN
+grep -q "the token's EP11 session cannot carry the name of application id 5.5" \
+	"$ck_dir/Z.err" ||
+	fail "vhsm without a name: expected a message naming the refusal, got: $(cat "$ck_dir/Z.err")"
+drv_quit Y
+drv_quit Z
+
 ck_card_idle
 ck_store_ok appid
+ck_store_ok vh
 echo "lib appid: ok"
