@@ -3,8 +3,8 @@
 #
 # check.sh: what `make check` runs.  Installs what is missing, builds
 # everything, runs style and sparse, the meson tests, KUnit, the VM harness
-# self-test, the VM tests (on the debug kernel too when EP11_CHECK_DEBUG_KERNEL asks) and the
-# bounded fuzz run, and ends with one line "N passed, N failed" across all
+# self-test, the VM tests (on the debug kernel too when EP11_CHECK_DEBUG_KERNEL asks), the
+# 1000-process openssl run and the bounded fuzz run, and ends with one line "N passed, N failed" across all
 # of them.  Exit status non-zero on any failure.  Stages to skip can be
 # named in EP11_CHECK_SKIP (e.g. "kunit").
 set -uo pipefail
@@ -94,6 +94,10 @@ suite kunit 'kunit' scripts/kunit.sh
 if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 	suite vm-selftest 'vm-selftest' tests/vm/selftest
 	suite vm-test 'vm' tests/vm/run-tests
+	# The libp11 story at full size: 1000 openssl processes, one file
+	# each, on a 16-session card (vm-test runs it with 80 files).
+	step vm-openssl tests/vm/run --timeout 3600 -- \
+		env EP11_OPENSSL_FILES=1000 bash tests/vm/t-lib-openssl-1000.sh
 elif ! skipped vm-test; then
 	p=0 f=1; record vm-test
 fi
