@@ -1291,6 +1291,9 @@ static unsigned int build(struct tctx *t, struct call *c, unsigned int slot,
 
 		l->size = sizeof(*l);
 		l->flags = chance(t, 30) ? EP11SESS_LIST_ALL : 0;
+		/* What is not written reads as entries of nothing. */
+		memset(in->infos, 0, sizeof(in->infos));
+		memset(in->pad, 0, sizeof(in->pad));
 		l->entries = (uintptr_t)in->infos;
 		/* An older caller's entries, a newer caller's, or ours. */
 		l->entry_size = chance(t, 15) ?
@@ -1574,6 +1577,85 @@ static int fixed_errno(struct call *c, const uint8_t *p, size_t acc,
 }
 
 /* Reads a result back from where the struct was (any alignment). */
+/* Whether a name's first bytes are those of a name tried in a scope. */
+static bool name_head_known(const uint8_t *head, size_t len, uint32_t scope,
+			    uint32_t id)
+{
+	unsigned int i, n = atomic_load(&st->nreg);
+	struct named_rec *r;
+
+	for (i = 0; i < n && i < NREG; i++) {
+		r = &st->reg[i];
+		if (atomic_load(&r->ready) && r->scope == scope &&
+		    r->id == id && !memcmp(r->name, head, len))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One entry of a LIST answer, @len bytes of it as the caller asked: its
+ * flags known and consistent, the named fields zero for an unnamed
+ * session, and for a named one a scope this process is in and the head of
+ * a name it tried there.
+ */
+static void check_info(const struct ep11sess_session_info *e, size_t len)
+{
+	const uint32_t known = EP11SESS_SESSION_SHARED | EP11SESS_SESSION_HELD |
+			       EP11SESS_SESSION_DYING | EP11SESS_SESSION_NAMED |
+			       EP11SESS_SESSION_KEPT;
+	bool named = e->flags & EP11SESS_SESSION_NAMED;
+
+	if (e->flags & ~known || !(e->flags & EP11SESS_SESSION_HELD) != !e->handle ||
+	    (e->flags & EP11SESS_SESSION_KEPT && !named) ||
+	    e->napqns > EP11SESS_MAX_APQNS) {
+		report("LIST entry: flags 0x%x, handle %u, %u APQNs: unknown flags, HELD without a handle or KEPT without NAMED",
+		       e->flags, e->handle, e->napqns);
+		return;
+	}
+	if (len < sizeof(*e))
+		return;
+	if (!named) {
+		if (e->scope || e->scope_id || e->keep_expires_ns ||
+		    memchr_inv_zero(e->name_head, sizeof(e->name_head)))
+			report("LIST entry of an unnamed session: expected no scope, name or expiry, got scope %u id %u, name head %02x%02x.., expiry %llu",
+			       e->scope, e->scope_id, e->name_head[0],
+			       e->name_head[1],
+			       (unsigned long long)e->keep_expires_ns);
+		return;
+	}
+	if (scope_verdict(e->scope, e->scope_id, false) ||
+	    !name_head_known(e->name_head, sizeof(e->name_head), e->scope,
+			     e->scope_id))
+		report("LIST entry of a named session: scope %u id %u, name head %.8s: not a scope this process is in or not a name it tried there",
+		       e->scope, e->scope_id, (const char *)e->name_head);
+	if (!(e->flags & EP11SESS_SESSION_KEPT) && e->keep_expires_ns)
+		report("LIST entry of a named session without a keep-alive hold: expected no expiry, got %llu",
+		       (unsigned long long)e->keep_expires_ns);
+}
+
+static void check_list(struct tctx *t, const struct ep11sess_list *out)
+{
+	const struct ep11sess_list *l = (const void *)t->sb;
+	struct ep11sess_session_info e;
+	const uint8_t *base = (const uint8_t *)t->in->infos;
+	size_t room = sizeof(t->in->infos) + sizeof(t->in->pad);
+	unsigned int i, n;
+
+	if (l->entries != (uintptr_t)base || !l->entry_size ||
+	    l->entry_size > room)
+		return;
+	n = out->count < l->count ? out->count : l->count;
+	if (n > room / l->entry_size)
+		n = room / l->entry_size;
+	for (i = 0; i < n; i++) {
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, base + (size_t)i * l->entry_size,
+		       l->entry_size < sizeof(e) ? l->entry_size : sizeof(e));
+		check_info(&e, l->entry_size);
+	}
+}
+
 static uint64_t real_ns(void)
 {
 	struct timespec ts;
@@ -1594,6 +1676,7 @@ static void result(struct tctx *t, struct call *c, const uint8_t *p,
 	union {
 		struct ep11sess_version v;
 		struct ep11sess_login l;
+		struct ep11sess_list li;
 		struct ep11sess_export e;
 		struct ep11sess_import im;
 		struct ep11sess_attach a;
@@ -1629,6 +1712,8 @@ static void result(struct tctx *t, struct call *c, const uint8_t *p,
 
 		atomic_fetch_add(&st->imports, 1);
 		handle_add(slot, gen, im.handle, NULL, false, t);
+	} else if (c->cmd == C_LIST) {
+		check_list(t, &u.li);
 	} else if (c->cmd == C_LOGOUT) {
 		if (((const struct ep11sess_logout *)t->sb)->flags &
 		    EP11SESS_LOGOUT_EVERYONE)
