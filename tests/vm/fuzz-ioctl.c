@@ -37,12 +37,14 @@
  * otherwise.  A KEEP's expiry time must be its time-to-live from the
  * call.  A call whose fd was replaced while it ran is only counted.
  *
- * At the end every fd is closed, no export fd may be left that the fuzzer
- * was never told of, and the short holds get time to expire.  Then every
- * name the fuzzer logged in with is attached to once more: a session still
- * alive must have no holder but the attach and its keep-alive hold, a hold
- * with a time-to-live must have ended within a few seconds of it, and the
- * rest are logged out for everyone.  A LOGIN, an ATTACH, an EXPORT and a
+ * At the end each name in the caller's uid scope gets a keep-alive hold,
+ * half with a short time-to-live and half with none; every fd is closed,
+ * no export fd may be left that the fuzzer was never told of, and the
+ * short holds get time to expire.  Then every name the fuzzer logged in
+ * with is attached to once more: a session still alive must have no
+ * holder but the attach and its keep-alive hold, a hold with a
+ * time-to-live must have ended within a few seconds of it, one without
+ * must still be there, and those are logged out for everyone.  A LOGIN, an ATTACH, an EXPORT and a
  * KEEP whose answer cannot be written must leave nothing behind, a LOGIN
  * and a LIST of the ABI version 1 sizes must work, and the cards must be
  * back at their baseline: their own count of used sessions (get_xcp_info
@@ -2462,7 +2464,69 @@ static const char *name_str(const uint8_t *name, char *buf, size_t cap)
 struct end_fig {
 	unsigned int everyone;	/* logged out for everyone */
 	unsigned int expired;	/* short holds waited out */
+	/* The holds placed on the names before the close, 0: none. */
+	uint32_t end_ttl[NNAMES];
+	bool end_kept[NNAMES];
 };
+
+/*
+ * Before every file is closed, whatever the calls left: each name in the
+ * caller's uid scope gets a session (the live one, or a new login) and a
+ * keep-alive hold, half of them with a short time-to-live and half with
+ * none.  Those must outlive the close; the short ones then end by
+ * themselves, the others stay until end_named() logs them out.
+ */
+static void end_keep(struct end_fig *ef)
+{
+	struct ep11sess_target tg[EP11SESS_MAX_APQNS];
+	struct ep11sess_keep k;
+	struct ep11sess_attach a;
+	struct ep11sess_login lg;
+	unsigned int i;
+	uint32_t h;
+	int fd;
+
+	fd = open_dev();
+	if (fd < 0)
+		vmt_die("open /dev/ep11sess for the last holds: %s",
+			strerror(errno));
+	for (i = 0; i < NNAMES; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		memcpy(a.name, names[i], sizeof(a.name));
+		a.id = run_uid;
+		h = 0;
+		if (!ioctl(fd, EP11SESS_IOC_ATTACH, &a)) {
+			h = a.handle;
+		} else if (errno == ENOENT) {
+			vmt_login_init(&lg, tg, &apqns[i % napqns], 1, PIN);
+			lg.flags = EP11SESS_LOGIN_NAMED;
+			memcpy(lg.name, names[i], sizeof(lg.name));
+			if (!ioctl(fd, EP11SESS_IOC_LOGIN, &lg))
+				h = lg.handle;
+			else if (errno != ENOSPC && errno != EBUSY)
+				vmt_fail("named LOGIN of %s before the close: %s",
+					 names[i], strerror(errno));
+		} else {
+			vmt_fail("ATTACH to %s before the close: expected success or ENOENT, got %s",
+				 names[i], errname(errno));
+		}
+		if (!h)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.size = sizeof(k);
+		k.handle = h;
+		k.ttl_ms = i % 2 ? 0 : SHORT_TTL_MS / 2;
+		if (ioctl(fd, EP11SESS_IOC_KEEP, &k)) {
+			vmt_fail("KEEP of %s before the close: expected success, got %s",
+				 names[i], errname(errno));
+			continue;
+		}
+		ef->end_kept[i] = true;
+		ef->end_ttl[i] = k.ttl_ms;
+	}
+	close(fd);
+}
 
 /*
  * Every file is closed and the short holds have had their time: each name
@@ -2482,9 +2546,10 @@ static void end_named(struct end_fig *ef)
 	};
 	struct ep11sess_logout lo = { .size = sizeof(lo) };
 	struct ep11sess_attach a;
-	unsigned int i, n = atomic_load(&st->nreg), rounds;
+	unsigned int i, j, n = atomic_load(&st->nreg), rounds;
 	struct named_rec *r;
 	bool kept, ended;
+	int base;
 	char nbuf[40];
 	uint64_t now;
 	int fd;
@@ -2499,6 +2564,11 @@ static void end_named(struct end_fig *ef)
 			continue;
 		name_str(r->name, nbuf, sizeof(nbuf));
 		ended = false;
+		/* One of the names end_keep() kept? */
+		base = -1;
+		for (j = 0; j < NNAMES && r->scope == EP11SESS_SCOPE_UID; j++)
+			if (!memcmp(r->name, names[j], EP11SESS_NAME_LEN))
+				base = j;
 		for (rounds = 0; rounds < 1000; rounds++) {
 			memset(&a, 0, sizeof(a));
 			a.size = sizeof(a);
@@ -2510,6 +2580,10 @@ static void end_named(struct end_fig *ef)
 					vmt_fail("ATTACH to %s (scope %u id %u) at the end: expected success or ENOENT, got %s",
 						 nbuf, r->scope, r->id,
 						 errname(errno));
+				else if (!ended && base >= 0 &&
+					 ef->end_kept[base] && !ef->end_ttl[base])
+					vmt_fail("%s, kept without a time-to-live before every file was closed: expected its session alive until logged out for everyone, got ENOENT",
+						 nbuf);
 				break;
 			}
 			if (ended) {
@@ -2608,11 +2682,15 @@ static void scopes_init(void)
 static void print_figures(double secs, unsigned int stray,
 			  const struct end_fig *ef)
 {
+	unsigned int i, held = 0, forever = 0;
 	unsigned long total = 0;
-	unsigned int i;
 
 	for (i = 0; i < NCMD; i++)
 		total += atomic_load(&st->per_cmd[i]);
+	for (i = 0; i < NNAMES; i++) {
+		held += ef->end_kept[i];
+		forever += ef->end_kept[i] && !ef->end_ttl[i];
+	}
 	printf("fuzz-ioctl: seed 0x%016" PRIx64 " (repeat with -s 0x%" PRIx64 "), uid %u, %u threads\n",
 	       seed, seed, run_uid, nthreads);
 	printf("fuzz-ioctl: %lu calls in %.1f s (%.0f/s), %lu of them in fork children\n",
@@ -2632,12 +2710,12 @@ static void print_figures(double secs, unsigned int stray,
 	       atomic_load(&st->exports), atomic_load(&st->imports),
 	       atomic_load(&st->replaced), atomic_load(&st->closed),
 	       atomic_load(&st->forks), atomic_load(&st->killed), stray);
-	printf("fuzz-ioctl: named logins %lu, attaches %lu, keep-alive holds %lu (%lu without a short time-to-live), released %lu, logouts for everyone %lu; names tried %u; at the end %u holds expired by themselves, %u sessions logged out for everyone\n",
+	printf("fuzz-ioctl: named logins %lu, attaches %lu, keep-alive holds %lu (%lu without a short time-to-live), released %lu, logouts for everyone %lu; names tried %u; before the close %u holds placed (%u without a time-to-live); at the end %u holds expired by themselves, %u sessions logged out for everyone\n",
 	       atomic_load(&st->named), atomic_load(&st->attached),
 	       atomic_load(&st->kept), atomic_load(&st->kept_forever),
 	       atomic_load(&st->released), atomic_load(&st->everyone),
 	       atomic_load(&st->nreg) < NREG ? atomic_load(&st->nreg) : NREG,
-	       ef->expired, ef->everyone);
+	       held, forever, ef->expired, ef->everyone);
 }
 
 int main(int argc, char **argv)
@@ -2743,6 +2821,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++)
 		pthread_join(t[i].th, NULL);
 	secs = (vmt_now_us() - t0) / 1e6;
+	if (!no_named)
+		end_keep(&endf);
 
 	for (i = 0; i < NSLOTS; i++)
 		close(atomic_load(&slots[i].fd));
