@@ -2838,7 +2838,8 @@ int main(int argc, char **argv)
 		vmt_fail("EXPORT left %u export fds that the caller was never told of (it failed after installing them)",
 			 stray);
 	probe_efault(&t[0]);
-	probe_named_efault(&t[0]);
+	if (!no_named)
+		probe_named_efault(&t[0]);
 	probe_v1_sizes();
 
 	/* Every hold is gone: the cards must come back to their baseline. */
