@@ -37,19 +37,19 @@
  * otherwise.  A KEEP's expiry time must be its time-to-live from the
  * call.  A call whose fd was replaced while it ran is only counted.
  *
- * At the end each name in the caller's uid scope gets a keep-alive hold,
- * half with a short time-to-live and half with none; every fd is closed,
- * no export fd may be left that the fuzzer was never told of, and the
- * short holds get time to expire.  Then every name the fuzzer logged in
- * with is attached to once more: a session still alive must have no
- * holder but the attach and its keep-alive hold, a hold with a
- * time-to-live must have ended within a few seconds of it, one without
- * must still be there, and those are logged out for everyone.  A LOGIN, an ATTACH, an EXPORT and a
- * KEEP whose answer cannot be written must leave nothing behind, a LOGIN
- * and a LIST of the ABI version 1 sizes must work, and the cards must be
- * back at their baseline: their own count of used sessions (get_xcp_info
- * through the status ioctl), the kernel's sessions held and pending
- * logouts.
+ * At the end every fd is closed and no export fd may be left that the
+ * fuzzer was never told of; each name in the caller's uid scope gets a
+ * keep-alive hold, half with a short time-to-live and half with none, from
+ * a file closed at once, and the short holds get time to expire.  Then
+ * every name the fuzzer logged in with is attached to once more: a session
+ * still alive must have no holder but the attach and its keep-alive hold,
+ * a hold with a time-to-live must have ended within a few seconds of it,
+ * one without must still be there, and those are logged out for everyone.
+ * A LOGIN, an ATTACH, an EXPORT and a KEEP whose answer cannot be written
+ * must leave nothing behind, a LOGIN and a LIST of the ABI version 1 sizes
+ * must work, and the cards must be back at their baseline: their own count
+ * of used sessions (get_xcp_info through the status ioctl), the kernel's
+ * sessions held and pending logouts.
  *
  * The seed is printed; -s repeats a run's sequence of calls per thread
  * (the interleaving of the threads is the scheduler's).  -u drops to that
@@ -2470,11 +2470,12 @@ struct end_fig {
 };
 
 /*
- * Before every file is closed, whatever the calls left: each name in the
- * caller's uid scope gets a session (the live one, or a new login) and a
+ * Once the calls' files are closed: each name in the caller's uid scope
+ * gets a session (the live one a hold kept, or a new login) and a
  * keep-alive hold, half of them with a short time-to-live and half with
- * none.  Those must outlive the close; the short ones then end by
- * themselves, the others stay until end_named() logs them out.
+ * none, and the file goes too.  The holds must outlive it; the short ones
+ * then end by themselves, the others stay until end_named() logs them
+ * out.
  */
 static void end_keep(struct end_fig *ef)
 {
@@ -2821,8 +2822,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++)
 		pthread_join(t[i].th, NULL);
 	secs = (vmt_now_us() - t0) / 1e6;
-	if (!no_named)
-		end_keep(&endf);
 
 	for (i = 0; i < NSLOTS; i++)
 		close(atomic_load(&slots[i].fd));
@@ -2830,6 +2829,8 @@ int main(int argc, char **argv)
 		if (atomic_load(&exports[i]) > 2)
 			close(atomic_load(&exports[i]));
 	stray = close_stray_exports();
+	if (!no_named)
+		end_keep(&endf);
 	/* The short holds' time, then the names that outlived every file. */
 	usleep((SHORT_TTL_MS + 50) * 1000);
 	end_named(&endf);
