@@ -46,10 +46,10 @@
  * a hold with a time-to-live must have ended within a few seconds of it,
  * one without must still be there, and those are logged out for everyone.
  * A LOGIN, an ATTACH, an EXPORT and a KEEP whose answer cannot be written
- * must leave nothing behind, a LOGIN and a LIST of the ABI version 1 sizes
- * must work, and the cards must be back at their baseline: their own count
- * of used sessions (get_xcp_info through the status ioctl), the kernel's
- * sessions held and pending logouts.
+ * must leave nothing behind, a LOGIN, a LIST and a STATUS of the ABI
+ * version 1 sizes must work, and the cards must be back at their
+ * baseline: their own count of used sessions (get_xcp_info through the
+ * status ioctl), the kernel's sessions held and pending logouts.
  *
  * The seed is printed; -s repeats a run's sequence of calls per thread
  * (the interleaving of the threads is the scheduler's).  -u drops to that
@@ -1299,7 +1299,7 @@ static unsigned int build(struct tctx *t, struct call *c, unsigned int slot,
 		l->entries = (uintptr_t)in->infos;
 		/* An older caller's entries, a newer caller's, or ours. */
 		l->entry_size = chance(t, 15) ?
-				offsetof(struct ep11sess_session_info, scope) :
+				EP11SESS_SESSION_INFO_SIZE_VER1 :
 				sizeof(in->infos[0]) +
 				(chance(t, 20) ? 8 * below(t, 3) : 0);
 		l->count = below(t, 8 * sizeof(in->infos[0]) / l->entry_size);
@@ -1311,7 +1311,8 @@ static unsigned int build(struct tctx *t, struct call *c, unsigned int slot,
 		s->size = sizeof(*s);
 		s->flags = chance(t, 85) ? EP11SESS_STATUS_CACHED : 0;
 		s->entries = (uintptr_t)in->st;
-		s->entry_size = sizeof(in->st[0]);
+		s->entry_size = chance(t, 15) ? EP11SESS_APQN_STATUS_SIZE_VER1 :
+				sizeof(in->st[0]);
 		s->count = below(t, 32);
 		break;
 	}
@@ -1923,7 +1924,10 @@ static void one_call(struct tctx *t)
 			report("%s with %s: expected %s, got success",
 			       cmds[c.cmd].name, c.mutated,
 			       c.want ? errname(c.want) : "an error");
-		else if (c.p == P_RO)
+		else if (c.p == P_RO && !(c.cmd == C_KEEP &&
+					   ((struct ep11sess_keep *)t->sb)->flags &
+					   EP11SESS_KEEP_RELEASE))
+			/* A release has nothing to write back. */
 			report("%s with its struct in a read-only page: expected EFAULT (the answer cannot be written), got success",
 			       cmds[c.cmd].name);
 		else if (c.cmd == C_LIST && run_uid &&
@@ -2322,7 +2326,9 @@ static void probe_efault(struct tctx *t)
 /*
  * KEEP and ATTACH, like LOGIN and EXPORT: with their struct read-only the
  * answer cannot be written, so they fail with EFAULT and must leave
- * nothing behind: no keep-alive hold, no handle in the attaching file.
+ * nothing behind: no new keep-alive hold, no handle in the attaching
+ * file.  A renewal keeps the hold with its new time-to-live; a release,
+ * which has nothing to write back, succeeds.
  */
 static void probe_named_efault(struct tctx *t)
 {
@@ -2364,15 +2370,37 @@ static void probe_named_efault(struct tctx *t)
 		vmt_fail("KEEP with its struct read-only: expected EFAULT and no keep-alive hold, got %s and %s (%u holders)",
 			 errname(ret), info.flags & EP11SESS_SESSION_KEPT ?
 			 "a hold" : "none", info.holders);
-	if (info.flags & EP11SESS_SESSION_KEPT) {
-		memset(&k, 0, sizeof(k));
-		k.size = sizeof(k);
-		k.flags = EP11SESS_KEEP_RELEASE;
-		k.handle = lg.handle;
-		if (ioctl(fd, EP11SESS_IOC_KEEP, &k))
-			vmt_fail("KEEP release of the probe's hold: %s",
-				 strerror(errno));
-	}
+	/* A renewal that cannot be told keeps the hold. */
+	memset(&k, 0, sizeof(k));
+	k.size = sizeof(k);
+	k.handle = lg.handle;
+	if (!(info.flags & EP11SESS_SESSION_KEPT) &&
+	    ioctl(fd, EP11SESS_IOC_KEEP, &k))
+		vmt_fail("KEEP of the probe's session: %s", strerror(errno));
+	k.ttl_ms = 60000;
+	mprotect(t->ro, page, PROT_READ | PROT_WRITE);
+	memcpy(t->ro, &k, sizeof(k));
+	mprotect(t->ro, page, PROT_READ);
+	ret = ioctl(fd, EP11SESS_IOC_KEEP, t->ro) ? errno : 0;
+	l.count = 1;
+	if (ioctl(fd, EP11SESS_IOC_LIST, &l) || l.count != 1)
+		vmt_die("LIST of the probe's session: %s, %u entries",
+			strerror(errno), l.count);
+	if (ret != EFAULT || !(info.flags & EP11SESS_SESSION_KEPT) ||
+	    !info.keep_expires_ns)
+		vmt_fail("KEEP renewal with a time-to-live, its struct read-only: expected EFAULT and the hold kept with its new expiry, got %s, %s, expiry %llu",
+			 errname(ret), info.flags & EP11SESS_SESSION_KEPT ?
+			 "a hold" : "no hold",
+			 (unsigned long long)info.keep_expires_ns);
+	/* A release has nothing to write back. */
+	k.ttl_ms = 0;
+	k.flags = EP11SESS_KEEP_RELEASE;
+	mprotect(t->ro, page, PROT_READ | PROT_WRITE);
+	memcpy(t->ro, &k, sizeof(k));
+	mprotect(t->ro, page, PROT_READ);
+	if (ioctl(fd, EP11SESS_IOC_KEEP, t->ro))
+		vmt_fail("KEEP release with its struct read-only: expected success (nothing to write back), got %s",
+			 errname(errno));
 
 	memcpy(a.name, lg.name, sizeof(a.name));
 	a.scope = EP11SESS_SCOPE_UID;
@@ -2394,11 +2422,22 @@ out:
 
 /*
  * A caller built against the ABI version 1 header: its LOGIN struct ends
- * at @reserved, its list entries at @apqns, and both work.
+ * at @reserved, its list entries at @apqns, its status entries at
+ * @request_ns's predecessors, and all of them work; the kernel writes no
+ * further than the entry size.
  */
 static void probe_v1_sizes(void)
 {
-	const size_t v1_info = offsetof(struct ep11sess_session_info, scope);
+	const size_t v1_info = EP11SESS_SESSION_INFO_SIZE_VER1;
+	const size_t v1_st = EP11SESS_APQN_STATUS_SIZE_VER1;
+	uint8_t sts[2 * sizeof(struct ep11sess_apqn_status)];
+	struct ep11sess_status s = {
+		.size = sizeof(s),
+		.flags = EP11SESS_STATUS_CACHED,
+		.entries = (uintptr_t)sts,
+		.entry_size = v1_st,
+		.count = 1,
+	};
 	struct ep11sess_target tg[EP11SESS_MAX_APQNS];
 	uint8_t entries[2 * sizeof(struct ep11sess_session_info)];
 	struct ep11sess_session_info info;
@@ -2439,6 +2478,13 @@ static void probe_v1_sizes(void)
 	if (ioctl(fd, EP11SESS_IOC_LOGOUT, &lo))
 		vmt_fail("LOGOUT of the ABI version 1 login: %s",
 			 strerror(errno));
+	memset(sts, 0x5a, sizeof(sts));
+	if (ioctl(fd, EP11SESS_IOC_STATUS, &s))
+		vmt_fail("STATUS with the ABI version 1 entry size %zu: expected success, got %s",
+			 v1_st, strerror(errno));
+	else if (!s.count || sts[v1_st] != 0x5a)
+		vmt_fail("STATUS with the ABI version 1 entry size %zu: expected APQNs and nothing written past the first entry, got %u APQNs, byte %zu 0x%02x",
+			 v1_st, s.count, v1_st, sts[v1_st]);
 	close(fd);
 }
 
