@@ -8,8 +8,8 @@
  * Each call starts from a valid struct of one command (a login with a
  * good PIN on the APQNs given, a send of a request the card answers, a
  * handle or export fd that exists) and then may get its size field set
- * around the struct's size (the ABI version 1 size of a struct that grew
- * since included), be placed behind a wild pointer (NULL, small, kernel,
+ * around the struct's size (and its ABI version 1 size, where it has grown
+ * since), be placed behind a wild pointer (NULL, small, kernel,
  * non-canonical, unaligned, read-only, straddling a PROT_NONE page) and
  * have some fields mutated (flags, reserved fields, lengths, inner
  * pointers, handles, fds, APQNs, names, scopes, ids, time-to-lives).
