@@ -23,6 +23,7 @@
 #include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/jiffies.h>
+#include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -35,7 +36,6 @@
 
 static DEFINE_HASHTABLE(ep11_name_index, 8);	/* ep11_sess_lock */
 static siphash_key_t ep11_name_key __read_mostly;
-static bool ep11_name_key_set;			/* ep11_sess_lock */
 /* Runs the expiries; destroyed (drained) at module exit. */
 static struct workqueue_struct *ep11_name_wq;
 
@@ -178,8 +178,6 @@ static struct ep11_session *ep11_name_find_locked(const u8 *name, u32 scope,
 	struct ep11_name *n;
 
 	lockdep_assert_held(&ep11_sess_lock);
-	if (!ep11_name_key_set)
-		return NULL;
 	hash_for_each_possible(ep11_name_index, n, node,
 			       ep11_name_hash(name, scope, id))
 		if (ep11_name_same(n, name, scope, id) && ep11_name_live(n->sess))
@@ -248,10 +246,6 @@ void ep11_name_give_locked(struct ep11_session *sess, struct ep11_name **n)
 	lockdep_assert_held(&ep11_sess_lock);
 	if (sess->name)
 		return;
-	if (!ep11_name_key_set) {
-		get_random_bytes(&ep11_name_key, sizeof(ep11_name_key));
-		ep11_name_key_set = true;
-	}
 	(*n)->sess = sess;
 	hash_add(ep11_name_index, &(*n)->node,
 		 ep11_name_hash((*n)->name, (*n)->scope, (*n)->id));
@@ -501,13 +495,15 @@ static int ep11_name_collect_kept(struct ep11_session *sess, void *arg)
 }
 
 /**
- * ep11_name_init() - the workqueue of the holds' expiries
+ * ep11_name_init() - the index's hash key and the workqueue of the holds'
+ * expiries
  *
  * Context: module init.
  * Return: 0 or -ENOMEM.
  */
 int ep11_name_init(void)
 {
+	get_random_bytes(&ep11_name_key, sizeof(ep11_name_key));
 	ep11_name_wq = alloc_workqueue("ep11sess_keep", WQ_UNBOUND, 0);
 	return ep11_name_wq ? 0 : -ENOMEM;
 }

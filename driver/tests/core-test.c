@@ -1241,11 +1241,6 @@ static struct ep11_session *attach_named(const char *name)
 	return ep11_name_attach(nm, EP11SESS_SCOPE_UID, 0);
 }
 
-static unsigned int fake_live_of(struct core_test *ct)
-{
-	return fake_live(&ct->fc);
-}
-
 static void core_named_login_name_is_unique(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
@@ -1347,8 +1342,8 @@ static void core_keep_expires(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
 			    "the hold did not keep the session");
 	KUNIT_EXPECT_EQ(test, ep11_session_count(), 1U);
-	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live_of, n, !n, POLL_US,
-						POLL_MAX_US, false, ct),
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, !n, POLL_US,
+						POLL_MAX_US, false, &ct->fc),
 			0);
 	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
 						POLL_US, POLL_MAX_US, false),
