@@ -1938,6 +1938,26 @@ static bool bind_shared_key(sqlite3_stmt *st, const uint8_t *name,
 	       sqlite3_bind_int64(st, 3, scope_id) == SQLITE_OK;
 }
 
+/*
+ * The start of reading or deleting a shared login's record: the arguments,
+ * the record's keys from the public id (wiped on failure), the store's
+ * lock.  On CKR_OK the caller leaves the store and wipes @keys.
+ */
+static CK_RV shared_enter(struct ck_store *s, const uint8_t *name,
+			  uint32_t scope, const uint8_t public_id[16],
+			  uint8_t keys[SHARED_KEYS_LEN])
+{
+	if (!s || !shared_args_ok(name, scope, public_id))
+		return CKR_ARGUMENTS_BAD;
+	if (shared_keys(s, public_id, keys))
+		return CKR_GENERAL_ERROR;
+	if (!enter(s)) {
+		OPENSSL_cleanse(keys, SHARED_KEYS_LEN);
+		return CKR_GENERAL_ERROR;
+	}
+	return CKR_OK;
+}
+
 CK_RV ck_store_put_shared(struct ck_store *s, const uint8_t *name,
 			  uint32_t scope, uint32_t scope_id,
 			  const uint8_t public_id[16], const void *secret,
@@ -2004,14 +2024,9 @@ CK_RV ck_store_get_shared(struct ck_store *s, const uint8_t *name,
 		return CKR_ARGUMENTS_BAD;
 	*secret = NULL;
 	*len = 0;
-	if (!s || !shared_args_ok(name, scope, public_id))
-		return CKR_ARGUMENTS_BAD;
-	if (shared_keys(s, public_id, keys))
-		return CKR_GENERAL_ERROR;
-	if (!enter(s)) {
-		OPENSSL_cleanse(keys, sizeof(keys));
-		return CKR_GENERAL_ERROR;
-	}
+	rv = shared_enter(s, name, scope, public_id, keys);
+	if (rv != CKR_OK)
+		return rv;
 	rv = prep(s, "SELECT check_value, payload FROM shared_key"
 		  " WHERE name = ?1 AND scope = ?2 AND scope_id = ?3", &st,
 		  "reading a shared login's record");
@@ -2072,14 +2087,9 @@ CK_RV ck_store_del_shared(struct ck_store *s, const uint8_t *name,
 	sqlite3_stmt *st;
 	CK_RV rv;
 
-	if (!s || !shared_args_ok(name, scope, public_id))
-		return CKR_ARGUMENTS_BAD;
-	if (shared_keys(s, public_id, keys))
-		return CKR_GENERAL_ERROR;
-	if (!enter(s)) {
-		OPENSSL_cleanse(keys, sizeof(keys));
-		return CKR_GENERAL_ERROR;
-	}
+	rv = shared_enter(s, name, scope, public_id, keys);
+	if (rv != CKR_OK)
+		return rv;
 	rv = prep(s, "DELETE FROM shared_key WHERE name = ?1 AND scope = ?2"
 		  " AND scope_id = ?3 AND check_value = ?4", &st,
 		  "deleting a shared login's record");
