@@ -71,12 +71,20 @@ vmt_wait_ready() {
 	fail "the holder did not log in"
 }
 
-# vmt_cleanup SIGNAL STATE PID...: sends SIGNAL to the PIDs, reaps every
-# child and removes the directory STATE.
+# vmt_cleanup SIGNAL STATE PID...: sends SIGNAL to the PIDs, SIGKILL to
+# every other background job still running (a holder left behind by a
+# failed check would otherwise keep the wait below, and the test, for
+# ever), reaps every child and removes the directory STATE.
 vmt_cleanup() {
 	local sig=$1 state=$2 p
 	shift 2
 	for p in "$@"; do kill -"$sig" "$p" 2>/dev/null || true; done
+	for p in $(jobs -p); do
+		case " $* " in
+		*" $p "*) ;;
+		*) kill -KILL "$p" 2>/dev/null || true ;;
+		esac
+	done
 	wait 2>/dev/null || true
 	rm -rf "$state"
 }
