@@ -1024,6 +1024,149 @@ static void core_simultaneous_shared_logins_make_one_session(struct kunit *test)
 	}
 }
 
+/* Prepare @al as a shared login on the domains @d of the fake card. */
+static void async_login_prep(struct async_login *al, struct core_test *ct,
+			     const u16 *d, unsigned int n, const char *nonce)
+{
+	memset(al, 0, sizeof(*al));
+	al->ct = ct;
+	al->doms = d;
+	al->n = n;
+	al->nonce = nonce;
+}
+
+/*
+ * H3a, staged: a shared login whose Login ran on the card but which has not
+ * published yet, while a second login with the same PIN and nonce creates
+ * the session.  The first must join it: one session for one card session.
+ */
+static void core_late_shared_login_joins_the_first(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 1, 3 };
+	struct async_login *al;
+
+	al = kunit_kcalloc(test, 2, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	async_login_prep(&al[0], ct, d, 2, "h3a-staged");
+	async_login_prep(&al[1], ct, d, 2, "h3a-staged");
+	fake_gate(&ct->fc, EP11_FN_LOGIN);
+	async_login_start(test, &al[0]);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	/* The first login's card session exists; it is not published. */
+	async_login_start(test, &al[1]);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(&al[1], 10000));
+	KUNIT_ASSERT_EQ(test, al[1].ret, 0);
+	KUNIT_EXPECT_FALSE(test, al[1].joined);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(&al[0], 10000));
+	KUNIT_ASSERT_EQ(test, al[0].ret, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, al[0].joined,
+			      "the login published last created a second session for the card session of the first");
+	KUNIT_EXPECT_PTR_EQ(test, al[0].sess, al[1].sess);
+	KUNIT_EXPECT_EQ(test, ep11_session_count(), 1U);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 2U);
+	ep11_drop_hold(al[1].sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 2U);
+	ep11_drop_hold(al[0].sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+/*
+ * M4, staged: an administrator logs a shared session out while a login that
+ * would join it has run its Login on the card but not yet published.  The
+ * logout ends the card session the Login found; the joiner must not join
+ * the dead session (a LIVE entry nobody logs out), but log in again and
+ * make a session of its own whose card session exists.
+ */
+static void core_admin_logout_racing_a_join(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 2 };
+	struct ep11sess_target t[1];
+	struct ep11_session *s;
+	struct async_login *al;
+	unsigned int n;
+	bool joined;
+
+	al = kunit_kzalloc(test, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	KUNIT_ASSERT_EQ(test, login(&s, &joined, t, d, 1, good_pin, "m4", false,
+				    0), 0);
+	async_login_prep(al, ct, d, 1, "m4");
+	fake_gate(&ct->fc, EP11_FN_LOGIN);
+	async_login_start(test, al);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	KUNIT_EXPECT_TRUE(test, ep11_kill(s, false));
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, !n, POLL_US,
+						POLL_MAX_US, false, &ct->fc),
+			0);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(al, 10000));
+	KUNIT_ASSERT_EQ(test, al->ret, 0);
+	KUNIT_EXPECT_FALSE_MSG(test, al->joined,
+			       "the login joined a session an administrator had logged out");
+	KUNIT_EXPECT_PTR_NE(test, al->sess, s);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "the new session has no card session behind it");
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	ep11_drop_hold(s, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 1U);
+	ep11_drop_hold(al->sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
+/*
+ * M4 the other way round: the administrator's Logout has run on the card
+ * and is still on its way back when a login with the same PIN and nonce
+ * runs its Login (a new card session with the same pin blob).  The late
+ * logout must not be taken for the new login's, nor the new login join the
+ * dying session.
+ */
+static void core_join_racing_an_admin_logout(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 2 };
+	struct ep11sess_target t[1];
+	struct ep11_session *s;
+	struct async_login *al;
+	bool joined;
+
+	al = kunit_kzalloc(test, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	KUNIT_ASSERT_EQ(test, login(&s, &joined, t, d, 1, good_pin, "m4b",
+				    false, 0), 0);
+	fake_gate(&ct->fc, EP11_FN_LOGOUT);
+	KUNIT_EXPECT_TRUE(test, ep11_kill(s, false));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	async_login_prep(al, ct, d, 1, "m4b");
+	async_login_start(test, al);
+	/* Let the login's Login run and its publication wait, if it does. */
+	msleep(200);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(al, 10000));
+	KUNIT_ASSERT_EQ(test, al->ret, 0);
+	KUNIT_EXPECT_FALSE(test, al->joined);
+	KUNIT_EXPECT_PTR_NE(test, al->sess, s);
+	ep11_drop_hold(s, true, true);
+	ep11_reclaim_kick();
+	msleep(100);
+	KUNIT_EXPECT_EQ_MSG(test, fake_live(&ct->fc), 1U,
+			    "the administrator's logout ended the new login's card session");
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	ep11_drop_hold(al->sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+}
+
 static void core_pending_logout_spares_a_new_login(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
@@ -1496,6 +1639,9 @@ static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_register_rejects_bad_cards),
 	KUNIT_CASE(core_reclaim_work_holds_its_session),
 	KUNIT_CASE(core_simultaneous_shared_logins_make_one_session),
+	KUNIT_CASE(core_late_shared_login_joins_the_first),
+	KUNIT_CASE(core_admin_logout_racing_a_join),
+	KUNIT_CASE(core_join_racing_an_admin_logout),
 	KUNIT_CASE(core_pending_logout_spares_a_new_login),
 	KUNIT_CASE(core_recovery_spares_a_joiner_not_yet_linked),
 	KUNIT_CASE(core_waiting_login_ends_when_the_card_goes),
