@@ -18,7 +18,8 @@
  * On a token with an application id (appid.c) the default, vhsm and fips
  * logins are named logins: the same login as above, with the id's name
  * and scope, which the other processes of the id attach to.
- * Everything here runs with the library lock held.
+ * Everything here runs with the library lock held (ck_login() drops it
+ * for the PIN check).
  */
 #include <errno.h>
 #include <string.h>
@@ -205,15 +206,14 @@ static CK_RV user_ep11_login(struct ck_slot *slot)
 	}
 }
 
-CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
-	       size_t len)
+/* Whether a login as @who may start on @s's slot now; lib lock held. */
+static CK_RV login_allowed(struct ck_session *s, CK_USER_TYPE who)
 {
 	struct ck_slot *slot = s->slot;
 	size_t i;
-	CK_RV rv;
 
-	if (who == CKU_CONTEXT_SPECIFIC)
-		return CKR_OPERATION_NOT_INITIALIZED;
+	if (s->closed)
+		return CKR_SESSION_CLOSED;
 	if (slot->login != CK_LOGGED_OUT)
 		return (slot->login == CK_LOGGED_SO) == (who == CKU_SO) ?
 		       CKR_USER_ALREADY_LOGGED_IN :
@@ -223,7 +223,37 @@ CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 			if (ck_g.sessions[i]->slot == slot &&
 			    !(ck_g.sessions[i]->flags & CKF_RW_SESSION))
 				return CKR_SESSION_READ_ONLY_EXISTS;
-	rv = ck_store_login(slot->store, who, pin, len, &slot->keys);
+	return CKR_OK;
+}
+
+/*
+ * The PIN check is slow by design (a PBKDF2 of many iterations), so it
+ * runs with the library lock dropped: the process's other threads go on
+ * meanwhile.  The store serialises itself.  Whatever changed during the
+ * check is looked at again afterwards: a login made by another thread
+ * meanwhile wins, and this one ends as if it had come second
+ * (CKR_USER_ALREADY_LOGGED_IN and the like, the PIN having been checked).
+ */
+CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
+	       size_t len)
+{
+	struct ck_slot *slot = s->slot;
+	struct ck_login_keys keys;
+	CK_RV rv;
+
+	if (who == CKU_CONTEXT_SPECIFIC)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = login_allowed(s, who);
+	if (rv != CKR_OK)
+		return rv;
+	ck_mutex_unlock(&ck_g.lock);
+	rv = ck_store_login(slot->store, who, pin, len, &keys);
+	ck_mutex_lock(&ck_g.lock);
+	if (rv == CKR_OK)
+		rv = login_allowed(s, who);
+	if (rv == CKR_OK)
+		slot->keys = keys;
+	OPENSSL_cleanse(&keys, sizeof(keys));
 	if (rv != CKR_OK)
 		return rv;
 	if (who == CKU_USER) {

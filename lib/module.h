@@ -214,7 +214,11 @@ CK_RV ck_session_refuse(CK_SESSION_HANDLE h, CK_RV refusal);
 /* Frees a session no table holds any more (its operations included). */
 void ck_session_free(struct ck_session *s);
 
-/* Login (login.c); lib lock held unless said otherwise. */
+/*
+ * Login (login.c); lib lock held unless said otherwise.  ck_login() drops
+ * the lock during the PIN check and takes it again: the caller holds a
+ * reference on @s, and must look again at anything it read before.
+ */
 CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 	       size_t len);
 CK_RV ck_logout(struct ck_slot *slot);

@@ -40,7 +40,10 @@ ck_conf_global() {
 	{
 		echo "[global]"
 		echo "store_dir = $ck_dir"
-		echo "pin_kdf_iterations = 10000"
+		case " $* " in
+		*" pin_kdf_iterations="*) ;;
+		*) echo "pin_kdf_iterations = 10000" ;;
+		esac
 		for kv in "$@"; do
 			echo "${kv%%=*} = ${kv#*=}"
 		done

@@ -31,6 +31,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -2588,6 +2589,92 @@ static void strict_mode_sign_in_each_logged_in_session(void **state)
 	OK(p->C_DestroyObject(s1, pub1));
 }
 
+/* ==== a login's PIN check does not stop the other threads ==== */
+
+struct slow_login {
+	CK_SESSION_HANDLE s;
+	CK_RV rv;
+	atomic_int calling;
+	atomic_int done;
+};
+
+static void *slow_login_run(void *arg)
+{
+	struct slow_login *w = arg;
+
+	atomic_store(&w->calling, 1);
+	w->rv = login(w->s, CKU_USER, USER_PIN);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/*
+ * Run on a token whose PIN records take a slow PBKDF2 (t-lib-api gives it
+ * 200,000 iterations): while one thread's C_Login checks the PIN, another
+ * thread's calls on its own session are answered.  With the library lock
+ * held across the check, the second thread's first call would wait for
+ * the whole login, and none would be answered during it.
+ */
+static void login_pin_check_lets_other_threads_go_on(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(), s2 = open_rw();
+	struct timespec pause = { 0, 1000 * 1000 }, used;
+	struct slow_login w = { .s = s };
+	clockid_t cpu;
+	unsigned long during = 0;
+	CK_SESSION_INFO si;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, slow_login_run, &w))
+		fail_msg("pthread_create failed");
+	if (pthread_getcpuclockid(t, &cpu))
+		fail_msg("pthread_getcpuclockid failed");
+	/*
+	 * The login is inside its PIN check once its thread has spent 20 ms
+	 * of CPU: nothing else in C_Login computes for that long.
+	 */
+	do {
+		nanosleep(&pause, NULL);
+		clock_gettime(cpu, &used);
+	} while (!atomic_load(&w.done) &&
+		 used.tv_sec * 1000 + used.tv_nsec / 1000000 < 20);
+	if (atomic_load(&w.done))
+		fail_msg("the PIN check ended before its thread had spent 20 ms of CPU: too fast to judge (give the token's PIN records more PBKDF2 iterations)");
+	while (!atomic_load(&w.done)) {
+		OK(p->C_GetSessionInfo(s2, &si));
+		if (!atomic_load(&w.done))
+			during++;
+	}
+	pthread_join(t, NULL);
+	EXPECT(w.rv == CKR_OK, "the slow C_Login: CKR_OK, got %s",
+	       p11_rv_name(w.rv));
+	EXPECT(during >= 10,
+	       "another thread's C_GetSessionInfo answered while C_Login checked the PIN: expected at least 10 answers, got %lu",
+	       during);
+	OK(p->C_GetSessionInfo(s2, &si));
+	EXPECT(si.state == CKS_RW_USER_FUNCTIONS,
+	       "the other session to be logged in after the login: state %d, got %lu",
+	       CKS_RW_USER_FUNCTIONS, (unsigned long)si.state);
+	/* A second login during the first: the second comes second. */
+	OK(p->C_Logout(s));
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	if (pthread_create(&t, NULL, slow_login_run, &w))
+		fail_msg("pthread_create failed");
+	while (!atomic_load(&w.calling))
+		sched_yield();
+	{
+		CK_RV rv = login(s2, CKU_USER, USER_PIN);
+
+		pthread_join(t, NULL);
+		EXPECT((rv == CKR_OK && w.rv == CKR_USER_ALREADY_LOGGED_IN) ||
+		       (w.rv == CKR_OK && rv == CKR_USER_ALREADY_LOGGED_IN),
+		       "two simultaneous logins: one CKR_OK and one CKR_USER_ALREADY_LOGGED_IN, got %s and %s",
+		       p11_rv_name(w.rv), p11_rv_name(rv));
+	}
+	OK(p->C_Logout(s));
+}
+
 /* ==== main ==== */
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup_init, teardown_fin)
@@ -2650,6 +2737,11 @@ static const struct CMUnitTest strict_tests[] = {
 	T(closing_last_session_logs_out),
 	T(operation_with_private_key_fails_after_logout),
 	T(fork_child_initializes_and_leaves_parent_alone),
+};
+
+/* A token whose PIN records have a slow PBKDF2. */
+static const struct CMUnitTest slowpin_tests[] = {
+	T(login_pin_check_lets_other_threads_go_on),
 };
 
 /* Finds the token labelled token_label: 0, or -1 with a message. */
@@ -2720,7 +2812,7 @@ int main(int argc, char **argv)
 			snprintf(token_label, sizeof(token_label), "%s", optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: lib-api [--mode default|strict] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
+			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
 			return 2;
 		}
 	}
@@ -2729,8 +2821,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lib-api: no library: give its path or set EP11SESS_CRYPTOKI_LIB\n");
 		return 2;
 	}
-	if (strcmp(mode, "default") && strcmp(mode, "strict")) {
-		fprintf(stderr, "lib-api: --mode: expected default or strict, got '%s'\n", mode);
+	if (strcmp(mode, "default") && strcmp(mode, "strict") &&
+	    strcmp(mode, "slowpin")) {
+		fprintf(stderr, "lib-api: --mode: expected default, strict or slowpin, got '%s'\n",
+			mode);
 		return 2;
 	}
 	env = getenv("LIBAPI_PIN_MAX_TRIES");
@@ -2764,5 +2858,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(mode, "strict"))
 		return cmocka_run_group_tests_name("lib-api strict", strict_tests, NULL, NULL);
+	if (!strcmp(mode, "slowpin"))
+		return cmocka_run_group_tests_name("lib-api slowpin", slowpin_tests, NULL, NULL);
 	return cmocka_run_group_tests_name("lib-api default", default_tests, NULL, NULL);
 }

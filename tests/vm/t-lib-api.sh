@@ -5,7 +5,8 @@
 # default-mode token, then the rules of strict mode on a strict-mode token
 # (each logged-in session holds its own EP11 session; a session's objects
 # die with it).  Afterwards SQLite finds both stores sound and no EP11
-# session is left on the card.
+# session is left on the card.  A third token, whose PIN check is slow,
+# shows the other threads going on while one logs in.
 set -eu
 . "$(dirname "$0")/cryptoki-lib.sh"
 ck_need
@@ -29,7 +30,17 @@ start=$SECONDS
 	fail "lib-api on the strict-mode token: expected every rule to pass (the failures are above)"
 echo "strict mode: $((SECONDS - start)) s"
 
+# A token whose PIN check is slow (the default PBKDF2 count): another
+# thread's calls go on during a login.
+ck_conf_global pin_max_tries=$LIBAPI_PIN_MAX_TRIES pin_kdf_iterations=50000
+ck_conf_slot 0 lib-api-slowpin default
+start=$SECONDS
+"$api" --mode slowpin --label lib-api-slowpin --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api on a token with a slow PIN check: expected every rule to pass (the failures are above)"
+echo "slow PIN check: $((SECONDS - start)) s"
+
 ck_store_ok lib-api
 ck_store_ok lib-api-strict
+ck_store_ok lib-api-slowpin
 ck_card_idle
 echo "lib api: ok"
