@@ -34,6 +34,12 @@ expect "--apqn 0b.0024" 2 "$(grep -c '^[0-9a-f]\{32\} ' "$out")"
 tomorrow=$(date -d tomorrow +%Y/%m/%d)
 "$ep11sess" show -date "$tomorrow" >"$out"
 expect "-date tomorrow" 3 "$(grep -c '^[0-9a-f]\{32\} ' "$out")"
+# pkcsep11_session's -date includes the sessions created on that day.
+"$ep11sess" show -date "$(date +%Y/%m/%d)" >"$out"
+expect "-date today includes today's sessions" 3 "$(grep -c '^[0-9a-f]\{32\} ' "$out")"
+yesterday=$(date -d yesterday +%Y/%m/%d)
+rc=0; "$ep11sess" show -date "$yesterday" >"$out" 2>&1 || rc=$?
+expect "-date yesterday excludes today's sessions" 5 "$rc"
 rc=0; "$ep11sess" show -date 2001/01/01 >"$out" 2>&1 || rc=$?
 expect "-date 2001/01/01 exit code" 5 "$rc"
 expect_grep "no such session" 'no such session' "$out"

@@ -48,16 +48,41 @@ static int ep11_parse_id(const char *s, uint8_t *id)
 	return 0;
 }
 
-/* yyyy/mm/dd: local midnight of that day, in nanoseconds. */
+/*
+ * yyyy/mm/dd: sessions created on that day or before it, as
+ * pkcsep11_session selects them.  The kernel keeps the sessions created
+ * strictly before the bound it is given, so the bound is the local
+ * midnight that ends the day.  A date that does not exist (2026/02/31)
+ * is refused rather than moved to another day.
+ */
 static int ep11_parse_date(const char *s, uint64_t *ns)
 {
 	struct tm tm = { 0 };
-	const char *end;
+	int y, m, d, i, n = -1;
 	time_t t;
 
-	end = strptime(s, "%Y/%m/%d", &tm);
-	if (!end || *end)
+	for (i = 0; s[i]; i++)
+		if (i == 4 || i == 7 ? s[i] != '/' :
+		    !isdigit((unsigned char)s[i]))
+			return -1;
+	if (strlen(s) != 10 || sscanf(s, "%4d/%2d/%2d%n", &y, &m, &d, &n) != 3 ||
+	    n != 10)
 		return -1;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 ||
+	    tm.tm_mday != d)
+		return -1;
+	/* The next day's midnight, whatever the length of this day. */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d + 1;
 	tm.tm_isdst = -1;
 	t = mktime(&tm);
 	if (t == (time_t)-1 || t < 0)
@@ -93,7 +118,7 @@ int ep11_filter_option(int opt, const char *arg, struct ep11_filter *f)
 		return 0;
 	case EP11_OPT_DATE:
 		if (ep11_parse_date(arg, &f->before_ns)) {
-			fprintf(stderr, "%s: -date wants yyyy/mm/dd, not '%s'\n",
+			fprintf(stderr, "%s: -date wants a day that exists, as yyyy/mm/dd (1970 or later), not '%s'\n",
 				ep11_prog, arg);
 			return -1;
 		}

@@ -38,6 +38,10 @@ check "pid 0" 2 'wants a process id' show -pid 0
 check "pid text" 2 'wants a process id' logout --pid abc
 check "date format" 2 'yyyy/mm/dd' show -date 2026-11-22
 check "date impossible" 2 'yyyy/mm/dd' show -date 2026/13/40
+check "date that does not exist" 2 "a day that exists.*'2026/02/31'" show -date 2026/02/31
+check "no leap day in 2025" 2 'a day that exists' logout -date 2025/02/29
+check "date with a sign" 2 'a day that exists' show -date 2026/+1/01
+check "date before 1970" 2 'a day that exists' show -date 1969/12/31
 check "apqn without domain" 2 'CARD.DOMAIN' status --apqn 0b
 check "apqn domain too big" 2 'CARD.DOMAIN' show --apqn 0b.0100
 check "apqn card too big" 2 'CARD.DOMAIN' show -apqn 100.0024
