@@ -3,7 +3,9 @@
  * ep11sess: see, end and watch the EP11 login sessions the kernel holds.
  * One subcommand per file; this file only dispatches.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,9 +17,8 @@ int ep11_no_operands(const char *cmd, int argc, char **argv)
 {
 	if (optind >= argc)
 		return 0;
-	fprintf(stderr, "%s: %s: unexpected argument '%s'\n", ep11_prog, cmd,
-		argv[optind]);
-	return EP11_EXIT_USAGE;
+	return ep11_fail(EP11_EXIT_USAGE, 0, "%s: unexpected argument '%s'",
+			 cmd, argv[optind]);
 }
 
 /**
@@ -57,12 +58,42 @@ static void usage(FILE *out)
 			ep11_subcommands[i].description);
 	fprintf(out, "\n'%s <command> --help' describes a command's options; ep11sess(8) has the rest.\n",
 		ep11_prog);
+	fprintf(out, "'%s --version' prints the versions of the tool and of the loaded module.\n",
+		ep11_prog);
+}
+
+/* The tool's version, the netlink family it speaks and the module's. */
+static int version(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/module/ep11sess/version", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\n")] = '\0';
+	}
+	printf("%s %s (generic netlink family \"%s\" version %d)\n",
+	       ep11_prog, EP11SESS_TOOL_VERSION, EP11SESS_GENL_NAME,
+	       EP11SESS_GENL_VERSION);
+	if (buf[0])
+		printf("module ep11sess %s\n", buf);
+	else
+		printf("module ep11sess not loaded\n");
+	return EP11_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
 	size_t i;
+	int a;
 
+	/* Errors after --json are JSON, those of the options included. */
+	for (a = 1; a < argc && strcmp(argv[a], "--"); a++)
+		if (!strcmp(argv[a], "--json") || !strcmp(argv[a], "-json"))
+			ep11_json = true;
+	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return EP11_EXIT_USAGE;
@@ -72,10 +103,18 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EP11_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-version") ||
+	    !strcmp(argv[1], "-V"))
+		return version();
 	for (i = 0; i < sizeof(ep11_subcommands) / sizeof(ep11_subcommands[0]);
 	     i++)
-		if (!strcmp(argv[1], ep11_subcommands[i].name))
+		if (!strcmp(argv[1], ep11_subcommands[i].name)) {
+			ep11_cmd = ep11_subcommands[i].name;
 			return ep11_subcommands[i].fn(argc - 1, argv + 1);
+		}
+	if (ep11_json)
+		return ep11_fail(EP11_EXIT_USAGE, 0, "unknown command '%s'",
+				 argv[1]);
 	fprintf(stderr, "%s: unknown command '%s'\n\n", ep11_prog, argv[1]);
 	usage(stderr);
 	return EP11_EXIT_USAGE;

@@ -198,6 +198,41 @@ long ep11_class_attr(const char *attr);
 int ep11_apqn_check(uint8_t card, uint16_t domain);
 
 /**
+ * ep11_module_missing() - say why the family cannot be found: the module
+ * is not loaded (and how to load it, as it was installed), or it is
+ * loaded but this process runs in another network namespace (a
+ * container), or it is older than the tool
+ *
+ * Return: %EP11_EXIT_NO_MODULE.
+ */
+int ep11_module_missing(void);
+
+/**
+ * ep11_has_cap() - whether the process has a capability in effect
+ * @cap: a CAP_* number
+ *
+ * Return: true when it has.
+ */
+bool ep11_has_cap(int cap);
+
+/**
+ * ep11_cap_hint() - what a command needs, for a permission error
+ * @what: the command
+ *
+ * Return: a static sentence.
+ */
+const char *ep11_cap_hint(const char *what);
+
+/**
+ * ep11_need_caps() - check the capabilities the kernel checks
+ * @what:      the command, for the message
+ * @net_admin: CAP_NET_ADMIN is needed too
+ *
+ * Return: 0, or %EP11_EXIT_PERM after saying which one is missing.
+ */
+int ep11_need_caps(const char *what, bool net_admin);
+
+/**
  * ep11_module_loaded() - whether the ep11sess module is in the kernel
  *
  * Return: true when udev knows the module.
@@ -236,6 +271,36 @@ const char *ep11_state_name(uint32_t state);
  */
 void ep11_format_time(char *out, size_t len, uint64_t ns, bool micros);
 
+/* Holder pids shown per session; more are counted, not listed. */
+#define EP11_MAX_HOLDER_PIDS	16
+
+/**
+ * enum ep11_owner - what became of a session's creator
+ * @EP11_OWNER_UNKNOWN: not visible here (another pid namespace)
+ * @EP11_OWNER_GONE:    exited: no process has its pid, or the process
+ *                      that has it started after the session was created
+ * @EP11_OWNER_ALIVE:   still running
+ */
+enum ep11_owner {
+	EP11_OWNER_UNKNOWN = -1,
+	EP11_OWNER_GONE = 0,
+	EP11_OWNER_ALIVE = 1,
+};
+
+/**
+ * enum ep11_leftover - why a session is a leftover (logout's default)
+ * @EP11_LEFTOVER_NONE:     it is not: a live process holds it
+ * @EP11_LEFTOVER_PENDING:  its logout is pending on an APQN
+ * @EP11_LEFTOVER_ORPHANED: its creator is gone, other files hold it
+ * @EP11_LEFTOVER_KEPT:     only a keep-alive hold keeps it
+ */
+enum ep11_leftover {
+	EP11_LEFTOVER_NONE,
+	EP11_LEFTOVER_PENDING,
+	EP11_LEFTOVER_ORPHANED,
+	EP11_LEFTOVER_KEPT,
+};
+
 /**
  * struct ep11_sess_row - one session as a dump gave it
  * @id:         the public id in hex
@@ -257,6 +322,11 @@ void ep11_format_time(char *out, size_t len, uint64_t ns, bool micros);
  * @apqns.card:   adapter
  * @apqns.domain: domain
  * @apqns.state:  an &enum ep11sess_apqn_state
+ * @owner:      an &enum ep11_owner: the creator alive, gone or unknown
+ * @holders_scanned: @holder_pids was filled in
+ * @nholder_pids: entries in @holder_pids
+ * @holder_pids: live processes whose open files hold the session
+ * @holder_pids_more: more than %EP11_MAX_HOLDER_PIDS of them
  */
 struct ep11_sess_row {
 	char id[33];
@@ -279,6 +349,11 @@ struct ep11_sess_row {
 		uint16_t domain;
 		uint32_t state;
 	} apqns[16];
+	int owner;
+	bool holders_scanned;
+	unsigned int nholder_pids;
+	uint32_t holder_pids[EP11_MAX_HOLDER_PIDS];
+	bool holder_pids_more;
 };
 
 /**
@@ -286,12 +361,53 @@ struct ep11_sess_row {
  * @rows: the sessions
  * @n:    entries in @rows
  * @cap:  room at @rows
+ * @holders_known: every open file of /dev/ep11sess could be examined
  */
 struct ep11_sess_list {
 	struct ep11_sess_row *rows;
 	size_t n;
 	size_t cap;
+	bool holders_known;
 };
+
+/**
+ * ep11_owner_alive() - whether a session's creator still runs
+ * @pid:        the creator's pid as the kernel gave it (0: not visible)
+ * @created_ns: the session's creation, ns since the epoch
+ *
+ * A process that started after @created_ns has a reused pid: gone.
+ *
+ * Return: an &enum ep11_owner.
+ */
+int ep11_owner_alive(uint32_t pid, uint64_t created_ns);
+
+/**
+ * ep11_find_holders() - fill in the live holder pids of every row
+ * @list: the sessions
+ */
+void ep11_find_holders(struct ep11_sess_list *list);
+
+/**
+ * ep11_leftover() - why a session is a leftover
+ * @r: the session, its owner looked up
+ *
+ * Return: an &enum ep11_leftover.
+ */
+enum ep11_leftover ep11_leftover(const struct ep11_sess_row *r);
+
+/**
+ * ep11_leftover_name() - the name of an &enum ep11_leftover
+ * @why: the reason
+ *
+ * Return: a static string, NULL for %EP11_LEFTOVER_NONE.
+ */
+const char *ep11_leftover_name(enum ep11_leftover why);
+
+/**
+ * ep11_session_json() - one session as a JSON object (ep11sess(8))
+ * @r: the session
+ */
+void ep11_session_json(const struct ep11_sess_row *r);
 
 /**
  * ep11_sessions_get() - dump the sessions that match filters
@@ -327,6 +443,60 @@ int ep11_cmd_fipspin(int argc, char **argv);
 
 /* The program's name for messages. */
 extern const char *ep11_prog;
+
+/* --json was given: errors are JSON objects on standard output. */
+extern bool ep11_json;
+
+/* The subcommand running, for messages ("" before one is chosen). */
+extern const char *ep11_cmd;
+
+/**
+ * ep11_fail() - report an error: a line on standard error, or with
+ * --json the object {"error": {...}} (ep11sess(8)) on standard output
+ * @code: the exit code to return
+ * @err:  the errno behind it (either sign), or 0
+ * @fmt:  the message, without the program's name
+ *
+ * Return: @code.
+ */
+int ep11_fail(int code, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * ep11_bad_option() - report what getopt refused (opterr is 0)
+ * @opt:   what getopt returned: ':' for a missing value, '?' else
+ * @argc:  as given to the command
+ * @argv:  as given to the command
+ * @usage: prints the command's usage
+ *
+ * Return: %EP11_EXIT_USAGE.
+ */
+int ep11_bad_option(int opt, int argc, char **argv,
+		    void (*usage)(FILE *out));
+
+/**
+ * ep11_format_rfc3339() - a time as RFC 3339 UTC with nanoseconds
+ * @out: room for @len (at least 32)
+ * @len: its size
+ * @ns:  nanoseconds since the epoch
+ */
+void ep11_format_rfc3339(char *out, size_t len, uint64_t ns);
+
+/**
+ * ep11_json_time() - print "KEY": "RFC 3339", "KEY_ns": N (both null
+ * when @ns is 0, unknown)
+ * @out: the stream
+ * @key: the member's name
+ * @ns:  nanoseconds since the epoch, or 0
+ */
+void ep11_json_time(FILE *out, const char *key, uint64_t ns);
+
+/**
+ * ep11_now_ns() - the wall clock
+ *
+ * Return: nanoseconds since the epoch.
+ */
+uint64_t ep11_now_ns(void);
 
 /**
  * ep11_no_operands() - refuse operands after the options of a command

@@ -99,8 +99,8 @@ int ep11_filter_option(int opt, const char *arg, struct ep11_filter *f)
 	switch (opt) {
 	case EP11_OPT_ID:
 		if (ep11_parse_id(arg, f->id)) {
-			fprintf(stderr, "%s: -id wants the 32 hex digits of a public session id, not '%s'\n",
-				ep11_prog, arg);
+			ep11_fail(EP11_EXIT_USAGE, 0, "-id wants the 32 hex digits of a public session id, not '%s'",
+				  arg);
 			return -1;
 		}
 		f->have_id = true;
@@ -109,8 +109,8 @@ int ep11_filter_option(int opt, const char *arg, struct ep11_filter *f)
 		errno = 0;
 		pid = strtoul(arg, &end, 10);
 		if (errno || end == arg || *end || !pid || pid > 0x7fffffff) {
-			fprintf(stderr, "%s: -pid wants a process id, not '%s'\n",
-				ep11_prog, arg);
+			ep11_fail(EP11_EXIT_USAGE, 0, "-pid wants a process id, not '%s'",
+				  arg);
 			return -1;
 		}
 		f->pid = pid;
@@ -118,16 +118,16 @@ int ep11_filter_option(int opt, const char *arg, struct ep11_filter *f)
 		return 0;
 	case EP11_OPT_DATE:
 		if (ep11_parse_date(arg, &f->before_ns)) {
-			fprintf(stderr, "%s: -date wants a day that exists, as yyyy/mm/dd (1970 or later), not '%s'\n",
-				ep11_prog, arg);
+			ep11_fail(EP11_EXIT_USAGE, 0, "-date wants a day that exists, as yyyy/mm/dd (1970 or later), not '%s'",
+				  arg);
 			return -1;
 		}
 		f->have_date = true;
 		return 0;
 	case EP11_OPT_APQN:
 		if (ep11_parse_apqn(arg, &f->card, &f->domain)) {
-			fprintf(stderr, "%s: --apqn wants CARD.DOMAIN in hex (0b.0024), not '%s'\n",
-				ep11_prog, arg);
+			ep11_fail(EP11_EXIT_USAGE, 0, "--apqn wants CARD.DOMAIN in hex (0b.0024), not '%s'",
+				  arg);
 			return -1;
 		}
 		f->have_apqn = true;

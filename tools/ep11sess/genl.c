@@ -19,21 +19,61 @@
 #define SOL_NETLINK	270
 #endif
 
+/* A libnl error as the errno it stands for: the kernel's is kept. */
+static int ep11_nl_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_MSG_TRUNC:
+	case NLE_MSG_TOOSHORT:
+	case NLE_MSGTYPE_NOSUPPORT:
+	case NLE_PARSE_ERR:
+	case NLE_SEQ_MISMATCH:
+	case NLE_PROTO_MISMATCH:
+		return -EPROTO;
+	}
+	return errno ? -errno : -EIO;
+}
+
 int ep11_nl_open(struct ep11_nl *nl)
 {
-	int one = 1;
+	int one = 1, ret;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->sk = nl_socket_alloc();
-	if (!nl->sk) {
-		fprintf(stderr, "%s: out of memory\n", ep11_prog);
-		return EP11_EXIT_FAILED;
-	}
-	if (genl_connect(nl->sk)) {
-		fprintf(stderr, "%s: cannot open a generic netlink socket\n",
-			ep11_prog);
+	if (!nl->sk)
+		return ep11_fail(EP11_EXIT_FAILED, ENOMEM, "out of memory");
+	ret = genl_connect(nl->sk);
+	if (ret) {
+		ret = ep11_nl_errno(ret);
 		nl_socket_free(nl->sk);
-		return EP11_EXIT_FAILED;
+		nl->sk = NULL;
+		return ep11_fail(EP11_EXIT_FAILED, ret,
+				 "cannot open a generic netlink socket: %s",
+				 strerror(-ret));
 	}
 	/* The kernel explains its errors; keep acks short. */
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
@@ -42,15 +82,9 @@ int ep11_nl_open(struct ep11_nl *nl)
 		   &one, sizeof(one));
 	nl->family = genl_ctrl_resolve(nl->sk, EP11SESS_GENL_NAME);
 	if (nl->family < 0) {
-		if (ep11_module_loaded())
-			fprintf(stderr, "%s: the ep11sess module is loaded but its generic netlink family \"%s\" is missing: is the module older than this tool?\n",
-				ep11_prog, EP11SESS_GENL_NAME);
-		else
-			fprintf(stderr, "%s: the ep11sess kernel module is not loaded; load it with 'modprobe ep11sess' (as root)\n",
-				ep11_prog);
 		nl_socket_free(nl->sk);
 		nl->sk = NULL;
-		return EP11_EXIT_NO_MODULE;
+		return ep11_module_missing();
 	}
 	return EP11_EXIT_OK;
 }
@@ -190,21 +224,23 @@ int ep11_nl_exchange(struct ep11_nl *nl, struct nl_msg *msg,
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, ep11_nl_finish, &call);
 	nl_cb_err(cb, NL_CB_CUSTOM, ep11_nl_error, &call);
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
+	errno = 0;
 	ret = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (ret < 0) {
 		nl_cb_put(cb);
-		return nl->err = -EIO;
+		return nl->err = ep11_nl_errno(ret);
 	}
 	/* A reply and its ack may come in separate reads: read both. */
 	do {
+		errno = 0;
 		ret = nl_recvmsgs(nl->sk, cb);
 	} while (ret >= 0 && !call.done);
 	nl_cb_put(cb);
 	if (nl->err)
 		return nl->err;
 	if (ret < 0)
-		return nl->err = -EIO;
+		return nl->err = ep11_nl_errno(ret);
 	return nl->err = call.ret;
 }
 
@@ -215,19 +251,17 @@ int ep11_nl_report(const struct ep11_nl *nl, const char *what)
 	switch (nl->err) {
 	case -EPERM:
 	case -EACCES:
-		fprintf(stderr, "%s: %s: permission denied: this needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN); membership of group ep11 only grants the use of /dev/ep11sess\n",
-			ep11_prog, what);
-		return EP11_EXIT_PERM;
+		return ep11_fail(EP11_EXIT_PERM, nl->err,
+				 "%s: permission denied (%s): %s",
+				 what, why, ep11_cap_hint(what));
 	case -ENOENT:
-		fprintf(stderr, "%s: %s: no such session (%s)\n", ep11_prog,
-			what, why);
-		return EP11_EXIT_NOT_FOUND;
+		return ep11_fail(EP11_EXIT_NOT_FOUND, nl->err,
+				 "%s: no such session (%s)", what, why);
 	case -ENODEV:
-		fprintf(stderr, "%s: %s: no such APQN (%s)\n", ep11_prog, what,
-			why);
-		return EP11_EXIT_NOT_FOUND;
+		return ep11_fail(EP11_EXIT_NOT_FOUND, nl->err,
+				 "%s: no such APQN (%s)", what, why);
 	default:
-		fprintf(stderr, "%s: %s failed: %s\n", ep11_prog, what, why);
-		return EP11_EXIT_FAILED;
+		return ep11_fail(EP11_EXIT_FAILED, nl->err, "%s failed: %s",
+				 what, why);
 	}
 }

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Output helpers: JSON strings, hex, APQN states, times.
+ * Output helpers: JSON strings, hex, APQN states, times, and the errors
+ * of every command (a line on standard error, or a JSON object on
+ * standard output with --json).
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <getopt.h>
 #include <linux/ep11sess.h>
 
 #include "ep11sess.h"
@@ -69,4 +75,126 @@ void ep11_format_time(char *out, size_t len, uint64_t ns, bool micros)
 	if (micros && n)
 		snprintf(out + n, len - n, ".%06u",
 			 (unsigned int)(ns % 1000000000ULL / 1000));
+}
+
+void ep11_format_rfc3339(char *out, size_t len, uint64_t ns)
+{
+	time_t t = ns / 1000000000ULL;
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, len, "?");
+		return;
+	}
+	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n)
+		snprintf(out + n, len - n, ".%09uZ",
+			 (unsigned int)(ns % 1000000000ULL));
+}
+
+void ep11_json_time(FILE *out, const char *key, uint64_t ns)
+{
+	char when[48];
+
+	if (!ns) {
+		fprintf(out, "\"%s\": null, \"%s_ns\": null", key, key);
+		return;
+	}
+	ep11_format_rfc3339(when, sizeof(when), ns);
+	fprintf(out, "\"%s\": \"%s\", \"%s_ns\": %llu", key, when, key,
+		(unsigned long long)ns);
+}
+
+uint64_t ep11_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+bool ep11_json;
+const char *ep11_cmd = "";
+
+/* The names of the errnos the tool reports, for scripts. */
+static const char *ep11_errno_name(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
+		{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EBUSY, "EBUSY" },
+		{ ENODEV, "ENODEV" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
+		{ EAGAIN, "EAGAIN" }, { EPROTO, "EPROTO" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ EDQUOT, "EDQUOT" }, { EMSGSIZE, "EMSGSIZE" },
+		{ ENOTTY, "ENOTTY" }, { EINTR, "EINTR" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return NULL;
+}
+
+int ep11_fail(int code, int err, const char *fmt, ...)
+{
+	const char *name;
+	char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg = NULL;
+	if (!ep11_json) {
+		fprintf(stderr, "%s: %s\n", ep11_prog, msg ? msg : fmt);
+		free(msg);
+		return code;
+	}
+	fflush(stdout);
+	printf("{\"error\": {\"command\": ");
+	if (ep11_cmd[0])
+		ep11_json_string(stdout, ep11_cmd);
+	else
+		printf("null");
+	printf(", \"message\": ");
+	ep11_json_string(stdout, msg ? msg : fmt);
+	name = err ? ep11_errno_name(err < 0 ? -err : err) : NULL;
+	if (err)
+		printf(", \"errno\": %d, \"errno_name\": ", err < 0 ? -err : err);
+	else
+		printf(", \"errno\": null, \"errno_name\": ");
+	if (name)
+		ep11_json_string(stdout, name);
+	else
+		printf("null");
+	printf(", \"exit_code\": %d}}\n", code);
+	fflush(stdout);
+	free(msg);
+	return code;
+}
+
+int ep11_bad_option(int opt, int argc, char **argv,
+		    void (*usage)(FILE *out))
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
+	if (opt == ':')
+		ep11_fail(EP11_EXIT_USAGE, 0,
+			  "%s: option '%s' requires an argument", ep11_cmd,
+			  arg);
+	else
+		ep11_fail(EP11_EXIT_USAGE, 0, "%s: unknown option '%s'",
+			  ep11_cmd, arg);
+	if (!ep11_json) {
+		fputc('\n', stderr);
+		usage(stderr);
+	}
+	return EP11_EXIT_USAGE;
 }

@@ -95,13 +95,13 @@ static int token_pin(int argc, char **argv, enum ck_mode mode)
 	bool from_stdin = false;
 	long id = -1;
 	char *end;
-	FILE *in;
+	FILE *in = NULL;
 	unsigned int i;
 	int c, ret = EP11_EXIT_FAILED;
 	CK_RV rv;
 
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			errno = 0;
@@ -119,32 +119,45 @@ static int token_pin(int argc, char **argv, enum ck_mode mode)
 			usage(stdout, cmd);
 			return EP11_EXIT_OK;
 		default:
+			ep11_fail(EP11_EXIT_USAGE, 0, "%s: %s '%s'", cmd,
+				  c == ':' ? "a value is missing after" :
+				  "unknown option", argv[optind - 1]);
 			usage(stderr, cmd);
 			return EP11_EXIT_USAGE;
 		}
 	}
 	if (ep11_no_operands(cmd, argc, argv))
 		return EP11_EXIT_USAGE;
-	if (id < 0) {
-		fprintf(stderr, "%s: %s: -slot N is required\n", ep11_prog, cmd);
-		return EP11_EXIT_USAGE;
-	}
-	if (ck_config_load(ck_config_path(), &cfg, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", ep11_prog, err);
-		return EP11_EXIT_FAILED;
-	}
+	if (id < 0)
+		return ep11_fail(EP11_EXIT_USAGE, 0,
+				 "%s: -slot N is required: the slot of the %s token (libcryptoki's configuration, %s)",
+				 cmd, ck_mode_name(mode), ck_config_path());
+	in = fopen(ck_config_path(), "r");
+	if (!in && errno == ENOENT)
+		return ep11_fail(EP11_EXIT_NOT_FOUND, ENOENT,
+				 "%s: libcryptoki is not configured: %s does not exist.  A %s token needs a section [slot %ld] there with label, apqns and mode = %s (ep11sess-pkcs11(7)), and its USER PIN set (C_InitToken, C_InitPIN) before its %s PIN can be set",
+				 cmd, ck_config_path(), ck_mode_name(mode), id,
+				 ck_mode_name(mode), name);
+	if (in)
+		fclose(in);
+	in = NULL;
+	if (ck_config_load(ck_config_path(), &cfg, err, sizeof(err)))
+		return ep11_fail(EP11_EXIT_FAILED, 0, "%s: %s", cmd, err);
 	for (i = 0; i < cfg.nslots; i++)
 		if (cfg.slots[i].id == (unsigned long)id)
 			slot = &cfg.slots[i];
 	if (!slot) {
-		fprintf(stderr, "%s: %s: %s has no slot %ld\n", ep11_prog, cmd,
-			cfg.path, id);
+		ret = ep11_fail(EP11_EXIT_NOT_FOUND, ENOENT,
+				"%s: %s has no slot %ld: a %s token needs a section [slot %ld] with label, apqns and mode = %s (ep11sess-pkcs11(7))",
+				cmd, cfg.path, id, ck_mode_name(mode), id,
+				ck_mode_name(mode));
 		goto out;
 	}
 	if (slot->mode != mode) {
-		fprintf(stderr, "%s: %s: slot %ld (%s) is in %s mode; the %s PIN is for %s tokens\n",
-			ep11_prog, cmd, id, slot->label, ck_mode_name(slot->mode),
-			name, ck_mode_name(mode));
+		ep11_fail(EP11_EXIT_FAILED, 0,
+			  "%s: slot %ld (%s) is in %s mode; the %s PIN is for %s tokens (mode = %s in %s)",
+			  cmd, id, slot->label, ck_mode_name(slot->mode), name,
+			  ck_mode_name(mode), ck_mode_name(mode), cfg.path);
 		goto out;
 	}
 	rv = ck_store_open(slot->store, cfg.pin_max_tries, cfg.pin_kdf_iterations,
