@@ -63,6 +63,7 @@ static int ep11_sessions_one(struct nlmsghdr *nlh, struct nlattr **tb,
 			r->keep_expires_ns =
 				nla_get_u64(tb[EP11SESS_A_KEEP_EXPIRES_NS]);
 	}
+	r->owner = ep11_owner_alive(r->pid, r->created_ns);
 	nla_for_each_attr(nest, genlmsg_attrdata(nlmsg_data(nlh), 0),
 			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
 		struct nlattr *sub[EP11SESS_A_MAX + 1];
@@ -103,41 +104,108 @@ void ep11_sessions_free(struct ep11_sess_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+enum ep11_leftover ep11_leftover(const struct ep11_sess_row *r)
+{
+	unsigned int j;
+
+	for (j = 0; j < r->napqns; j++)
+		if (r->apqns[j].state == EP11SESS_STATE_PENDING)
+			return EP11_LEFTOVER_PENDING;
+	if (r->dying)
+		return EP11_LEFTOVER_NONE;
+	if (r->kept && r->holders <= 1)
+		return EP11_LEFTOVER_KEPT;
+	if (r->owner == EP11_OWNER_GONE)
+		return EP11_LEFTOVER_ORPHANED;
+	return EP11_LEFTOVER_NONE;
+}
+
+const char *ep11_leftover_name(enum ep11_leftover why)
+{
+	switch (why) {
+	case EP11_LEFTOVER_NONE:
+		break;
+	case EP11_LEFTOVER_PENDING:
+		return "pending";
+	case EP11_LEFTOVER_ORPHANED:
+		return "orphaned";
+	case EP11_LEFTOVER_KEPT:
+		return "kept";
+	}
+	return NULL;
+}
+
+static const char *ep11_owner_name(int owner)
+{
+	return owner == EP11_OWNER_ALIVE ? "alive" :
+	       owner == EP11_OWNER_GONE ? "gone" : "unknown";
+}
+
+void ep11_session_json(const struct ep11_sess_row *r)
+{
+	const char *why = ep11_leftover_name(ep11_leftover(r));
+	unsigned int j;
+
+	printf("{\"id\": \"%s\", \"pid\": ", r->id);
+	if (r->owner == EP11_OWNER_ALIVE)
+		printf("%u", r->pid);
+	else
+		printf("null");
+	printf(", \"owner\": \"%s\", \"uid\": %u, \"comm\": ",
+	       ep11_owner_name(r->owner), r->uid);
+	ep11_json_string(stdout, r->comm);
+	printf(", ");
+	ep11_json_time(stdout, "created", r->created_ns);
+	printf(", \"holders\": %u, \"holder_pids\": ", r->holders);
+	if (r->holders_scanned) {
+		printf("[");
+		for (j = 0; j < r->nholder_pids; j++)
+			printf("%s%u", j ? ", " : "", r->holder_pids[j]);
+		printf("]");
+	} else {
+		printf("null");
+	}
+	printf(", \"shared\": %s, \"dying\": %s, \"leftover\": ",
+	       r->shared ? "true" : "false", r->dying ? "true" : "false");
+	if (why)
+		printf("\"%s\"", why);
+	else
+		printf("null");
+	if (r->named)
+		printf(", \"name_head\": \"%s\", \"scope\": \"%s\", \"scope_id\": %u",
+		       r->name_head, r->scope_gid ? "gid" : "uid", r->scope_id);
+	else
+		printf(", \"name_head\": null, \"scope\": null, \"scope_id\": null");
+	printf(", \"kept\": %s, ", r->kept ? "true" : "false");
+	ep11_json_time(stdout, "keep_expires", r->kept ? r->keep_expires_ns : 0);
+	printf(", \"apqns\": [");
+	for (j = 0; j < r->napqns; j++)
+		printf("%s{\"apqn\": \"%02x.%04x\", \"card\": %u, \"domain\": %u, \"state\": \"%s\"}",
+		       j ? ", " : "", r->apqns[j].card, r->apqns[j].domain,
+		       r->apqns[j].card, r->apqns[j].domain,
+		       ep11_state_name(r->apqns[j].state));
+	printf("]}");
+}
+
 static void ep11_sessions_json(const struct ep11_sess_list *list)
 {
 	size_t i;
-	unsigned int j;
 
-	printf("{\"sessions\": [");
+	printf("{");
+	ep11_json_time(stdout, "time", ep11_now_ns());
+	printf(", \"holders_complete\": %s, \"sessions\": [",
+	       list->holders_known ? "true" : "false");
 	for (i = 0; i < list->n; i++) {
-		const struct ep11_sess_row *r = &list->rows[i];
-
-		printf("%s\n    {\"id\": \"%s\", \"pid\": %u, \"uid\": %u, \"comm\": ",
-		       i ? "," : "", r->id, r->pid, r->uid);
-		ep11_json_string(stdout, r->comm);
-		printf(", \"created_ns\": %llu, \"holders\": %u, \"shared\": %s, \"dying\": %s",
-		       (unsigned long long)r->created_ns, r->holders,
-		       r->shared ? "true" : "false",
-		       r->dying ? "true" : "false");
-		if (r->named)
-			printf(", \"name_head\": \"%s\", \"scope\": \"%s\", \"scope_id\": %u, \"kept\": %s, \"keep_expires_ns\": %llu",
-			       r->name_head, r->scope_gid ? "gid" : "uid",
-			       r->scope_id, r->kept ? "true" : "false",
-			       (unsigned long long)r->keep_expires_ns);
-		printf(", \"apqns\": [");
-		for (j = 0; j < r->napqns; j++)
-			printf("%s{\"apqn\": \"%02x.%04x\", \"state\": \"%s\"}",
-			       j ? ", " : "", r->apqns[j].card,
-			       r->apqns[j].domain,
-			       ep11_state_name(r->apqns[j].state));
-		printf("]}");
+		printf("%s\n    ", i ? "," : "");
+		ep11_session_json(&list->rows[i]);
 	}
 	printf("%s]}\n", list->n ? "\n  " : "");
 }
 
 void ep11_sessions_print(const struct ep11_sess_list *list, bool json)
 {
-	char created[32];
+	char created[32], pid[16];
+	const char *why;
 	size_t i;
 	unsigned int j;
 
@@ -154,7 +222,13 @@ void ep11_sessions_print(const struct ep11_sess_list *list, bool json)
 
 		ep11_format_time(created, sizeof(created), r->created_ns,
 				 false);
-		printf("%-32s %7u %6u %-15s %-19s %3u ", r->id, r->pid, r->uid,
+		/* Never a pid that may now be another process's. */
+		if (r->owner == EP11_OWNER_ALIVE)
+			snprintf(pid, sizeof(pid), "%u", r->pid);
+		else
+			snprintf(pid, sizeof(pid), "%s",
+				 r->owner == EP11_OWNER_GONE ? "gone" : "?");
+		printf("%-32s %7s %6u %-15s %-19s %3u ", r->id, pid, r->uid,
 		       r->comm, created, r->holders);
 		for (j = 0; j < r->napqns; j++)
 			printf(" %02x.%04x:%s", r->apqns[j].card,
@@ -172,6 +246,18 @@ void ep11_sessions_print(const struct ep11_sess_list *list, bool json)
 		} else if (r->kept) {
 			printf(" kept");
 		}
+		if (r->holders_scanned && r->nholder_pids) {
+			printf(" holders=");
+			for (j = 0; j < r->nholder_pids; j++)
+				printf("%s%u", j ? "," : "", r->holder_pids[j]);
+			if (r->holder_pids_more)
+				printf(",...");
+		}
+		why = ep11_leftover_name(ep11_leftover(r));
+		if (why)
+			printf(" leftover:%s", why);
 		printf("\n");
 	}
+	if (!list->holders_known)
+		printf("(some processes' open files could not be examined: holders= may miss some; root sees them all)\n");
 }

@@ -4,8 +4,10 @@
  * creation times, holders and APQNs.  Everyone's for root, the caller's
  * own otherwise.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "ep11sess.h"
 
@@ -15,13 +17,17 @@ static void ep11_show_usage(FILE *out)
 		"Usage: %s show [-id HEX] [-pid PID] [-date yyyy/mm/dd] [--apqn CARD.DOMAIN] [--json]\n"
 		"\n"
 		"Lists the EP11 sessions the kernel holds (root: all of them,\n"
-		"others: those created under their uid).  Filters combine.\n"
+		"others: those created under their uid), the live processes that\n"
+		"hold them, and why a leftover is one.  PID is the creator's while\n"
+		"it runs, \"gone\" after it exited.  Filters combine.\n"
 		"\n"
 		"  -id HEX           the session with this public id (32 hex digits)\n"
 		"  -pid PID          sessions created by this process\n"
-		"  -date yyyy/mm/dd  sessions created before this day\n"
+		"  -date yyyy/mm/dd  sessions created on this day or before\n"
 		"  --apqn 0b.0024    sessions on this APQN\n"
-		"  --json            one JSON object for scripts\n"
+		"  -slot N           accepted as pkcsep11_session takes it (every\n"
+		"                    session is shown: the kernel knows them all)\n"
+		"  --json            one JSON object for scripts (ep11sess(8))\n"
 		"  -h, --help        this text\n", ep11_prog);
 }
 
@@ -34,17 +40,17 @@ int ep11_cmd_show(int argc, char **argv)
 		{ "apqn", required_argument, NULL, EP11_OPT_APQN },
 		{ "json", no_argument, NULL, EP11_OPT_JSON },
 		{ "slot", required_argument, NULL, EP11_OPT_SLOT },
-		{ "pin", required_argument, NULL, EP11_OPT_PIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ep11_sess_list list;
 	struct ep11_filter f = { 0 };
 	bool json = false;
+	bool admin = ep11_has_cap(CAP_SYS_ADMIN);
 	struct ep11_nl nl;
 	int opt, ret;
 
-	while ((opt = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case EP11_OPT_ID:
 		case EP11_OPT_PID:
@@ -57,16 +63,15 @@ int ep11_cmd_show(int argc, char **argv)
 			json = true;
 			break;
 		case EP11_OPT_SLOT:
-		case EP11_OPT_PIN:
-			fprintf(stderr, "%s: note: -%s is not needed, the kernel knows every session\n",
-				ep11_prog, opt == EP11_OPT_SLOT ? "slot" : "pin");
+			if (!ep11_json)
+				fprintf(stderr, "%s: note: -slot is not needed, the kernel knows every session\n",
+					ep11_prog);
 			break;
 		case 'h':
 			ep11_show_usage(stdout);
 			return EP11_EXIT_OK;
 		default:
-			ep11_show_usage(stderr);
-			return EP11_EXIT_USAGE;
+			return ep11_bad_option(opt, argc, argv, ep11_show_usage);
 		}
 	}
 	if (ep11_no_operands("show", argc, argv))
@@ -78,17 +83,20 @@ int ep11_cmd_show(int argc, char **argv)
 		ret = ep11_nl_report(&nl, "show");
 		goto out;
 	}
-	ep11_sessions_print(&list, json);
 	ret = EP11_EXIT_OK;
 	if (!list.n && (f.have_id || f.have_pid || f.have_date ||
 			f.have_apqn)) {
-		fprintf(stderr, "%s: no such session%s\n", ep11_prog,
-			geteuid() ? " among yours (root sees everyone's)" : "");
-		ret = EP11_EXIT_NOT_FOUND;
-	} else if (!list.n && !json) {
-		printf("No EP11 session is held%s.\n",
-		       geteuid() ? " under your uid" : "");
+		ret = ep11_fail(EP11_EXIT_NOT_FOUND, ENOENT, "no such session%s",
+				admin ? "" :
+				" among yours (CAP_SYS_ADMIN sees everyone's)");
+		ep11_sessions_free(&list);
+		goto out;
 	}
+	ep11_find_holders(&list);
+	ep11_sessions_print(&list, json);
+	if (!list.n && !json)
+		printf("No EP11 session is held%s.\n",
+		       admin ? "" : " under your uid");
 	ep11_sessions_free(&list);
 out:
 	ep11_nl_close(&nl);
