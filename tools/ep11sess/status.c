@@ -3,23 +3,22 @@
  * ep11sess status: per APQN, the card's max and available sessions as
  * pkcsep11_session status prints them, plus what the kernel holds, the
  * pending logouts and the reclaims.
+ *
+ * The card's counts are fresh (asked now), cached (not asked: --cached,
+ * or no CAP_SYS_ADMIN) or stale: asked, but the card could not answer.
+ * The kernel does not say whether a card answered, so a first dump
+ * without asking notes each card's failed round trips and whether it
+ * has an online APQN; a card without one, or whose failures grew while
+ * the cards were asked, did not answer and its counts are the last read.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <netlink/genl/genl.h>
 
 #include "ep11sess.h"
-
-/**
- * struct ep11_status_ctx - the output in progress
- * @json:  print JSON
- * @count: APQNs printed
- */
-struct ep11_status_ctx {
-	bool json;
-	unsigned int count;
-};
 
 static uint64_t u64_or_0(struct nlattr *a)
 {
@@ -32,7 +31,7 @@ static uint32_t u32_or_0(struct nlattr *a)
 }
 
 /* The card's uid quota and who holds its sessions, from sysfs. */
-static void ep11_status_quota(uint8_t card, bool json)
+static void ep11_status_quota(FILE *out, uint8_t card, bool json)
 {
 	char *quota = ep11_card_attr(card, "uid_quota");
 	char *usage = ep11_card_attr(card, "uid_usage");
@@ -41,20 +40,20 @@ static void ep11_status_quota(uint8_t card, bool json)
 	int len;
 
 	if (json) {
-		printf(", \"uid_quota\": %s, \"uid_usage\": {",
+		fprintf(out, ", \"uid_quota\": %s, \"uid_usage\": {",
 		       quota ? quota : "null");
 		while (p && sscanf(p, "%u %u%n", &uid, &n, &len) == 2) {
-			printf("%s\"%u\": %u", i++ ? ", " : "", uid, n);
+			fprintf(out, "%s\"%u\": %u", i++ ? ", " : "", uid, n);
 			p += len;
 		}
-		printf("}");
+		fprintf(out, "}");
 	} else {
 		if (quota && strcmp(quota, "0"))
-			printf("  Quota per UID:       %s\n", quota);
+			fprintf(out, "  Quota per UID:       %s\n", quota);
 		else
-			printf("  Quota per UID:       none\n");
+			fprintf(out, "  Quota per UID:       none\n");
 		while (p && sscanf(p, "%u %u%n", &uid, &n, &len) == 2) {
-			printf("  Held by UID %-8u %u\n", uid, n);
+			fprintf(out, "  Held by UID %-8u %u\n", uid, n);
 			p += len;
 		}
 	}
@@ -62,78 +61,199 @@ static void ep11_status_quota(uint8_t card, bool json)
 	free(usage);
 }
 
+/**
+ * struct ep11_apqn_row - one APQN of a dump
+ * @card:    adapter
+ * @domain:  domain
+ * @online:  takes requests
+ * @valid:   the card's counts are known
+ * @cached:  the kernel did not ask the card
+ * @serial:  the card's serial, NUL-terminated
+ * @max:     the card's max sessions
+ * @avail:   the card's available sessions
+ * @card_held: sessions the kernel holds on the card
+ * @held:    through this APQN
+ * @pending: pending logouts
+ * @logins:  counters...
+ * @logouts: ...
+ * @reclaimed: ...
+ * @lost:    ...
+ * @errors:  failed round trips
+ * @last_reclaim_us: latency of the last reclaim
+ */
+struct ep11_apqn_row {
+	uint8_t card;
+	uint16_t domain;
+	bool online;
+	bool valid;
+	bool cached;
+	char serial[17];
+	uint32_t max, avail, card_held, held, pending;
+	uint64_t logins, logouts, reclaimed, lost, errors, last_reclaim_us;
+};
+
+/**
+ * struct ep11_apqn_rows - the APQNs of a dump
+ * @rows: the APQNs
+ * @n:    entries
+ * @cap:  room
+ */
+struct ep11_apqn_rows {
+	struct ep11_apqn_row *rows;
+	size_t n;
+	size_t cap;
+};
+
 static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 			   void *arg)
 {
-	struct ep11_status_ctx *ctx = arg;
-	char serial[17] = "", apqn[16];
-	bool valid = tb[EP11SESS_A_CAPS_VALID];
-	bool online;
+	struct ep11_apqn_rows *l = arg;
+	struct ep11_apqn_row *r;
 
 	if (!tb[EP11SESS_A_CARD] || !tb[EP11SESS_A_DOMAIN])
 		return -EPROTO;
-	snprintf(apqn, sizeof(apqn), "%02x.%04x",
-		 nla_get_u8(tb[EP11SESS_A_CARD]),
-		 nla_get_u16(tb[EP11SESS_A_DOMAIN]));
-	online = tb[EP11SESS_A_ONLINE] && nla_get_u8(tb[EP11SESS_A_ONLINE]);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct ep11_apqn_row *rows = realloc(l->rows,
+						     cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		l->rows = rows;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->card = nla_get_u8(tb[EP11SESS_A_CARD]);
+	r->domain = nla_get_u16(tb[EP11SESS_A_DOMAIN]);
+	r->online = tb[EP11SESS_A_ONLINE] && nla_get_u8(tb[EP11SESS_A_ONLINE]);
+	r->valid = tb[EP11SESS_A_CAPS_VALID];
+	r->cached = tb[EP11SESS_A_CACHED];
 	if (tb[EP11SESS_A_SERIAL]) {
 		size_t n = nla_len(tb[EP11SESS_A_SERIAL]);
 
-		memcpy(serial, nla_data(tb[EP11SESS_A_SERIAL]),
+		memcpy(r->serial, nla_data(tb[EP11SESS_A_SERIAL]),
 		       n < 16 ? n : 16);
-		serial[16] = '\0';
+		r->serial[strnlen(r->serial, 16)] = '\0';
 	}
-	if (ctx->json) {
-		printf("%s\n    {\"apqn\": \"%s\", \"card\": %u, \"domain\": %u, \"online\": %s, \"serial\": ",
-		       ctx->count ? "," : "", apqn,
-		       nla_get_u8(tb[EP11SESS_A_CARD]),
-		       nla_get_u16(tb[EP11SESS_A_DOMAIN]),
-		       online ? "true" : "false");
-		ep11_json_string(stdout, serial);
-		if (valid)
-			printf(", \"max_sessions\": %u, \"available_sessions\": %u",
-			       u32_or_0(tb[EP11SESS_A_CARD_MAX]),
-			       u32_or_0(tb[EP11SESS_A_CARD_AVAIL]));
-		else
-			printf(", \"max_sessions\": null, \"available_sessions\": null");
-		printf(", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu",
-		       tb[EP11SESS_A_CACHED] ? "true" : "false",
-		       u32_or_0(tb[EP11SESS_A_CARD_HELD]),
-		       u32_or_0(tb[EP11SESS_A_HELD]),
-		       u32_or_0(tb[EP11SESS_A_PENDING]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LOGINS]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LOGOUTS]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_RECLAIMED]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LOST]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_ERRORS]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]));
-		ep11_status_quota(nla_get_u8(tb[EP11SESS_A_CARD]), true);
-		printf("}");
-		ctx->count++;
-		return 0;
-	}
-	printf("APQN %s:\n", apqn);
-	if (valid) {
-		printf("  Max Sessions:        %u\n",
-		       u32_or_0(tb[EP11SESS_A_CARD_MAX]));
-		printf("  Available Sessions:  %u%s\n",
-		       u32_or_0(tb[EP11SESS_A_CARD_AVAIL]),
-		       tb[EP11SESS_A_CACHED] ? " (as last read)" : "");
+	r->max = u32_or_0(tb[EP11SESS_A_CARD_MAX]);
+	r->avail = u32_or_0(tb[EP11SESS_A_CARD_AVAIL]);
+	r->card_held = u32_or_0(tb[EP11SESS_A_CARD_HELD]);
+	r->held = u32_or_0(tb[EP11SESS_A_HELD]);
+	r->pending = u32_or_0(tb[EP11SESS_A_PENDING]);
+	r->logins = u64_or_0(tb[EP11SESS_A_LOGINS]);
+	r->logouts = u64_or_0(tb[EP11SESS_A_LOGOUTS]);
+	r->reclaimed = u64_or_0(tb[EP11SESS_A_RECLAIMED]);
+	r->lost = u64_or_0(tb[EP11SESS_A_LOST]);
+	r->errors = u64_or_0(tb[EP11SESS_A_ERRORS]);
+	r->last_reclaim_us = u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]);
+	return 0;
+}
+
+/* A card's failed round trips, over its APQNs in @l. */
+static uint64_t ep11_card_errors(const struct ep11_apqn_rows *l, uint8_t card)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->rows[i].card == card)
+			sum += l->rows[i].errors;
+	return sum;
+}
+
+static bool ep11_card_online(const struct ep11_apqn_rows *l, uint8_t card)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->rows[i].card == card && l->rows[i].online)
+			return true;
+	return false;
+}
+
+/*
+ * "fresh", "cached", "stale" or "unknown": a card that was asked but has
+ * no online APQN, or whose failures grew while the cards were asked, did
+ * not answer, and its counts are the last read.
+ */
+static const char *ep11_counts_state(const struct ep11_apqn_row *r,
+				     const struct ep11_apqn_rows *before,
+				     const struct ep11_apqn_rows *after)
+{
+	if (!r->valid)
+		return "unknown";
+	if (r->cached || !before)
+		return "cached";
+	if (!ep11_card_online(after, r->card) ||
+	    ep11_card_errors(after, r->card) > ep11_card_errors(before, r->card))
+		return "stale";
+	return "fresh";
+}
+
+static void ep11_status_json(const struct ep11_apqn_row *r, const char *counts,
+			     bool first)
+{
+	printf("%s\n    {\"apqn\": \"%02x.%04x\", \"card\": %u, \"domain\": %u, \"online\": %s, \"serial\": ",
+	       first ? "" : ",", r->card, r->domain, r->card, r->domain,
+	       r->online ? "true" : "false");
+	if (r->serial[0])
+		ep11_json_string(stdout, r->serial);
+	else
+		printf("null");
+	if (r->valid)
+		printf(", \"max_sessions\": %u, \"available_sessions\": %u",
+		       r->max, r->avail);
+	else
+		printf(", \"max_sessions\": null, \"available_sessions\": null");
+	printf(", \"counts\": \"%s\", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu",
+	       counts, strcmp(counts, "fresh") ? "true" : "false",
+	       r->card_held, r->held, r->pending,
+	       (unsigned long long)r->logins, (unsigned long long)r->logouts,
+	       (unsigned long long)r->reclaimed, (unsigned long long)r->lost,
+	       (unsigned long long)r->errors,
+	       (unsigned long long)r->last_reclaim_us);
+	ep11_status_quota(stdout, r->card, true);
+	printf("}");
+}
+
+static void ep11_status_text(const struct ep11_apqn_row *r, const char *counts)
+{
+	printf("APQN %02x.%04x:\n", r->card, r->domain);
+	if (r->valid) {
+		printf("  Max Sessions:        %u\n", r->max);
+		printf("  Available Sessions:  %u%s\n", r->avail,
+		       !strcmp(counts, "stale") ?
+		       " (stale: the card did not answer; as last read)" :
+		       !strcmp(counts, "cached") ? " (as last read)" : "");
 	} else {
 		printf("  Max Sessions:        unknown (the card has not answered)\n");
 		printf("  Available Sessions:  unknown\n");
 	}
-	printf("  Held:                %u (card: %u)\n",
-	       u32_or_0(tb[EP11SESS_A_HELD]),
-	       u32_or_0(tb[EP11SESS_A_CARD_HELD]));
-	printf("  Pending Logouts:     %u\n", u32_or_0(tb[EP11SESS_A_PENDING]));
+	printf("  Held:                %u (card: %u)\n", r->held, r->card_held);
+	printf("  Pending Logouts:     %u\n", r->pending);
 	printf("  Reclaimed:           %llu (last in %llu us)\n",
-	       (unsigned long long)u64_or_0(tb[EP11SESS_A_RECLAIMED]),
-	       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]));
-	printf("  Online:              %s%s%s\n", online ? "yes" : "no",
-	       serial[0] ? ", serial " : "", serial);
-	ep11_status_quota(nla_get_u8(tb[EP11SESS_A_CARD]), false);
-	ctx->count++;
+	       (unsigned long long)r->reclaimed,
+	       (unsigned long long)r->last_reclaim_us);
+	printf("  Online:              %s%s%s\n", r->online ? "yes" : "no",
+	       r->serial[0] ? ", serial " : "", r->serial);
+	ep11_status_quota(stdout, r->card, false);
+}
+
+/* One APQN dump into @l; 0 or the exit code after the report. */
+static int ep11_status_dump(struct ep11_nl *nl, const struct ep11_filter *f,
+			    bool refresh, struct ep11_apqn_rows *l)
+{
+	struct nl_msg *msg;
+
+	msg = ep11_nl_new(nl, EP11SESS_CMD_APQN_GET, NLM_F_DUMP);
+	if (!msg || (f->have_apqn && ep11_filter_put(f, msg) < 0) ||
+	    (refresh && nla_put_flag(msg, EP11SESS_A_REFRESH) < 0)) {
+		nlmsg_free(msg);
+		return ep11_fail(EP11_EXIT_FAILED, ENOMEM, "out of memory");
+	}
+	if (ep11_nl_exchange(nl, msg, ep11_status_one, l))
+		return ep11_nl_report(nl, "status");
 	return 0;
 }
 
@@ -147,7 +267,11 @@ static void ep11_status_usage(FILE *out)
 		"\n"
 		"  --apqn 0b.0024  only this APQN\n"
 		"  --cached        do not ask the cards, show their last answer\n"
-		"  --json          one JSON object for scripts\n"
+		"  --json          one JSON object for scripts (ep11sess(8))\n"
+		"\n"
+		"Counts a card could not give now are marked: \"as last read\" when\n"
+		"it was not asked (--cached, or without CAP_SYS_ADMIN), \"stale\"\n"
+		"when it was asked and did not answer.\n"
 		"  -h, --help      this text\n", ep11_prog);
 }
 
@@ -160,15 +284,15 @@ int ep11_cmd_status(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ep11_status_ctx ctx = { 0 };
+	struct ep11_apqn_rows before = { 0 }, rows = { 0 };
 	struct ep11_filter f = { 0 };
-	bool cached = false;
+	bool cached = false, json = false, refresh;
 	struct ep11_nl nl;
 	long orphans;
-	struct nl_msg *msg;
 	int opt, ret;
+	size_t i;
 
-	while ((opt = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long_only(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case EP11_OPT_APQN:
 			if (ep11_filter_option(opt, optarg, &f))
@@ -178,14 +302,14 @@ int ep11_cmd_status(int argc, char **argv)
 			cached = true;
 			break;
 		case EP11_OPT_JSON:
-			ctx.json = true;
+			json = true;
 			break;
 		case 'h':
 			ep11_status_usage(stdout);
 			return EP11_EXIT_OK;
 		default:
-			ep11_status_usage(stderr);
-			return EP11_EXIT_USAGE;
+			return ep11_bad_option(opt, argc, argv,
+					       ep11_status_usage);
 		}
 	}
 	if (ep11_no_operands("status", argc, argv))
@@ -193,34 +317,45 @@ int ep11_cmd_status(int argc, char **argv)
 	ret = ep11_nl_open_filtered(&nl, &f);
 	if (ret)
 		return ret;
-	msg = ep11_nl_new(&nl, EP11SESS_CMD_APQN_GET, NLM_F_DUMP);
-	if (!msg || (f.have_apqn && ep11_filter_put(&f, msg) < 0) ||
-	    (!cached && nla_put_flag(msg, EP11SESS_A_REFRESH) < 0)) {
-		nlmsg_free(msg);
-		fprintf(stderr, "%s: out of memory\n", ep11_prog);
-		ret = EP11_EXIT_FAILED;
-		goto out;
+	/* Only CAP_SYS_ADMIN makes the cards answer; others get the cache. */
+	refresh = !cached && ep11_has_cap(CAP_SYS_ADMIN);
+	if (refresh) {
+		ret = ep11_status_dump(&nl, &f, false, &before);
+		if (ret)
+			goto out;
 	}
-	if (ctx.json)
-		printf("{\"apqns\": [");
-	if (ep11_nl_exchange(&nl, msg, ep11_status_one, &ctx)) {
-		if (ctx.json)
-			printf("\n]}\n");
-		ret = ep11_nl_report(&nl, "status");
+	ret = ep11_status_dump(&nl, &f, !cached, &rows);
+	if (ret)
 		goto out;
-	}
 	orphans = ep11_class_attr("orphaned_logouts");
-	if (ctx.json)
+	if (json) {
+		printf("{");
+		ep11_json_time(stdout, "time", ep11_now_ns());
+		printf(", \"apqns\": [");
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *counts = ep11_counts_state(&rows.rows[i],
+						       refresh ? &before : NULL,
+						       &rows);
+
+		if (json)
+			ep11_status_json(&rows.rows[i], counts, !i);
+		else
+			ep11_status_text(&rows.rows[i], counts);
+	}
+	if (json)
 		printf(orphans < 0 ? "%s], \"orphaned_logouts\": null}\n" :
 		       "%s], \"orphaned_logouts\": %ld}\n",
-		       ctx.count ? "\n  " : "", orphans);
-	else if (!ctx.count)
+		       rows.n ? "\n  " : "", orphans);
+	else if (!rows.n)
 		printf("No EP11 APQN is registered.\n");
-	if (!ctx.json && orphans > 0)
+	if (!json && orphans > 0)
 		printf("Orphaned Logouts:      %ld (owed by removed cards, retried when they return)\n",
 		       orphans);
 	ret = EP11_EXIT_OK;
 out:
+	free(before.rows);
+	free(rows.rows);
 	ep11_nl_close(&nl);
 	return ret;
 }
