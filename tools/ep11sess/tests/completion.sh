@@ -25,11 +25,16 @@ check() {
 }
 
 check "commands" "status show" ep11sess s
-check "all commands" "status show logout monitor --help" ep11sess ""
+check "all commands" "status show logout monitor vhsmpin fipspin --help --version" ep11sess ""
 check "logout options" "-force" ep11sess logout -f
-check "show options" "-id -pid -date --apqn --json --help" ep11sess show ""
+check "show options" "-id -pid -date --apqn -slot --json --help" ep11sess show ""
+check "logout's own options" "--all --apqn" ep11sess logout --a
+check "logout --dry-run" "--dry-run" ep11sess logout --d
+check "monitor --event names" "login logout lost" ep11sess monitor --event lo
+check "vhsmpin options" "-slot --stdin --help" ep11sess vhsmpin ""
 check "status options" "--cached" ep11sess status --c
 check "monitor options" "--json" ep11sess monitor --j
+check "monitor filters" "--apqn --event --json --help" ep11sess monitor --
 check "no completion of a pid" "" ep11sess logout -pid ""
 check "no completion for an unknown command" "" ep11sess frob ""
 exit $failed
