@@ -47,8 +47,8 @@ static uint64_t ep11_proc_start(uint32_t pid)
 	p = strrchr(buf, ')');
 	if (!p || hz <= 0)
 		return 0;
-	/* Field 3 (state) follows; starttime is field 22. */
-	for (field = 2; field < 21 && p; field++)
+	/* Each space skipped starts the next field, from 3 (state) to 22. */
+	for (field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
 		return 0;
