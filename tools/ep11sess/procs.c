@@ -94,33 +94,47 @@ static bool ep11_is_dev_fd(int dirfd, const char *name)
 	return !strcmp(link, "/dev/ep11sess");
 }
 
+static int ep11_row_cmp(const void *a, const void *b)
+{
+	const struct ep11_sess_row *const *ra = a, *const *rb = b;
+
+	return strcmp((*ra)->id, (*rb)->id);
+}
+
+/**
+ * struct ep11_holder_scan - the rows, sorted by public id
+ * @by_id: pointers to the rows of a list
+ * @n:     entries
+ */
+struct ep11_holder_scan {
+	struct ep11_sess_row **by_id;
+	size_t n;
+};
+
 /* Add @pid to the holders of the row whose public id is @id. */
-static void ep11_add_holder(struct ep11_sess_list *list, const uint8_t *id,
+static void ep11_add_holder(struct ep11_holder_scan *hs, const uint8_t *id,
 			    uint32_t pid)
 {
-	char hex[33];
-	size_t i;
+	struct ep11_sess_row key, *kp = &key, **found, *r;
 	unsigned int j;
 
-	ep11_hex(hex, id, 16);
-	for (i = 0; i < list->n; i++) {
-		struct ep11_sess_row *r = &list->rows[i];
-
-		if (strcmp(r->id, hex))
-			continue;
-		for (j = 0; j < r->nholder_pids; j++)
-			if (r->holder_pids[j] == pid)
-				return;
-		if (r->nholder_pids < EP11_MAX_HOLDER_PIDS)
-			r->holder_pids[r->nholder_pids++] = pid;
-		else
-			r->holder_pids_more = true;
+	ep11_hex(key.id, id, 16);
+	found = bsearch(&kp, hs->by_id, hs->n, sizeof(*hs->by_id),
+			ep11_row_cmp);
+	if (!found)
 		return;
-	}
+	r = *found;
+	for (j = 0; j < r->nholder_pids; j++)
+		if (r->holder_pids[j] == pid)
+			return;
+	if (r->nholder_pids < EP11_MAX_HOLDER_PIDS)
+		r->holder_pids[r->nholder_pids++] = pid;
+	else
+		r->holder_pids_more = true;
 }
 
 /* The sessions one duplicated file holds. */
-static int ep11_file_sessions(int fd, struct ep11_sess_list *list,
+static int ep11_file_sessions(int fd, struct ep11_holder_scan *hs,
 			      uint32_t pid)
 {
 	struct ep11sess_session_info *infos = NULL;
@@ -146,21 +160,31 @@ static int ep11_file_sessions(int fd, struct ep11_sess_list *list,
 	}
 	for (i = 0; i < l.count && i < room; i++)
 		if (infos[i].flags & EP11SESS_SESSION_HELD)
-			ep11_add_holder(list, infos[i].public_id, pid);
+			ep11_add_holder(hs, infos[i].public_id, pid);
 	free(infos);
 	return 0;
 }
 
 void ep11_find_holders(struct ep11_sess_list *list)
 {
+	struct ep11_holder_scan hs = { .n = list->n };
 	struct dirent *de, *fde;
 	bool complete = true;
 	size_t i;
 	DIR *proc;
 
+	list->holders_known = !list->n;
+	if (!list->n)
+		return;
+	hs.by_id = calloc(list->n, sizeof(*hs.by_id));
+	if (!hs.by_id)
+		return;
+	for (i = 0; i < list->n; i++)
+		hs.by_id[i] = &list->rows[i];
+	qsort(hs.by_id, hs.n, sizeof(*hs.by_id), ep11_row_cmp);
 	proc = opendir("/proc");
 	if (!proc) {
-		list->holders_known = false;
+		free(hs.by_id);
 		return;
 	}
 	while ((de = readdir(proc))) {
@@ -199,7 +223,7 @@ void ep11_find_holders(struct ep11_sess_list *list)
 					complete = false;
 				continue;
 			}
-			if (ep11_file_sessions(fd, list, pid))
+			if (ep11_file_sessions(fd, &hs, pid))
 				complete = false;
 			close(fd);
 		}
@@ -208,6 +232,7 @@ void ep11_find_holders(struct ep11_sess_list *list)
 		closedir(fds);
 	}
 	closedir(proc);
+	free(hs.by_id);
 	list->holders_known = complete;
 	for (i = 0; i < list->n; i++)
 		list->rows[i].holders_scanned = true;
