@@ -76,6 +76,37 @@ admin_hold() {
 	vmt_wait_ready "$out" "$admin_held" 120
 }
 
+# admin_orphan OUT APQN: a session whose creator exited while its forked
+# child keeps holding it; sets $admin_orphan_id, $admin_creator (gone)
+# and $admin_holder (alive, killed at the end).
+admin_orphan() {
+	local out=$1
+	"$admin_sess" orphan "$2" >"$out" 2>&1 || { cat "$out"; fail "admin-sess orphan $2"; }
+	vmt_poll 20 grep -q '^ready' "$out" || { cat "$out"; fail "the orphan's holder did not start"; }
+	admin_orphan_id=$(sed -n 's/^session //p' "$out")
+	admin_creator=$(sed -n 's/^creator //p' "$out")
+	admin_holder=$(sed -n 's/^holder //p' "$out")
+	admin_pids="$admin_pids $admin_holder"
+	vmt_poll 10 eval '! kill -0 "$admin_creator" 2>/dev/null' ||
+		fail "the creator $admin_creator did not exit"
+}
+
+# admin_reuse_pid PID: start "sleep" as a new process with the number PID
+# (root sets ns_last_pid); its pid is in $admin_reuser.  Tries a few times
+# since any fork in the guest may take the number first.
+admin_reuse_pid() {
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		echo $(($1 - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 600 &
+		admin_reuser=$!
+		admin_pids="$admin_pids $admin_reuser"
+		[ "$admin_reuser" = "$1" ] && return 0
+		kill "$admin_reuser" 2>/dev/null || true
+	done
+	fail "could not start a process with pid $1 (last $admin_reuser)"
+}
+
 # admin_kill PID: SIGKILL and reap.
 admin_kill() {
 	kill -KILL "$1" 2>/dev/null || true

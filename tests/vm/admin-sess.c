@@ -8,6 +8,11 @@
  *                              and wait to be killed
  *   admin-sess die APQN        log in one session, print "PID HEX", then
  *                              die by SIGKILL without logging out
+ *   admin-sess orphan APQN     log in one session, print "session HEX" and
+ *                              "creator PID", fork a child that keeps the
+ *                              file and prints "holder PID" and "ready",
+ *                              and exit: the child holds the session of a
+ *                              creator that is gone until it is killed
  *   admin-sess login-fail APQN log in once without waiting for a free
  *                              session; exit 0 when the card was full
  *   admin-sess uevents         print the kernel's uevents of subsystem
@@ -103,6 +108,33 @@ static int cmd_die(const char *apqn)
 	fflush(stdout);
 	raise(SIGKILL);
 	return 1;
+}
+
+static int cmd_orphan(const char *apqn)
+{
+	struct ep11sess_apqn a = vmt_apqn(apqn);
+	char id[33];
+	__u8 pub[16];
+	pid_t child;
+	int fd, ret;
+
+	fd = vmt_open_dev();
+	ret = login(fd, &a, 1, 30000, pub);
+	if (ret)
+		vmt_die("login on %s: %s", apqn, strerror(-ret));
+	hex(id, pub);
+	printf("session %s\ncreator %d\n", id, getpid());
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		vmt_die("fork: %s", strerror(errno));
+	if (child)
+		_exit(0);
+	/* The child: the inherited file holds the session. */
+	printf("holder %d\nready\n", getpid());
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 static int cmd_login_fail(const char *apqn)
@@ -373,12 +405,14 @@ int main(int argc, char **argv)
 		cmd_hold(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "die"))
 		return cmd_die(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "orphan"))
+		return cmd_orphan(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "login-fail"))
 		return cmd_login_fail(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "uevents"))
 		cmd_uevents();
 	if (argc == 2 && !strcmp(argv[1], "nl-bad"))
 		return cmd_nl_bad();
-	vmt_die("usage: admin-sess hold N APQN... | die APQN | login-fail APQN | uevents | nl-bad");
+	vmt_die("usage: admin-sess hold N APQN... | die APQN | orphan APQN | login-fail APQN | uevents | nl-bad");
 	return 2;
 }

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # ep11sess show: every session with its owner and APQNs for root, the
 # caller's own for others; -id, -pid, -date, --apqn filters, --json;
-# "no such session" and bad options give their exit codes.
+# the holders' live pids, a creator that is gone marked and a reused pid
+# never shown as the creator's; "no such session" and bad options give
+# their exit codes.
 set -eu
 . "$(dirname "$0")/admin-lib.sh"
 admin_need
@@ -21,8 +23,8 @@ id3=$(sed -n 's/^session //p' "$admin_state/h2")
 "$ep11sess" show >"$out"
 cat "$out"
 expect "sessions shown" 3 "$(grep -c '^[0-9a-f]\{32\} ' "$out")"
-expect_grep "owner pid and command" "^$id1 +$h1 +0 admin-sess .* 1  0b\.0024:live 0c\.0024:live$" "$out"
-expect_grep "the second holder" "^$id3 +$h2 +0 admin-sess .* 1  0c\.0024:live$" "$out"
+expect_grep "owner pid and command" "^$id1 +$h1 +0 admin-sess .* 1  0b\.0024:live 0c\.0024:live holders=$h1$" "$out"
+expect_grep "the second holder" "^$id3 +$h2 +0 admin-sess .* 1  0c\.0024:live holders=$h2$" "$out"
 
 "$ep11sess" show -pid "$h1" >"$out"
 expect "-pid" 2 "$(grep -c "^[0-9a-f]\{32\} *$h1 " "$out")"
@@ -53,6 +55,37 @@ expect "json apqns of $id1" '"0b.0024:live,0c.0024:live"' \
 	"$(jq -c "[.sessions[] | select(.id == \"$id1\") | .apqns[] | .apqn + \":\" + .state] | join(\",\")" "$out")"
 expect "json pid" "$h2" "$(jq ".sessions[] | select(.id == \"$id3\") | .pid" "$out")"
 expect "json comm" '"admin-sess"' "$(jq ".sessions[] | select(.id == \"$id3\") | .comm" "$out")"
+expect "json owner alive" '"alive"' "$(jq ".sessions[] | select(.id == \"$id3\") | .owner" "$out")"
+expect "json holder pids" "[$h2]" "$(jq -c ".sessions[] | select(.id == \"$id3\") | .holder_pids" "$out")"
+expect "json not a leftover" null "$(jq ".sessions[] | select(.id == \"$id3\") | .leftover" "$out")"
+created=$(jq -r ".sessions[] | select(.id == \"$id3\") | .created" "$out")
+[[ $created =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z$ ]] ||
+	fail "json created: expected RFC 3339 UTC with nanoseconds, got '$created'"
+# (jq reads numbers as doubles: the exact figure is taken from the text.)
+created_ns=$("$ep11sess" show -id "$id3" --json | grep -o '"created_ns": [0-9]*' | grep -o '[0-9]*$')
+expect "json created and created_ns are one time" "$created" \
+	"$(date -u -d "@$((created_ns / 1000000000))" +%Y-%m-%dT%H:%M:%S).$(printf %09d $((created_ns % 1000000000)))Z"
+expect "json keep_expires unknown" "null null" \
+	"$(jq -r ".sessions[] | select(.id == \"$id3\") | \"\\(.keep_expires) \\(.keep_expires_ns)\"" "$out")"
+
+# The creator exits, its forked child keeps the session: PID says "gone",
+# the child is the holder, and the session is a leftover.
+admin_orphan "$admin_state/o1" 0c.0024
+"$ep11sess" show -id "$admin_orphan_id" >"$out"
+cat "$out"
+expect_grep "creator gone, child holds" "^$admin_orphan_id +gone +0 admin-sess .* 1  0c\.0024:live holders=$admin_holder leftover:orphaned$" "$out"
+# A new process given the creator's pid is never shown as the creator.
+admin_reuse_pid "$admin_creator"
+"$ep11sess" show -id "$admin_orphan_id" >"$out"
+expect_grep "a reused pid is not the creator" "^$admin_orphan_id +gone " "$out"
+grep -q " $admin_creator " "$out" && fail "show printed pid $admin_creator, now an unrelated sleep: $(cat "$out")"
+"$ep11sess" show -id "$admin_orphan_id" --json >"$out"
+expect "json reused pid: pid" null "$(jq '.sessions[0].pid' "$out")"
+expect "json reused pid: owner" '"gone"' "$(jq '.sessions[0].owner' "$out")"
+expect "json orphan: holders" "[$admin_holder]" "$(jq -c '.sessions[0].holder_pids' "$out")"
+expect "json orphan: leftover" '"orphaned"' "$(jq '.sessions[0].leftover' "$out")"
+admin_kill "$admin_holder"
+admin_wait_attr 0c.0024 sessions_held 3
 
 # Unprivileged callers see the sessions created under their uid: none.
 as_nobody "$ep11sess" show >"$out"
@@ -68,6 +101,10 @@ expect "bad pid exit code" 2 "$rc"
 rc=0; "$ep11sess" show -date 2026-01-01 >"$out" 2>&1 || rc=$?
 expect "bad date exit code" 2 "$rc"
 expect_grep "bad date message" 'yyyy/mm/dd' "$out"
-"$ep11sess" show -slot 0 -pin 12345678 -id "$id3" >"$out" 2>&1
-expect_grep "pkcsep11_session's -slot and -pin are noted" 'not needed' "$out"
+"$ep11sess" show -slot 0 -id "$id3" >"$out" 2>&1
+expect_grep "pkcsep11_session's -slot is noted" 'not needed' "$out"
+rc=0; "$ep11sess" show -pin 12345678 >"$out" 2>&1 || rc=$?
+expect "-pin is no option" 2 "$rc"
+rc=0; "$ep11sess" show -date 2026/02/31 >"$out" 2>&1 || rc=$?
+expect "a day that does not exist" 2 "$rc"
 echo "admin show: ok"
