@@ -65,12 +65,9 @@ struct ep11_monitor {
 static void ep11_monitor_note(struct ep11_monitor *m, const char *what,
 			      const char *text)
 {
-	char when[48];
-
 	fprintf(stderr, "%s: monitor: %s\n", ep11_prog, text);
 	if (!m->json)
 		return;
-	ep11_format_rfc3339(when, sizeof(when), ep11_now_ns());
 	printf("{");
 	ep11_json_time(stdout, "time", ep11_now_ns());
 	printf(", \"event\": \"%s\", \"apqn\": null, \"card\": null, \"domain\": null, \"id\": null, \"pid\": null, \"comm\": null, \"latency_us\": null, \"message\": ",
