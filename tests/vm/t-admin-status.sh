@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # ep11sess status: per APQN the card's Max and Available Sessions as
 # pkcsep11_session prints them, held, pending and reclaimed; --json,
-# --apqn, --cached; unprivileged callers get the cached counts; usage
-# errors and an unknown APQN give their exit codes.
+# --apqn, --cached; unprivileged callers get the cached counts; a card
+# that cannot answer has its counts marked stale, not shown as current;
+# usage errors and an unknown APQN give their exit codes.
 set -eu
 . "$(dirname "$0")/admin-lib.sh"
 admin_need
@@ -49,6 +50,23 @@ as_nobody "$ep11sess" status --apqn 0c.0024 >"$out"
 expect_grep "nobody sees cached counts" 'Available Sessions:  8 \(as last read\)' "$out"
 "$ep11sess" status --cached --json >"$out"
 expect "--cached" true "$(jq '.apqns[0].cached' "$out")"
+expect "--cached: counts" '"cached"' "$(jq '.apqns[0].counts' "$out")"
+
+# A card that cannot answer: its counts are the last read, marked stale;
+# the other card's are fresh.
+admin_ctl 0c offline 24
+"$ep11sess" status >"$out"
+cat "$out"
+expect "0c.0024 stale" "  Available Sessions:  8 (stale: the card did not answer; as last read)" \
+	"$(sed -n '/^APQN 0c.0024:/,$p' "$out" | sed -n 3p)"
+expect "0b.0024 fresh" "  Available Sessions:  16" "$(sed -n '/^APQN 0b.0024:/,/^APQN/p' "$out" | sed -n 3p)"
+"$ep11sess" status --json >"$out"
+expect "json 0c.0024 counts" '"stale" true' "$(jq -r '.apqns[] | select(.apqn == "0c.0024") | "\"\(.counts)\" \(.cached)"' "$out")"
+expect "json 0b.0024 counts" '"fresh" false' "$(jq -r '.apqns[] | select(.apqn == "0b.0024") | "\"\(.counts)\" \(.cached)"' "$out")"
+time=$(jq -r .time "$out")
+[[ $time =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z$ ]] ||
+	fail "status --json time: expected RFC 3339 UTC with nanoseconds, got '$time'"
+admin_ctl 0c online 24
 
 rc=0; "$ep11sess" status --apqn 0b.0026 >"$out" 2>&1 || rc=$?
 expect "unknown APQN exit code" 5 "$rc"
