@@ -85,6 +85,39 @@ printf '12345678\nvhsmpin01\nvhsmpin01\n' | "$tool" vhsmpin -slot 0 --stdin >/de
 	fail "ep11sess vhsmpin"
 printf '12345678\nshort\nshort\n' | "$tool" vhsmpin -slot 0 --stdin 2>/dev/null &&
 	fail "ep11sess vhsmpin accepted a 5-character PIN"
+# On a terminal it asks as pkcsep11_session vhsmpin asks, so that the
+# expect scripts written for it answer it: each answer after its prompt.
+/usr/bin/python3 - "$tool" >"$core_state/tty.out" 2>&1 <<'EOS' ||
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "vhsmpin", "-slot", "0"])
+seen = b""
+for prompt, answer in ((b"Enter the USER PIN: ", b"12345678"),
+                       (b"Enter the new VHSM PIN: ", b"vhsmpin01"),
+                       (b"Re-enter the new VHSM PIN: ", b"vhsmpin01")):
+    while prompt not in seen:
+        chunk = os.read(fd, 1024)
+        if not chunk:
+            sys.exit("expected the prompt %r, got %r" % (prompt, seen))
+        seen += chunk
+    seen = seen[seen.index(prompt) + len(prompt):]
+    os.write(fd, answer + b"\n")
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+status = os.waitpid(pid, 0)[1]
+print(seen.decode(errors="replace"))
+sys.exit(0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else "exit status %d" % status)
+EOS
+	fail "ep11sess vhsmpin on a terminal: $(cat "$core_state/tty.out")"
+grep -q "VHSM PIN of slot 0 .* set" "$core_state/tty.out" ||
+	fail "ep11sess vhsmpin on a terminal: expected 'VHSM PIN of slot 0 (...) set', got $(cat "$core_state/tty.out")"
 
 held "$core_state/a.out" 0 12345678 1 make vk
 a=$held_pid

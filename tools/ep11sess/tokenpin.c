@@ -30,13 +30,15 @@ static int read_secret(FILE *in, const char *prompt, char *buf, size_t n)
 	bool tty = isatty(fileno(in));
 	size_t len;
 
+	/* The prompt once echo is off: an answer typed after it is kept. */
 	if (tty) {
-		fprintf(stderr, "%s", prompt);
 		if (tcgetattr(fileno(in), &old))
 			return -1;
 		quiet = old;
 		quiet.c_lflag &= ~ECHO;
 		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
 	}
 	if (!fgets(buf, (int)n, in)) {
 		if (tty) {
@@ -87,6 +89,7 @@ static int token_pin(int argc, char **argv, enum ck_mode mode)
 	const char *cmd = mode == CK_MODE_FIPS ? "fipspin" : "vhsmpin";
 	const char *name = mode == CK_MODE_FIPS ? "FIPS" : "VHSM";
 	char user[PIN_BUF], pin[PIN_BUF], again[PIN_BUF], err[512];
+	char prompt[48], prompt2[48];
 	struct ck_config cfg = { 0 };
 	struct ck_slot_conf *slot = NULL;
 	struct ck_store *store = NULL;
@@ -181,7 +184,8 @@ static int token_pin(int argc, char **argv, enum ck_mode mode)
 			ep11_prog, cmd);
 		goto out;
 	}
-	if (read_secret(in, "USER PIN: ", user, sizeof(user))) {
+	/* pkcsep11_session's prompts, so that its expect scripts still work. */
+	if (read_secret(in, "Enter the USER PIN: ", user, sizeof(user))) {
 		fprintf(stderr, "%s: %s: no USER PIN given\n", ep11_prog, cmd);
 		goto close_in;
 	}
@@ -192,8 +196,10 @@ static int token_pin(int argc, char **argv, enum ck_mode mode)
 			rv == CKR_PIN_INCORRECT ? "incorrect" : "error");
 		goto close_in;
 	}
-	if (read_secret(in, "New PIN: ", pin, sizeof(pin)) ||
-	    read_secret(in, "New PIN again: ", again, sizeof(again))) {
+	snprintf(prompt, sizeof(prompt), "Enter the new %s PIN: ", name);
+	snprintf(prompt2, sizeof(prompt2), "Re-enter the new %s PIN: ", name);
+	if (read_secret(in, prompt, pin, sizeof(pin)) ||
+	    read_secret(in, prompt2, again, sizeof(again))) {
 		fprintf(stderr, "%s: %s: no new PIN given\n", ep11_prog, cmd);
 		goto wipe;
 	}
