@@ -88,7 +88,7 @@ printf '12345678\nshort\nshort\n' | "$tool" vhsmpin -slot 0 --stdin 2>/dev/null 
 # On a terminal it asks as pkcsep11_session vhsmpin asks, so that the
 # expect scripts written for it answer it: each answer after its prompt.
 /usr/bin/python3 - "$tool" >"$core_state/tty.out" 2>&1 <<'EOS' ||
-import os, pty, sys
+import os, pty, select, sys
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "vhsmpin", "-slot", "0"])
@@ -97,6 +97,8 @@ for prompt, answer in ((b"Enter the USER PIN: ", b"12345678"),
                        (b"Enter the new VHSM PIN: ", b"vhsmpin01"),
                        (b"Re-enter the new VHSM PIN: ", b"vhsmpin01")):
     while prompt not in seen:
+        if not select.select([fd], [], [], 30)[0]:
+            sys.exit("expected the prompt %r within 30 s, got %r" % (prompt, seen))
         chunk = os.read(fd, 1024)
         if not chunk:
             sys.exit("expected the prompt %r, got %r" % (prompt, seen))
