@@ -63,7 +63,7 @@ static void usage(FILE *out)
 }
 
 /* The tool's version, the netlink family it speaks and the module's. */
-static int version(void)
+static int print_version(void)
 {
 	char buf[64] = "";
 	FILE *f = fopen("/sys/module/ep11sess/version", "r");
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-version") ||
 	    !strcmp(argv[1], "-V"))
-		return version();
+		return print_version();
 	for (i = 0; i < sizeof(ep11_subcommands) / sizeof(ep11_subcommands[0]);
 	     i++)
 		if (!strcmp(argv[1], ep11_subcommands[i].name)) {
