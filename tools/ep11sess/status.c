@@ -31,7 +31,7 @@ static uint32_t u32_or_0(struct nlattr *a)
 }
 
 /* The card's uid quota and who holds its sessions, from sysfs. */
-static void ep11_status_quota(FILE *out, uint8_t card, bool json)
+static void ep11_status_quota(uint8_t card, bool json)
 {
 	char *quota = ep11_card_attr(card, "uid_quota");
 	char *usage = ep11_card_attr(card, "uid_usage");
@@ -40,20 +40,20 @@ static void ep11_status_quota(FILE *out, uint8_t card, bool json)
 	int len;
 
 	if (json) {
-		fprintf(out, ", \"uid_quota\": %s, \"uid_usage\": {",
+		printf(", \"uid_quota\": %s, \"uid_usage\": {",
 		       quota ? quota : "null");
 		while (p && sscanf(p, "%u %u%n", &uid, &n, &len) == 2) {
-			fprintf(out, "%s\"%u\": %u", i++ ? ", " : "", uid, n);
+			printf("%s\"%u\": %u", i++ ? ", " : "", uid, n);
 			p += len;
 		}
-		fprintf(out, "}");
+		printf("}");
 	} else {
 		if (quota && strcmp(quota, "0"))
-			fprintf(out, "  Quota per UID:       %s\n", quota);
+			printf("  Quota per UID:       %s\n", quota);
 		else
-			fprintf(out, "  Quota per UID:       none\n");
+			printf("  Quota per UID:       none\n");
 		while (p && sscanf(p, "%u %u%n", &uid, &n, &len) == 2) {
-			fprintf(out, "  Held by UID %-8u %u\n", uid, n);
+			printf("  Held by UID %-8u %u\n", uid, n);
 			p += len;
 		}
 	}
@@ -213,7 +213,7 @@ static void ep11_status_json(const struct ep11_apqn_row *r, const char *counts,
 	       (unsigned long long)r->reclaimed, (unsigned long long)r->lost,
 	       (unsigned long long)r->errors,
 	       (unsigned long long)r->last_reclaim_us);
-	ep11_status_quota(stdout, r->card, true);
+	ep11_status_quota(r->card, true);
 	printf("}");
 }
 
@@ -237,7 +237,7 @@ static void ep11_status_text(const struct ep11_apqn_row *r, const char *counts)
 	       (unsigned long long)r->last_reclaim_us);
 	printf("  Online:              %s%s%s\n", r->online ? "yes" : "no",
 	       r->serial[0] ? ", serial " : "", r->serial);
-	ep11_status_quota(stdout, r->card, false);
+	ep11_status_quota(r->card, false);
 }
 
 /* One APQN dump into @l; 0 or the exit code after the report. */
