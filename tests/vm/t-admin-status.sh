@@ -68,6 +68,19 @@ time=$(jq -r .time "$out")
 	fail "status --json time: expected RFC 3339 UTC with nanoseconds, got '$time'"
 admin_ctl 0c online 24
 
+# A card that hangs (its emulator stopped): once its round trip timed out
+# its counts are stale; the other card's are fresh.
+timeout_param=/sys/module/ep11sess/parameters/request_timeout_ms
+old_timeout=$(cat "$timeout_param")
+echo 1000 >"$timeout_param"
+kill -STOP "$admin_pid_0c"
+rc=0; "$ep11sess" status --json >"$out" || rc=$?
+kill -CONT "$admin_pid_0c"
+echo "$old_timeout" >"$timeout_param"
+expect "stuck card: exit code" 0 "$rc"
+expect "stuck card: 0c.0024 counts" '"stale"' "$(jq '.apqns[] | select(.apqn == "0c.0024") | .counts' "$out")"
+expect "stuck card: 0b.0024 counts" '"fresh"' "$(jq '.apqns[] | select(.apqn == "0b.0024") | .counts' "$out")"
+
 rc=0; "$ep11sess" status --apqn 0b.0026 >"$out" 2>&1 || rc=$?
 expect "unknown APQN exit code" 5 "$rc"
 expect_grep "unknown APQN message" 'no such APQN 0b.0026' "$out"
