@@ -571,7 +571,7 @@ static int ep11_ioc_list(struct ep11_ucmd *uc)
 
 /**
  * struct ep11_status_ctx - a status being gathered
- * @refresh: ask every card for its counts first
+ * @refresh: ask the cards for their counts first (all at once)
  * @admin:   the caller may make every card answer now; others get counts
  *           at most a second old
  * @st:      room for @room entries
@@ -591,9 +591,6 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 	struct ep11_status_ctx *sc = arg;
 	unsigned int i;
 
-	if (sc->refresh &&
-	    (sc->admin || time_after(jiffies, READ_ONCE(card->caps_time) + HZ)))
-		ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
 	spin_lock(&card->lock);
 	for (i = 0; i < card->napqns; i++, sc->count++) {
 		struct ep11_apqn *apqn = &card->apqns[i];
@@ -655,6 +652,9 @@ static int ep11_ioc_status(struct ep11_ucmd *uc)
 		if (!sc.st)
 			return -ENOMEM;
 	}
+	if (sc.refresh)
+		ep11_cards_refresh_caps(-1, sc.admin ? 0 : HZ,
+					ep11_xfer_default_timeout());
 	ret = ep11_cards_for_each(ep11_status_card, &sc);
 	if (!ret)
 		ret = ep11_copy_entries(u64_to_user_ptr(s->entries), sc.st,
@@ -996,6 +996,14 @@ long ep11_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return -EINVAL;
 	uc.size = op->size;
 	ret = copy_struct_from_user(&buf, op->size, uc.ubuf, uc.usize);
+	if (ret)
+		return ret;
+	/*
+	 * Every command answers in its struct: one the kernel cannot write
+	 * (a read-only page) is refused before anything is done, rather than
+	 * after a logout, a login or a keep-alive that could not be told.
+	 */
+	ret = ep11_respond(&uc);
 	if (ret)
 		return ret;
 	ret = op->execute(&uc);

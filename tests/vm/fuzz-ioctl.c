@@ -1553,7 +1553,9 @@ static void unplace(struct tctx *t, struct call *c, uint8_t *p,
 
 /*
  * The errno the ABI fixes for this call before any handler runs, or 0: a
- * size from the ABI version 1 size up to ours is read as far as it goes.
+ * size from the ABI version 1 size up to ours is read as far as it goes,
+ * and a struct that cannot be written back is refused before its fields
+ * are looked at.
  */
 static int fixed_errno(struct call *c, const uint8_t *p, size_t acc,
 		       uint32_t ksize)
@@ -1575,6 +1577,9 @@ static int fixed_errno(struct call *c, const uint8_t *p, size_t acc,
 			return EFAULT;
 	}
 	if ((c->usize < ksize ? c->usize : ksize) > acc)
+		return EFAULT;
+	/* Every command answers in its struct: it must be writable. */
+	if (c->p == P_RO)
 		return EFAULT;
 	return 0;
 }
@@ -1924,10 +1929,7 @@ static void one_call(struct tctx *t)
 			report("%s with %s: expected %s, got success",
 			       cmds[c.cmd].name, c.mutated,
 			       c.want ? errname(c.want) : "an error");
-		else if (c.p == P_RO && !(c.cmd == C_KEEP &&
-					   ((struct ep11sess_keep *)t->sb)->flags &
-					   EP11SESS_KEEP_RELEASE))
-			/* A release has nothing to write back. */
+		else if (c.p == P_RO)
 			report("%s with its struct in a read-only page: expected EFAULT (the answer cannot be written), got success",
 			       cmds[c.cmd].name);
 		else if (c.cmd == C_LIST && run_uid &&
@@ -2274,7 +2276,7 @@ static unsigned int count_exports(void)
  * What the fuzzing hits at random, made certain: a command whose answer
  * cannot be written back (its struct in a read-only page) fails with
  * EFAULT, and must then leave nothing behind: a LOGIN no session held
- * by the file, an EXPORT no fd.
+ * by the file, an EXPORT no fd, a LOGOUT its session still held.
  */
 static void probe_efault(struct tctx *t)
 {
@@ -2284,6 +2286,8 @@ static void probe_efault(struct tctx *t)
 		.size = sizeof(l),
 		.entry_size = sizeof(struct ep11sess_session_info),
 	};
+	struct ep11sess_logout lo = { .size = sizeof(lo) };
+	struct ep11sess_session_info info;
 	struct ep11sess_login lg;
 	unsigned int before, after;
 	int fd, ret;
@@ -2320,15 +2324,54 @@ static void probe_efault(struct tctx *t)
 		vmt_fail("EXPORT with its struct read-only: expected EFAULT and no new fd, got %s and %u new export fds",
 			 errname(ret), after - before);
 	close_stray_exports();
+
+	/* An administrator's logout that cannot answer ends nothing. */
+	if (!run_uid) {
+		struct ep11sess_admin_logout a = {
+			.size = sizeof(a),
+			.flags = EP11SESS_ADMIN_BY_ID,
+		};
+
+		memcpy(a.public_id, lg.public_id, sizeof(a.public_id));
+		mprotect(t->ro, page, PROT_READ | PROT_WRITE);
+		memcpy(t->ro, &a, sizeof(a));
+		mprotect(t->ro, page, PROT_READ);
+		ret = ioctl(fd, EP11SESS_IOC_ADMIN_LOGOUT, t->ro) ? errno : 0;
+		memset(&info, 0, sizeof(info));
+		l.entries = (uintptr_t)&info;
+		l.entry_size = sizeof(info);
+		l.count = 1;
+		if (ioctl(fd, EP11SESS_IOC_LIST, &l) || l.count != 1)
+			vmt_die("LIST of the probe's session: %s, %u entries",
+				strerror(errno), l.count);
+		if (ret != EFAULT || info.apqns[0].state != EP11SESS_STATE_LIVE)
+			vmt_fail("ADMIN_LOGOUT with its struct read-only: expected EFAULT and the session still live, got %s and state %u",
+				 errname(ret), info.apqns[0].state);
+		l.entries = 0;
+	}
+
+	/* A logout that cannot answer is not done: the handle still works. */
+	lo.handle = lg.handle;
+	mprotect(t->ro, page, PROT_READ | PROT_WRITE);
+	memcpy(t->ro, &lo, sizeof(lo));
+	mprotect(t->ro, page, PROT_READ);
+	ret = ioctl(fd, EP11SESS_IOC_LOGOUT, t->ro) ? errno : 0;
+	l.count = 0;
+	if (ioctl(fd, EP11SESS_IOC_LIST, &l))
+		vmt_die("LIST: %s", strerror(errno));
+	if (ret != EFAULT || l.count != 1)
+		vmt_fail("LOGOUT with its struct read-only: expected EFAULT and the session still held, got %s and %u held",
+			 errname(ret), l.count);
+	if (ioctl(fd, EP11SESS_IOC_LOGOUT, &lo))
+		vmt_fail("LOGOUT of the probe's session: %s", strerror(errno));
 	close(fd);
 }
 
 /*
  * KEEP and ATTACH, like LOGIN and EXPORT: with their struct read-only the
- * answer cannot be written, so they fail with EFAULT and must leave
- * nothing behind: no new keep-alive hold, no handle in the attaching
- * file.  A renewal keeps the hold with its new time-to-live; a release,
- * which has nothing to write back, succeeds.
+ * answer cannot be written, so they fail with EFAULT and must change
+ * nothing: no new keep-alive hold, no new time-to-live for a hold, no
+ * release, no handle in the attaching file.
  */
 static void probe_named_efault(struct tctx *t)
 {
@@ -2387,20 +2430,28 @@ static void probe_named_efault(struct tctx *t)
 		vmt_die("LIST of the probe's session: %s, %u entries",
 			strerror(errno), l.count);
 	if (ret != EFAULT || !(info.flags & EP11SESS_SESSION_KEPT) ||
-	    !info.keep_expires_ns)
-		vmt_fail("KEEP renewal with a time-to-live, its struct read-only: expected EFAULT and the hold kept with its new expiry, got %s, %s, expiry %llu",
+	    info.keep_expires_ns)
+		vmt_fail("KEEP renewal with a time-to-live, its struct read-only: expected EFAULT and the hold kept as it was (no expiry), got %s, %s, expiry %llu",
 			 errname(ret), info.flags & EP11SESS_SESSION_KEPT ?
 			 "a hold" : "no hold",
 			 (unsigned long long)info.keep_expires_ns);
-	/* A release has nothing to write back. */
 	k.ttl_ms = 0;
 	k.flags = EP11SESS_KEEP_RELEASE;
 	mprotect(t->ro, page, PROT_READ | PROT_WRITE);
 	memcpy(t->ro, &k, sizeof(k));
 	mprotect(t->ro, page, PROT_READ);
-	if (ioctl(fd, EP11SESS_IOC_KEEP, t->ro))
-		vmt_fail("KEEP release with its struct read-only: expected success (nothing to write back), got %s",
-			 errname(errno));
+	ret = ioctl(fd, EP11SESS_IOC_KEEP, t->ro) ? errno : 0;
+	l.count = 1;
+	if (ioctl(fd, EP11SESS_IOC_LIST, &l) || l.count != 1)
+		vmt_die("LIST of the probe's session: %s, %u entries",
+			strerror(errno), l.count);
+	if (ret != EFAULT || !(info.flags & EP11SESS_SESSION_KEPT))
+		vmt_fail("KEEP release with its struct read-only: expected EFAULT and the hold still there, got %s and %s",
+			 errname(ret), info.flags & EP11SESS_SESSION_KEPT ?
+			 "a hold" : "no hold");
+	if (ioctl(fd, EP11SESS_IOC_KEEP, &k))
+		vmt_fail("KEEP release of the probe's session: %s",
+			 strerror(errno));
 
 	memcpy(a.name, lg.name, sizeof(a.name));
 	a.scope = EP11SESS_SCOPE_UID;
