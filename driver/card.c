@@ -530,6 +530,76 @@ int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
 	return ret;
 }
 
+/* One card's refresh of ep11_cards_refresh_caps(). */
+struct ep11_refresh_item {
+	struct work_struct work;
+	struct ep11_card *card;
+	unsigned long timeout;
+};
+
+static void ep11_refresh_work(struct work_struct *work)
+{
+	struct ep11_refresh_item *it = container_of(work,
+						    struct ep11_refresh_item,
+						    work);
+
+	ep11_card_refresh_caps(it->card, it->timeout);
+}
+
+/**
+ * ep11_cards_refresh_caps() - ask cards for their session counts at once
+ * @only:    a card id, or -1 for every registered card
+ * @max_age: only cards whose counts are older than this (jiffies; 0: all)
+ * @timeout: jiffies for each card's round trip
+ *
+ * The cards are asked in parallel, each on a work item of its own, so one
+ * that does not answer costs its own time-out and delays no other card's
+ * answer: the whole refresh takes about the slowest card's round trip.
+ * A card that fails keeps its previous counts and their time.
+ *
+ * Context: process context, sleeps until every card answered or timed
+ * out; no locks held.
+ */
+void ep11_cards_refresh_caps(int only, unsigned long max_age,
+			     unsigned long timeout)
+{
+	struct ep11_refresh_item *items;
+	unsigned int i, n = 0;
+
+	items = kcalloc(EP11_MAX_CARDS, sizeof(*items), GFP_KERNEL);
+	mutex_lock(&ep11_registry_lock);
+	for (i = 0; i < EP11_MAX_CARDS; i++) {
+		struct ep11_card *card = ep11_cards[i];
+
+		if (!card || (only >= 0 && card->id != only) ||
+		    (max_age && time_before(jiffies,
+					    READ_ONCE(card->caps_time) +
+					    max_age)))
+			continue;
+		kref_get(&card->ref);
+		if (!items) {
+			/* No memory for the items: one card after another. */
+			mutex_unlock(&ep11_registry_lock);
+			ep11_card_refresh_caps(card, timeout);
+			ep11_card_put(card);
+			mutex_lock(&ep11_registry_lock);
+			continue;
+		}
+		items[n].card = card;
+		items[n].timeout = timeout;
+		INIT_WORK(&items[n].work, ep11_refresh_work);
+		n++;
+	}
+	mutex_unlock(&ep11_registry_lock);
+	for (i = 0; i < n; i++)
+		queue_work(system_unbound_wq, &items[i].work);
+	for (i = 0; i < n; i++) {
+		flush_work(&items[i].work);
+		ep11_card_put(items[i].card);
+	}
+	kfree(items);
+}
+
 static int ep11_cmp_u16(const void *a, const void *b)
 {
 	return *(const u16 *)a - *(const u16 *)b;

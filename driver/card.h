@@ -122,6 +122,8 @@ struct ep11_card *ep11_card_get(u8 id);
 void ep11_card_put(struct ep11_card *card);
 struct ep11_apqn *ep11_apqn_find(struct ep11_card *card, u16 domain);
 int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout);
+void ep11_cards_refresh_caps(int only, unsigned long max_age,
+			     unsigned long timeout);
 int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
 			void *arg);
 

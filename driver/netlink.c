@@ -189,12 +189,6 @@ struct ep11_nl_apqn {
 	struct ep11_apqn_stats stats;
 };
 
-static int ep11_nl_refresh(struct ep11_card *card, void *arg)
-{
-	ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
-	return 0;
-}
-
 static int ep11_nl_apqn_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
@@ -225,7 +219,9 @@ static int ep11_nl_apqn_start(struct netlink_callback *cb)
 	ctx->cached = true;
 	if (nla_get_flag(tb[EP11SESS_A_REFRESH]) &&
 	    netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
-		ep11_cards_for_each(ep11_nl_refresh, NULL);
+		/* Only the card asked about, when one is. */
+		ep11_cards_refresh_caps(ctx->filter ? ctx->fcard : -1, 0,
+					ep11_xfer_default_timeout());
 		ctx->cached = false;
 	}
 	return 0;

@@ -844,6 +844,97 @@ static void core_card_removal_waits_only_for_its_own(struct kunit *test)
 	ep11_card_unregister(card);
 }
 
+struct refresh_call {
+	int only;
+	struct completion done;
+};
+
+static int refresh_call_fn(void *arg)
+{
+	struct refresh_call *rc = arg;
+
+	ep11_cards_refresh_caps(rc->only, 0, msecs_to_jiffies(10000));
+	complete(&rc->done);
+	return 0;
+}
+
+static u32 card_max(struct ep11_card *card)
+{
+	return READ_ONCE(card->max_sessions);
+}
+
+/*
+ * A refresh asks the cards at once: a card that does not answer delays no
+ * other card's counts; asked about one card, only that card is asked.
+ */
+static void core_refresh_asks_cards_in_parallel(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card_desc desc = {
+		.id = FAKE_ID + 1,
+		.serial = "FAKE000000000002",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct refresh_call *rc;
+	struct fake_card *fc2;
+	struct ep11_card *other;
+	struct task_struct *task;
+	u32 max;
+
+	fc2 = kunit_kzalloc(test, sizeof(*fc2), GFP_KERNEL);
+	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc2);
+	KUNIT_ASSERT_NOT_NULL(test, rc);
+	mutex_init(&fc2->lock);
+	fc2->max = FAKE_MAX;
+	other = ep11_card_register(&desc, &fake_ops, fc2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	flush_work(&other->info_work);
+
+	/* The fake card stops in its get_xcp_info; the other changed. */
+	fake_gate(&ct->fc, EP11_FN_GET_XCP_INFO);
+	mutex_lock(&fc2->lock);
+	fc2->max = FAKE_MAX - 1;
+	mutex_unlock(&fc2->lock);
+	rc->only = -1;
+	init_completion(&rc->done);
+	task = kthread_run(refresh_call_fn, rc, "ep11-test-refresh");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(card_max, max,
+						    max == FAKE_MAX - 1,
+						    POLL_US, POLL_MAX_US, false,
+						    other), 0,
+			    "the other card's counts waited for a card that did not answer (max %u)",
+			    card_max(other));
+	KUNIT_EXPECT_FALSE(test, completion_done(&rc->done));
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&rc->done, 5 * HZ));
+
+	/* Only the card asked about. */
+	fake_gate(&ct->fc, EP11_FN_GET_XCP_INFO);
+	mutex_lock(&fc2->lock);
+	fc2->max = FAKE_MAX - 2;
+	mutex_unlock(&fc2->lock);
+	ep11_cards_refresh_caps(FAKE_ID + 1, 0, msecs_to_jiffies(10000));
+	KUNIT_EXPECT_EQ(test, card_max(other), (u32)FAKE_MAX - 2);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&ct->fc.gate_arrived),
+			       "a refresh of one card asked another");
+	/* Counts younger than the age asked for are not asked again. */
+	mutex_lock(&fc2->lock);
+	fc2->max = FAKE_MAX - 3;
+	mutex_unlock(&fc2->lock);
+	ep11_cards_refresh_caps(FAKE_ID + 1, 60 * HZ, msecs_to_jiffies(10000));
+	KUNIT_EXPECT_EQ(test, card_max(other), (u32)FAKE_MAX - 2);
+	mutex_lock(&ct->fc.lock);
+	ct->fc.gate_fn = 0;
+	mutex_unlock(&ct->fc.lock);
+	ep11_card_unregister(other);
+	mutex_destroy(&fc2->lock);
+}
+
 static void core_register_rejects_bad_cards(struct kunit *test)
 {
 	struct core_test *ct = test->priv;
@@ -1636,6 +1727,7 @@ static struct kunit_case ep11_core_test_cases[] = {
 	KUNIT_CASE(core_orphan_waits_for_its_own_serial),
 	KUNIT_CASE(core_reclaim_logs_apqns_out_concurrently),
 	KUNIT_CASE(core_card_removal_waits_only_for_its_own),
+	KUNIT_CASE(core_refresh_asks_cards_in_parallel),
 	KUNIT_CASE(core_register_rejects_bad_cards),
 	KUNIT_CASE(core_reclaim_work_holds_its_session),
 	KUNIT_CASE(core_simultaneous_shared_logins_make_one_session),

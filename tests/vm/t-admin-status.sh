@@ -45,6 +45,12 @@ expect "--apqn lists one APQN" 1 "$(grep -c '^APQN ' "$out")"
 expect_grep "available back after the kill" '^  Available Sessions:  16$' "$out"
 expect_grep "reclaimed" '^  Reclaimed:           2 \(last in [1-9][0-9]* us\)$' "$out"
 
+# Asked about 0b.0024, the kernel asked card 0b only: 0c's counts are
+# still those read before the kill.
+"$ep11sess" status --cached --apqn 0c.0024 >"$out"
+expect_grep "--apqn 0b.0024 left card 0c unasked" 'Available Sessions:  6 \(as last read\)' "$out"
+"$ep11sess" status --apqn 0c.0024 >/dev/null
+
 # Unprivileged: the counts as last read, marked so.
 as_nobody "$ep11sess" status --apqn 0c.0024 >"$out"
 expect_grep "nobody sees cached counts" 'Available Sessions:  8 \(as last read\)' "$out"
@@ -80,6 +86,24 @@ echo "$old_timeout" >"$timeout_param"
 expect "stuck card: exit code" 0 "$rc"
 expect "stuck card: 0c.0024 counts" '"stale"' "$(jq '.apqns[] | select(.apqn == "0c.0024") | .counts' "$out")"
 expect "stuck card: 0b.0024 counts" '"fresh"' "$(jq '.apqns[] | select(.apqn == "0b.0024") | .counts' "$out")"
+
+# With --apqn only that card is asked: the stuck card sees no request (its
+# failed round trips do not grow) and does not delay the answer.
+"$ep11sess" status --cached --json >"$out"
+errors0=$(jq '.apqns[] | select(.apqn == "0c.0024") | .errors' "$out")
+echo 1000 >"$timeout_param"
+kill -STOP "$admin_pid_0c"
+start=$(date +%s%N)
+rc=0; "$ep11sess" status --apqn 0b.0024 --json >"$out" || rc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+kill -CONT "$admin_pid_0c"
+echo "$old_timeout" >"$timeout_param"
+echo "status --apqn 0b.0024 with card 0c stopped: $took ms"
+expect "--apqn with a stuck card: exit code" 0 "$rc"
+expect "--apqn with a stuck card: 0b.0024 counts" '"fresh"' "$(jq '.apqns[] | select(.apqn == "0b.0024") | .counts' "$out")"
+"$ep11sess" status --cached --json >"$out"
+expect "--apqn 0b.0024: card 0c not asked (its failed round trips)" "$errors0" \
+	"$(jq '.apqns[] | select(.apqn == "0c.0024") | .errors' "$out")"
 
 rc=0; "$ep11sess" status --apqn 0b.0026 >"$out" 2>&1 || rc=$?
 expect "unknown APQN exit code" 5 "$rc"
