@@ -370,6 +370,20 @@ static void ep11_login_join_locked(struct ep11_login_ctx *ctx,
 }
 
 /*
+ * A live session keeps its PIN and nonce, to log in again on a card that
+ * comes back (relogin.c); wiped when the session is freed.
+ */
+static int ep11_login_keep_secret(struct ep11_session *sess,
+				  const struct ep11_login_req *req)
+{
+	sess->pin = kmemdup(req->pin, req->pin_len, GFP_KERNEL_ACCOUNT);
+	sess->nonce = kmemdup(req->nonce, req->nonce_len, GFP_KERNEL_ACCOUNT);
+	sess->pin_len = req->pin_len;
+	sess->nonce_len = req->nonce_len;
+	return sess->pin && sess->nonce ? 0 : -ENOMEM;
+}
+
+/*
  * Publish the login: create a session, or join the live shared one with
  * the same id.  Returns 0 with *@out set, or an error after rolling back.
  */
@@ -385,6 +399,10 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 
 	memcpy(id, ep11_login_id(ctx), sizeof(id));
 	sess = ep11_session_alloc(req->shared, req->ntargets, GFP_KERNEL);
+	if (sess && ep11_login_keep_secret(sess, req)) {
+		ep11_session_put(sess);
+		sess = NULL;
+	}
 	if (!sess) {
 		ep11_login_rollback(ctx, -ENOMEM);
 		return -ENOMEM;

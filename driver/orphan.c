@@ -125,7 +125,7 @@ static void ep11_orphan_expire(struct work_struct *work)
 /**
  * ep11_orphan_keep() - keep the logout a removed card owes
  * @sess: the session
- * @sa:   its entry on an APQN of a dead card, PENDING, LIVE or RECOVER
+ * @sa:   its entry on an APQN of a dead card, PENDING, LIVE, AWAY or RECOVER
  *
  * Context: process context, may sleep.
  * Return: 0 when kept; -ENOENT when the card has no serial number to

@@ -227,7 +227,9 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 		if (sa->state == EP11_SA_RECOVER)
 			return true;
 	}
+	/* An entry waiting for its card holds its slot like a live one. */
 	if (sa->state != EP11SESS_STATE_LIVE &&
+	    sa->state != EP11SESS_STATE_AWAY &&
 	    sa->state != EP11SESS_STATE_PENDING)
 		return false;
 	was_pending = sa->state == EP11SESS_STATE_PENDING;
@@ -289,7 +291,7 @@ static bool ep11_sa_needs_work(struct ep11_sess_apqn *sa)
 {
 	u32 state = READ_ONCE(sa->state);
 
-	return state == EP11SESS_STATE_LIVE ||
+	return state == EP11SESS_STATE_LIVE || state == EP11SESS_STATE_AWAY ||
 	       state == EP11SESS_STATE_PENDING || state == EP11_SA_RECOVER;
 }
 

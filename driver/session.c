@@ -207,6 +207,7 @@ int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
 	sa = &sess->apqns[sess->napqns];
 	sa->apqn = apqn;
 	kref_get(&apqn->card->ref);
+	sa->wkid_valid = ep11_apqn_wkid(apqn, sa->wkid) == EP11_WKID_VALID;
 	WRITE_ONCE(sa->state, state);
 	if (pinblob)
 		memcpy(sa->pinblob, pinblob, EP11_PINBLOB_LEN);
@@ -231,7 +232,7 @@ struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
 	unsigned int i, n = ep11_session_napqns(sess);
 
 	for (i = 0; i < n; i++)
-		if (sess->apqns[i].apqn == apqn)
+		if (READ_ONCE(sess->apqns[i].apqn) == apqn)
 			return &sess->apqns[i];
 	return NULL;
 }
