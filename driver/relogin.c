@@ -368,6 +368,9 @@ static void ep11_relogin_entry(struct ep11_session *sess,
 	ent.refused = sa->refused;
 	mutex_unlock(&ep11_sess_lock);
 
+	/* A refused entry gets one more try per card that comes. */
+	if (ent.refused && !hint)
+		return;
 	ep11_relogin_find(&rs, hint);
 	if (!rs.best)
 		return;
@@ -514,12 +517,14 @@ static void ep11_relogin_finish(struct ep11_session *sess,
 /**
  * ep11_relogin_session() - log a live session in again where it can go
  * @sess: a session with a reference
- * @hint: only this card's APQNs are candidates, or NULL for any card
+ * @hint: only this card's APQNs are candidates (the card has just come),
+ *        or NULL for any card
  *
  * Every entry of @sess that is %EP11SESS_STATE_AWAY is logged in again on
  * its APQN, if that is online again, or on the same domain of a card
  * with the same wrapping key.  An APQN whose WKID has not been read since
- * it came is not tried.
+ * it came is not tried; an entry a card refused is tried again only with
+ * a @hint, once per card that comes.
  *
  * Context: process context, sleeps for the card round trips; takes the
  * session id's lock (killable) and ep11_sess_lock; no locks held.

@@ -285,6 +285,65 @@ static int ep11_send_pass(struct ep11_send_ctx *sc)
 	return ret;
 }
 
+/*
+ * The checks of a request in @sc->req: framing, CPRB fields and the
+ * function's signature (-EINVAL), the capability (-EPERM), the named APQN
+ * (-ENODEV).
+ */
+static int ep11_send_check(struct ep11_send_ctx *sc)
+{
+	struct ep11sess_send *s = sc->s;
+	struct ep11_card *card;
+	int ret;
+
+	ret = ep11_wire_parse_request(sc->req, s->req_len, &sc->m);
+	if (ret < 0 || ep11_send_check_cprb(sc->req) ||
+	    ep11_send_check_fn(&sc->m, s->flags))
+		return -EINVAL;
+	if (ep11_send_needs_admin(&sc->m) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if ((s->flags & EP11SESS_SEND_ANY_APQN) && s->handle)
+		return 0;
+	card = ep11_card_get(s->apqn.card);
+	ret = card && ep11_apqn_find(card, s->apqn.domain) ? 0 : -ENODEV;
+	ep11_card_put(card);
+	return ret;
+}
+
+/*
+ * Passes until a reply comes, or the wait for the session to be logged in
+ * again gives up.  Returns the reply length or a negative errno.
+ */
+static int ep11_send_loop(struct ep11_send_ctx *sc)
+{
+	unsigned long deadline = 0, seq;
+	int ret, why;
+
+	sc->rep_cap = min_t(size_t, sc->s->rep_cap, EP11_MAX_MSG_LEN);
+	sc->rep = kvmalloc(sc->rep_cap, GFP_KERNEL);
+	if (!sc->rep)
+		return -ENOMEM;
+	sc->timeout = sc->s->timeout_ms ? msecs_to_jiffies(sc->s->timeout_ms) :
+		      ep11_xfer_default_timeout();
+	for (;;) {
+		seq = ep11_relogin_seq();
+		ret = ep11_send_pass(sc);
+		if (!sc->sess || (ret != -ENODEV && ret != -EIO))
+			break;
+		if (!deadline)
+			deadline = ep11_relogin_deadline();
+		why = ep11_relogin_wait(sc->sess, seq, deadline);
+		if (why) {
+			if (why != -ENODEV)
+				ret = why;
+			break;
+		}
+	}
+	if (ret >= 0 && ep11_wire_parse_reply(sc->rep, ret, &sc->m) < 0)
+		ret = -EBADMSG;
+	return ret;
+}
+
 /**
  * ep11_send() - the EP11SESS_IOC_SEND command
  * @ef: the caller's file
@@ -301,8 +360,7 @@ static int ep11_send_pass(struct ep11_send_ctx *sc)
 int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 {
 	struct ep11_send_ctx sc = { .s = s };
-	unsigned long deadline = 0, seq;
-	int ret, len, why;
+	int ret;
 
 	ret = ep11_send_validate(ef, s);
 	if (ret)
@@ -316,25 +374,9 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 		ret = -EFAULT;
 		goto out;
 	}
-	ret = ep11_wire_parse_request(sc.req, s->req_len, &sc.m);
-	if (ret < 0 || ep11_send_check_cprb(sc.req) ||
-	    ep11_send_check_fn(&sc.m, s->flags)) {
-		ret = -EINVAL;
+	ret = ep11_send_check(&sc);
+	if (ret)
 		goto out;
-	}
-	if (ep11_send_needs_admin(&sc.m) && !capable(CAP_SYS_ADMIN)) {
-		ret = -EPERM;
-		goto out;
-	}
-	if (!(s->flags & EP11SESS_SEND_ANY_APQN) || !s->handle) {
-		struct ep11_card *card = ep11_card_get(s->apqn.card);
-
-		ret = card && ep11_apqn_find(card, s->apqn.domain) ? 0 :
-		      -ENODEV;
-		ep11_card_put(card);
-		if (ret)
-			goto out;
-	}
 	if (s->handle) {
 		sc.sess = ep11_file_session(ef, s->handle);
 		if (IS_ERR(sc.sess)) {
@@ -343,41 +385,14 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 			goto out;
 		}
 	}
-
-	sc.rep_cap = min_t(size_t, s->rep_cap, EP11_MAX_MSG_LEN);
-	sc.rep = kvmalloc(sc.rep_cap, GFP_KERNEL);
-	if (!sc.rep) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	sc.timeout = s->timeout_ms ? msecs_to_jiffies(s->timeout_ms) :
-		     ep11_xfer_default_timeout();
-	for (;;) {
-		seq = ep11_relogin_seq();
-		ret = ep11_send_pass(&sc);
-		if (!sc.sess || (ret != -ENODEV && ret != -EIO))
-			break;
-		if (!deadline)
-			deadline = ep11_relogin_deadline();
-		why = ep11_relogin_wait(sc.sess, seq, deadline);
-		if (why) {
-			if (why != -ENODEV)
-				ret = why;
-			break;
-		}
-	}
+	ret = ep11_send_loop(&sc);
 	if (ret < 0)
 		goto out;
-	len = ret;
-	if (ep11_wire_parse_reply(sc.rep, len, &sc.m) < 0) {
-		ret = -EBADMSG;
-		goto out;
-	}
-	if (copy_to_user(u64_to_user_ptr(s->rep), sc.rep, len)) {
+	if (copy_to_user(u64_to_user_ptr(s->rep), sc.rep, ret)) {
 		ret = -EFAULT;
 		goto out;
 	}
-	s->rep_len = len;
+	s->rep_len = ret;
 	ret = 0;
 out:
 	kvfree(sc.rep);
@@ -385,3 +400,47 @@ out:
 	ep11_session_put(sc.sess);
 	return ret;
 }
+
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+/**
+ * ep11_send_kernel() - EP11SESS_IOC_SEND on kernel buffers
+ * @sess: the session of a bound request (@s->handle is not looked up; it
+ *        must only be non-zero), or NULL
+ * @s:    the command as the ioctl takes it; @s->req and @s->rep must be
+ *        non-zero but are not read
+ * @req:  the request, @s->req_len bytes
+ * @rep:  room for @s->rep_cap bytes of reply
+ *
+ * For the KUnit suites: the command without user memory.
+ *
+ * Context: process context, as ep11_send().
+ * Return: as ep11_send().
+ */
+int ep11_send_kernel(struct ep11_session *sess, struct ep11sess_send *s,
+		     const void *req, void *rep)
+{
+	struct ep11_send_ctx sc = { .s = s, .sess = sess };
+	int ret;
+
+	ret = ep11_send_validate(NULL, s);
+	if (ret)
+		return ret;
+	sc.cap = s->req_len + EP11_SEND_SLACK;
+	sc.req = kvmalloc(2 * sc.cap, GFP_KERNEL);
+	if (!sc.req)
+		return -ENOMEM;
+	sc.work = sc.req + sc.cap;
+	memcpy(sc.req, req, s->req_len);
+	ret = ep11_send_check(&sc);
+	if (!ret)
+		ret = ep11_send_loop(&sc);
+	if (ret >= 0) {
+		memcpy(rep, sc.rep, ret);
+		s->rep_len = ret;
+		ret = 0;
+	}
+	kvfree(sc.rep);
+	kvfree(sc.req);
+	return ret;
+}
+#endif

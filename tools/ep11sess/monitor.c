@@ -2,10 +2,12 @@
 /*
  * ep11sess monitor: the kernel's events as they happen, one line each
  * with a timestamp: logins, logouts, reclaims of sessions whose holder
- * died, exhausted cards, APQNs going online or offline.
+ * died, exhausted cards, APQNs going online or offline, sessions logged in
+ * again on a card that came back.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <string.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -20,6 +22,7 @@ static const char *const ep11_event_names[] = {
 	[EP11SESS_EVENT_ONLINE] = "online",
 	[EP11SESS_EVENT_OFFLINE] = "offline",
 	[EP11SESS_EVENT_LOST] = "lost",
+	[EP11SESS_EVENT_RELOGIN] = "relogin",
 };
 
 static int ep11_monitor_event(struct nl_msg *msg, void *arg)
@@ -30,6 +33,7 @@ static int ep11_monitor_event(struct nl_msg *msg, void *arg)
 	char when[48], id[33] = "", comm[17] = "";
 	uint32_t ev, pid = 0;
 	uint64_t ns = 0, lat = 0;
+	int32_t relogin_err = 0;
 	uint8_t card;
 	uint16_t domain;
 
@@ -52,6 +56,8 @@ static int ep11_monitor_event(struct nl_msg *msg, void *arg)
 		nla_strlcpy(comm, tb[EP11SESS_A_COMM], sizeof(comm));
 	if (tb[EP11SESS_A_LATENCY_US])
 		lat = nla_get_u64(tb[EP11SESS_A_LATENCY_US]);
+	if (tb[EP11SESS_A_RELOGIN_ERROR])
+		relogin_err = nla_get_s32(tb[EP11SESS_A_RELOGIN_ERROR]);
 	ep11_format_time(when, sizeof(when), ns, true);
 
 	if (*json) {
@@ -65,6 +71,9 @@ static int ep11_monitor_event(struct nl_msg *msg, void *arg)
 		if (tb[EP11SESS_A_LATENCY_US])
 			printf(", \"latency_us\": %llu",
 			       (unsigned long long)lat);
+		if (tb[EP11SESS_A_RELOGIN_ERROR])
+			printf(", \"ok\": %s, \"error\": %d",
+			       relogin_err ? "false" : "true", relogin_err);
 		printf("}\n");
 		return NL_OK;
 	}
@@ -76,6 +85,12 @@ static int ep11_monitor_event(struct nl_msg *msg, void *arg)
 		       (unsigned long long)lat);
 	else if (ev == EP11SESS_EVENT_EXHAUSTED)
 		printf(": no free session on card %02x", card);
+	else if (ev == EP11SESS_EVENT_RELOGIN && !relogin_err)
+		printf(": logged in again");
+	else if (ev == EP11SESS_EVENT_RELOGIN)
+		printf(": failed: %s", relogin_err == -EXDEV ?
+		       "the card has another wrapping key" :
+		       strerror(-relogin_err));
 	printf("\n");
 	return NL_OK;
 }

@@ -2,7 +2,8 @@
 /*
  * ep11sess status: per APQN, the card's max and available sessions as
  * pkcsep11_session status prints them, plus what the kernel holds, the
- * pending logouts and the reclaims.
+ * pending logouts, the reclaims and the sessions logged in again after the
+ * card came back.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -96,7 +97,7 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 			       u32_or_0(tb[EP11SESS_A_CARD_AVAIL]));
 		else
 			printf(", \"max_sessions\": null, \"available_sessions\": null");
-		printf(", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu",
+		printf(", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu, \"relogins\": %llu",
 		       tb[EP11SESS_A_CACHED] ? "true" : "false",
 		       u32_or_0(tb[EP11SESS_A_CARD_HELD]),
 		       u32_or_0(tb[EP11SESS_A_HELD]),
@@ -106,7 +107,8 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 		       (unsigned long long)u64_or_0(tb[EP11SESS_A_RECLAIMED]),
 		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LOST]),
 		       (unsigned long long)u64_or_0(tb[EP11SESS_A_ERRORS]),
-		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]));
+		       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]),
+		       (unsigned long long)u64_or_0(tb[EP11SESS_A_RELOGINS]));
 		ep11_status_quota(nla_get_u8(tb[EP11SESS_A_CARD]), true);
 		printf("}");
 		ctx->count++;
@@ -130,6 +132,8 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	printf("  Reclaimed:           %llu (last in %llu us)\n",
 	       (unsigned long long)u64_or_0(tb[EP11SESS_A_RECLAIMED]),
 	       (unsigned long long)u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]));
+	printf("  Logged In Again:     %llu\n",
+	       (unsigned long long)u64_or_0(tb[EP11SESS_A_RELOGINS]));
 	printf("  Online:              %s%s%s\n", online ? "yes" : "no",
 	       serial[0] ? ", serial " : "", serial);
 	ep11_status_quota(nla_get_u8(tb[EP11SESS_A_CARD]), false);
