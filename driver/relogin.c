@@ -660,6 +660,43 @@ void ep11_relogin_card_kick(struct ep11_card *card)
 	queue_work(ep11_relogin_wq, &card->relogin_work);
 }
 
+/**
+ * ep11_relogin_forgotten() - a card answered that it does not know a live
+ * session
+ * @sess: a live session
+ * @apqn: the APQN whose card answered CKR_SESSION_CLOSED to a request bound
+ *        to @sess (a card that restarted without going offline)
+ *
+ * The entry becomes %EP11SESS_STATE_AWAY and the session is logged in
+ * again there at once, as for a card that came back; the request's answer
+ * stays what it was.
+ *
+ * Context: process context, sleeps for the Login round trip; no locks
+ * held.
+ */
+void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn)
+{
+	struct ep11_sess_apqn *sa;
+	bool marked = false;
+
+	mutex_lock(&ep11_sess_lock);
+	sa = ep11_session_find_apqn(sess, apqn);
+	if (sa && sess->life == EP11_SESS_ALIVE && !sess->orphan &&
+	    READ_ONCE(sa->state) == EP11SESS_STATE_LIVE) {
+		WRITE_ONCE(sa->refused, false);
+		WRITE_ONCE(sa->state, EP11SESS_STATE_AWAY);
+		marked = true;
+	}
+	mutex_unlock(&ep11_sess_lock);
+	if (!marked)
+		return;
+	pr_info_ratelimited("%02x.%04x: the card does not know session %*phN: logging it in again\n",
+			    apqn->card->id, apqn->domain, EP11_PUBLIC_ID_LEN,
+			    sess->id);
+	ep11_relogin_changed();
+	ep11_relogin_session(sess, NULL);
+}
+
 /* What a session's requests can hope for. */
 enum ep11_relogin_outlook {
 	EP11_OUTLOOK_USABLE,	/* a live entry on an online APQN */

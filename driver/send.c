@@ -217,6 +217,8 @@ int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
  * @rep_cap: its size
  * @timeout: jiffies for each round trip
  * @sess:    the session, or NULL for an unbound request
+ * @forgot:  the APQN (with a card reference) whose card answered a bound
+ *           request CKR_SESSION_CLOSED, or NULL
  */
 struct ep11_send_ctx {
 	struct ep11sess_send *s;
@@ -228,7 +230,18 @@ struct ep11_send_ctx {
 	size_t rep_cap;
 	unsigned long timeout;
 	struct ep11_session *sess;
+	struct ep11_apqn *forgot;
 };
+
+/* A bound request's answer: the card does not know the session. */
+static bool ep11_send_closed(struct ep11_send_ctx *sc, int len)
+{
+	struct ep11_msg m;
+
+	return sc->sess && (sc->s->flags & EP11SESS_SEND_SESSION) &&
+	       ep11_wire_parse_reply(sc->rep, len, &m) >= 0 &&
+	       m.rc == EP11_CKR_SESSION_CLOSED;
+}
 
 /*
  * One pass: the request to the named APQN (resolved anew, its card may
@@ -277,6 +290,10 @@ static int ep11_send_pass(struct ep11_send_ctx *sc)
 		if (ret >= 0) {
 			s->apqn.card = targets[i].apqn->card->id;
 			s->apqn.domain = domain;
+			if (ep11_send_closed(sc, ret)) {
+				kref_get(&targets[i].apqn->card->ref);
+				sc->forgot = targets[i].apqn;
+			}
 		}
 	}
 	memzero_explicit(sc->work, sc->cap);
@@ -339,6 +356,12 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
 			break;
 		}
 	}
+	if (sc->forgot) {
+		/* The card restarted unseen: log the session in again. */
+		ep11_relogin_forgotten(sc->sess, sc->forgot);
+		ep11_card_put(sc->forgot->card);
+		sc->forgot = NULL;
+	}
 	if (ret >= 0 && ep11_wire_parse_reply(sc->rep, ret, &sc->m) < 0)
 		ret = -EBADMSG;
 	return ret;
@@ -351,7 +374,10 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
  *
  * A bound request none of whose session's APQNs answers (offline, gone,
  * failed in transport) while one of them may be logged in again waits
- * for that, up to relogin_wait_ms, and is sent again (relogin.c).
+ * for that, up to relogin_wait_ms, and is sent again (relogin.c).  A
+ * bound request the card answers CKR_SESSION_CLOSED (it restarted unseen)
+ * makes the kernel log the session in again there before it returns that
+ * answer.
  *
  * Context: process context, sleeps for the round trips and the wait; no
  * locks held.

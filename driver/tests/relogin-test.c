@@ -8,7 +8,9 @@
  * WKID but gives another pin blob (logged out again), an APQN that comes
  * back online; and the interleavings: a request racing the relogin, the
  * last holder leaving while the relogin's Login is in the card, the card
- * going away again during the relogin.  Throughout, no card session may
+ * going away again during the relogin; and a card that restarted without
+ * going offline (a request answered CKR_SESSION_CLOSED makes the kernel
+ * log the session in again).  Throughout, no card session may
  * be left that the kernel does not count, and the card's count and the
  * kernel's must agree.
  */
@@ -928,6 +930,31 @@ static void relogin_card_goes_again_during_relogin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 0U);
 }
 
+static void relogin_card_restarted_unseen(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0B-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	/* The card forgets its sessions without going offline. */
+	hsm_reset(&rt->h[0]);
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE,
+			    "not logged in again after CKR_SESSION_CLOSED");
+	rl_expect_counts(test, &rt->h[0], card, 1, "logged in again");
+	KUNIT_EXPECT_EQ(test, ep11_apqn_find(card, RL_DOM)->stats.relogins,
+			1ULL);
+	/* The second try, as libcryptoki makes it, finds the session. */
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -939,6 +966,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_holder_leaves_during_relogin),
 	KUNIT_CASE(relogin_holder_leaves_during_move),
 	KUNIT_CASE(relogin_card_goes_again_during_relogin),
+	KUNIT_CASE(relogin_card_restarted_unseen),
 	{}
 };
 
