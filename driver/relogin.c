@@ -742,7 +742,8 @@ static enum ep11_relogin_outlook ep11_relogin_outlook(struct ep11_session *sess)
  * Tries to log the session in again itself, then waits for its card's
  * work or for an APQN to come back, looking again at least every 100 ms.
  * A session with an APQN that is usable, and that nothing changed since
- * @seq, does not wait: the request's failure was its own.
+ * @seq nor in the 100 ms after, does not wait longer: the request's
+ * failure was its own.
  *
  * Context: process context, sleeps (killable) up to @deadline; no locks
  * held.
@@ -754,6 +755,7 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 		      unsigned long deadline)
 {
 	enum ep11_relogin_outlook o;
+	bool graced = false;
 	long left;
 	int ret;
 
@@ -771,8 +773,19 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 		left = (long)(deadline - jiffies);
 		if (o == EP11_OUTLOOK_NONE || left <= 0)
 			return -ENODEV;
-		if (o == EP11_OUTLOOK_USABLE)
-			return ep11_relogin_seq() != seq ? 0 : -ENODEV;
+		if (o == EP11_OUTLOOK_USABLE) {
+			if (ep11_relogin_seq() != seq)
+				return 0;
+			/*
+			 * A provider ends the requests of a card that goes
+			 * away just before it unregisters the card: one look
+			 * more, a poll later, before the failure is the
+			 * request's own.
+			 */
+			if (graced)
+				return -ENODEV;
+			graced = true;
+		}
 		seq = ep11_relogin_seq();
 		if (wait_event_killable_timeout(ep11_relogin_waitq,
 						ep11_relogin_seq() != seq,

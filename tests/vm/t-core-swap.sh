@@ -8,18 +8,23 @@
 # call; the longest stall is printed.  Then a replacement with another
 # master key (a fresh state directory): the session's calls fail with
 # CKR_DEVICE_REMOVED, none takes longer than the bounded wait, and the
-# process ends at once.  The card's count and the kernel's agree after each
-# swap; ep11sess monitor shows the relogins, ep11sess status counts them.
+# process ends at once.  Beside it, swap-sess does the same through the
+# ioctls alone (no library retry): the kernel's relogin and wait are
+# enough.  The card's count and the kernel's agree after each swap;
+# ep11sess monitor shows the relogins, ep11sess status counts them.
 set -eu
 . "$(dirname "$0")/cryptoki-lib.sh"
 ck_need
 ck_need_cmd pkcs11-tool opensc
 signer_bin=$EP11VM_REPO/build/meson/tests/vm/p11-swap
+direct_bin=$EP11VM_REPO/build/meson/tests/vm/swap-sess
 ep11sess=$EP11VM_REPO/build/meson/tools/ep11sess/ep11sess
 [ -x "$signer_bin" ] || { echo "SKIP: $signer_bin not built"; exit 77; }
+[ -x "$direct_bin" ] || { echo "SKIP: $direct_bin not built"; exit 77; }
 [ -x "$ep11sess" ] || { echo "SKIP: $ep11sess not built"; exit 77; }
 cls=/sys/class/ep11sess
 out=$ck_dir/signer.out
+dout=$ck_dir/direct.out
 mon=$ck_dir/monitor.out
 wait_ms=$(cat /sys/module/ep11sess/parameters/relogin_wait_ms)
 expect() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
@@ -39,18 +44,24 @@ core_pids="$core_pids $monitor"
 signer=$!
 core_pids="$core_pids $signer"
 vmt_wait_ready "$out" "$signer" 60
+"$direct_bin" 1e.0024 1e.0025 >"$dout" 2>&1 &
+direct=$!
+core_pids="$core_pids $direct"
+vmt_wait_ready "$dout" "$direct" 30
 
-# stats_after N: the signer has printed more than N stats lines.
-stats_after() { [ "$(grep -c '^stats ' "$out" || true)" -gt "$1" ]; }
-# signer_stats: the stats of the calls since the last stats line.
-signer_stats() {
+# stats_after OUT N: OUT has more than N stats lines.
+stats_after() { [ "$(grep -c '^stats ' "$1" || true)" -gt "$2" ]; }
+# client_stats OUT PID: the stats of PID's calls since its last stats line.
+client_stats() {
 	local n
-	n=$(grep -c '^stats ' "$out" || true)
-	kill -USR1 "$signer"
-	vmt_poll $((wait_ms / 500 + 30)) stats_after "$n" ||
-		{ cat "$out"; fail "the signer printed no stats line"; }
-	grep '^stats ' "$out" | tail -n 1
+	n=$(grep -c '^stats ' "$1" || true)
+	kill -USR1 "$2"
+	vmt_poll $((wait_ms / 500 + 30)) stats_after "$1" "$n" ||
+		{ cat "$1"; fail "$1: no stats line"; }
+	grep '^stats ' "$1" | tail -n 1
 }
+signer_stats() { client_stats "$out" "$signer"; }
+direct_stats() { client_stats "$dout" "$direct"; }
 # field LINE NAME: NAME=VALUE out of LINE.
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # counts_agree CARD: the card's own count of used sessions is the kernel's.
@@ -69,6 +80,9 @@ sleep 2
 s=$(signer_stats)
 [ "$(field "$s" calls)" -gt 0 ] || fail "before the swap: expected signatures, got: $s"
 expect "failed calls before the swap" 0 "$(field "$s" failed)"
+d=$(direct_stats)
+[ "$(field "$d" calls)" -gt 0 ] || fail "before the swap: expected requests, got: $d"
+expect "failed requests before the swap" 0 "$(field "$d" failed)"
 counts_agree 1e || fail "before the swap: card and kernel counts differ: $(core_field 1e.0024 card_used) vs $(core_field 1e.0024 kernel_held)"
 kept0=$(cat $cls/orphaned_logouts)
 
@@ -87,6 +101,13 @@ if [ "$(field "$s" failed)" != 0 ]; then
 	fail "swap to a card with the same key: expected no failed call, got $(field "$s" failed) of $(field "$s" calls)"
 fi
 echo "swap: longest stall $(field "$s" longest_ms) ms ($(field "$s" longest_call)), no failed call in $(field "$s" calls)"
+d=$(direct_stats)
+[ "$(field "$d" signed)" -gt 0 ] || fail "after the swap: expected answered requests, got: $d"
+if [ "$(field "$d" failed)" != 0 ]; then
+	grep '^fail ' "$dout" || true
+	fail "swap seen through the ioctls: expected no failed request, got $(field "$d" failed) of $(field "$d" calls)"
+fi
+echo "swap through the ioctls alone: longest stall $(field "$d" longest_ms) ms, no failed request in $(field "$d" calls)"
 # Where the time went, by the kernel's clock.
 dmesg | grep -E 'card1e (removed|registered)|card1e: .* logged in again' | tail -n 3
 for a in 1e.0024 1e.0025; do
@@ -95,10 +116,10 @@ for a in 1e.0024 1e.0025; do
 done
 vmt_poll 10 counts_agree 1e ||
 	fail "after the swap: card and kernel counts differ: $(core_field 1e.0024 card_used) vs $(core_field 1e.0024 kernel_held)"
-expect "card1e used after the swap (one session on two domains)" \
-	"max $ck_max available $((ck_max - 2))" "$(core_ctl 1e sessions)"
+expect "card1e used after the swap (two sessions on two domains)" \
+	"max $ck_max available $((ck_max - 4))" "$(core_ctl 1e sessions)"
 # The old card may come back one day: its copies are logged out then.
-expect "orphaned logouts kept for the old serial number" $((kept0 + 2)) \
+expect "orphaned logouts kept for the old serial number" $((kept0 + 4)) \
 	"$(cat $cls/orphaned_logouts)"
 "$ep11sess" status --apqn 1e.0024 >"$ck_dir/status"
 grep -q '^  Logged In Again:     [1-9]' "$ck_dir/status" ||
@@ -106,6 +127,7 @@ grep -q '^  Logged In Again:     [1-9]' "$ck_dir/status" ||
 
 # Swap 2: a replacement with another master key is never used.
 signer_stats >/dev/null
+direct_stats >/dev/null
 kill -KILL "$core_pid_1e"
 wait "$core_pid_1e" 2>/dev/null || true
 vmt_poll 10 card_gone || fail "card1e still registered after its emulator was killed"
@@ -118,8 +140,10 @@ vmt_wait_card "$fresh" 1e 10 "$core_cli" count 1e.0024
 # calls that waited for the card and failed.  The next: failures only.
 sleep 1
 s=$(signer_stats)
+d=$(direct_stats)
 sleep 2
 s2=$(signer_stats)
+d2=$(direct_stats)
 [ "$(field "$s2" failed)" -gt 0 ] || fail "another key: expected failed calls, got: $s2"
 expect "another key: signatures made" 0 "$(field "$s2" signed)"
 longest=$(field "$s" longest_ms)
@@ -129,15 +153,24 @@ bad=$(tail -n +"$((mark + 1))" "$out" | grep '^fail ' | grep -v ' CKR_DEVICE_REM
 [ "$longest" -le $((2 * wait_ms + 5000)) ] ||
 	fail "another key: a call took $longest ms, more than twice relogin_wait_ms ($wait_ms) and 5 s"
 echo "another key: $(($(field "$s" failed) + $(field "$s2" failed))) calls failed with CKR_DEVICE_REMOVED, the longest in $longest ms, no signature made"
+[ "$(field "$d2" failed)" -gt 0 ] || fail "another key: expected failed requests, got: $d2"
+expect "another key: requests answered" 0 "$(field "$d2" signed)"
+bad=$(grep '^fail ' "$dout" | tail -n "$(field "$d2" failed)" | grep -v ' No such device after ' || true)
+[ -z "$bad" ] || fail "another key, through the ioctls: expected ENODEV, got: $bad"
+dl=$(field "$d" longest_ms)
+[ "$dl" -le $((wait_ms + 3000)) ] ||
+	fail "another key, through the ioctls: a request took $dl ms, more than relogin_wait_ms ($wait_ms) and 3 s"
 expect "the card with another key took no session" "max $ck_max available $ck_max" \
 	"$("$EP11VM_REPO/build/meson/tools/ep11-cardemu/ep11-cardemu" ctl "$fresh/card1e.ctl" sessions)"
 
 # The application ends at once; nothing is left on the new card.
 t0=$(date +%s%N)
-kill -TERM "$signer"
+kill -TERM "$signer" "$direct"
 wait "$signer" 2>/dev/null || true
+wait "$direct" 2>/dev/null || true
 ms=$((($(date +%s%N) - t0) / 1000000))
 grep -q '^done$' "$out" || { cat "$out"; fail "the signer did not finish"; }
+grep -q '^done$' "$dout" || { cat "$dout"; fail "swap-sess did not finish"; }
 [ "$ms" -le $((2 * wait_ms + 5000)) ] || fail "the signer took $ms ms to end"
 vmt_poll 10 counts_agree 1e ||
 	fail "at the end: card and kernel counts differ: $(core_field 1e.0024 card_used) vs $(core_field 1e.0024 kernel_held)"
