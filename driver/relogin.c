@@ -60,6 +60,8 @@
 
 /* A waiting request looks again at least this often. */
 #define EP11_RELOGIN_POLL	(HZ / 10)
+/* ... and tries to log its session in again itself at least this often. */
+#define EP11_RELOGIN_RETRY	HZ
 
 unsigned int ep11_relogin_wait_ms = 10000;
 module_param_named(relogin_wait_ms, ep11_relogin_wait_ms, uint, 0644);
@@ -661,6 +663,45 @@ void ep11_relogin_card_kick(struct ep11_card *card)
 }
 
 /**
+ * ep11_relogin_awaits() - whether a live session's away entry belongs on
+ * an APQN
+ * @sess: a live session
+ * @apqn: an APQN of a registered card
+ *
+ * True when an entry of @sess waits to be logged in again on @apqn: it is
+ * @apqn itself, or the same domain of the same card (number and serial
+ * number) before it went away.  The card session there is the live
+ * session's, so a pending logout of the same id must not end it (the
+ * relogin will find it) and must not count it twice.
+ *
+ * Context: any context; the caller holds ep11_sess_lock.
+ * Return: true or false.
+ */
+bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn)
+{
+	unsigned int i, n = ep11_session_napqns(sess);
+	static const char zero[EP11_SERIAL_LEN];
+
+	lockdep_assert_held(&ep11_sess_lock);
+	for (i = 0; i < n; i++) {
+		struct ep11_sess_apqn *sa = &sess->apqns[i];
+		struct ep11_card *old = sa->apqn->card;
+
+		if (READ_ONCE(sa->state) != EP11SESS_STATE_AWAY)
+			continue;
+		if (sa->apqn == apqn)
+			return true;
+		if (old != apqn->card && old->id == apqn->card->id &&
+		    sa->apqn->domain == apqn->domain &&
+		    memcmp(old->serial, zero, sizeof(zero)) &&
+		    !memcmp(old->serial, apqn->card->serial, EP11_SERIAL_LEN) &&
+		    ep11_relogin_card_gone(old))
+			return true;
+	}
+	return false;
+}
+
+/**
  * ep11_relogin_forgotten() - a card answered that it does not know a live
  * session
  * @sess: a live session
@@ -754,8 +795,9 @@ static enum ep11_relogin_outlook ep11_relogin_outlook(struct ep11_session *sess)
 int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 		      unsigned long deadline)
 {
+	unsigned long tried = 0, tried_seq = 0;
 	enum ep11_relogin_outlook o;
-	bool graced = false;
+	bool graced = false, first = true;
 	long left;
 	int ret;
 
@@ -764,11 +806,23 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 			return -EINTR;
 		if (READ_ONCE(sess->killed))
 			return -ESTALE;
-		ret = ep11_relogin_session(sess, NULL);
-		if (ret == -EINTR)
-			return ret;
-		if (ret > 0)
-			return 0;
+		/*
+		 * Try again when something changed, and now and then for a
+		 * Login that failed on the way (a card that came meanwhile
+		 * is tried by its own work).
+		 */
+		if (first || ep11_relogin_seq() != tried_seq ||
+		    time_after(jiffies, tried + EP11_RELOGIN_RETRY)) {
+			first = false;
+			ret = ep11_relogin_session(sess, NULL);
+			if (ret == -EINTR)
+				return ret;
+			if (ret > 0)
+				return 0;
+			/* Its own failures do not call for another try. */
+			tried = jiffies;
+			tried_seq = ep11_relogin_seq();
+		}
 		o = ep11_relogin_outlook(sess);
 		left = (long)(deadline - jiffies);
 		if (o == EP11_OUTLOOK_NONE || left <= 0)

@@ -30,6 +30,7 @@
 
 #include "card.h"
 #include "named.h"
+#include "relogin.h"
 #include "session.h"
 
 DEFINE_MUTEX(ep11_sess_lock);		/* see the top of this file */
@@ -335,9 +336,12 @@ struct ep11_session *ep11_session_find_live_locked(const u8 *id)
  *
  * A logout of @id on @apqn would end that session's card session: the
  * caller, which holds the id's lock, takes the card session over instead.
+ * An entry that waits to be logged in again on @apqn (its card went away
+ * and came back, see ep11_relogin_awaits()) counts too.
  *
  * Context: process context; takes ep11_sess_lock.
- * Return: true when a live session has a live entry for @apqn with @id.
+ * Return: true when a live session has a live entry for @apqn with @id,
+ * or one waiting for it.
  */
 bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn)
 {
@@ -351,7 +355,8 @@ bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn)
 		    memcmp(sess->id, id, EP11_SESSION_ID_LEN))
 			continue;
 		sa = ep11_session_find_apqn(sess, apqn);
-		if (sa && READ_ONCE(sa->state) == EP11SESS_STATE_LIVE) {
+		if ((sa && READ_ONCE(sa->state) == EP11SESS_STATE_LIVE) ||
+		    ep11_relogin_awaits(sess, apqn)) {
 			on = true;
 			break;
 		}

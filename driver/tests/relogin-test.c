@@ -10,7 +10,9 @@
  * last holder leaving while the relogin's Login is in the card, the card
  * going away again during the relogin; and a card that restarted without
  * going offline (a request answered CKR_SESSION_CLOSED makes the kernel
- * log the session in again).  Throughout, no card session may
+ * log the session in again); and a card that returns while a pending
+ * logout of a live session's id waits for it (the live session keeps its
+ * card session).  Throughout, no card session may
  * be left that the kernel does not count, and the card's count and the
  * kernel's must agree.
  */
@@ -57,6 +59,8 @@ static const u16 rl_domains[] = { 1, 2 };
  * @doms:      their domains
  * @used:      which slots are live
  * @logins:    Login round trips the card ran
+ * @logouts:   Logouts that ended a session
+ * @unseen:    run the next Login, then answer -ETIMEDOUT
  * @bound:     bound requests the card ran in a live session
  * @closed:    bound requests refused: the session was not logged in
  * @gate_fn:   the next request of this function stops after the card ran
@@ -74,6 +78,8 @@ struct hsm {
 	u16 doms[HSM_SLOTS];
 	bool used[HSM_SLOTS];
 	unsigned int logins;
+	unsigned int logouts;
+	bool unseen;
 	unsigned int bound;
 	unsigned int closed;
 	u32 gate_fn;
@@ -185,6 +191,7 @@ static u32 hsm_logout(struct hsm *h, u16 domain, struct ep11_msg *m)
 	if (i < 0)
 		return EP11_CKR_SESSION_CLOSED;
 	h->used[i] = false;
+	h->logouts++;
 	return EP11_CKR_OK;
 }
 
@@ -283,6 +290,10 @@ static int hsm_send(void *priv, u16 domain, const void *req, size_t req_len,
 		break;
 	}
 	ret = ep11_wire_finish(&b);
+	if (h->unseen && (m.fn & 0xffff) == EP11_FN_LOGIN) {
+		h->unseen = false;
+		ret = -ETIMEDOUT;
+	}
 	if (h->gate_fn && h->gate_fn == (m.fn & 0xffff)) {
 		h->gate_fn = 0;
 		eio = h->gate_eio;
@@ -955,6 +966,39 @@ static void relogin_card_restarted_unseen(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+static void relogin_returning_card_keeps_a_live_session(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess, *other;
+	struct ep11_card *card;
+	u32 rc;
+
+	ep11_request_timeout_ms = 300;
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0C-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, "t0c-shared"), 0);
+	/* A second login of the same session whose answer is not seen. */
+	mutex_lock(&rt->h[0].lock);
+	rt->h[0].unseen = true;
+	mutex_unlock(&rt->h[0].lock);
+	KUNIT_EXPECT_EQ(test, rl_login(&other, RL_ID, "t0c-shared"),
+			-ETIMEDOUT);
+	/* The card leaves (not reset): the recovery is kept by serial. */
+	rl_unplug(rt, 0);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0 + 1);
+
+	/* It returns: the recovery must not end the live session there. */
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0C-CARD", true);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[0].logouts, 0U,
+			    "the returning card's recovery logged the live session out");
+	rl_expect_counts(test, &rt->h[0], card, 1, "the card came back");
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -967,6 +1011,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_holder_leaves_during_move),
 	KUNIT_CASE(relogin_card_goes_again_during_relogin),
 	KUNIT_CASE(relogin_card_restarted_unseen),
+	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
 	{}
 };
 
