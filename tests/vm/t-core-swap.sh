@@ -84,6 +84,25 @@ d=$(direct_stats)
 [ "$(field "$d" calls)" -gt 0 ] || fail "before the swap: expected requests, got: $d"
 expect "failed requests before the swap" 0 "$(field "$d" failed)"
 counts_agree 1e || fail "before the swap: card and kernel counts differ: $(core_field 1e.0024 card_used) vs $(core_field 1e.0024 kernel_held)"
+
+# Both domains offline for a second and back: requests wait, then go on.
+core_ctl 1e offline 24 >/dev/null
+core_ctl 1e offline 25 >/dev/null
+sleep 1
+core_ctl 1e online 24 >/dev/null
+core_ctl 1e online 25 >/dev/null
+sleep 2
+s=$(signer_stats)
+d=$(direct_stats)
+expect "failed calls across the offline second" 0 "$(field "$s" failed)"
+expect "failed requests across the offline second" 0 "$(field "$d" failed)"
+[ "$(field "$d" longest_ms)" -ge 900 ] ||
+	fail "offline: expected a request to wait about 1 s, the longest took $(field "$d" longest_ms) ms"
+for a in 1e.0024 1e.0025; do
+	expect "$a relogins after the offline second" 2 "$(cat $cls/card1e/$a/relogins)"
+done
+counts_agree 1e || fail "after the offline second: card and kernel counts differ"
+echo "offline 1 s: longest stall $(field "$s" longest_ms) ms through libcryptoki, $(field "$d" longest_ms) ms through the ioctls"
 kept0=$(cat $cls/orphaned_logouts)
 
 # Swap 1: the emulator dies; a new one with the same master key and
