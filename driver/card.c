@@ -173,6 +173,31 @@ struct ep11_card *ep11_card_get(u8 id)
 }
 
 /**
+ * ep11_card_get_by_serial() - look a registered card up by serial number
+ * @serial: %EP11_SERIAL_LEN bytes, not all zero
+ *
+ * Context: process context, takes the registry lock.
+ * Return: the card with a reference, or NULL when none is registered.
+ */
+struct ep11_card *ep11_card_get_by_serial(const char *serial)
+{
+	struct ep11_card *card = NULL;
+	unsigned int i;
+
+	mutex_lock(&ep11_registry_lock);
+	for (i = 0; i < EP11_MAX_CARDS; i++) {
+		if (ep11_cards[i] && !READ_ONCE(ep11_cards[i]->dead) &&
+		    !memcmp(ep11_cards[i]->serial, serial, EP11_SERIAL_LEN)) {
+			card = ep11_cards[i];
+			kref_get(&card->ref);
+			break;
+		}
+	}
+	mutex_unlock(&ep11_registry_lock);
+	return card;
+}
+
+/**
  * ep11_apqn_find() - one APQN of a card
  * @card:   the card
  * @domain: the domain

@@ -147,6 +147,7 @@ struct ep11_card {
 void ep11_registry_uninit(void);
 
 struct ep11_card *ep11_card_get(u8 id);
+struct ep11_card *ep11_card_get_by_serial(const char *serial);
 void ep11_card_put(struct ep11_card *card);
 struct ep11_apqn *ep11_apqn_find(struct ep11_card *card, u16 domain);
 int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout);

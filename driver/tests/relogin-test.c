@@ -863,6 +863,40 @@ static void relogin_holder_leaves_during_relogin(struct kunit *test)
 			 "the last holder left during the relogin");
 }
 
+/*
+ * The card is back under its serial before the session is logged in
+ * there again, and the last holder leaves then: the logout the old card
+ * object owed goes to the card that is back, not to a store that waits
+ * for a registration that already happened.
+ */
+static void relogin_holder_leaves_before_the_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned int n;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T15-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	/* No reset: the card keeps the session while it is away. */
+	rl_unplug(rt, 0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T15-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	ep11_drop_hold(sess, true, false);
+	complete(&rt->h[0].gate_release);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	rl_expect_counts(test, &rt->h[0], card, 0,
+			 "the last holder left before the relogin on the returned card");
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0,
+			    "a logout waits for a card that is already back");
+}
+
 static void relogin_holder_leaves_during_move(struct kunit *test)
 {
 	struct rl_test *rt = test->priv;
@@ -1009,6 +1043,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_apqn_online_again),
 	KUNIT_CASE(relogin_holder_leaves_during_relogin),
 	KUNIT_CASE(relogin_holder_leaves_during_move),
+	KUNIT_CASE(relogin_holder_leaves_before_the_relogin),
 	KUNIT_CASE(relogin_card_goes_again_during_relogin),
 	KUNIT_CASE(relogin_card_restarted_unseen),
 	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
