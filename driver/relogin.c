@@ -341,6 +341,9 @@ static bool ep11_relogin_publish(struct ep11_session *sess,
 		smp_store_release(&sa->state, EP11SESS_STATE_LIVE);
 	}
 	mutex_unlock(&ep11_sess_lock);
+	/* A logout that waited for this entry hands its card session over. */
+	if (ok)
+		ep11_reclaim_kick();
 	return ok;
 }
 
@@ -385,6 +388,8 @@ static void ep11_relogin_entry(struct ep11_session *sess,
 			return;
 		}
 		WRITE_ONCE(sa->refused, true);
+		/* A logout that waited for this entry goes now. */
+		ep11_reclaim_kick();
 		r->err = -EXDEV;
 		pr_warn_ratelimited("%02x.%04x: the card's wrapping key (WKID) is not the one session %*phN was logged in with; the session does not use it\n",
 				    r->apqn->card->id, r->apqn->domain,
@@ -415,8 +420,10 @@ static void ep11_relogin_entry(struct ep11_session *sess,
 	} else if (ret && ep11_xfer_maybe_ran(ret) && r->apqn != ent.apqn) {
 		r->recover = true;
 	}
-	if (ret && ep11_relogin_refused_for_good(ret))
+	if (ret && ep11_relogin_refused_for_good(ret)) {
 		WRITE_ONCE(sa->refused, true);
+		ep11_reclaim_kick();
+	}
 	r->err = ret;
 	ep11_relogin_changed();
 }
@@ -663,21 +670,25 @@ void ep11_relogin_card_kick(struct ep11_card *card)
 }
 
 /**
- * ep11_relogin_awaits() - whether a live session's away entry belongs on
- * an APQN
- * @sess: a live session
- * @apqn: an APQN of a registered card
+ * ep11_relogin_awaits() - whether a live session's away entry may be
+ * logged in again on an APQN with a pin blob
+ * @sess:    a live session
+ * @apqn:    an APQN of a registered card
+ * @pinblob: the pin blob of a card session there
  *
- * True when an entry of @sess waits to be logged in again on @apqn: it is
- * @apqn itself, or the same domain of the same card (number and serial
- * number) before it went away.  The card session there is the live
- * session's, so a pending logout of the same id must not end it (the
- * relogin will find it) and must not count it twice.
+ * True when an entry of @sess with @pinblob waits to be logged in again
+ * on @apqn and no card has refused it: it is @apqn itself, or the same
+ * domain of the same card (number and serial number) before it went away.
+ * The card session there may be the live session's once the relogin
+ * publishes; until then a pending logout of it is neither sent (the
+ * relogin would log in anew) nor handed over (the relogin may never come:
+ * a refusal, the session's end), see ep11_reclaim_one().
  *
  * Context: any context; the caller holds ep11_sess_lock.
  * Return: true or false.
  */
-bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn)
+bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn,
+			 const u8 *pinblob)
 {
 	unsigned int i, n = ep11_session_napqns(sess);
 	static const char zero[EP11_SERIAL_LEN];
@@ -687,7 +698,9 @@ bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn)
 		struct ep11_sess_apqn *sa = &sess->apqns[i];
 		struct ep11_card *old = sa->apqn->card;
 
-		if (READ_ONCE(sa->state) != EP11SESS_STATE_AWAY)
+		if (READ_ONCE(sa->state) != EP11SESS_STATE_AWAY ||
+		    READ_ONCE(sa->refused) ||
+		    memcmp(sa->pinblob, pinblob, EP11_PINBLOB_LEN))
 			continue;
 		if (sa->apqn == apqn)
 			return true;

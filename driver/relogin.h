@@ -23,7 +23,8 @@ void ep11_relogin_card_kick(struct ep11_card *card);
 void ep11_relogin_card_fn(struct work_struct *work);
 int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint);
 void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn);
-bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn);
+bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn,
+			 const u8 *pinblob);
 unsigned long ep11_relogin_seq(void);
 unsigned long ep11_relogin_deadline(void);
 int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,

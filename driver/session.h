@@ -125,6 +125,8 @@ enum ep11_sess_life {
  * @not_before:   with @hold_off: jiffies before which no attempt starts
  *                (the abandoned Login may still be in the card)
  * @hold_off:     a recovery record waiting for @not_before
+ * @awaiting:     a logout of the last pass waits for a live session's
+ *                relogin on its APQN (reclaim.c)
  * @backoff_ms:   current backoff of pending logouts
  * @owner:        the creator's thread group
  * @owner_uid:    the creator's uid
@@ -163,6 +165,7 @@ struct ep11_session {
 	unsigned long next_try;
 	unsigned long not_before;
 	bool hold_off;
+	bool awaiting;
 	unsigned int backoff_ms;
 	struct pid *owner;
 	kuid_t owner_uid;
@@ -227,7 +230,21 @@ void ep11_session_link(struct ep11_session *sess);
 void ep11_session_link_locked(struct ep11_session *sess);
 void ep11_session_unlink(struct ep11_session *sess);
 struct ep11_session *ep11_session_find_live_locked(const u8 *id);
-bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn);
+/**
+ * enum ep11_live_on - who holds a card session (ep11_session_live_on())
+ * @EP11_LIVE_NONE:    no live session: a logout may end it
+ * @EP11_LIVE_ON:      a live session's LIVE entry there has that pin blob
+ * @EP11_LIVE_AWAITED: a live session's AWAY entry with that pin blob waits
+ *                     to be logged in again there
+ */
+enum ep11_live_on {
+	EP11_LIVE_NONE,
+	EP11_LIVE_ON,
+	EP11_LIVE_AWAITED,
+};
+
+enum ep11_live_on ep11_session_live_on(const u8 *pinblob,
+				       struct ep11_apqn *apqn);
 void ep11_session_index_locked(struct ep11_session *sess);
 struct rw_semaphore *ep11_session_id_lock(const u8 *id);
 int ep11_session_hold(struct ep11_session *sess);

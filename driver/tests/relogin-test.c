@@ -55,6 +55,9 @@ static const u16 rl_domains[] = { 1, 2 };
  * @key:       the wrapping key; pin blobs derive from it
  * @wkid_key:  the key whose WKID the card reports (another than @key
  *             stages a card that gives other pin blobs than its WKID says)
+ * @tail_key:  when not 0, the key of the pin blobs' tails, the session
+ *             ids staying those of @key (a card whose session ids do not
+ *             depend on the wrapping key, as real cards may derive them)
  * @blobs:     live sessions' pin blobs
  * @doms:      their domains
  * @used:      which slots are live
@@ -74,6 +77,7 @@ struct hsm {
 	struct mutex lock; /* see above */
 	u8 key;
 	u8 wkid_key;
+	u8 tail_key;
 	u8 blobs[HSM_SLOTS][EP11_PINBLOB_LEN];
 	u16 doms[HSM_SLOTS];
 	bool used[HSM_SLOTS];
@@ -112,15 +116,15 @@ struct rl_test {
 	unsigned int nev;
 };
 
-static void hsm_blob(u8 *blob, u8 key, const u8 *pin, size_t pin_len,
-		     const u8 *nonce, size_t nonce_len)
+static void hsm_blob(u8 *blob, u8 key, u8 tail_key, const u8 *pin,
+		     size_t pin_len, const u8 *nonce, size_t nonce_len)
 {
 	size_t i;
 
 	for (i = 0; i < EP11_SESSION_ID_LEN; i++)
 		blob[i] = pin[i % pin_len] ^ nonce[i % nonce_len] ^ i ^ key;
 	for (; i < EP11_PINBLOB_LEN; i++)
-		blob[i] = key + 0x40 + i;
+		blob[i] = (tail_key ? tail_key : key) + 0x40 + i;
 }
 
 static int hsm_find_locked(struct hsm *h, u16 domain, const u8 *blob)
@@ -163,7 +167,7 @@ static u32 hsm_login(struct hsm *h, u16 domain, struct ep11_msg *m, u8 *blob)
 	    ep11_wire_next(m, &nonce, &nonce_len) || !pin_len || !nonce_len)
 		return EP11_CKR_ARGUMENTS_BAD;
 	h->logins++;
-	hsm_blob(blob, h->key, pin, pin_len, nonce, nonce_len);
+	hsm_blob(blob, h->key, h->tail_key, pin, pin_len, nonce, nonce_len);
 	if (hsm_find_locked(h, domain, blob) >= 0)
 		return EP11_CKR_OK;
 	if (hsm_live_locked(h) >= HSM_MAX)
@@ -1033,6 +1037,45 @@ static void relogin_returning_card_keeps_a_live_session(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+/*
+ * The card comes back with another master key, and its session ids do
+ * not depend on the key: a recovery kept for it logs in and gets a pin
+ * blob with the live session's id but another tail.  That card session
+ * is not the live session's (which the card refuses): it is logged out,
+ * not handed to the refused entry.
+ */
+static void relogin_returning_card_other_key_same_id(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess, *other;
+	struct ep11_card *card;
+
+	ep11_request_timeout_ms = 300;
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T16-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, "t16-shared"), 0);
+	mutex_lock(&rt->h[0].lock);
+	rt->h[0].unseen = true;
+	mutex_unlock(&rt->h[0].lock);
+	KUNIT_EXPECT_EQ(test, rl_login(&other, RL_ID, "t16-shared"),
+			-ETIMEDOUT);
+	rl_unplug(rt, 0);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0 + 1);
+
+	/* Reset with another master key: same ids, other pin blobs. */
+	hsm_reset(&rt->h[0]);
+	rt->h[0].tail_key = 0x44;
+	rt->h[0].wkid_key = 0x44;
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T16-CARD", true);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_TRUE_MSG(test, READ_ONCE(sess->apqns[0].refused),
+			      "a card with another wrapping key was not refused");
+	rl_expect_counts(test, &rt->h[0], card, 0,
+			 "the recovery on the card with another key");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -1047,6 +1090,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_card_goes_again_during_relogin),
 	KUNIT_CASE(relogin_card_restarted_unseen),
 	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
+	KUNIT_CASE(relogin_returning_card_other_key_same_id),
 	{}
 };
 
