@@ -758,11 +758,17 @@ enum ep11_relogin_outlook {
 	EP11_OUTLOOK_NONE,	/* nothing will come back by itself */
 };
 
-static enum ep11_relogin_outlook ep11_relogin_outlook(struct ep11_session *sess)
+/*
+ * What @sess's requests can hope for.  *@stale is set when a LIVE entry is
+ * on a card that is gone: nothing else will mark it away.
+ */
+static enum ep11_relogin_outlook ep11_relogin_outlook(struct ep11_session *sess,
+						      bool *stale)
 {
 	enum ep11_relogin_outlook o = EP11_OUTLOOK_NONE;
 	unsigned int i, n = ep11_session_napqns(sess);
 
+	*stale = false;
 	if (READ_ONCE(sess->killed))
 		return EP11_OUTLOOK_NONE;
 	rcu_read_lock();
@@ -770,13 +776,20 @@ static enum ep11_relogin_outlook ep11_relogin_outlook(struct ep11_session *sess)
 		struct ep11_sess_apqn *sa = &sess->apqns[i];
 		/* Pairs with the release in ep11_relogin_publish(). */
 		u32 st = smp_load_acquire(&sa->state);
+		struct ep11_apqn *a;
 
 		if (st == EP11SESS_STATE_LIVE) {
-			if (ep11_apqn_is_online(READ_ONCE(sa->apqn))) {
+			a = READ_ONCE(sa->apqn);
+			if (ep11_apqn_is_online(a)) {
 				o = EP11_OUTLOOK_USABLE;
 				break;
 			}
-			/* Offline, not yet marked away: it will be. */
+			/*
+			 * Offline, not yet marked away: it will be; on a card
+			 * that is gone, the caller marks it.
+			 */
+			if (ep11_relogin_card_gone(a->card))
+				*stale = true;
 			o = EP11_OUTLOOK_WAIT;
 		} else if (st == EP11SESS_STATE_AWAY &&
 			   !READ_ONCE(sa->refused)) {
@@ -785,6 +798,34 @@ static enum ep11_relogin_outlook ep11_relogin_outlook(struct ep11_session *sess)
 	}
 	rcu_read_unlock();
 	return o;
+}
+
+/*
+ * LIVE entries of @sess on a card that is gone become AWAY (a login that
+ * published beside the card's removal).  Returns how many.
+ */
+static unsigned int ep11_relogin_mark_gone(struct ep11_session *sess)
+{
+	unsigned int i, n, marked = 0;
+
+	mutex_lock(&ep11_sess_lock);
+	n = ep11_session_napqns(sess);
+	if (sess->life == EP11_SESS_ALIVE && !sess->orphan) {
+		for (i = 0; i < n; i++) {
+			struct ep11_sess_apqn *sa = &sess->apqns[i];
+
+			if (READ_ONCE(sa->state) != EP11SESS_STATE_LIVE ||
+			    !ep11_relogin_card_gone(sa->apqn->card))
+				continue;
+			WRITE_ONCE(sa->refused, false);
+			WRITE_ONCE(sa->state, EP11SESS_STATE_AWAY);
+			marked++;
+		}
+	}
+	mutex_unlock(&ep11_sess_lock);
+	if (marked)
+		ep11_relogin_changed();
+	return marked;
 }
 
 /**
@@ -810,7 +851,7 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 {
 	unsigned long tried = 0, tried_seq = 0;
 	enum ep11_relogin_outlook o;
-	bool graced = false, first = true;
+	bool graced = false, first = true, stale;
 	long left;
 	int ret;
 
@@ -836,7 +877,9 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 			tried = jiffies;
 			tried_seq = ep11_relogin_seq();
 		}
-		o = ep11_relogin_outlook(sess);
+		o = ep11_relogin_outlook(sess, &stale);
+		if (stale && ep11_relogin_mark_gone(sess))
+			continue;
 		left = (long)(deadline - jiffies);
 		if (o == EP11_OUTLOOK_NONE || left <= 0)
 			return -ENODEV;

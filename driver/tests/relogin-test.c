@@ -552,6 +552,29 @@ static int rl_unplug_fn(void *arg)
 	return 0;
 }
 
+/**
+ * struct rl_async_login - a login made by its own thread
+ * @card: the card number
+ * @sess: the session it made
+ * @ret:  rl_login()'s result
+ * @done: completed when it returned
+ */
+struct rl_async_login {
+	u8 card;
+	struct ep11_session *sess;
+	int ret;
+	struct completion done;
+};
+
+static int rl_login_fn(void *arg)
+{
+	struct rl_async_login *l = arg;
+
+	l->ret = rl_login(&l->sess, l->card, NULL);
+	complete(&l->done);
+	return 0;
+}
+
 static u32 sa_state(struct ep11_session *sess)
 {
 	return READ_ONCE(sess->apqns[0].state);
@@ -1076,6 +1099,63 @@ static void relogin_returning_card_other_key_same_id(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+/*
+ * The card is removed while a login's Login is in it: the removal marks
+ * the live sessions away before the new one is published.  The new
+ * session's entry starts AWAY, not LIVE on a card that is gone, and the
+ * card's return logs it in again.
+ */
+static void relogin_login_races_the_removal(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct rl_async_unplug *u;
+	struct rl_async_login *l;
+	struct task_struct *task;
+	struct ep11_card *card;
+	u32 rc;
+
+	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T17-CARD", true);
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	l->card = RL_ID;
+	init_completion(&l->done);
+	task = kthread_run(rl_login_fn, l, "ep11-test-login");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	/* The card goes while the Login is in it; it answers after. */
+	u->card = rt->cards[0];
+	rt->cards[0] = NULL;
+	init_completion(&u->done);
+	task = kthread_run(rl_unplug_fn, u, "ep11-test-unplug");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	msleep(100);
+	complete(&rt->h[0].gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&l->done,
+							    10 * HZ));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&u->done,
+							    10 * HZ));
+	KUNIT_ASSERT_EQ(test, l->ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(l->sess), (u32)EP11SESS_STATE_AWAY,
+			    "a login published beside the removal of its card is in state %u",
+			    sa_state(l->sess));
+
+	/* The card returns, not reset: the session is logged in there. */
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T17-CARD", true);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(l->sess), (u32)EP11SESS_STATE_LIVE,
+			    "not logged in again on the card that came back (state %u)",
+			    sa_state(l->sess));
+	rl_expect_counts(test, &rt->h[0], card, 1, "the card came back");
+	KUNIT_EXPECT_EQ(test, rl_send(l->sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(l->sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -1091,6 +1171,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_card_restarted_unseen),
 	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
 	KUNIT_CASE(relogin_returning_card_other_key_same_id),
+	KUNIT_CASE(relogin_login_races_the_removal),
 	{}
 };
 
