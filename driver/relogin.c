@@ -29,7 +29,9 @@
  *
  * Locking: the relogins of a session hold its id's lock for writing
  * (session.c) across each Login round trip and its publication, so that
- * no Logout of that id runs in between; they publish under ep11_sess_lock,
+ * no Logout of that id runs in between (a request waits for that lock,
+ * and gives the Login, no longer than its deadline); they publish under
+ * ep11_sess_lock,
  * only while the session lives and only when the APQN has not gone away
  * since the Login (its away_seq).  Moving an entry to another card hands
  * the old card's slot back and takes one on the new card; when the new
@@ -62,6 +64,8 @@
 #define EP11_RELOGIN_POLL	(HZ / 10)
 /* ... and tries to log its session in again itself at least this often. */
 #define EP11_RELOGIN_RETRY	HZ
+/* A request waiting for a session id's lock looks again this often. */
+#define EP11_RELOGIN_LOCK_POLL	(HZ / 50)
 
 unsigned int ep11_relogin_wait_ms = 10000;
 module_param_named(relogin_wait_ms, ep11_relogin_wait_ms, uint, 0644);
@@ -353,19 +357,30 @@ static bool ep11_relogin_refused_for_good(int err)
 	return err == -EXDEV || err == -EACCES || err == -EREMOTEIO;
 }
 
-/* Log entry @sa in again where it can go.  Id lock held. */
+/*
+ * Log entry @sa in again where it can go, the Login given no more than
+ * what is left until @deadline, if given.  Id lock held.
+ */
 static void ep11_relogin_entry(struct ep11_session *sess,
 			       struct ep11_sess_apqn *sa,
 			       struct ep11_card *hint,
+			       const unsigned long *deadline,
 			       struct ep11_relogin_res *r)
 {
 	struct ep11_relogin_ent ent;
 	struct ep11_relogin_search rs = { .sess = sess, .ent = &ent,
 					  .score = -1 };
-	unsigned long seq;
+	unsigned long seq, timeout = ep11_xfer_default_timeout();
+	long left;
 	u32 rc;
 	int ret;
 
+	if (deadline) {
+		left = (long)(*deadline - jiffies);
+		if (left <= 0)
+			return;
+		timeout = min_t(unsigned long, timeout, left);
+	}
 	mutex_lock(&ep11_sess_lock);
 	ent.apqn = sa->apqn;
 	memcpy(ent.wkid, sa->wkid, sizeof(ent.wkid));
@@ -400,8 +415,7 @@ static void ep11_relogin_entry(struct ep11_session *sess,
 
 	ep11_apqn_usable(r->apqn, &seq);
 	ret = ep11_xfer_login(r->apqn, sess->pin, sess->pin_len, sess->nonce,
-			      sess->nonce_len, r->blob, &rc,
-			      ep11_xfer_default_timeout());
+			      sess->nonce_len, r->blob, &rc, timeout);
 	if (!ret && memcmp(r->blob, sa->pinblob, EP11_PINBLOB_LEN)) {
 		/* Another key: a session of its own, not this one. */
 		ret = -EXDEV;
@@ -523,27 +537,58 @@ static void ep11_relogin_finish(struct ep11_session *sess,
 	ep11_card_put(r->apqn->card);
 }
 
+/*
+ * Take the id's lock for writing: killable, and with @deadline no longer
+ * than until then (a relogin elsewhere may hold it across a slow Login).
+ */
+static int ep11_relogin_lock(struct rw_semaphore *id_lock,
+			     const unsigned long *deadline)
+{
+	long left;
+
+	if (!deadline)
+		return down_write_killable(id_lock) ? -EINTR : 0;
+	for (;;) {
+		if (down_write_trylock(id_lock))
+			return 0;
+		left = (long)(*deadline - jiffies);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (wait_event_killable_timeout(ep11_relogin_waitq,
+						!rwsem_is_locked(id_lock),
+						min_t(long, left,
+						      EP11_RELOGIN_LOCK_POLL)) < 0)
+			return -EINTR;
+	}
+}
+
 /**
  * ep11_relogin_session() - log a live session in again where it can go
- * @sess: a session with a reference
- * @hint: only this card's APQNs are candidates (the card has just come),
- *        or NULL for any card
+ * @sess:     a session with a reference
+ * @hint:     only this card's APQNs are candidates (the card has just
+ *            come), or NULL for any card
+ * @deadline: jiffies after which nothing more is tried (a request's
+ *            wait), or NULL for no bound (a card's work)
  *
  * Every entry of @sess that is %EP11SESS_STATE_AWAY is logged in again on
  * its APQN, if that is online again, or on the same domain of a card
  * with the same wrapping key.  An APQN whose WKID has not been read since
  * it came is not tried; an entry a card refused is tried again only with
- * a @hint, once per card that comes.
+ * a @hint, once per card that comes.  Each entry's Login and publication
+ * hold the session id's lock; with @deadline, the lock is waited for and
+ * the Login given no longer than until then.
  *
  * Context: process context, sleeps for the card round trips; takes the
  * session id's lock (killable) and ep11_sess_lock; no locks held.
  * Return: the entries logged in again, -EINTR, or -ENOMEM.
  */
-int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint)
+int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint,
+			 const unsigned long *deadline)
 {
 	struct ep11_relogin_res *res;
 	struct rw_semaphore *id_lock;
 	unsigned int i, n, done = 0;
+	int ret = 0;
 
 	if (sess->orphan || !sess->pin || !sess->nonce)
 		return 0;
@@ -551,26 +596,34 @@ int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint)
 	if (!res)
 		return -ENOMEM;
 	id_lock = ep11_session_id_lock(sess->id);
-	if (down_write_killable(id_lock)) {
-		kfree(res);
-		return -EINTR;
-	}
-	/* Entries are added under this lock only: the count holds. */
 	n = ep11_session_napqns(sess);
 	for (i = 0; i < n; i++) {
 		if (READ_ONCE(sess->apqns[i].state) != EP11SESS_STATE_AWAY)
 			continue;
-		if (fatal_signal_pending(current))
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
 			break;
-		ep11_relogin_entry(sess, &sess->apqns[i], hint, &res[i]);
+		}
+		ret = ep11_relogin_lock(id_lock, deadline);
+		if (ret) {
+			if (ret != -EINTR)
+				ret = 0;
+			break;
+		}
+		/* Another relogin may have taken it meanwhile. */
+		if (READ_ONCE(sess->apqns[i].state) == EP11SESS_STATE_AWAY)
+			ep11_relogin_entry(sess, &sess->apqns[i], hint,
+					   deadline, &res[i]);
+		up_write(id_lock);
+		/* Requests waiting for the lock, not for a change. */
+		wake_up_all(&ep11_relogin_waitq);
 	}
-	up_write(id_lock);
 	for (i = 0; i < n; i++) {
 		done += res[i].apqn && !res[i].err;
 		ep11_relogin_finish(sess, &sess->apqns[i], &res[i]);
 	}
 	kfree_sensitive(res);
-	return done;
+	return ret ? ret : done;
 }
 
 /**
@@ -646,7 +699,7 @@ void ep11_relogin_card_fn(struct work_struct *work)
 		pr_warn("card%02x: out of memory: some sessions are logged in again only when a request needs them\n",
 			card->id);
 	for (i = 0; i < col.n; i++) {
-		ret = ep11_relogin_session(col.s[i], card);
+		ret = ep11_relogin_session(col.s[i], card, NULL);
 		if (ret > 0)
 			done += ret;
 		ep11_session_put(col.s[i]);
@@ -730,6 +783,7 @@ bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn,
  */
 void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn)
 {
+	unsigned long deadline;
 	struct ep11_sess_apqn *sa;
 	bool marked = false;
 
@@ -748,7 +802,9 @@ void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn)
 			    apqn->card->id, apqn->domain, EP11_PUBLIC_ID_LEN,
 			    sess->id);
 	ep11_relogin_changed();
-	ep11_relogin_session(sess, NULL);
+	/* One Login's time at most: the request has its answer already. */
+	deadline = jiffies + ep11_xfer_default_timeout();
+	ep11_relogin_session(sess, NULL, &deadline);
 }
 
 /* What a session's requests can hope for. */
@@ -868,7 +924,7 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 		if (first || ep11_relogin_seq() != tried_seq ||
 		    time_after(jiffies, tried + EP11_RELOGIN_RETRY)) {
 			first = false;
-			ret = ep11_relogin_session(sess, NULL);
+			ret = ep11_relogin_session(sess, NULL, &deadline);
 			if (ret == -EINTR)
 				return ret;
 			if (ret > 0)

@@ -355,6 +355,9 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
 				ret = why;
 			break;
 		}
+		/* A card that keeps coming and going: no pass past the wait. */
+		if (time_after(jiffies, deadline))
+			break;
 	}
 	if (sc->forgot) {
 		/* The card restarted unseen: log the session in again. */

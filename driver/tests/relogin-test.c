@@ -1156,6 +1156,49 @@ static void relogin_login_races_the_removal(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+/*
+ * A request waits for its session no longer than relogin_wait_ms, even
+ * when the card that came back holds the session id's lock in a slow
+ * Login of the relogin: it does not wait for that lock past its deadline.
+ */
+static void relogin_request_bounded_by_a_slow_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned long returned;
+	struct rl_async *a;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T18-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	ep11_relogin_wait_ms = 1500;
+	rl_async_start(test, a, sess);
+	msleep(100);
+
+	/* It returns; its relogin's Login stays in the card for 4 s. */
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T18-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	returned = wait_for_completion_timeout(&a->done, 4 * HZ);
+	complete(&rt->h[0].gate_release);
+	KUNIT_ASSERT_TRUE(test, returned ||
+			  wait_for_completion_timeout(&a->done, 10 * HZ));
+	KUNIT_EXPECT_LT_MSG(test, a->ms, 2200LL,
+			    "the request took %lld ms (%d), relogin_wait_ms is 1500",
+			    a->ms, a->ret);
+	KUNIT_EXPECT_EQ(test, a->ret, -ENODEV);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	rl_expect_counts(test, &rt->h[0], card, 1, "after the slow relogin");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -1172,6 +1215,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
 	KUNIT_CASE(relogin_returning_card_other_key_same_id),
 	KUNIT_CASE(relogin_login_races_the_removal),
+	KUNIT_CASE(relogin_request_bounded_by_a_slow_relogin),
 	{}
 };
 
