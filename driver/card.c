@@ -19,6 +19,7 @@
 #include "event.h"
 #include "orphan.h"
 #include "reclaim.h"
+#include "relogin.h"
 #include "sysfs.h"
 #include "xfer.h"
 
@@ -51,7 +52,8 @@ static void ep11_card_release(struct kref *ref)
 
 	list_for_each_entry_safe(u, tmp, &card->uids, node)
 		kfree(u);
-	kfree(card);
+	/* A send may still look at an APQN of it under RCU (send.c). */
+	kfree_rcu(card, rcu);
 }
 
 static struct ep11_uid_use *ep11_uid_find(struct ep11_card *card, kuid_t uid)
@@ -166,6 +168,31 @@ struct ep11_card *ep11_card_get(u8 id)
 	card = ep11_cards[id];
 	if (card)
 		kref_get(&card->ref);
+	mutex_unlock(&ep11_registry_lock);
+	return card;
+}
+
+/**
+ * ep11_card_get_by_serial() - look a registered card up by serial number
+ * @serial: %EP11_SERIAL_LEN bytes, not all zero
+ *
+ * Context: process context, takes the registry lock.
+ * Return: the card with a reference, or NULL when none is registered.
+ */
+struct ep11_card *ep11_card_get_by_serial(const char *serial)
+{
+	struct ep11_card *card = NULL;
+	unsigned int i;
+
+	mutex_lock(&ep11_registry_lock);
+	for (i = 0; i < EP11_MAX_CARDS; i++) {
+		if (ep11_cards[i] && !READ_ONCE(ep11_cards[i]->dead) &&
+		    !memcmp(ep11_cards[i]->serial, serial, EP11_SERIAL_LEN)) {
+			card = ep11_cards[i];
+			kref_get(&card->ref);
+			break;
+		}
+	}
 	mutex_unlock(&ep11_registry_lock);
 	return card;
 }
@@ -430,6 +457,61 @@ bool ep11_card_full(struct ep11_card *card)
 	return full;
 }
 
+/**
+ * ep11_apqn_wkid() - what the core knows of an APQN's wrapping key
+ * @apqn: the APQN
+ * @wkid: its verification pattern, when the return is %EP11_WKID_VALID
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: %EP11_WKID_UNKNOWN, %EP11_WKID_VALID or %EP11_WKID_UNREADABLE.
+ */
+u8 ep11_apqn_wkid(struct ep11_apqn *apqn, u8 wkid[EP11_WKID_LEN])
+{
+	struct ep11_card *card = apqn->card;
+	u8 state;
+
+	spin_lock(&card->lock);
+	state = apqn->wkid_state;
+	if (state == EP11_WKID_VALID)
+		memcpy(wkid, apqn->wkid, EP11_WKID_LEN);
+	spin_unlock(&card->lock);
+	return state;
+}
+
+/**
+ * ep11_apqn_usable() - whether an APQN is online, and since when
+ * @apqn:     the APQN
+ * @away_seq: set to its @away_seq: a later change means it went offline
+ *            or away in between
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: true when the APQN is online and its card registered.
+ */
+bool ep11_apqn_usable(struct ep11_apqn *apqn, unsigned long *away_seq)
+{
+	struct ep11_card *card = apqn->card;
+	bool online;
+
+	spin_lock(&card->lock);
+	online = apqn->online && !card->dead;
+	*away_seq = apqn->away_seq;
+	spin_unlock(&card->lock);
+	return online;
+}
+
+/**
+ * ep11_apqn_count_relogin() - count a session logged in again on an APQN
+ * @apqn: the APQN
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_count_relogin(struct ep11_apqn *apqn)
+{
+	spin_lock(&apqn->card->lock);
+	apqn->stats.relogins++;
+	spin_unlock(&apqn->card->lock);
+}
+
 static struct ep11_apqn *ep11_card_first_online(struct ep11_card *card)
 {
 	unsigned int i;
@@ -471,6 +553,46 @@ int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
 	return 0;
 }
 
+/*
+ * Read the wrapping key verification pattern of every online APQN whose
+ * pattern is not known since it was registered or came online.  An answer
+ * that comes after the APQN went offline again is not kept.
+ */
+static void ep11_card_read_wkids(struct ep11_card *card)
+{
+	u8 wkid[EP11_WKID_LEN];
+	unsigned long seq;
+	unsigned int i;
+	bool stale;
+	int ret;
+
+	for (i = 0; i < card->napqns; i++) {
+		struct ep11_apqn *apqn = &card->apqns[i];
+
+		spin_lock(&card->lock);
+		stale = apqn->online && !card->dead &&
+			apqn->wkid_state == EP11_WKID_UNKNOWN;
+		seq = apqn->away_seq;
+		spin_unlock(&card->lock);
+		if (!stale)
+			continue;
+		ret = ep11_xfer_wkid(apqn, wkid, ep11_xfer_default_timeout());
+		if (ret == -ENODEV)
+			continue;
+		if (ret)
+			pr_warn("%02x.%04x: cannot read the wrapping key verification pattern (get_xcp_info): %d; a replacement card is recognised by its card number only\n",
+				card->id, apqn->domain, ret);
+		spin_lock(&card->lock);
+		if (apqn->away_seq == seq) {
+			apqn->wkid_state = ret ? EP11_WKID_UNREADABLE :
+					   EP11_WKID_VALID;
+			if (!ret)
+				memcpy(apqn->wkid, wkid, sizeof(wkid));
+		}
+		spin_unlock(&card->lock);
+	}
+}
+
 static void ep11_card_info_work(struct work_struct *work)
 {
 	struct ep11_card *card = container_of(work, struct ep11_card,
@@ -493,6 +615,8 @@ static void ep11_card_info_work(struct work_struct *work)
 	if (ret && ret != -ENODEV)
 		pr_warn("card%02x: cannot read the session counts (get_xcp_info): %d; status will retry\n",
 			card->id, ret);
+	ep11_card_read_wkids(card);
+	ep11_relogin_card_kick(card);
 }
 
 /**
@@ -657,6 +781,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	atomic_set(&card->reclaiming, 0);
 	init_waitqueue_head(&card->reclaim_wq);
 	INIT_WORK(&card->info_work, ep11_card_info_work);
+	INIT_WORK(&card->relogin_work, ep11_relogin_card_fn);
 	card->napqns = desc->ndomains;
 	for (i = 0; i < card->napqns; i++) {
 		card->apqns[i].card = card;
@@ -727,9 +852,16 @@ int ep11_apqn_set_online(struct ep11_card *card, u16 domain, bool online)
 	spin_lock(&card->lock);
 	changed = apqn->online != online;
 	apqn->online = online;
+	if (changed && !online) {
+		/* Its key may change before it returns: read it again then. */
+		apqn->away_seq++;
+		apqn->wkid_state = EP11_WKID_UNKNOWN;
+	}
 	spin_unlock(&card->lock);
 	if (!changed)
 		return 0;
+	if (!online)
+		ep11_relogin_mark_away(card, apqn);
 	ep11_event_emit(online ? EP11_EV_ONLINE : EP11_EV_OFFLINE, &ev);
 	if (online) {
 		ep11_reclaim_kick();
@@ -759,14 +891,20 @@ void ep11_card_unregister(struct ep11_card *card)
 
 	spin_lock(&card->lock);
 	card->dead = true;
+	for (i = 0; i < card->napqns; i++) {
+		card->apqns[i].away_seq++;
+		card->apqns[i].wkid_state = EP11_WKID_UNKNOWN;
+	}
 	spin_unlock(&card->lock);
 	wake_up_all(&card->slot_wq);
+	ep11_relogin_mark_away(card, NULL);
 
 	down_write(&card->ops_sem);
 	card->ops = NULL;
 	card->priv = NULL;
 	up_write(&card->ops_sem);
 	cancel_work_sync(&card->info_work);
+	cancel_work_sync(&card->relogin_work);
 
 	ep11_reclaim_card_removed(card);
 	for (i = 0; i < card->napqns; i++) {

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
@@ -27,6 +28,7 @@
  * @last_reclaim_us: latency of the last reclaim
  * @requests:        requests handed to the provider
  * @request_ns:      time spent in the provider's ->send() for them
+ * @relogins:        live sessions logged in again here (relogin.c)
  */
 struct ep11_apqn_stats {
 	u64 logins;
@@ -37,7 +39,16 @@ struct ep11_apqn_stats {
 	u64 last_reclaim_us;
 	u64 requests;
 	u64 request_ns;
+	u64 relogins;
 };
+
+/*
+ * What the core knows of an APQN's wrapping key verification pattern
+ * (struct ep11_apqn @wkid_state).
+ */
+#define EP11_WKID_UNKNOWN	0	/* not read since registration or online */
+#define EP11_WKID_VALID		1	/* @wkid holds the card's answer */
+#define EP11_WKID_UNREADABLE	2	/* the card did not tell */
 
 /**
  * struct ep11_apqn - one AP queue of a card
@@ -49,6 +60,14 @@ struct ep11_apqn_stats {
  * @pending: pending logouts (under @card->lock)
  * @logout_seq: bumped after every Logout round trip on this APQN
  * @stats:   counters (under @card->lock)
+ * @wkid:    the domain's wrapping key verification pattern, read with
+ *           get_xcp_info after registration and after going online
+ *           (under @card->lock)
+ * @wkid_state: %EP11_WKID_UNKNOWN, %EP11_WKID_VALID or
+ *           %EP11_WKID_UNREADABLE (under @card->lock)
+ * @away_seq: bumped (under @card->lock) whenever the APQN goes offline or
+ *           its card away: a round trip that began before may have met
+ *           another card behind it
  */
 struct ep11_apqn {
 	struct ep11_card *card;
@@ -58,6 +77,9 @@ struct ep11_apqn {
 	unsigned int pending;
 	atomic_long_t logout_seq;
 	struct ep11_apqn_stats stats;
+	u8 wkid[EP11_WKID_LEN];
+	u8 wkid_state;
+	unsigned long away_seq;
 };
 
 /**
@@ -87,6 +109,10 @@ struct ep11_apqn {
  * @uid_quota:      slots one uid may hold; -1 follows the module's
  *                  uid_quota_percent, 0 is no limit
  * @napqns:         entries in @apqns
+ * @relogin_work:   logs live sessions in again on the card's APQNs once
+ *                  their wrapping keys are known (relogin.c)
+ * @rcu:            the memory is freed after a grace period: a send may
+ *                  still look at an APQN a session has just left
  * @apqns:          the card's APQNs, by ascending domain
  */
 struct ep11_card {
@@ -113,12 +139,15 @@ struct ep11_card {
 	struct list_head uids;
 	int uid_quota;
 	unsigned int napqns;
+	struct work_struct relogin_work;
+	struct rcu_head rcu;
 	struct ep11_apqn apqns[];
 };
 
 void ep11_registry_uninit(void);
 
 struct ep11_card *ep11_card_get(u8 id);
+struct ep11_card *ep11_card_get_by_serial(const char *serial);
 void ep11_card_put(struct ep11_card *card);
 struct ep11_apqn *ep11_apqn_find(struct ep11_card *card, u16 domain);
 int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout);
@@ -159,5 +188,8 @@ void ep11_apqn_count_error(struct ep11_apqn *apqn);
 void ep11_apqn_count_request(struct ep11_apqn *apqn, s64 ns);
 unsigned long ep11_card_slot_seq(struct ep11_card *card);
 bool ep11_card_full(struct ep11_card *card);
+u8 ep11_apqn_wkid(struct ep11_apqn *apqn, u8 wkid[EP11_WKID_LEN]);
+bool ep11_apqn_usable(struct ep11_apqn *apqn, unsigned long *away_seq);
+void ep11_apqn_count_relogin(struct ep11_apqn *apqn);
 
 #endif /* _EP11SESS_CARD_H */

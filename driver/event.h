@@ -19,6 +19,8 @@
  * @EP11_EV_ONLINE:    an APQN came online
  * @EP11_EV_OFFLINE:   an APQN went offline
  * @EP11_EV_LOST:      a pending logout ended with the card's removal
+ * @EP11_EV_RELOGIN:   a live session was logged in again on an APQN that
+ *                     came back, or on a replacement card (or that failed)
  */
 enum ep11_event_type {
 	EP11_EV_LOGIN,
@@ -28,6 +30,7 @@ enum ep11_event_type {
 	EP11_EV_ONLINE,
 	EP11_EV_OFFLINE,
 	EP11_EV_LOST,
+	EP11_EV_RELOGIN,
 };
 
 /**
@@ -38,6 +41,7 @@ enum ep11_event_type {
  * @owner_tgid: the session owner's tgid in the initial pid namespace
  * @comm:       the owner's command name
  * @latency_us: for %EP11_EV_RECLAIMED, last hold dropped to logged out
+ * @error:      for %EP11_EV_RELOGIN, 0 or why it failed (a negative errno)
  */
 struct ep11_event {
 	u8 card;
@@ -46,6 +50,7 @@ struct ep11_event {
 	pid_t owner_tgid;
 	char comm[16];
 	u64 latency_us;
+	int error;
 };
 
 int ep11_event_register(struct notifier_block *nb);

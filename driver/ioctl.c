@@ -617,6 +617,7 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 		memcpy(s->serial, card->serial, sizeof(s->serial));
 		s->requests = apqn->stats.requests;
 		s->request_ns = apqn->stats.request_ns;
+		s->relogins = apqn->stats.relogins;
 	}
 	spin_unlock(&card->lock);
 	return 0;
@@ -719,12 +720,15 @@ static bool ep11_admin_on_apqn(struct ep11_session *sess,
 	unsigned int i, n = ep11_session_napqns(sess);
 	u32 want = live ? EP11SESS_STATE_LIVE : EP11SESS_STATE_PENDING;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		u32 st = ep11_sa_public_state(READ_ONCE(sess->apqns[i].state));
+
+		/* An entry waiting to be logged in again still holds a slot. */
 		if (sess->apqns[i].apqn->card->id == a->card &&
 		    sess->apqns[i].apqn->domain == a->domain &&
-		    ep11_sa_public_state(READ_ONCE(sess->apqns[i].state)) ==
-		    want)
+		    (st == want || (live && st == EP11SESS_STATE_AWAY)))
 			return true;
+	}
 	return false;
 }
 

@@ -32,6 +32,8 @@
  * @apqns:  resolved APQNs (each with a card reference), NULL if unknown
  * @blobs:  pin blobs the cards returned
  * @seq:    each APQN's logout sequence number before its Login was sent
+ * @away:   each APQN's away_seq before its Login was sent
+ * @state:  the state each published entry started in (LIVE or AWAY)
  * @ok:     the card accepted the login
  * @unseen: the login may have run but its answer was not seen
  * @exempt: the caller is an administrator, not held to the uid quota
@@ -42,6 +44,8 @@ struct ep11_login_ctx {
 	struct ep11_apqn *apqns[EP11SESS_MAX_APQNS];
 	u8 blobs[EP11SESS_MAX_APQNS][EP11_PINBLOB_LEN];
 	unsigned long seq[EP11SESS_MAX_APQNS];
+	unsigned long away[EP11SESS_MAX_APQNS];
+	u32 state[EP11SESS_MAX_APQNS];
 	bool ok[EP11SESS_MAX_APQNS];
 	bool unseen[EP11SESS_MAX_APQNS];
 	bool exempt;
@@ -83,6 +87,8 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		seq = ep11_card_slot_seq(card);
 		rc = 0;
 		ctx->seq[i] = ep11_apqn_logout_seq(apqn);
+		/* A change before the publication: the entry starts AWAY. */
+		ep11_apqn_usable(apqn, &ctx->away[i]);
 		if (!ctx->exempt && ep11_card_uid_at_quota(card, current_uid()))
 			ret = -EDQUOT;
 		else if (!req->shared && ep11_card_full(card))
@@ -324,6 +330,25 @@ static int ep11_login_revalidate(struct ep11_login_ctx *ctx, const u8 *id,
 	return first;
 }
 
+/*
+ * The state a new entry starts in; ep11_sess_lock held.  An APQN that went
+ * offline or away since its Login (its away_seq moved) was marked AWAY
+ * without this session, which was not linked yet: the entry starts AWAY,
+ * so the APQN's return logs it in again (relogin.c).  The check and
+ * ep11_relogin_mark_away() both run under ep11_sess_lock, after the bump.
+ */
+static u32 ep11_login_entry_state(struct ep11_login_ctx *ctx, unsigned int i)
+{
+	unsigned long now;
+
+	lockdep_assert_held(&ep11_sess_lock);
+	if (ep11_apqn_usable(ctx->apqns[i], &now) && now == ctx->away[i])
+		ctx->state[i] = EP11SESS_STATE_LIVE;
+	else
+		ctx->state[i] = EP11SESS_STATE_AWAY;
+	return ctx->state[i];
+}
+
 /* Create a session from the APQNs that accepted; ep11_sess_lock held. */
 static struct ep11_session *ep11_login_create_locked(struct ep11_login_ctx *ctx,
 						     struct ep11_session *sess)
@@ -336,7 +361,7 @@ static struct ep11_session *ep11_login_create_locked(struct ep11_login_ctx *ctx,
 		if (!ctx->ok[i])
 			continue;
 		ep11_session_add_apqn(sess, ctx->apqns[i], ctx->blobs[i],
-				      EP11SESS_STATE_LIVE);
+				      ep11_login_entry_state(ctx, i));
 		ep11_apqn_slot_taken(ctx->apqns[i], sess->owner_uid);
 	}
 	sess->holders = 1;
@@ -358,7 +383,7 @@ static void ep11_login_join_locked(struct ep11_login_ctx *ctx,
 		if (!ctx->ok[i] || ep11_session_find_apqn(live, ctx->apqns[i]))
 			continue;
 		if (ep11_session_add_apqn(live, ctx->apqns[i], ctx->blobs[i],
-					  EP11SESS_STATE_LIVE)) {
+					  ep11_login_entry_state(ctx, i))) {
 			/* The session spans the most APQNs it can. */
 			ctx->ok[i] = false;
 			req->targets[i].error = -E2BIG;
@@ -367,6 +392,20 @@ static void ep11_login_join_locked(struct ep11_login_ctx *ctx,
 		}
 		ep11_apqn_slot_taken(ctx->apqns[i], live->owner_uid);
 	}
+}
+
+/*
+ * A live session keeps its PIN and nonce, to log in again on a card that
+ * comes back (relogin.c); wiped when the session is freed.
+ */
+static int ep11_login_keep_secret(struct ep11_session *sess,
+				  const struct ep11_login_req *req)
+{
+	sess->pin = kmemdup(req->pin, req->pin_len, GFP_KERNEL_ACCOUNT);
+	sess->nonce = kmemdup(req->nonce, req->nonce_len, GFP_KERNEL_ACCOUNT);
+	sess->pin_len = req->pin_len;
+	sess->nonce_len = req->nonce_len;
+	return sess->pin && sess->nonce ? 0 : -ENOMEM;
 }
 
 /*
@@ -385,6 +424,10 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 
 	memcpy(id, ep11_login_id(ctx), sizeof(id));
 	sess = ep11_session_alloc(req->shared, req->ntargets, GFP_KERNEL);
+	if (sess && ep11_login_keep_secret(sess, req)) {
+		ep11_session_put(sess);
+		sess = NULL;
+	}
 	if (!sess) {
 		ep11_login_rollback(ctx, -ENOMEM);
 		return -ENOMEM;
@@ -465,7 +508,9 @@ static int ep11_login_try(struct ep11_login_ctx *ctx,
 		return ret;
 	for (i = 0; i < req->ntargets; i++)
 		if (ctx->ok[i])
-			req->targets[i].state = EP11SESS_STATE_LIVE;
+			req->targets[i].state = ctx->state[i] ?
+						ctx->state[i] :
+						EP11SESS_STATE_LIVE;
 	ep11_login_events(ctx, *out);
 	return 0;
 }

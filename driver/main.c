@@ -12,6 +12,7 @@
 #include "named.h"
 #include "netlink.h"
 #include "reclaim.h"
+#include "relogin.h"
 #include "orphan.h"
 #include "session.h"
 #include "sysfs.h"
@@ -35,6 +36,9 @@ static int __init ep11sess_init(void)
 	ret = ep11_name_init();
 	if (ret)
 		goto err_name;
+	ret = ep11_relogin_init();
+	if (ret)
+		goto err_relogin;
 	ret = ep11_chardev_init();
 	if (ret)
 		goto err_chardev;
@@ -42,6 +46,8 @@ static int __init ep11sess_init(void)
 	return 0;
 
 err_chardev:
+	ep11_relogin_uninit();
+err_relogin:
 	ep11_name_uninit();
 err_name:
 	ep11_reclaim_uninit();
@@ -59,6 +65,7 @@ err_session:
 static void __exit ep11sess_exit(void)
 {
 	ep11_chardev_uninit();
+	ep11_relogin_uninit();
 	ep11_name_uninit();
 	ep11_reclaim_uninit();
 	ep11_orphan_uninit();

@@ -279,7 +279,9 @@ static int ep11_nl_apqn_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u64_64bit(skb, EP11SESS_A_ERRORS, a->stats.errors,
 			      EP11SESS_A_PAD) ||
 	    nla_put_u64_64bit(skb, EP11SESS_A_LAST_RECLAIM_US,
-			      a->stats.last_reclaim_us, EP11SESS_A_PAD)) {
+			      a->stats.last_reclaim_us, EP11SESS_A_PAD) ||
+	    nla_put_u64_64bit(skb, EP11SESS_A_RELOGINS, a->stats.relogins,
+			      EP11SESS_A_PAD)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -795,12 +797,14 @@ static const u8 ep11_nl_event_types[] = {
 	[EP11_EV_ONLINE] = EP11SESS_EVENT_ONLINE,
 	[EP11_EV_OFFLINE] = EP11SESS_EVENT_OFFLINE,
 	[EP11_EV_LOST] = EP11SESS_EVENT_LOST,
+	[EP11_EV_RELOGIN] = EP11SESS_EVENT_RELOGIN,
 };
 
 static bool ep11_nl_event_has_session(unsigned long type)
 {
 	return type == EP11_EV_LOGIN || type == EP11_EV_LOGOUT ||
-	       type == EP11_EV_RECLAIMED || type == EP11_EV_LOST;
+	       type == EP11_EV_RECLAIMED || type == EP11_EV_LOST ||
+	       type == EP11_EV_RELOGIN;
 }
 
 static int ep11_nl_event(struct notifier_block *nb, unsigned long type,
@@ -837,6 +841,9 @@ static int ep11_nl_event(struct notifier_block *nb, unsigned long type,
 	if (type == EP11_EV_RECLAIMED &&
 	    nla_put_u64_64bit(msg, EP11SESS_A_LATENCY_US, ev->latency_us,
 			      EP11SESS_A_PAD))
+		goto err;
+	if (type == EP11_EV_RELOGIN &&
+	    nla_put_s32(msg, EP11SESS_A_RELOGIN_ERROR, ev->error))
 		goto err;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&ep11_genl_family, msg, 0, EP11_GENL_MCGRP_EVENTS,

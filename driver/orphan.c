@@ -125,7 +125,7 @@ static void ep11_orphan_expire(struct work_struct *work)
 /**
  * ep11_orphan_keep() - keep the logout a removed card owes
  * @sess: the session
- * @sa:   its entry on an APQN of a dead card, PENDING, LIVE or RECOVER
+ * @sa:   its entry on an APQN of a dead card, PENDING, LIVE, AWAY or RECOVER
  *
  * Context: process context, may sleep.
  * Return: 0 when kept; -ENOENT when the card has no serial number to
@@ -134,9 +134,10 @@ static void ep11_orphan_expire(struct work_struct *work)
  */
 int ep11_orphan_keep(struct ep11_session *sess, struct ep11_sess_apqn *sa)
 {
-	struct ep11_card *card = sa->apqn->card;
+	struct ep11_card *card = sa->apqn->card, *back;
 	static const char zero[EP11_SERIAL_LEN];
 	unsigned int timeout = READ_ONCE(ep11_orphan_timeout_s);
+	char serial[EP11_SERIAL_LEN];
 	struct ep11_orphan *o;
 
 	if (!timeout || !memcmp(card->serial, zero, sizeof(zero)))
@@ -145,6 +146,7 @@ int ep11_orphan_keep(struct ep11_session *sess, struct ep11_sess_apqn *sa)
 	if (!o)
 		return -ENOENT;
 	memcpy(o->serial, card->serial, sizeof(o->serial));
+	memcpy(serial, card->serial, sizeof(serial));
 	o->domain = sa->apqn->domain;
 	o->shared = sess->shared;
 	memcpy(o->id, sess->id, sizeof(o->id));
@@ -176,6 +178,17 @@ int ep11_orphan_keep(struct ep11_session *sess, struct ep11_sess_apqn *sa)
 	pr_info("card%02x.%04x removed: the logout of session %*phN is kept for the card with serial %.*s\n",
 		card->id, o->domain, EP11_PUBLIC_ID_LEN, o->id,
 		EP11_SERIAL_LEN, o->serial);
+	/*
+	 * The card may be back already: its registration (or the reading of
+	 * its serial) adopted what was kept before it and will not look
+	 * again.  The store's lock orders the two: a registration that
+	 * scanned before this insert published the serial before it did.
+	 */
+	back = ep11_card_get_by_serial(serial);
+	if (back) {
+		ep11_orphan_adopt(back);
+		ep11_card_put(back);
+	}
 	return 0;
 }
 

@@ -54,6 +54,8 @@
 #include "xfer.h"
 
 #define EP11_RETRY_FIRST_MS	100
+/* A logout waiting for a live session's relogin looks again this often. */
+#define EP11_AWAIT_RETRY_MS	1000
 
 unsigned int ep11_release_timeout_ms = 5000;
 module_param_named(release_timeout_ms, ep11_release_timeout_ms, uint, 0644);
@@ -121,7 +123,7 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 				 struct ep11_sess_apqn *sa)
 {
 	struct rw_semaphore *id_lock; /* the id's lock, see session.c */
-	bool live;
+	enum ep11_live_on live;
 	u32 rc;
 	int ret;
 
@@ -146,11 +148,15 @@ static void ep11_reclaim_recover(struct ep11_session *sess,
 	down_read(id_lock);
 	live = ep11_session_live_on(sa->pinblob, sa->apqn);
 	up_read(id_lock);
-	if (live) {
+	if (live == EP11_LIVE_ON) {
 		/* A live shared session owns it: the login only joined. */
 		WRITE_ONCE(sa->state, EP11SESS_STATE_DONE);
 		return;
 	}
+	/*
+	 * Ours, or the Login found the card session of a live session that
+	 * waits for its relogin here: owed until that relogin publishes.
+	 */
 	ep11_apqn_slot_taken(sa->apqn, sess->owner_uid);
 	ep11_apqn_set_pending(sa->apqn);
 	WRITE_ONCE(sa->state, EP11SESS_STATE_PENDING);
@@ -176,8 +182,11 @@ static bool ep11_reclaim_refused_for_good(int ret, u32 rc)
 
 /*
  * The Logout round trip, under the id's lock: sent only when no live
- * session holds the same id on the APQN.  Returns 1 when a live session
- * took the card session over, else 0 or the round trip's error.
+ * session holds the same pin blob on the APQN or waits to be logged in
+ * again there with it.  Returns 1 when a live session took the card
+ * session over, 2 when one waits for its relogin there (the logout stays
+ * pending until it publishes, or is refused, or the session ends), else 0
+ * or the round trip's error.
  */
 static int ep11_reclaim_logout(struct ep11_sess_apqn *sa, u32 *rc)
 {
@@ -185,12 +194,18 @@ static int ep11_reclaim_logout(struct ep11_sess_apqn *sa, u32 *rc)
 	int ret;
 
 	down_read(id_lock);
-	if (ep11_session_live_on(sa->pinblob, sa->apqn)) {
+	switch (ep11_session_live_on(sa->pinblob, sa->apqn)) {
+	case EP11_LIVE_ON:
 		ret = 1;
-	} else {
+		break;
+	case EP11_LIVE_AWAITED:
+		ret = 2;
+		break;
+	default:
 		ret = ep11_xfer_logout(sa->apqn, sa->pinblob, rc,
 				       ep11_xfer_default_timeout());
 		ep11_apqn_logout_sent(sa->apqn);
+		break;
 	}
 	up_read(id_lock);
 	return ret;
@@ -227,7 +242,9 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 		if (sa->state == EP11_SA_RECOVER)
 			return true;
 	}
+	/* An entry waiting for its card holds its slot like a live one. */
 	if (sa->state != EP11SESS_STATE_LIVE &&
+	    sa->state != EP11SESS_STATE_AWAY &&
 	    sa->state != EP11SESS_STATE_PENDING)
 		return false;
 	was_pending = sa->state == EP11SESS_STATE_PENDING;
@@ -250,7 +267,15 @@ static bool ep11_reclaim_one(struct ep11_session *sess,
 	WRITE_ONCE(sa->state, EP11SESS_STATE_LOGGING_OUT);
 	rc = 0;
 	ret = ep11_reclaim_logout(sa, &rc);
-	if (ret == 1) {
+	if (ret == 2 && !READ_ONCE(sess->force)) {
+		/* Neither ended nor handed over before the relogin is. */
+		WRITE_ONCE(sa->state, EP11SESS_STATE_PENDING);
+		WRITE_ONCE(sess->awaiting, true);
+		if (!was_pending)
+			ep11_apqn_set_pending(apqn);
+		return true;
+	}
+	if (ret >= 1) {
 		WRITE_ONCE(sa->state, EP11_SA_TAKEN);
 		ep11_apqn_slot_released(apqn, sess->owner_uid, was_pending);
 		return false;
@@ -289,7 +314,7 @@ static bool ep11_sa_needs_work(struct ep11_sess_apqn *sa)
 {
 	u32 state = READ_ONCE(sa->state);
 
-	return state == EP11SESS_STATE_LIVE ||
+	return state == EP11SESS_STATE_LIVE || state == EP11SESS_STATE_AWAY ||
 	       state == EP11SESS_STATE_PENDING || state == EP11_SA_RECOVER;
 }
 
@@ -360,14 +385,23 @@ static void ep11_reclaim_pass_done(struct ep11_session *sess)
 		list_del_init(&sess->pending_node);
 		return;
 	}
-	if (sess->retrying)
-		sess->backoff_ms = min(sess->backoff_ms * 2,
-				       max(ep11_retry_max_ms, 1U));
-	else
-		sess->backoff_ms = EP11_RETRY_FIRST_MS;
-	sess->retrying = true;
 	now = jiffies;
-	sess->next_try = now + msecs_to_jiffies(sess->backoff_ms);
+	if (READ_ONCE(sess->awaiting)) {
+		/*
+		 * A relogin is awaited: kicked when it publishes or is
+		 * refused, looked at again now and then, with no backoff.
+		 */
+		WRITE_ONCE(sess->awaiting, false);
+		sess->next_try = now + msecs_to_jiffies(EP11_AWAIT_RETRY_MS);
+	} else {
+		if (sess->retrying)
+			sess->backoff_ms = min(sess->backoff_ms * 2,
+					       max(ep11_retry_max_ms, 1U));
+		else
+			sess->backoff_ms = EP11_RETRY_FIRST_MS;
+		sess->retrying = true;
+		sess->next_try = now + msecs_to_jiffies(sess->backoff_ms);
+	}
 	if (sess->hold_off && time_before(sess->next_try, sess->not_before))
 		sess->next_try = sess->not_before;
 	ep11_reclaim_schedule_locked(sess->next_try - now);

@@ -4,12 +4,14 @@
  * unbound form of a function the kernel knows, point it at the APQN it
  * goes to, append the session's pin blob there as the last parameter, and
  * move on to the session's next APQN when one is offline or fails in
- * transport.
+ * transport; when none answers, wait for the session to be logged in again
+ * on a card that comes back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/unaligned.h>
@@ -17,6 +19,7 @@
 #include "card.h"
 #include "chardev.h"
 #include "ep11_wire.h"
+#include "relogin.h"
 #include "send.h"
 #include "session.h"
 #include "xfer.h"
@@ -28,29 +31,52 @@ struct ep11_send_target {
 	const u8 *pinblob;
 };
 
-/* The session's live APQNs, the requested one first. */
+static bool ep11_send_take(struct ep11_send_target *t, struct ep11_apqn *apqn,
+			   const u8 *pinblob)
+{
+	/* A card the session has just left may be on its way out. */
+	if (!kref_get_unless_zero(&apqn->card->ref))
+		return false;
+	t->apqn = apqn;
+	t->pinblob = pinblob;
+	return true;
+}
+
+/*
+ * The session's live APQNs, the requested one first (when it is live),
+ * each with a reference on its card.  An entry may move to another card
+ * meanwhile (relogin.c): its card's memory outlives an RCU grace period.
+ */
 static unsigned int ep11_send_targets(struct ep11_session *sess,
 				      struct ep11_apqn *first,
 				      struct ep11_send_target *t)
 {
 	unsigned int i, n = 0, na = ep11_session_napqns(sess);
 	struct ep11_sess_apqn *sa;
+	struct ep11_apqn *apqn;
 
+	rcu_read_lock();
 	if (first) {
 		sa = ep11_session_find_apqn(sess, first);
-		if (!sa || READ_ONCE(sa->state) != EP11SESS_STATE_LIVE)
-			return 0;
-		t[n].apqn = sa->apqn;
-		t[n++].pinblob = sa->pinblob;
+		if (!sa)
+			goto out;
+		/* Pairs with the release in relogin.c: @apqn after @state. */
+		if (smp_load_acquire(&sa->state) == EP11SESS_STATE_LIVE &&
+		    READ_ONCE(sa->apqn) == first &&
+		    ep11_send_take(&t[n], first, sa->pinblob))
+			n++;
 	}
 	for (i = 0; i < na; i++) {
 		sa = &sess->apqns[i];
-		if (sa->apqn == first ||
-		    READ_ONCE(sa->state) != EP11SESS_STATE_LIVE)
+		/* As above: the entry's @apqn is read after its @state. */
+		if (smp_load_acquire(&sa->state) != EP11SESS_STATE_LIVE)
 			continue;
-		t[n].apqn = sa->apqn;
-		t[n++].pinblob = sa->pinblob;
+		apqn = READ_ONCE(sa->apqn);
+		if (apqn != first && ep11_send_take(&t[n], apqn, sa->pinblob))
+			n++;
 	}
+out:
+	rcu_read_unlock();
 	return n;
 }
 
@@ -181,125 +207,269 @@ int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
 }
 
 /**
- * ep11_send() - the EP11SESS_IOC_SEND command
- * @ef: the caller's file
- * @s:  the command; @s->apqn and @s->rep_len are set on success
- *
- * Context: process context, sleeps for the round trip; no locks held.
- * Return: 0 when a reply came, else a negative errno.
+ * struct ep11_send_ctx - one send across its passes
+ * @s:       the command
+ * @m:       the request as parsed
+ * @req:     the caller's request
+ * @work:    room for the request as it goes to one APQN
+ * @cap:     the size of @req and of @work
+ * @rep:     room for the reply
+ * @rep_cap: its size
+ * @timeout: jiffies for each round trip
+ * @sess:    the session, or NULL for an unbound request
+ * @forgot:  the APQN (with a card reference) whose card answered a bound
+ *           request CKR_SESSION_CLOSED, or NULL
  */
-int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
+struct ep11_send_ctx {
+	struct ep11sess_send *s;
+	struct ep11_msg m;
+	u8 *req;
+	u8 *work;
+	size_t cap;
+	u8 *rep;
+	size_t rep_cap;
+	unsigned long timeout;
+	struct ep11_session *sess;
+	struct ep11_apqn *forgot;
+};
+
+/* A bound request's answer: the card does not know the session. */
+static bool ep11_send_closed(struct ep11_send_ctx *sc, int len)
+{
+	struct ep11_msg m;
+
+	return sc->sess && (sc->s->flags & EP11SESS_SEND_SESSION) &&
+	       ep11_wire_parse_reply(sc->rep, len, &m) >= 0 &&
+	       m.rc == EP11_CKR_SESSION_CLOSED;
+}
+
+/*
+ * One pass: the request to the named APQN (resolved anew, its card may
+ * have been replaced) and, when bound, to the session's other live APQNs
+ * until one answers.  Returns the reply length or a negative errno.
+ */
+static int ep11_send_pass(struct ep11_send_ctx *sc)
 {
 	struct ep11_send_target targets[EP11SESS_MAX_APQNS];
-	struct ep11_session *sess = NULL;
+	struct ep11sess_send *s = sc->s;
 	struct ep11_card *card = NULL;
 	struct ep11_apqn *apqn = NULL;
-	unsigned long timeout;
-	unsigned int n, i;
-	size_t cap, rep_cap;
-	u8 *req, *work, *rep = NULL;
-	struct ep11_msg m;
+	unsigned int n = 0, i;
 	int ret, len;
-
-	ret = ep11_send_validate(ef, s);
-	if (ret)
-		return ret;
-	cap = s->req_len + EP11_SEND_SLACK;
-	req = kvmalloc(2 * cap, GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
-	work = req + cap;
-	if (copy_from_user(req, u64_to_user_ptr(s->req), s->req_len)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	ret = ep11_wire_parse_request(req, s->req_len, &m);
-	if (ret < 0 || ep11_send_check_cprb(req) ||
-	    ep11_send_check_fn(&m, s->flags)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (ep11_send_needs_admin(&m) && !capable(CAP_SYS_ADMIN)) {
-		ret = -EPERM;
-		goto out;
-	}
 
 	if (!(s->flags & EP11SESS_SEND_ANY_APQN) || !s->handle) {
 		card = ep11_card_get(s->apqn.card);
 		apqn = card ? ep11_apqn_find(card, s->apqn.domain) : NULL;
 		if (!apqn) {
-			ret = -ENODEV;
-			goto out;
+			ep11_card_put(card);
+			return -ENODEV;
 		}
 	}
-	if (s->handle) {
-		sess = ep11_file_session(ef, s->handle);
-		if (IS_ERR(sess)) {
-			ret = PTR_ERR(sess);
-			sess = NULL;
-			goto out;
-		}
-		n = ep11_send_targets(sess, apqn, targets);
-	} else {
-		targets[0].apqn = apqn;
-		targets[0].pinblob = NULL;
+	if (sc->sess)
+		n = ep11_send_targets(sc->sess, apqn, targets);
+	else if (ep11_send_take(&targets[0], apqn, NULL))
 		n = 1;
-	}
-	if (!n) {
-		ret = -ENODEV;
-		goto out;
-	}
+	ep11_card_put(card);
 
-	rep_cap = min_t(size_t, s->rep_cap, EP11_MAX_MSG_LEN);
-	rep = kvmalloc(rep_cap, GFP_KERNEL);
-	if (!rep) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	timeout = s->timeout_ms ? msecs_to_jiffies(s->timeout_ms) :
-		  ep11_xfer_default_timeout();
 	ret = -ENODEV;
 	for (i = 0; i < n; i++) {
 		u16 domain = targets[i].apqn->domain;
 
-		len = ep11_send_build(work, cap, req, s->req_len, &m, domain,
+		if (ret != -ENODEV && ret != -EIO)
+			break;
+		len = ep11_send_build(sc->work, sc->cap, sc->req, s->req_len,
+				      &sc->m, domain,
 				      (s->flags & EP11SESS_SEND_SESSION) ?
 				      targets[i].pinblob : NULL);
 		if (len < 0) {
 			ret = len;
 			break;
 		}
-		ret = ep11_xfer(targets[i].apqn, work, len, rep, rep_cap,
-				timeout);
-		if (ret == -ENODEV || ret == -EIO) {
-			if (sess)
-				continue;
-			break;
+		ret = ep11_xfer(targets[i].apqn, sc->work, len, sc->rep,
+				sc->rep_cap, sc->timeout);
+		if (ret >= 0) {
+			s->apqn.card = targets[i].apqn->card->id;
+			s->apqn.domain = domain;
+			if (ep11_send_closed(sc, ret)) {
+				kref_get(&targets[i].apqn->card->ref);
+				sc->forgot = targets[i].apqn;
+			}
 		}
-		if (ret < 0)
-			break;
-		s->apqn.card = targets[i].apqn->card->id;
-		s->apqn.domain = domain;
-		break;
 	}
-	memzero_explicit(work, cap);
-	if (ret < 0)
-		goto out;
-	len = ret;
-	if (ep11_wire_parse_reply(rep, len, &m) < 0) {
-		ret = -EBADMSG;
-		goto out;
-	}
-	if (copy_to_user(u64_to_user_ptr(s->rep), rep, len)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	s->rep_len = len;
-	ret = 0;
-out:
-	kvfree(rep);
-	kvfree(req);
-	ep11_session_put(sess);
+	memzero_explicit(sc->work, sc->cap);
+	for (i = 0; i < n; i++)
+		ep11_card_put(targets[i].apqn->card);
+	return ret;
+}
+
+/*
+ * The checks of a request in @sc->req: framing, CPRB fields and the
+ * function's signature (-EINVAL), the capability (-EPERM), the named APQN
+ * (-ENODEV).
+ */
+static int ep11_send_check(struct ep11_send_ctx *sc)
+{
+	struct ep11sess_send *s = sc->s;
+	struct ep11_card *card;
+	int ret;
+
+	ret = ep11_wire_parse_request(sc->req, s->req_len, &sc->m);
+	if (ret < 0 || ep11_send_check_cprb(sc->req) ||
+	    ep11_send_check_fn(&sc->m, s->flags))
+		return -EINVAL;
+	if (ep11_send_needs_admin(&sc->m) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if ((s->flags & EP11SESS_SEND_ANY_APQN) && s->handle)
+		return 0;
+	card = ep11_card_get(s->apqn.card);
+	ret = card && ep11_apqn_find(card, s->apqn.domain) ? 0 : -ENODEV;
 	ep11_card_put(card);
 	return ret;
 }
+
+/*
+ * Passes until a reply comes, or the wait for the session to be logged in
+ * again gives up.  Returns the reply length or a negative errno.
+ */
+static int ep11_send_loop(struct ep11_send_ctx *sc)
+{
+	unsigned long deadline = 0, seq;
+	int ret, why;
+
+	sc->rep_cap = min_t(size_t, sc->s->rep_cap, EP11_MAX_MSG_LEN);
+	sc->rep = kvmalloc(sc->rep_cap, GFP_KERNEL);
+	if (!sc->rep)
+		return -ENOMEM;
+	sc->timeout = sc->s->timeout_ms ? msecs_to_jiffies(sc->s->timeout_ms) :
+		      ep11_xfer_default_timeout();
+	for (;;) {
+		seq = ep11_relogin_seq();
+		ret = ep11_send_pass(sc);
+		if (!sc->sess || (ret != -ENODEV && ret != -EIO))
+			break;
+		if (!deadline)
+			deadline = ep11_relogin_deadline();
+		why = ep11_relogin_wait(sc->sess, seq, deadline);
+		if (why) {
+			if (why != -ENODEV)
+				ret = why;
+			break;
+		}
+		/* A card that keeps coming and going: no pass past the wait. */
+		if (time_after(jiffies, deadline))
+			break;
+	}
+	if (sc->forgot) {
+		/* The card restarted unseen: log the session in again. */
+		ep11_relogin_forgotten(sc->sess, sc->forgot);
+		ep11_card_put(sc->forgot->card);
+		sc->forgot = NULL;
+	}
+	if (ret >= 0 && ep11_wire_parse_reply(sc->rep, ret, &sc->m) < 0)
+		ret = -EBADMSG;
+	return ret;
+}
+
+/**
+ * ep11_send() - the EP11SESS_IOC_SEND command
+ * @ef: the caller's file
+ * @s:  the command; @s->apqn and @s->rep_len are set on success
+ *
+ * A bound request none of whose session's APQNs answers (offline, gone,
+ * failed in transport) while one of them may be logged in again waits
+ * for that, up to relogin_wait_ms, and is sent again (relogin.c).  A
+ * bound request the card answers CKR_SESSION_CLOSED (it restarted unseen)
+ * makes the kernel log the session in again there before it returns that
+ * answer.
+ *
+ * Context: process context, sleeps for the round trips and the wait; no
+ * locks held.
+ * Return: 0 when a reply came, else a negative errno.
+ */
+int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
+{
+	struct ep11_send_ctx sc = { .s = s };
+	int ret;
+
+	ret = ep11_send_validate(ef, s);
+	if (ret)
+		return ret;
+	sc.cap = s->req_len + EP11_SEND_SLACK;
+	sc.req = kvmalloc(2 * sc.cap, GFP_KERNEL);
+	if (!sc.req)
+		return -ENOMEM;
+	sc.work = sc.req + sc.cap;
+	if (copy_from_user(sc.req, u64_to_user_ptr(s->req), s->req_len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = ep11_send_check(&sc);
+	if (ret)
+		goto out;
+	if (s->handle) {
+		sc.sess = ep11_file_session(ef, s->handle);
+		if (IS_ERR(sc.sess)) {
+			ret = PTR_ERR(sc.sess);
+			sc.sess = NULL;
+			goto out;
+		}
+	}
+	ret = ep11_send_loop(&sc);
+	if (ret < 0)
+		goto out;
+	if (copy_to_user(u64_to_user_ptr(s->rep), sc.rep, ret)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	s->rep_len = ret;
+	ret = 0;
+out:
+	kvfree(sc.rep);
+	kvfree(sc.req);
+	ep11_session_put(sc.sess);
+	return ret;
+}
+
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+/**
+ * ep11_send_kernel() - EP11SESS_IOC_SEND on kernel buffers
+ * @sess: the session of a bound request (@s->handle is not looked up; it
+ *        must only be non-zero), or NULL
+ * @s:    the command as the ioctl takes it; @s->req and @s->rep must be
+ *        non-zero but are not read
+ * @req:  the request, @s->req_len bytes
+ * @rep:  room for @s->rep_cap bytes of reply
+ *
+ * For the KUnit suites: the command without user memory.
+ *
+ * Context: process context, as ep11_send().
+ * Return: as ep11_send().
+ */
+int ep11_send_kernel(struct ep11_session *sess, struct ep11sess_send *s,
+		     const void *req, void *rep)
+{
+	struct ep11_send_ctx sc = { .s = s, .sess = sess };
+	int ret;
+
+	ret = ep11_send_validate(NULL, s);
+	if (ret)
+		return ret;
+	sc.cap = s->req_len + EP11_SEND_SLACK;
+	sc.req = kvmalloc(2 * sc.cap, GFP_KERNEL);
+	if (!sc.req)
+		return -ENOMEM;
+	sc.work = sc.req + sc.cap;
+	memcpy(sc.req, req, s->req_len);
+	ret = ep11_send_check(&sc);
+	if (!ret)
+		ret = ep11_send_loop(&sc);
+	if (ret >= 0) {
+		memcpy(rep, sc.rep, ret);
+		s->rep_len = ret;
+		ret = 0;
+	}
+	kvfree(sc.rep);
+	kvfree(sc.req);
+	return ret;
+}
+#endif

@@ -21,5 +21,10 @@ int ep11_send_check_fn(const struct ep11_msg *m, u32 flags);
 bool ep11_send_needs_admin(const struct ep11_msg *m);
 int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
 		    const struct ep11_msg *m, u16 domain, const u8 *pinblob);
+#if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+struct ep11_session;
+int ep11_send_kernel(struct ep11_session *sess, struct ep11sess_send *s,
+		     const void *req, void *rep);
+#endif
 
 #endif /* _EP11SESS_SEND_H */

@@ -30,6 +30,7 @@
 
 #include "card.h"
 #include "named.h"
+#include "relogin.h"
 #include "session.h"
 
 DEFINE_MUTEX(ep11_sess_lock);		/* see the top of this file */
@@ -207,6 +208,7 @@ int ep11_session_add_apqn(struct ep11_session *sess, struct ep11_apqn *apqn,
 	sa = &sess->apqns[sess->napqns];
 	sa->apqn = apqn;
 	kref_get(&apqn->card->ref);
+	sa->wkid_valid = ep11_apqn_wkid(apqn, sa->wkid) == EP11_WKID_VALID;
 	WRITE_ONCE(sa->state, state);
 	if (pinblob)
 		memcpy(sa->pinblob, pinblob, EP11_PINBLOB_LEN);
@@ -231,7 +233,7 @@ struct ep11_sess_apqn *ep11_session_find_apqn(struct ep11_session *sess,
 	unsigned int i, n = ep11_session_napqns(sess);
 
 	for (i = 0; i < n; i++)
-		if (sess->apqns[i].apqn == apqn)
+		if (READ_ONCE(sess->apqns[i].apqn) == apqn)
 			return &sess->apqns[i];
 	return NULL;
 }
@@ -328,32 +330,41 @@ struct ep11_session *ep11_session_find_live_locked(const u8 *id)
 }
 
 /**
- * ep11_session_live_on() - whether a live session holds an id on an APQN
- * @id:   the 32-byte session id
- * @apqn: the APQN
+ * ep11_session_live_on() - whether a live session holds a card session
+ * @pinblob: the card session's 80-byte pin blob (its id first)
+ * @apqn:    the APQN
  *
- * A logout of @id on @apqn would end that session's card session: the
- * caller, which holds the id's lock, takes the card session over instead.
+ * A logout of @pinblob on @apqn would end a live session's card session
+ * when one has a LIVE entry there with that very pin blob: the caller,
+ * which holds the id's lock, takes the card session over instead.  An
+ * entry with that pin blob that waits to be logged in again on @apqn (its
+ * card went away and came back, see ep11_relogin_awaits()) may take it
+ * over later: the caller neither ends it nor hands it over yet.
  *
  * Context: process context; takes ep11_sess_lock.
- * Return: true when a live session has a live entry for @apqn with @id.
+ * Return: %EP11_LIVE_ON, %EP11_LIVE_AWAITED or %EP11_LIVE_NONE.
  */
-bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn)
+enum ep11_live_on ep11_session_live_on(const u8 *pinblob,
+				       struct ep11_apqn *apqn)
 {
+	enum ep11_live_on on = EP11_LIVE_NONE;
 	struct ep11_session *sess;
 	struct ep11_sess_apqn *sa;
-	bool on = false;
 
 	mutex_lock(&ep11_sess_lock);
-	hash_for_each_possible(ep11_sess_index, sess, hnode, ep11_id_hash(id)) {
+	hash_for_each_possible(ep11_sess_index, sess, hnode,
+			       ep11_id_hash(pinblob)) {
 		if (sess->orphan || sess->life != EP11_SESS_ALIVE ||
-		    memcmp(sess->id, id, EP11_SESSION_ID_LEN))
+		    memcmp(sess->id, pinblob, EP11_SESSION_ID_LEN))
 			continue;
 		sa = ep11_session_find_apqn(sess, apqn);
-		if (sa && READ_ONCE(sa->state) == EP11SESS_STATE_LIVE) {
-			on = true;
+		if (sa && READ_ONCE(sa->state) == EP11SESS_STATE_LIVE &&
+		    !memcmp(sa->pinblob, pinblob, EP11_PINBLOB_LEN)) {
+			on = EP11_LIVE_ON;
 			break;
 		}
+		if (ep11_relogin_awaits(sess, apqn, pinblob))
+			on = EP11_LIVE_AWAITED;
 	}
 	mutex_unlock(&ep11_sess_lock);
 	return on;

@@ -44,12 +44,27 @@ struct ep11_name;
 /**
  * struct ep11_sess_apqn - a session on one APQN
  * @apqn:    the APQN; holds a reference on its card
- * @state:   EP11SESS_STATE_* or %EP11_SA_RECOVER; written under the
- *           session's @lock while it lives, by @work alone once it is
- *           dying; read locklessly by send
+ * @state:   EP11SESS_STATE_* or %EP11_SA_RECOVER; written under
+ *           ep11_sess_lock while the session lives (see below), by @work
+ *           alone once it is dying; read locklessly by send
  * @pinblob: the card's pin blob; immutable once the entry is published
  * @sess:    the session, for @work
  * @work:    logs this APQN out (reclaim), concurrently with the others
+ * @wkid:    the wrapping key verification pattern of @apqn when the
+ *           session was logged in there, if known (relogin.c)
+ * @wkid_valid: @wkid is known
+ * @refused: while %EP11SESS_STATE_AWAY: the card that came back, or the
+ *           one that took its place, refused the session (another
+ *           wrapping key, another pin blob, a refused login); requests do
+ *           not wait for it
+ *
+ * While the session lives, an entry goes from LIVE to
+ * %EP11SESS_STATE_AWAY (its APQN went offline or its card away) and back,
+ * under ep11_sess_lock; a relogin on a replacement card then also moves
+ * @apqn there, under the session id's lock and ep11_sess_lock.  @pinblob
+ * never changes: a relogin is only taken when the card gives the same pin
+ * blob.  Lockless readers (send) read @state with acquire semantics and
+ * @apqn with READ_ONCE() under rcu_read_lock().
  */
 struct ep11_sess_apqn {
 	struct ep11_apqn *apqn;
@@ -57,6 +72,9 @@ struct ep11_sess_apqn {
 	u8 pinblob[EP11_PINBLOB_LEN];
 	struct ep11_session *sess;
 	struct work_struct work;
+	u8 wkid[EP11_WKID_LEN];
+	bool wkid_valid;
+	bool refused;
 };
 
 /**
@@ -91,9 +109,11 @@ enum ep11_sess_life {
  * @holders:      open files and export fds holding it (ep11_sess_lock)
  * @list_handle:  the listing file's handle for it, set and cleared within
  *                one hold of ep11_sess_lock by the list ioctl
- * @pin:          for @orphan records only: the PIN, wiped on free
+ * @pin:          the PIN, wiped on free: live sessions keep it to log in
+ *                again on a card that comes back (relogin.c), @orphan
+ *                records to recover; never handed out
  * @pin_len:      its length
- * @nonce:        for @orphan records only: the nonce
+ * @nonce:        the nonce (the kernel's own for a private session), as @pin
  * @nonce_len:    its length
  * @dying_since:  when the last holder went away
  * @reclaimed:    completed when the first logout attempt on every APQN
@@ -105,6 +125,8 @@ enum ep11_sess_life {
  * @not_before:   with @hold_off: jiffies before which no attempt starts
  *                (the abandoned Login may still be in the card)
  * @hold_off:     a recovery record waiting for @not_before
+ * @awaiting:     a logout of the last pass waits for a live session's
+ *                relogin on its APQN (reclaim.c)
  * @backoff_ms:   current backoff of pending logouts
  * @owner:        the creator's thread group
  * @owner_uid:    the creator's uid
@@ -143,6 +165,7 @@ struct ep11_session {
 	unsigned long next_try;
 	unsigned long not_before;
 	bool hold_off;
+	bool awaiting;
 	unsigned int backoff_ms;
 	struct pid *owner;
 	kuid_t owner_uid;
@@ -207,7 +230,21 @@ void ep11_session_link(struct ep11_session *sess);
 void ep11_session_link_locked(struct ep11_session *sess);
 void ep11_session_unlink(struct ep11_session *sess);
 struct ep11_session *ep11_session_find_live_locked(const u8 *id);
-bool ep11_session_live_on(const u8 *id, struct ep11_apqn *apqn);
+/**
+ * enum ep11_live_on - who holds a card session (ep11_session_live_on())
+ * @EP11_LIVE_NONE:    no live session: a logout may end it
+ * @EP11_LIVE_ON:      a live session's LIVE entry there has that pin blob
+ * @EP11_LIVE_AWAITED: a live session's AWAY entry with that pin blob waits
+ *                     to be logged in again there
+ */
+enum ep11_live_on {
+	EP11_LIVE_NONE,
+	EP11_LIVE_ON,
+	EP11_LIVE_AWAITED,
+};
+
+enum ep11_live_on ep11_session_live_on(const u8 *pinblob,
+				       struct ep11_apqn *apqn);
 void ep11_session_index_locked(struct ep11_session *sess);
 struct rw_semaphore *ep11_session_id_lock(const u8 *id);
 int ep11_session_hold(struct ep11_session *sess);

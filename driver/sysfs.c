@@ -276,6 +276,7 @@ EP11_APQN_ATTR(reclaimed, apqn->stats.reclaimed);
 EP11_APQN_ATTR(lost, apqn->stats.lost);
 EP11_APQN_ATTR(errors, apqn->stats.errors);
 EP11_APQN_ATTR(last_reclaim_us, apqn->stats.last_reclaim_us);
+EP11_APQN_ATTR(relogins, apqn->stats.relogins);
 
 static struct attribute *ep11_apqn_attrs[] = {
 	&dev_attr_online.attr,
@@ -287,6 +288,7 @@ static struct attribute *ep11_apqn_attrs[] = {
 	&dev_attr_lost.attr,
 	&dev_attr_errors.attr,
 	&dev_attr_last_reclaim_us.attr,
+	&dev_attr_relogins.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ep11_apqn);

@@ -310,3 +310,41 @@ out:
 	kfree(buf);
 	return ret;
 }
+
+/**
+ * ep11_xfer_wkid() - a domain's wrapping key verification pattern
+ * @apqn:    the APQN (get_xcp_info domain query)
+ * @wkid:    the returned 16 bytes
+ * @timeout: jiffies for the round trip
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EREMOTEIO, -EPROTO or ep11_xfer()'s error.
+ */
+int ep11_xfer_wkid(struct ep11_apqn *apqn, u8 wkid[EP11_WKID_LEN],
+		   unsigned long timeout)
+{
+	u8 w[EP11_WKID_LEN];
+	u32 rc = 0;
+	int ret, len;
+	u8 *buf;
+
+	buf = kzalloc(2 * EP11_XFER_BUF, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = ep11_wire_enc_xcp_info(buf, EP11_XFER_BUF, apqn->domain,
+				     EP11_XCP_QUERY_DOMAIN);
+	ret = ep11_xfer_round_trip(apqn, buf, len, timeout);
+	if (ret < 0)
+		goto out;
+	if (ep11_wire_dec_xcp_domain(buf + EP11_XFER_BUF, ret, apqn->domain,
+				     &rc, w) < 0) {
+		ret = ep11_xfer_malformed(apqn);
+		goto out;
+	}
+	ret = ep11_xfer_rc_errno(rc);
+	if (!ret)
+		memcpy(wkid, w, EP11_WKID_LEN);
+out:
+	kfree(buf);
+	return ret;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Sending requests to an APQN: the provider guard, busy retry with
- * backoff, and the three requests the core makes itself.
+ * backoff, and the requests the core makes itself.
  */
 #ifndef _EP11SESS_XFER_H
 #define _EP11SESS_XFER_H
@@ -27,6 +27,8 @@ int ep11_xfer_caps(struct ep11_apqn *apqn, u32 *max_sessions,
 		   u32 *avail_sessions, unsigned long timeout);
 int ep11_xfer_serial(struct ep11_apqn *apqn, char serial[EP11_SERIAL_LEN],
 		     unsigned long timeout);
+int ep11_xfer_wkid(struct ep11_apqn *apqn, u8 wkid[EP11_WKID_LEN],
+		   unsigned long timeout);
 bool ep11_xfer_maybe_ran(int err);
 
 #endif /* _EP11SESS_XFER_H */

@@ -641,6 +641,54 @@ static CK_RV check_reply(struct ck_card_ctx *c, struct reply *r, uint16_t fnid,
 	return rv == CKR_OK ? CKR_DEVICE_ERROR : rv;
 }
 
+/* An errno of the send ioctl that says no APQN of the session answered. */
+static bool transport_failed(int err)
+{
+	return err == -ENODEV || err == -EIO || err == -ETIMEDOUT;
+}
+
+/*
+ * Sends @req and checks that its reply answers @fnid: the one place where
+ * a request is tried again, and only once.  A bound request goes again
+ * after a transport failure (the kernel tried every APQN of the session
+ * and waited for it to be logged in again on a card that came back), or
+ * after the card's CKR_SESSION_CLOSED while the kernel still holds the
+ * session live (a card that restarted: the kernel logs the session in
+ * again before it answers).  Unbound requests fail over between the
+ * slot's APQNs in ck_slot_call() instead.  On CKR_OK @r holds a reply
+ * that succeeded and @served the APQN that answered it.
+ */
+static CK_RV exchange(struct ck_card_ctx *c, bool bound, uint16_t fnid,
+		      const void *req, size_t req_len, struct reply *r,
+		      struct ep11sess_apqn *served)
+{
+	bool again = bound;
+	CK_RV rv;
+
+	for (;;) {
+		rv = send_req(c, bound, req, req_len, r, served);
+		if (rv != CKR_OK) {
+			if (again && transport_failed(c->err)) {
+				again = false;
+				c->err = 0;
+				continue;
+			}
+			return rv;
+		}
+		rv = check_reply(c, r, fnid, served->domain);
+		if (rv == CKR_OK)
+			return rv;
+		reply_free(r);
+		if (again && c->card_rc == EP11_CKR_SESSION_CLOSED &&
+		    ck_dev_session_live(c->dev, c->handle) == 1) {
+			again = false;
+			c->card_rc = 0;
+			continue;
+		}
+		return rv;
+	}
+}
+
 /*
  * Runs function @fnid with the @np parameters @pp; @too_big is the answer
  * when they do not fit in one message.  Bound to the context's session
@@ -678,13 +726,8 @@ static CK_RV call(struct ck_card_ctx *c, uint16_t fnid, const struct el *pp,
 		OPENSSL_clear_free(req, cap);
 		return too_big;
 	}
-	rv = send_req(c, c->handle != 0, req, len, r, &served);
+	rv = exchange(c, c->handle != 0, fnid, req, len, r, &served);
 	OPENSSL_clear_free(req, cap);
-	if (rv != CKR_OK)
-		return rv;
-	rv = check_reply(c, r, fnid, served.domain);
-	if (rv != CKR_OK)
-		reply_free(r);
 	return rv;
 }
 
@@ -1190,13 +1233,9 @@ static CK_RV xcp_info(struct ck_card_ctx *c, uint32_t query, struct reply *r,
 	len = ep11_wire_enc_xcp_info(req, sizeof(req), c->apqn.domain, query);
 	if (len < 0)
 		return CKR_GENERAL_ERROR;
-	rv = send_req(c, false, req, len, r, &served);
-	if (rv != CKR_OK)
-		return rv;
-	*domain = served.domain;
-	rv = check_reply(c, r, EP11_FN_GET_XCP_INFO, served.domain);
-	if (rv != CKR_OK)
-		reply_free(r);
+	rv = exchange(c, false, EP11_FN_GET_XCP_INFO, req, len, r, &served);
+	if (rv == CKR_OK)
+		*domain = served.domain;
 	return rv;
 }
 

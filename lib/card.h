@@ -16,6 +16,13 @@
  * allocates, replacing (cleared) what it held, and only on CKR_OK.
  * Requests with a bound form go bound to any APQN of @ctx->handle when it
  * is set; get_xcp_info has none and always goes to @ctx->apqn.
+ *
+ * A bound request is sent once more, never twice more, after the send
+ * ioctl's ENODEV, EIO or ETIMEDOUT (no APQN of the session answered, even
+ * after the kernel's wait for the session to be logged in again on a card
+ * that came back), or after the card's CKR_SESSION_CLOSED while the kernel
+ * still lists the session live (ck_dev_session_live()); @ctx->err and
+ * @ctx->card_rc are then the second try's.
  */
 #ifndef CK_CARD_H
 #define CK_CARD_H

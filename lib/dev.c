@@ -424,6 +424,24 @@ int ck_dev_list(struct ck_dev *d, bool all, struct ep11sess_session_info **out,
 	return ret;
 }
 
+int ck_dev_session_live(struct ck_dev *d, uint32_t handle)
+{
+	struct ep11sess_session_info *l = NULL;
+	size_t n = 0, i;
+	int ret, live = 0;
+
+	if (!handle)
+		return -EINVAL;
+	ret = ck_dev_list(d, false, &l, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		if (l[i].handle == handle)
+			live = !(l[i].flags & EP11SESS_SESSION_DYING);
+	free(l);
+	return live;
+}
+
 int ck_dev_status(struct ck_dev *d, bool cached,
 		  struct ep11sess_apqn_status **out, size_t *n)
 {

@@ -128,6 +128,13 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 int ck_dev_list(struct ck_dev *d, bool all, struct ep11sess_session_info **out,
 		size_t *n);
 /*
+ * Whether this file holds @handle and the kernel still has its session
+ * live (neither being logged out nor ended by an administrator), from
+ * EP11SESS_IOC_LIST of the file's own sessions: 1 live, 0 not, or a
+ * negative errno (-EINVAL for handle 0).
+ */
+int ck_dev_session_live(struct ck_dev *d, uint32_t handle);
+/*
  * EP11SESS_IOC_STATUS; @cached: EP11SESS_STATUS_CACHED.  *@out malloc'ed
  * as for ck_dev_list(); only the call that fills the entries may ask the
  * cards (the count is asked with EP11SESS_STATUS_CACHED).

@@ -112,6 +112,11 @@ static struct kernel {
 	char *dir;
 	u8 pinblob[EP11_PINBLOB_LEN];
 	int fail;		/* the errno of the next send, when set */
+	unsigned int fail_n;	/* sends that get @fail (0 counts as 1) */
+	unsigned int calls;	/* send ioctls card.c made */
+	unsigned int live_asked; /* ck_dev_session_live() calls */
+	int live;		/* its answer */
+	bool relogin;		/* it logs the session in again first */
 	unsigned int sends;	/* requests the card ran */
 	uint32_t last_handle;
 	bool last_any_apqn;
@@ -268,6 +273,7 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 	u16 domain;
 	int len;
 
+	k.calls++;
 	k.last_handle = handle;
 	k.last_any_apqn = any_apqn;
 	if (!d || !req || !rep || !rep_len || req_len > EP11_MAX_MSG_LEN ||
@@ -276,7 +282,12 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 	if (k.fail) {
 		int err = k.fail;
 
-		k.fail = 0;
+		if (k.fail_n <= 1) {
+			k.fail = 0;
+			k.fail_n = 0;
+		} else {
+			k.fail_n--;
+		}
 		return err;
 	}
 	if (ep11_wire_parse_request(req, req_len, &m) || !cprb_ok(req))
@@ -334,6 +345,25 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 		served->domain = domain;
 	}
 	return 0;
+}
+
+static const u8 card_pin[] = "card-test-pin-01";
+
+/*
+ * The kernel's list of the file's sessions, as far as card.c asks it:
+ * @k.live; with @k.relogin the kernel has logged the session in again on
+ * a card that forgot it, as it does before it answers CKR_SESSION_CLOSED.
+ */
+int ck_dev_session_live(struct ck_dev *d, uint32_t handle)
+{
+	k.live_asked++;
+	if (!d || handle != HANDLE)
+		return handle ? 0 : -EINVAL;
+	if (k.relogin &&
+	    fw_session_login(k.fw, D_SESSION, card_pin, sizeof(card_pin) - 1,
+			     NULL, 0, k.pinblob) != EP11_CKR_OK)
+		return -EIO;
+	return k.live;
 }
 
 /* dev.h's table, as it documents it (dev.c is not linked here). */
@@ -448,7 +478,6 @@ static void rm_dir(char *path)
 
 static int card_up(void **state)
 {
-	static const u8 pin[] = "card-test-pin-01";
 	const char *tmp = getenv("TMPDIR");
 	struct fw_config cfg = {
 		.card = CARD,
@@ -464,9 +493,10 @@ static int card_up(void **state)
 	k.fw = fw_new(&cfg);
 	if (!k.fw)
 		return -1;
-	if (fw_session_login(k.fw, D_SESSION, pin, sizeof(pin) - 1, NULL, 0,
-			     k.pinblob) != EP11_CKR_OK)
+	if (fw_session_login(k.fw, D_SESSION, card_pin, sizeof(card_pin) - 1,
+			     NULL, 0, k.pinblob) != EP11_CKR_OK)
 		return -1;
+	k.live = 1;
 	mut_reset();
 	return 0;
 }
@@ -1571,6 +1601,7 @@ static void card_codes_and_errnos_are_mapped(void **state)
 	assert_null(blob.p);
 	/* The kernel's errnos: the raw one kept, no card code. */
 	k.fail = -ENODEV;
+	k.fail_n = 2;
 	assert_rv(ck_card_random(&c, r, 4), CKR_DEVICE_REMOVED);
 	expect_eq(c.err, -ENODEV);
 	expect_eq(c.card_rc, 0);
@@ -1587,6 +1618,98 @@ static void card_codes_and_errnos_are_mapped(void **state)
 	assert_rv(ck_card_random(&c, r, 4), CKR_OK);
 	expect_eq(c.err, 0);
 	expect_eq(c.card_rc, 0);
+}
+
+static void bound_request_goes_once_more_after_a_transport_failure(void **state)
+{
+	static const int errs[] = { -ENODEV, -EIO, -ETIMEDOUT };
+	struct ck_card_ctx c;
+	unsigned char r[4];
+	unsigned int i, calls, sends;
+
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		/* Failed once: the second try is the answer. */
+		ctx_init(&c, true);
+		calls = k.calls;
+		sends = k.sends;
+		k.fail = errs[i];
+		k.fail_n = 1;
+		assert_rv(ck_card_random(&c, r, 4), CKR_OK);
+		expect_eq(k.calls - calls, 2);
+		expect_eq(k.sends - sends, 1);
+		expect_eq(c.err, 0);
+		/* Failed twice: no third try, the second's errno kept. */
+		calls = k.calls;
+		k.fail = errs[i];
+		k.fail_n = 2;
+		assert_rv(ck_card_random(&c, r, 4),
+			  ck_errno_to_rv(errs[i], CK_OP_SEND));
+		expect_eq(k.calls - calls, 2);
+		expect_eq(c.err, errs[i]);
+		k.fail = 0;
+		k.fail_n = 0;
+	}
+	/* Other errnos are the answer at once. */
+	calls = k.calls;
+	k.fail = -ESTALE;
+	assert_rv(ck_card_random(&c, r, 4), CKR_USER_NOT_LOGGED_IN);
+	expect_eq(k.calls - calls, 1);
+	/* Unbound: ck_slot_call() tries the slot's other APQNs instead. */
+	ctx_init(&c, false);
+	calls = k.calls;
+	k.fail = -ENODEV;
+	assert_rv(ck_card_random(&c, r, 4), CKR_DEVICE_REMOVED);
+	expect_eq(k.calls - calls, 1);
+}
+
+static void session_closed_goes_once_more_while_the_kernel_holds_it(void **state)
+{
+	struct ck_card_ctx c;
+	unsigned char r[4];
+	unsigned int calls, asked;
+
+	/* The card restarted and forgot the session; the kernel did not. */
+	assert_int_equal(fw_session_logout(k.fw, D_SESSION, k.pinblob),
+			 EP11_CKR_OK);
+	ctx_init(&c, true);
+	calls = k.calls;
+	asked = k.live_asked;
+	k.live = 1;
+	k.relogin = true;
+	assert_rv(ck_card_random(&c, r, 4), CKR_OK);
+	expect_eq(k.calls - calls, 2);
+	expect_eq(k.live_asked - asked, 1);
+	expect_eq(c.card_rc, 0);
+
+	/* The kernel no longer holds it live: the card's answer stands. */
+	k.relogin = false;
+	assert_int_equal(fw_session_logout(k.fw, D_SESSION, k.pinblob),
+			 EP11_CKR_OK);
+	k.live = 0;
+	calls = k.calls;
+	assert_rv(ck_card_random(&c, r, 4), CKR_DEVICE_ERROR);
+	expect_eq(c.card_rc, EP11_CKR_SESSION_CLOSED);
+	expect_eq(k.calls - calls, 1);
+
+	/* Live, but the card still does not know it: one retry only. */
+	k.live = 1;
+	calls = k.calls;
+	asked = k.live_asked;
+	assert_rv(ck_card_random(&c, r, 4), CKR_DEVICE_ERROR);
+	expect_eq(c.card_rc, EP11_CKR_SESSION_CLOSED);
+	expect_eq(k.calls - calls, 2);
+	expect_eq(k.live_asked - asked, 1);
+
+	/* A transport failure and then CKR_SESSION_CLOSED: still one retry. */
+	calls = k.calls;
+	k.fail = -ENODEV;
+	assert_rv(ck_card_random(&c, r, 4), CKR_DEVICE_ERROR);
+	expect_eq(k.calls - calls, 2);
+
+	/* The session back for the tests that follow. */
+	assert_int_equal(fw_session_login(k.fw, D_SESSION, card_pin,
+					  sizeof(card_pin) - 1, NULL, 0,
+					  k.pinblob), EP11_CKR_OK);
 }
 
 static void bad_arguments_never_reach_the_card(void **state)
@@ -2162,6 +2285,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(module_info_and_wkid_go_unbound),
 		cmocka_unit_test(bound_and_unbound_requests_go_where_they_should),
 		cmocka_unit_test(card_codes_and_errnos_are_mapped),
+		cmocka_unit_test(bound_request_goes_once_more_after_a_transport_failure),
+		cmocka_unit_test(session_closed_goes_once_more_while_the_kernel_holds_it),
 		cmocka_unit_test(bad_arguments_never_reach_the_card),
 	};
 	const struct CMUnitTest malformed[] = {

@@ -403,6 +403,7 @@ static struct fake {
 	uint32_t room[FAKE_TABLE];
 	uint32_t flags[FAKE_TABLE];
 	bool null_entries[FAKE_TABLE];
+	uint32_t dying;		/* LIST: this handle is being logged out */
 } fake;
 
 static void __attribute__((format(printf, 1, 2))) fake_broken(const char *fmt,
@@ -596,6 +597,8 @@ static int fake_table(unsigned int nr, struct ep11sess_list *l)
 
 			memset(e, 0, sizeof(*e));
 			e->handle = i + 1;
+			if (e->handle == fake.dying)
+				e->flags = EP11SESS_SESSION_DYING;
 			strcpy(e->comm, "fake");
 		} else {
 			struct ep11sess_apqn_status *e =
@@ -1310,6 +1313,31 @@ static void test_list_empty(void **state)
 	close_fake(&d, before);
 }
 
+/* A handle is live when the file's list has it and it is not dying. */
+static void test_session_live(void **state)
+{
+	const unsigned int nr = _IOC_NR(EP11SESS_IOC_LIST);
+	struct ck_dev d;
+	int before;
+
+	open_fake(&d, &before);
+	fake.counts[0] = 3;
+	fake.counts[1] = 3;
+	fake.dying = 2;
+	assert_int_equal(ck_dev_session_live(&d, 1), 1);
+	fake.answered = 0;
+	assert_int_equal(ck_dev_session_live(&d, 2), 0);
+	fake.answered = 0;
+	assert_int_equal(ck_dev_session_live(&d, 4), 0);
+	assert_int_equal(fake.flags[1], 0);
+	assert_int_equal(ck_dev_session_live(&d, 0), -EINVAL);
+	fake.fail[nr] = EPERM;
+	assert_int_equal(ck_dev_session_live(&d, 1), -EPERM);
+	fake.fail[nr] = 0;
+	fake.dying = 0;
+	close_fake(&d, before);
+}
+
 /* Fewer sessions on the second call: only those are returned. */
 static void test_list_count_shrinks(void **state)
 {
@@ -1494,6 +1522,7 @@ int main(void)
 		T(test_list_count_grows),
 		T(test_list_counts_without_eintr),
 		T(test_list_empty),
+		T(test_session_live),
 		T(test_list_count_shrinks),
 		T(test_list_never_settles),
 		T(test_list_refused),

@@ -2,7 +2,8 @@
 /*
  * ep11sess monitor: the kernel's events as they happen, one line each
  * with a timestamp: logins, logouts, reclaims of sessions whose holder
- * died, exhausted cards, APQNs going online or offline.
+ * died, exhausted cards, APQNs going online or offline, sessions logged in
+ * again on a card that came back.
  *
  * The socket also listens to the generic netlink controller's
  * notifications: when the module is unloaded its family goes away and
@@ -29,6 +30,7 @@ static const char *const ep11_event_names[] = {
 	[EP11SESS_EVENT_ONLINE] = "online",
 	[EP11SESS_EVENT_OFFLINE] = "offline",
 	[EP11SESS_EVENT_LOST] = "lost",
+	[EP11SESS_EVENT_RELOGIN] = "relogin",
 };
 
 #define EP11_NEVENTS	(sizeof(ep11_event_names) / sizeof(ep11_event_names[0]))
@@ -97,6 +99,7 @@ static void ep11_monitor_print(struct ep11_monitor *m, struct nlattr **tb)
 	char when[48], id[33] = "", comm[17] = "";
 	uint32_t ev, pid = 0;
 	uint64_t ns = 0, lat = 0;
+	int32_t relogin_err = 0;
 	uint8_t card;
 	uint16_t domain;
 
@@ -117,6 +120,8 @@ static void ep11_monitor_print(struct ep11_monitor *m, struct nlattr **tb)
 		nla_strlcpy(comm, tb[EP11SESS_A_COMM], sizeof(comm));
 	if (tb[EP11SESS_A_LATENCY_US])
 		lat = nla_get_u64(tb[EP11SESS_A_LATENCY_US]);
+	if (tb[EP11SESS_A_RELOGIN_ERROR])
+		relogin_err = nla_get_s32(tb[EP11SESS_A_RELOGIN_ERROR]);
 
 	if (m->json) {
 		printf("{");
@@ -141,6 +146,9 @@ static void ep11_monitor_print(struct ep11_monitor *m, struct nlattr **tb)
 			       (unsigned long long)lat);
 		else
 			printf(", \"latency_us\": null");
+		if (tb[EP11SESS_A_RELOGIN_ERROR])
+			printf(", \"ok\": %s, \"error\": %d",
+			       relogin_err ? "false" : "true", relogin_err);
 		printf(", \"message\": null}\n");
 		return;
 	}
@@ -153,6 +161,12 @@ static void ep11_monitor_print(struct ep11_monitor *m, struct nlattr **tb)
 		       (unsigned long long)lat);
 	else if (ev == EP11SESS_EVENT_EXHAUSTED)
 		printf(": no free session on card %02x", card);
+	else if (ev == EP11SESS_EVENT_RELOGIN && !relogin_err)
+		printf(": logged in again");
+	else if (ev == EP11SESS_EVENT_RELOGIN)
+		printf(": failed: %s", relogin_err == -EXDEV ?
+		       "the card has another wrapping key" :
+		       strerror(-relogin_err));
 	printf("\n");
 }
 
@@ -244,7 +258,8 @@ static void ep11_monitor_usage(FILE *out)
 		"\n"
 		"  --apqn 0b.0024  only events of this APQN (repeat for more)\n"
 		"  --event NAMES   only these events: login, logout, reclaimed,\n"
-		"                  exhausted, online, offline, lost (comma-separated,\n"
+		"                  exhausted, online, offline, lost, relogin\n"
+		"                  (comma-separated,\n"
 		"                  or repeat the option)\n"
 		"  --json          one JSON object per line (ep11sess(8))\n"
 		"  -h, --help      this text\n", ep11_prog);
@@ -264,7 +279,7 @@ static int ep11_monitor_events(struct ep11_monitor *m, const char *arg)
 				break;
 		if (i == EP11_NEVENTS)
 			return ep11_fail(EP11_EXIT_USAGE, 0,
-					 "monitor: --event: no event '%s' (login, logout, reclaimed, exhausted, online, offline, lost)",
+					 "monitor: --event: no event '%s' (login, logout, reclaimed, exhausted, online, offline, lost, relogin)",
 					 tok);
 		m->events |= 1U << i;
 	}

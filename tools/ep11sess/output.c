@@ -57,6 +57,8 @@ const char *ep11_state_name(uint32_t state)
 		return "done";
 	case EP11SESS_STATE_LOST:
 		return "lost";
+	case EP11SESS_STATE_AWAY:
+		return "away";
 	}
 	return "unknown";
 }

@@ -2,7 +2,8 @@
 /*
  * ep11sess status: per APQN, the card's max and available sessions as
  * pkcsep11_session status prints them, plus what the kernel holds, the
- * pending logouts and the reclaims.
+ * pending logouts, the reclaims and the sessions logged in again after the
+ * card came back.
  *
  * The card's counts are fresh (asked now), cached (not asked: --cached,
  * or no CAP_SYS_ADMIN) or stale: asked, but the card could not answer.
@@ -89,7 +90,7 @@ struct ep11_apqn_row {
 	bool cached;
 	char serial[17];
 	uint32_t max, avail, card_held, held, pending;
-	uint64_t logins, logouts, reclaimed, lost, errors, last_reclaim_us;
+	uint64_t logins, logouts, reclaimed, lost, errors, last_reclaim_us, relogins;
 };
 
 /**
@@ -147,6 +148,7 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	r->lost = u64_or_0(tb[EP11SESS_A_LOST]);
 	r->errors = u64_or_0(tb[EP11SESS_A_ERRORS]);
 	r->last_reclaim_us = u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]);
+	r->relogins = u64_or_0(tb[EP11SESS_A_RELOGINS]);
 	return 0;
 }
 
@@ -206,13 +208,14 @@ static void ep11_status_json(const struct ep11_apqn_row *r, const char *counts,
 		       r->max, r->avail);
 	else
 		printf(", \"max_sessions\": null, \"available_sessions\": null");
-	printf(", \"counts\": \"%s\", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu",
+	printf(", \"counts\": \"%s\", \"cached\": %s, \"card_held\": %u, \"held\": %u, \"pending\": %u, \"logins\": %llu, \"logouts\": %llu, \"reclaimed\": %llu, \"lost\": %llu, \"errors\": %llu, \"last_reclaim_us\": %llu, \"relogins\": %llu",
 	       counts, strcmp(counts, "fresh") ? "true" : "false",
 	       r->card_held, r->held, r->pending,
 	       (unsigned long long)r->logins, (unsigned long long)r->logouts,
 	       (unsigned long long)r->reclaimed, (unsigned long long)r->lost,
 	       (unsigned long long)r->errors,
-	       (unsigned long long)r->last_reclaim_us);
+	       (unsigned long long)r->last_reclaim_us,
+	       (unsigned long long)r->relogins);
 	ep11_status_quota(r->card, true);
 	printf("}");
 }
@@ -235,6 +238,8 @@ static void ep11_status_text(const struct ep11_apqn_row *r, const char *counts)
 	printf("  Reclaimed:           %llu (last in %llu us)\n",
 	       (unsigned long long)r->reclaimed,
 	       (unsigned long long)r->last_reclaim_us);
+	printf("  Logged In Again:     %llu\n",
+	       (unsigned long long)r->relogins);
 	printf("  Online:              %s%s%s\n", r->online ? "yes" : "no",
 	       r->serial[0] ? ", serial " : "", r->serial);
 	ep11_status_quota(r->card, false);

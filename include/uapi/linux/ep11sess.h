@@ -87,6 +87,7 @@ enum ep11sess_apqn_state {
 	EP11SESS_STATE_PENDING = 3,	/* logout failed, retried later */
 	EP11SESS_STATE_DONE = 4,	/* logged out */
 	EP11SESS_STATE_LOST = 5,	/* card removed before logout */
+	EP11SESS_STATE_AWAY = 6,	/* offline or card gone; back later */
 };
 
 /**
@@ -348,6 +349,9 @@ struct ep11sess_list {
  * @requests:       requests handed to the provider on this APQN
  * @request_ns:     total time spent in the provider for them, nanoseconds
  *                  (the raw round trip, without the ioctl path)
+ * @relogins:       sessions logged in again on this APQN after it came
+ *                  back online or its card (or a replacement with the same
+ *                  wrapping key) registered
  */
 struct ep11sess_apqn_status {
 	struct ep11sess_apqn apqn;
@@ -367,6 +371,7 @@ struct ep11sess_apqn_status {
 	char serial[16];
 	__aligned_u64 requests;
 	__aligned_u64 request_ns;
+	__aligned_u64 relogins;
 };
 
 /* Size of struct ep11sess_apqn_status in ABI version 1. */

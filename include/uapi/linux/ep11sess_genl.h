@@ -64,6 +64,11 @@ enum ep11sess_genl_cmd {
  * @EP11SESS_EVENT_OFFLINE:   an APQN went offline (or was removed)
  * @EP11SESS_EVENT_LOST:      a logout was given up: the card went away, or
  *                            an administrator forced it
+ * @EP11SESS_EVENT_RELOGIN:   a live session whose APQN went offline or
+ *                            whose card went away was logged in again on
+ *                            the APQN that came back or on a card with the
+ *                            same wrapping key (or that failed: carries
+ *                            %EP11SESS_A_RELOGIN_ERROR)
  * @__EP11SESS_EVENT_MAX:     one past the last event
  */
 enum ep11sess_genl_event {
@@ -75,6 +80,7 @@ enum ep11sess_genl_event {
 	EP11SESS_EVENT_ONLINE,
 	EP11SESS_EVENT_OFFLINE,
 	EP11SESS_EVENT_LOST,
+	EP11SESS_EVENT_RELOGIN,
 	__EP11SESS_EVENT_MAX,
 };
 
@@ -140,6 +146,11 @@ enum ep11sess_genl_event {
  * @EP11SESS_A_KEPT:            flag: a keep-alive hold keeps the session
  * @EP11SESS_A_KEEP_EXPIRES_NS: u64, when the keep-alive hold ends, ns
  *                              since the epoch; 0 without a time-to-live
+ * @EP11SESS_A_RELOGINS:        u64, sessions logged in again on this APQN
+ * @EP11SESS_A_RELOGIN_ERROR:   s32, in %EP11SESS_EVENT_RELOGIN: 0 when the
+ *                              session was logged in again, else why not
+ *                              (-EXDEV: another wrapping key, -ENOSPC,
+ *                              -EIO, -ETIMEDOUT...)
  * @__EP11SESS_A_MAX:           one past the last attribute
  */
 enum ep11sess_genl_attr {
@@ -186,6 +197,8 @@ enum ep11sess_genl_attr {
 	EP11SESS_A_SCOPE_ID,
 	EP11SESS_A_KEPT,
 	EP11SESS_A_KEEP_EXPIRES_NS,
+	EP11SESS_A_RELOGINS,
+	EP11SESS_A_RELOGIN_ERROR,
 	__EP11SESS_A_MAX,
 };
 

@@ -1,0 +1,1229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of a live session surviving its card's loss (relogin.c)
+ * against fake in-kernel cards whose wrapping key, serial number and
+ * session table the test controls: the same card after a reset, a
+ * replacement with the same key under another number, a card with
+ * another key (WKID) that is never used, a card that reports the right
+ * WKID but gives another pin blob (logged out again), an APQN that comes
+ * back online; and the interleavings: a request racing the relogin, the
+ * last holder leaving while the relogin's Login is in the card, the card
+ * going away again during the relogin; and a card that restarted without
+ * going offline (a request answered CKR_SESSION_CLOSED makes the kernel
+ * log the session in again); and a card that returns while a pending
+ * logout of a live session's id waits for it (the live session keeps its
+ * card session).  Throughout, no card session may
+ * be left that the kernel does not count, and the card's count and the
+ * kernel's must agree.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/iopoll.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "../card.h"
+#include "../chardev.h"
+#include "../ep11_wire.h"
+#include "../event.h"
+#include "../login.h"
+#include "../orphan.h"
+#include "../relogin.h"
+#include "../send.h"
+#include "../session.h"
+#include "../xfer.h"
+
+#define HSM_SLOTS	16
+#define HSM_MAX		8
+#define RL_ID		0x72
+#define RL_OTHER_ID	0x73
+#define RL_DOM		1
+#define POLL_US		10000
+#define POLL_MAX_US	5000000
+
+static const u8 rl_pin[] = "relogin1";
+static const u16 rl_domains[] = { 1, 2 };
+
+/**
+ * struct hsm - the card behind a registration: its key and its sessions
+ * @lock:      protects everything below
+ * @key:       the wrapping key; pin blobs derive from it
+ * @wkid_key:  the key whose WKID the card reports (another than @key
+ *             stages a card that gives other pin blobs than its WKID says)
+ * @tail_key:  when not 0, the key of the pin blobs' tails, the session
+ *             ids staying those of @key (a card whose session ids do not
+ *             depend on the wrapping key, as real cards may derive them)
+ * @blobs:     live sessions' pin blobs
+ * @doms:      their domains
+ * @used:      which slots are live
+ * @logins:    Login round trips the card ran
+ * @logouts:   Logouts that ended a session
+ * @unseen:    run the next Login, then answer -ETIMEDOUT
+ * @bound:     bound requests the card ran in a live session
+ * @closed:    bound requests refused: the session was not logged in
+ * @gate_fn:   the next request of this function stops after the card ran
+ *             it, until @gate_release (0: none)
+ * @gate_eio:  the gated request then ends with -EIO (the card went away
+ *             after reading it), not with its reply
+ * @gate_arrived: completed when the gated request stopped
+ * @gate_release: completed by the test to let it go on
+ */
+struct hsm {
+	struct mutex lock; /* see above */
+	u8 key;
+	u8 wkid_key;
+	u8 tail_key;
+	u8 blobs[HSM_SLOTS][EP11_PINBLOB_LEN];
+	u16 doms[HSM_SLOTS];
+	bool used[HSM_SLOTS];
+	unsigned int logins;
+	unsigned int logouts;
+	bool unseen;
+	unsigned int bound;
+	unsigned int closed;
+	u32 gate_fn;
+	bool gate_eio;
+	struct completion gate_arrived;
+	struct completion gate_release;
+};
+
+/**
+ * struct rl_test - per-test state
+ * @h:        the fake cards' insides
+ * @cards:    registrations the test has not removed yet
+ * @wait_ms:  relogin_wait_ms to restore
+ * @timeout_ms: request_timeout_ms to restore
+ * @kept0:    orphaned logouts before the test
+ * @nb:       relogin event listener
+ * @ev_lock:  protects @ev and @nev
+ * @ev:       the last relogin event seen
+ * @nev:      relogin events seen
+ */
+struct rl_test {
+	struct hsm h[3];
+	struct ep11_card *cards[4];
+	unsigned int wait_ms;
+	unsigned int timeout_ms;
+	unsigned int kept0;
+	struct notifier_block nb;
+	spinlock_t ev_lock; /* see above */
+	struct ep11_event ev;
+	unsigned int nev;
+};
+
+static void hsm_blob(u8 *blob, u8 key, u8 tail_key, const u8 *pin,
+		     size_t pin_len, const u8 *nonce, size_t nonce_len)
+{
+	size_t i;
+
+	for (i = 0; i < EP11_SESSION_ID_LEN; i++)
+		blob[i] = pin[i % pin_len] ^ nonce[i % nonce_len] ^ i ^ key;
+	for (; i < EP11_PINBLOB_LEN; i++)
+		blob[i] = (tail_key ? tail_key : key) + 0x40 + i;
+}
+
+static int hsm_find_locked(struct hsm *h, u16 domain, const u8 *blob)
+{
+	unsigned int i;
+
+	for (i = 0; i < HSM_SLOTS; i++)
+		if (h->used[i] && h->doms[i] == domain &&
+		    !memcmp(h->blobs[i], blob, EP11_PINBLOB_LEN))
+			return i;
+	return -1;
+}
+
+static unsigned int hsm_live_locked(struct hsm *h)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < HSM_SLOTS; i++)
+		n += h->used[i];
+	return n;
+}
+
+static unsigned int hsm_live(struct hsm *h)
+{
+	unsigned int n;
+
+	mutex_lock(&h->lock);
+	n = hsm_live_locked(h);
+	mutex_unlock(&h->lock);
+	return n;
+}
+
+static u32 hsm_login(struct hsm *h, u16 domain, struct ep11_msg *m, u8 *blob)
+{
+	const u8 *pin, *nonce;
+	size_t pin_len, nonce_len;
+	unsigned int i;
+
+	if (ep11_wire_next(m, &pin, &pin_len) ||
+	    ep11_wire_next(m, &nonce, &nonce_len) || !pin_len || !nonce_len)
+		return EP11_CKR_ARGUMENTS_BAD;
+	h->logins++;
+	hsm_blob(blob, h->key, h->tail_key, pin, pin_len, nonce, nonce_len);
+	if (hsm_find_locked(h, domain, blob) >= 0)
+		return EP11_CKR_OK;
+	if (hsm_live_locked(h) >= HSM_MAX)
+		return EP11_CKR_SESSION_COUNT;
+	for (i = 0; i < HSM_SLOTS; i++) {
+		if (!h->used[i]) {
+			h->used[i] = true;
+			h->doms[i] = domain;
+			memcpy(h->blobs[i], blob, EP11_PINBLOB_LEN);
+			return EP11_CKR_OK;
+		}
+	}
+	return EP11_CKR_SESSION_COUNT;
+}
+
+static u32 hsm_logout(struct hsm *h, u16 domain, struct ep11_msg *m)
+{
+	const u8 *blob;
+	size_t len;
+	int i;
+
+	if (ep11_wire_next(m, &blob, &len) || len != EP11_PINBLOB_LEN)
+		return EP11_CKR_ARGUMENTS_BAD;
+	i = hsm_find_locked(h, domain, blob);
+	if (i < 0)
+		return EP11_CKR_SESSION_CLOSED;
+	h->used[i] = false;
+	h->logouts++;
+	return EP11_CKR_OK;
+}
+
+/* GenerateRandom, bound: (length, pin blob) -> length zero bytes. */
+static u32 hsm_random(struct hsm *h, u16 domain, struct ep11_msg *m,
+		      struct ep11_wbuf *b)
+{
+	static const u8 zero[8];
+	const u8 *blob;
+	size_t len;
+	u32 n;
+
+	if (ep11_wire_count(m) != 2 || ep11_wire_next_u32(m, &n) ||
+	    n > sizeof(zero) || ep11_wire_next(m, &blob, &len) ||
+	    len != EP11_PINBLOB_LEN)
+		return EP11_CKR_ARGUMENTS_BAD;
+	if (hsm_find_locked(h, domain, blob) < 0) {
+		h->closed++;
+		return EP11_CKR_SESSION_CLOSED;
+	}
+	h->bound++;
+	ep11_wire_put(b, zero, n);
+	return EP11_CKR_OK;
+}
+
+static u32 hsm_xcp_info(struct hsm *h, struct ep11_msg *m,
+			struct ep11_wbuf *b)
+{
+	u8 wkid[EP11_WKID_LEN];
+	__be32 caps[4];
+	u32 query;
+
+	if (ep11_wire_next_u32(m, &query))
+		return EP11_CKR_ARGUMENTS_BAD;
+	switch (query) {
+	case EP11_XCP_QUERY_DOMAIN:
+		memset(wkid, h->wkid_key, sizeof(wkid));
+		ep11_wire_put(b, wkid, sizeof(wkid));
+		return EP11_CKR_OK;
+	case EP11_XCP_QUERY_EXT_CAPLIST:
+		caps[0] = cpu_to_be32(EP11_XCP_CAP_MAX_SESSIONS);
+		caps[1] = cpu_to_be32(HSM_MAX);
+		caps[2] = cpu_to_be32(EP11_XCP_CAP_AVAIL_SESSIONS);
+		caps[3] = cpu_to_be32(HSM_MAX - hsm_live_locked(h));
+		ep11_wire_put(b, caps, sizeof(caps));
+		return EP11_CKR_OK;
+	default:
+		return EP11_CKR_ARGUMENTS_BAD;
+	}
+}
+
+static int hsm_send(void *priv, u16 domain, const void *req, size_t req_len,
+		    void *rep, size_t rep_cap, unsigned long timeout)
+{
+	struct hsm *h = priv;
+	u8 blob[EP11_PINBLOB_LEN];
+	struct ep11_wbuf b;
+	struct ep11_msg m;
+	bool eio;
+	int ret;
+	u32 rc;
+
+	mutex_lock(&h->lock);
+	if (ep11_wire_parse_request(req, req_len, &m) < 0) {
+		mutex_unlock(&h->lock);
+		return -EIO;
+	}
+	switch (m.fn & 0xffff) {
+	case EP11_FN_LOGIN:
+		rc = hsm_login(h, domain, &m, blob);
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
+		if (rc == EP11_CKR_OK)
+			ep11_wire_put(&b, blob, sizeof(blob));
+		break;
+	case EP11_FN_LOGOUT:
+		rc = hsm_logout(h, domain, &m);
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
+		break;
+	case EP11_FN_GENERATE_RANDOM:
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, 0);
+		rc = hsm_random(h, domain, &m, &b);
+		if (rc)
+			ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
+					     rc);
+		break;
+	case EP11_FN_GET_XCP_INFO:
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, 0);
+		rc = hsm_xcp_info(h, &m, &b);
+		if (rc)
+			ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
+					     rc);
+		break;
+	default:
+		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
+				     EP11_CKR_FUNCTION_NOT_SUPPORTED);
+		break;
+	}
+	ret = ep11_wire_finish(&b);
+	if (h->unseen && (m.fn & 0xffff) == EP11_FN_LOGIN) {
+		h->unseen = false;
+		ret = -ETIMEDOUT;
+	}
+	if (h->gate_fn && h->gate_fn == (m.fn & 0xffff)) {
+		h->gate_fn = 0;
+		eio = h->gate_eio;
+		mutex_unlock(&h->lock);
+		complete(&h->gate_arrived);
+		wait_for_completion(&h->gate_release);
+		return eio ? -EIO : ret;
+	}
+	mutex_unlock(&h->lock);
+	return ret;
+}
+
+static const struct ep11_provider_ops hsm_ops = {
+	.send = hsm_send,
+};
+
+static void hsm_init(struct hsm *h, u8 key)
+{
+	mutex_init(&h->lock);
+	h->key = key;
+	h->wkid_key = key;
+	init_completion(&h->gate_arrived);
+	init_completion(&h->gate_release);
+}
+
+/* The card forgets every session, as a restarted card does. */
+static void hsm_reset(struct hsm *h)
+{
+	mutex_lock(&h->lock);
+	memset(h->used, 0, sizeof(h->used));
+	memset(h->blobs, 0, sizeof(h->blobs));
+	mutex_unlock(&h->lock);
+}
+
+/* The next request of function @fn stops in the card after it ran. */
+static void hsm_gate(struct hsm *h, u32 fn, bool eio)
+{
+	reinit_completion(&h->gate_arrived);
+	reinit_completion(&h->gate_release);
+	mutex_lock(&h->lock);
+	h->gate_fn = fn;
+	h->gate_eio = eio;
+	mutex_unlock(&h->lock);
+}
+
+static unsigned int orphans_kept(void)
+{
+	struct ep11_orphan_stats st;
+
+	ep11_orphan_stats(&st);
+	return st.kept;
+}
+
+static int rl_event(struct notifier_block *nb, unsigned long type, void *data)
+{
+	struct rl_test *rt = container_of(nb, struct rl_test, nb);
+
+	if (type != EP11_EV_RELOGIN)
+		return NOTIFY_DONE;
+	spin_lock(&rt->ev_lock);
+	rt->ev = *(struct ep11_event *)data;
+	rt->nev++;
+	spin_unlock(&rt->ev_lock);
+	return NOTIFY_DONE;
+}
+
+static int rl_init(struct kunit *test)
+{
+	struct rl_test *rt;
+	unsigned int i;
+
+	rt = kunit_kzalloc(test, sizeof(*rt), GFP_KERNEL);
+	if (!rt)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(rt->h); i++)
+		hsm_init(&rt->h[i], 0x11);
+	spin_lock_init(&rt->ev_lock);
+	rt->nb.notifier_call = rl_event;
+	ep11_event_register(&rt->nb);
+	rt->wait_ms = ep11_relogin_wait_ms;
+	rt->timeout_ms = ep11_request_timeout_ms;
+	ep11_relogin_wait_ms = 5000;
+	rt->kept0 = orphans_kept();
+	test->priv = rt;
+	return 0;
+}
+
+static void rl_exit(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(rt->cards); i++)
+		if (rt->cards[i])
+			ep11_card_unregister(rt->cards[i]);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(ep11_session_count, n, !n,
+						    POLL_US, POLL_MAX_US, false),
+			    0, "%u sessions left in the table after the test",
+			    ep11_session_count());
+	ep11_event_unregister(&rt->nb);
+	ep11_relogin_wait_ms = rt->wait_ms;
+	ep11_request_timeout_ms = rt->timeout_ms;
+	for (i = 0; i < ARRAY_SIZE(rt->h); i++)
+		mutex_destroy(&rt->h[i].lock);
+}
+
+/* Register @h as card @id with serial @serial in slot @slot. */
+static struct ep11_card *rl_plug(struct kunit *test, unsigned int slot,
+				 struct hsm *h, u8 id, const char *serial,
+				 bool settle)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_card_desc desc = {
+		.id = id,
+		.domains = rl_domains,
+		.ndomains = ARRAY_SIZE(rl_domains),
+	};
+	struct ep11_card *card;
+
+	memcpy(desc.serial, serial, EP11_SERIAL_LEN);
+	card = ep11_card_register(&desc, &hsm_ops, h);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(card), "cannot register card%02x: %ld",
+			       id, PTR_ERR(card));
+	rt->cards[slot] = card;
+	if (settle) {
+		flush_work(&card->info_work);
+		flush_work(&card->relogin_work);
+	}
+	return card;
+}
+
+/* Remove the card in slot @slot, as its provider going away does. */
+static void rl_unplug(struct rl_test *rt, unsigned int slot)
+{
+	ep11_card_unregister(rt->cards[slot]);
+	rt->cards[slot] = NULL;
+}
+
+static int rl_login(struct ep11_session **sess, u8 card, const char *nonce)
+{
+	struct ep11sess_target t = {
+		.apqn = { .card = card, .domain = RL_DOM },
+	};
+	u8 rnd[32];
+	struct ep11_login_req req = {
+		.targets = &t,
+		.ntargets = 1,
+		.pin = rl_pin,
+		.pin_len = sizeof(rl_pin) - 1,
+		.shared = !!nonce,
+	};
+	bool joined;
+
+	if (nonce) {
+		req.nonce = nonce;
+		req.nonce_len = strlen(nonce);
+	} else {
+		get_random_bytes(rnd, sizeof(rnd));
+		req.nonce = rnd;
+		req.nonce_len = sizeof(rnd);
+	}
+	return ep11_login(&req, sess, &joined);
+}
+
+/* A bound GenerateRandom to any APQN of @sess: 0 and the card's code. */
+static int rl_send(struct ep11_session *sess, u32 *rc)
+{
+	u8 req[128], rep[256];
+	struct ep11sess_send s = {
+		.size = sizeof(s),
+		.flags = EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN,
+		.handle = 1,
+		.req = 1,
+		.rep = 1,
+		.rep_cap = sizeof(rep),
+	};
+	struct ep11_wbuf b;
+	struct ep11_msg m;
+	int len, ret;
+
+	ep11_wire_request_init(&b, req, sizeof(req),
+			       EP11_FN(EP11_FN_GENERATE_RANDOM), 0, 0);
+	ep11_wire_put_u32(&b, 8);
+	len = ep11_wire_finish(&b);
+	if (len < 0)
+		return len;
+	s.req_len = len;
+	*rc = ~0U;
+	ret = ep11_send_kernel(sess, &s, req, rep);
+	if (ret)
+		return ret;
+	if (ep11_wire_parse_reply(rep, s.rep_len, &m) < 0)
+		return -EBADMSG;
+	*rc = m.rc;
+	return 0;
+}
+
+/**
+ * struct rl_async - a request sent by its own thread
+ * @sess: the session
+ * @ret:  rl_send()'s result
+ * @rc:   the card's code
+ * @ms:   how long it took
+ * @done: completed when it returned
+ */
+struct rl_async {
+	struct ep11_session *sess;
+	int ret;
+	u32 rc;
+	s64 ms;
+	struct completion done;
+};
+
+static int rl_async_fn(void *arg)
+{
+	struct rl_async *a = arg;
+	ktime_t t0 = ktime_get();
+
+	a->ret = rl_send(a->sess, &a->rc);
+	a->ms = ktime_ms_delta(ktime_get(), t0);
+	complete(&a->done);
+	return 0;
+}
+
+static void rl_async_start(struct kunit *test, struct rl_async *a,
+			   struct ep11_session *sess)
+{
+	struct task_struct *task;
+
+	a->sess = sess;
+	init_completion(&a->done);
+	task = kthread_run(rl_async_fn, a, "ep11-test-send");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+}
+
+/**
+ * struct rl_async_unplug - a card removed by its own thread
+ * @card: the card
+ * @done: completed when ep11_card_unregister() returned
+ */
+struct rl_async_unplug {
+	struct ep11_card *card;
+	struct completion done;
+};
+
+static int rl_unplug_fn(void *arg)
+{
+	struct rl_async_unplug *u = arg;
+
+	ep11_card_unregister(u->card);
+	complete(&u->done);
+	return 0;
+}
+
+/**
+ * struct rl_async_login - a login made by its own thread
+ * @card: the card number
+ * @sess: the session it made
+ * @ret:  rl_login()'s result
+ * @done: completed when it returned
+ */
+struct rl_async_login {
+	u8 card;
+	struct ep11_session *sess;
+	int ret;
+	struct completion done;
+};
+
+static int rl_login_fn(void *arg)
+{
+	struct rl_async_login *l = arg;
+
+	l->ret = rl_login(&l->sess, l->card, NULL);
+	complete(&l->done);
+	return 0;
+}
+
+static u32 sa_state(struct ep11_session *sess)
+{
+	return READ_ONCE(sess->apqns[0].state);
+}
+
+static unsigned int card_held(struct ep11_card *card)
+{
+	unsigned int n;
+
+	spin_lock(&card->lock);
+	n = card->held;
+	spin_unlock(&card->lock);
+	return n;
+}
+
+/* The card's own count and the kernel's agree: @n sessions. */
+static void rl_expect_counts(struct kunit *test, struct hsm *h,
+			     struct ep11_card *card, unsigned int n,
+			     const char *when)
+{
+	unsigned int got;
+
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, got, got == n,
+						    POLL_US, POLL_MAX_US,
+						    false, h),
+			    0, "%s: the card holds %u session(s), expected %u",
+			    when, got, n);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(card_held, got, got == n,
+						    POLL_US, POLL_MAX_US,
+						    false, card),
+			    0, "%s: the kernel counts %u session(s) on card%02x, expected %u",
+			    when, got, card->id, n);
+}
+
+/* Hand the orphaned logouts of serial @serial back to a card with it. */
+static void rl_adopt(struct kunit *test, unsigned int slot, struct hsm *h,
+		     u8 id, const char *serial)
+{
+	struct rl_test *rt = test->priv;
+	unsigned int n;
+
+	rl_plug(test, slot, h, id, serial, true);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
+						    n == rt->kept0, POLL_US,
+						    POLL_MAX_US, false),
+			    0, "orphaned logouts: %u, expected %u", n,
+			    rt->kept0);
+	rl_unplug(rt, slot);
+}
+
+static void relogin_same_card_after_reset(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u8 blob[EP11_PINBLOB_LEN];
+	u32 rc;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T01-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	memcpy(blob, sess->apqns[0].pinblob, sizeof(blob));
+	KUNIT_EXPECT_TRUE_MSG(test, sess->apqns[0].wkid_valid,
+			      "the APQN's WKID was not recorded at login");
+
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T01-CARD", true);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE,
+			    "not logged in again on the card that came back");
+	KUNIT_EXPECT_PTR_EQ(test, sess->apqns[0].apqn,
+			    ep11_apqn_find(card, RL_DOM));
+	KUNIT_EXPECT_EQ(test, memcmp(blob, sess->apqns[0].pinblob,
+				     sizeof(blob)), 0);
+	rl_expect_counts(test, &rt->h[0], card, 1, "after the relogin");
+	KUNIT_EXPECT_EQ(test, ep11_apqn_find(card, RL_DOM)->stats.relogins,
+			1ULL);
+	KUNIT_EXPECT_EQ(test, rt->nev, 1U);
+	KUNIT_EXPECT_EQ(test, rt->ev.error, 0);
+	KUNIT_EXPECT_EQ(test, rt->ev.card, RL_ID);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0);
+
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	KUNIT_EXPECT_EQ(test, rt->h[0].bound, 1U);
+
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+static void relogin_on_replacement_with_same_key(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T02-OLD0", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, "t2-shared"), 0);
+	rl_unplug(rt, 0);
+
+	/* Another card, another number, the same master key. */
+	card = rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T02-NEW0",
+		       true);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, sess->apqns[0].apqn,
+				ep11_apqn_find(card, RL_DOM),
+				"the session did not move to the replacement");
+	rl_expect_counts(test, &rt->h[1], card, 1, "after the relogin");
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0 + 1,
+			    "the old card's logout was not kept for its return");
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	KUNIT_EXPECT_EQ(test, rt->h[1].bound, 1U);
+
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[1], card, 0, "after the logout");
+	/* The old card returns: its copy of the session is logged out. */
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T02-OLD0");
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 0U);
+}
+
+static void relogin_refuses_another_wrapping_key(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	ktime_t t0;
+	s64 ms;
+	u32 rc;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T03-OLD0", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+
+	rt->h[1].key = 0x22;
+	rt->h[1].wkid_key = 0x22;
+	card = rl_plug(test, 1, &rt->h[1], RL_ID, "RELOGIN-T03-NEW0", true);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[1].logins, 0U,
+			    "a Login was sent to a card with another WKID");
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(sess->apqns[0].refused));
+	KUNIT_EXPECT_EQ(test, rt->nev, 1U);
+	KUNIT_EXPECT_EQ(test, rt->ev.error, -EXDEV);
+
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), -ENODEV);
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL,
+			    "a request for a refused session waited %lld ms",
+			    ms);
+	rl_expect_counts(test, &rt->h[1], card, 0, "card with another key");
+
+	ep11_drop_hold(sess, true, true);
+	rl_unplug(rt, 1);
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T03-OLD0");
+}
+
+static void relogin_pinblob_mismatch_is_logged_out(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T04-OLD0", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+
+	/* Its WKID says the same key; its pin blobs say otherwise. */
+	rt->h[1].key = 0x33;
+	card = rl_plug(test, 1, &rt->h[1], RL_ID, "RELOGIN-T04-NEW0", true);
+	KUNIT_EXPECT_EQ(test, rt->h[1].logins, 1U);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(sess->apqns[0].refused));
+	KUNIT_EXPECT_EQ(test, rt->ev.error, -EXDEV);
+	rl_expect_counts(test, &rt->h[1], card, 0,
+			 "the login with another pin blob");
+	KUNIT_EXPECT_EQ(test, ep11_apqn_find(card, RL_DOM)->stats.relogins,
+			0ULL);
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), -ENODEV);
+	KUNIT_EXPECT_EQ(test, rt->h[1].bound + rt->h[1].closed, 0U);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[1].logins, 1U,
+			    "a request logged a refused session in again");
+
+	ep11_drop_hold(sess, true, true);
+	rl_unplug(rt, 1);
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T04-OLD0");
+}
+
+static void relogin_request_waits_for_the_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	struct rl_async *a;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T05-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+
+	rl_async_start(test, a, sess);
+	KUNIT_EXPECT_FALSE_MSG(test, wait_for_completion_timeout(&a->done,
+								 HZ / 5),
+			       "a request failed at once (%d) while its card was away",
+			       a->ret);
+	/* The card returns; its relogin's Login stops in the card. */
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T05-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	msleep(200);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&a->done),
+			       "the request went on before the relogin ended (%d)",
+			       a->ret);
+	KUNIT_EXPECT_EQ(test, rt->h[0].bound + rt->h[0].closed, 0U);
+	complete(&rt->h[0].gate_release);
+
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a->done,
+							    10 * HZ));
+	KUNIT_EXPECT_EQ(test, a->ret, 0);
+	KUNIT_EXPECT_EQ(test, a->rc, (u32)EP11_CKR_OK);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[0].closed, 0U,
+			    "a request reached the card before its session");
+	KUNIT_EXPECT_EQ(test, rt->h[0].bound, 1U);
+	flush_work(&card->relogin_work);
+	rl_expect_counts(test, &rt->h[0], card, 1, "after the relogin");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+static void relogin_request_gives_up_after_the_wait(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	ktime_t t0;
+	s64 ms;
+	u32 rc;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T06-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	ep11_relogin_wait_ms = 400;
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), -ENODEV);
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_GE_MSG(test, ms, 350LL,
+			    "the request gave up after %lld ms, expected ~400",
+			    ms);
+	KUNIT_EXPECT_LT_MSG(test, ms, 2000LL,
+			    "the request waited %lld ms, expected ~400", ms);
+	ep11_drop_hold(sess, true, true);
+	/* The card did not reset: its return ends the session there. */
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T06-CARD");
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 0U);
+}
+
+static void relogin_apqn_online_again(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T07-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, false), 0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, true), 0);
+	flush_work(&card->info_work);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	/* The card kept the session: the Login found it, no new slot. */
+	KUNIT_EXPECT_EQ(test, rt->h[0].logins, 2U);
+	rl_expect_counts(test, &rt->h[0], card, 1, "online again");
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+static void relogin_holder_leaves_during_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned int n;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T08-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, false), 0);
+	/* Reset while offline: the relogin's Login makes a new session. */
+	hsm_reset(&rt->h[0]);
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, true), 0);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 1U);
+	ep11_drop_hold(sess, true, false);
+	complete(&rt->h[0].gate_release);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	rl_expect_counts(test, &rt->h[0], card, 0,
+			 "the last holder left during the relogin");
+}
+
+/*
+ * The card is back under its serial before the session is logged in
+ * there again, and the last holder leaves then: the logout the old card
+ * object owed goes to the card that is back, not to a store that waits
+ * for a registration that already happened.
+ */
+static void relogin_holder_leaves_before_the_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned int n;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T15-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	/* No reset: the card keeps the session while it is away. */
+	rl_unplug(rt, 0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T15-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	ep11_drop_hold(sess, true, false);
+	complete(&rt->h[0].gate_release);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	rl_expect_counts(test, &rt->h[0], card, 0,
+			 "the last holder left before the relogin on the returned card");
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0,
+			    "a logout waits for a card that is already back");
+}
+
+static void relogin_holder_leaves_during_move(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned int n;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T09-OLD0", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+
+	hsm_gate(&rt->h[1], EP11_FN_LOGIN, false);
+	card = rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T09-NEW0",
+		       false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[1].gate_arrived,
+						      5 * HZ));
+	ep11_drop_hold(sess, true, false);
+	complete(&rt->h[1].gate_release);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	rl_expect_counts(test, &rt->h[1], card, 0,
+			 "the replacement after the holder left mid-relogin");
+	/* The old card did not reset: its session ends on its return. */
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0 + 1);
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T09-OLD0");
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 0U);
+}
+
+static void relogin_card_goes_again_during_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct rl_async_unplug *u;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	struct task_struct *task;
+	u32 rc;
+
+	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	/* The recovery of an unanswered Login waits for the time-out. */
+	ep11_request_timeout_ms = 300;
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0A-OLD0", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+
+	/* The replacement goes too while its Login is in it. */
+	hsm_gate(&rt->h[1], EP11_FN_LOGIN, true);
+	rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T0A-NEW0", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[1].gate_arrived,
+						      5 * HZ));
+	u->card = rt->cards[1];
+	rt->cards[1] = NULL;
+	init_completion(&u->done);
+	task = kthread_run(rl_unplug_fn, u, "ep11-test-unplug");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	msleep(100);
+	complete(&rt->h[1].gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&u->done,
+							    10 * HZ));
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_EQ_MSG(test, hsm_live(&rt->h[1]), 1U,
+			    "the card that went away ran the Login");
+
+	/* It comes back with that session: taken, and nothing twice. */
+	card = rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T0A-NEW0",
+		       true);
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	rl_expect_counts(test, &rt->h[1], card, 1, "the replacement is back");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[1], card, 0, "after the logout");
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0A-OLD0");
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 0U);
+}
+
+static void relogin_card_restarted_unseen(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0B-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	/* The card forgets its sessions without going offline. */
+	hsm_reset(&rt->h[0]);
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE,
+			    "not logged in again after CKR_SESSION_CLOSED");
+	rl_expect_counts(test, &rt->h[0], card, 1, "logged in again");
+	KUNIT_EXPECT_EQ(test, ep11_apqn_find(card, RL_DOM)->stats.relogins,
+			1ULL);
+	/* The second try, as libcryptoki makes it, finds the session. */
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+static void relogin_returning_card_keeps_a_live_session(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess, *other;
+	struct ep11_card *card;
+	u32 rc;
+
+	ep11_request_timeout_ms = 300;
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0C-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, "t0c-shared"), 0);
+	/* A second login of the same session whose answer is not seen. */
+	mutex_lock(&rt->h[0].lock);
+	rt->h[0].unseen = true;
+	mutex_unlock(&rt->h[0].lock);
+	KUNIT_EXPECT_EQ(test, rl_login(&other, RL_ID, "t0c-shared"),
+			-ETIMEDOUT);
+	/* The card leaves (not reset): the recovery is kept by serial. */
+	rl_unplug(rt, 0);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0 + 1);
+
+	/* It returns: the recovery must not end the live session there. */
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0C-CARD", true);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[0].logouts, 0U,
+			    "the returning card's recovery logged the live session out");
+	rl_expect_counts(test, &rt->h[0], card, 1, "the card came back");
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * The card comes back with another master key, and its session ids do
+ * not depend on the key: a recovery kept for it logs in and gets a pin
+ * blob with the live session's id but another tail.  That card session
+ * is not the live session's (which the card refuses): it is logged out,
+ * not handed to the refused entry.
+ */
+static void relogin_returning_card_other_key_same_id(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess, *other;
+	struct ep11_card *card;
+
+	ep11_request_timeout_ms = 300;
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T16-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, "t16-shared"), 0);
+	mutex_lock(&rt->h[0].lock);
+	rt->h[0].unseen = true;
+	mutex_unlock(&rt->h[0].lock);
+	KUNIT_EXPECT_EQ(test, rl_login(&other, RL_ID, "t16-shared"),
+			-ETIMEDOUT);
+	rl_unplug(rt, 0);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0 + 1);
+
+	/* Reset with another master key: same ids, other pin blobs. */
+	hsm_reset(&rt->h[0]);
+	rt->h[0].tail_key = 0x44;
+	rt->h[0].wkid_key = 0x44;
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T16-CARD", true);
+	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_TRUE_MSG(test, READ_ONCE(sess->apqns[0].refused),
+			      "a card with another wrapping key was not refused");
+	rl_expect_counts(test, &rt->h[0], card, 0,
+			 "the recovery on the card with another key");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * The card is removed while a login's Login is in it: the removal marks
+ * the live sessions away before the new one is published.  The new
+ * session's entry starts AWAY, not LIVE on a card that is gone, and the
+ * card's return logs it in again.
+ */
+static void relogin_login_races_the_removal(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct rl_async_unplug *u;
+	struct rl_async_login *l;
+	struct task_struct *task;
+	struct ep11_card *card;
+	u32 rc;
+
+	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T17-CARD", true);
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	l->card = RL_ID;
+	init_completion(&l->done);
+	task = kthread_run(rl_login_fn, l, "ep11-test-login");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	/* The card goes while the Login is in it; it answers after. */
+	u->card = rt->cards[0];
+	rt->cards[0] = NULL;
+	init_completion(&u->done);
+	task = kthread_run(rl_unplug_fn, u, "ep11-test-unplug");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	msleep(100);
+	complete(&rt->h[0].gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&l->done,
+							    10 * HZ));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&u->done,
+							    10 * HZ));
+	KUNIT_ASSERT_EQ(test, l->ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(l->sess), (u32)EP11SESS_STATE_AWAY,
+			    "a login published beside the removal of its card is in state %u",
+			    sa_state(l->sess));
+
+	/* The card returns, not reset: the session is logged in there. */
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T17-CARD", true);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(l->sess), (u32)EP11SESS_STATE_LIVE,
+			    "not logged in again on the card that came back (state %u)",
+			    sa_state(l->sess));
+	rl_expect_counts(test, &rt->h[0], card, 1, "the card came back");
+	KUNIT_EXPECT_EQ(test, rl_send(l->sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(l->sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * A request waits for its session no longer than relogin_wait_ms, even
+ * when the card that came back holds the session id's lock in a slow
+ * Login of the relogin: it does not wait for that lock past its deadline.
+ */
+static void relogin_request_bounded_by_a_slow_relogin(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned long returned;
+	struct rl_async *a;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T18-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	ep11_relogin_wait_ms = 1500;
+	rl_async_start(test, a, sess);
+	msleep(100);
+
+	/* It returns; its relogin's Login stays in the card for 4 s. */
+	hsm_gate(&rt->h[0], EP11_FN_LOGIN, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T18-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	returned = wait_for_completion_timeout(&a->done, 4 * HZ);
+	complete(&rt->h[0].gate_release);
+	KUNIT_ASSERT_TRUE(test, returned ||
+			  wait_for_completion_timeout(&a->done, 10 * HZ));
+	KUNIT_EXPECT_LT_MSG(test, a->ms, 2200LL,
+			    "the request took %lld ms (%d), relogin_wait_ms is 1500",
+			    a->ms, a->ret);
+	KUNIT_EXPECT_EQ(test, a->ret, -ENODEV);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	rl_expect_counts(test, &rt->h[0], card, 1, "after the slow relogin");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+static struct kunit_case ep11_relogin_test_cases[] = {
+	KUNIT_CASE(relogin_same_card_after_reset),
+	KUNIT_CASE(relogin_on_replacement_with_same_key),
+	KUNIT_CASE(relogin_refuses_another_wrapping_key),
+	KUNIT_CASE(relogin_pinblob_mismatch_is_logged_out),
+	KUNIT_CASE(relogin_request_waits_for_the_relogin),
+	KUNIT_CASE(relogin_request_gives_up_after_the_wait),
+	KUNIT_CASE(relogin_apqn_online_again),
+	KUNIT_CASE(relogin_holder_leaves_during_relogin),
+	KUNIT_CASE(relogin_holder_leaves_during_move),
+	KUNIT_CASE(relogin_holder_leaves_before_the_relogin),
+	KUNIT_CASE(relogin_card_goes_again_during_relogin),
+	KUNIT_CASE(relogin_card_restarted_unseen),
+	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
+	KUNIT_CASE(relogin_returning_card_other_key_same_id),
+	KUNIT_CASE(relogin_login_races_the_removal),
+	KUNIT_CASE(relogin_request_bounded_by_a_slow_relogin),
+	{}
+};
+
+static struct kunit_suite ep11_relogin_test_suite = {
+	.name = "ep11sess-relogin",
+	.init = rl_init,
+	.exit = rl_exit,
+	.test_cases = ep11_relogin_test_cases,
+};
+
+kunit_test_suite(ep11_relogin_test_suite);
