@@ -8,7 +8,8 @@ KDIR     ?= /lib/modules/$(KVER)/build
 BUILD    ?= $(CURDIR)/build
 KMOD     := $(BUILD)/kmod
 MESON    := $(BUILD)/meson
-KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m
+KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m \
+	    $(if $(filter s390,$(ARCH)),CONFIG_EP11_ZCRYPT=m)
 
 .PHONY: all help deps module module-debug userspace style sparse kunit \
 	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
