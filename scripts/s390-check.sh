@@ -141,6 +141,8 @@ sed -n '/status begin/,/status end/p' "$out/check.log" |
 	grep -qE 'APQN [0-9a-f]{2}\.[0-9a-f]{4}' && fail "status lists an APQN"
 grep -q '^S390CHECK json {"apqns": \[\],' "$out/check.log" ||
 	fail "status --json does not report an empty list of APQNs"
+grep -q '^S390CHECK status No EP11 APQN is registered' "$out/check.log" ||
+	fail "status does not say that no APQN is registered"
 # A clean log: no warning, oops, lockdep or leak report; the taint of an
 # out-of-tree, unsigned module is expected.
 if grep '^S390CHECK dmesg' "$out/check.log" |
