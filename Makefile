@@ -8,8 +8,10 @@ KDIR     ?= /lib/modules/$(KVER)/build
 BUILD    ?= $(CURDIR)/build
 KMOD     := $(BUILD)/kmod
 MESON    := $(BUILD)/meson
+# ep11_zcrypt.ko for s390: ARCH=s390 when cross-building, or an s390x host.
+ZARCH    := $(or $(ARCH),$(shell uname -m))
 KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m \
-	    $(if $(filter s390,$(ARCH)),CONFIG_EP11_ZCRYPT=m)
+	    $(if $(filter s390 s390x,$(ZARCH)),CONFIG_EP11_ZCRYPT=m)
 
 .PHONY: all help deps module module-debug userspace style sparse kunit \
 	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
@@ -108,7 +110,7 @@ demo: module userspace
 	tests/vm/demo
 
 install:
-	$(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m modules_install
+	$(KMAKE) modules_install
 
 clean:
 	rm -rf $(BUILD)
