@@ -30,10 +30,10 @@ if [ ! -e "$dir/.ep11sess-ready" ]; then
 	abi=${abi%-s390x}
 	ver=$(apt-cache show "$image:s390x" | sed -n 's/^Version: //p' |
 	      head -n 1)
-	[ -n "$image" ] && [ -n "$ver" ] || {
+	if [ -z "$image" ] || [ -z "$ver" ]; then
 		echo "s390-debian: no linux-image-s390x:s390x in the apt sources" >&2
 		exit 1
-	}
+	fi
 	echo "s390-debian: fetching $image $ver and the s390x libraries (once)" >&2
 	libs="libc6 libgcc-s1 libnl-3-200 libnl-3-dev libnl-genl-3-200
 	      libnl-genl-3-dev libudev1 libudev-dev libcap2 libssl3 libssl-dev
