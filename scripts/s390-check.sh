@@ -49,6 +49,7 @@ if [ ! -x "$tool" ] || [ -n "$(find "${srcs[@]}" "$repo"/lib/*.h \
 	s390x-linux-gnu-gcc -O2 -D_GNU_SOURCE -std=gnu11 -Wall -Wextra \
 		-Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 		-I"$repo/include/uapi" -I"$repo/driver" -I"$repo/lib" \
+		-I"$root/usr/include/s390x-linux-gnu" \
 		$(pkg-config --cflags $pk) "${srcs[@]}" -o "$tool" \
 		-L"$root/lib/s390x-linux-gnu" -L"$root/usr/lib/s390x-linux-gnu" \
 		-Wl,-rpath-link,"$root/lib/s390x-linux-gnu:$root/usr/lib/s390x-linux-gnu" \
