@@ -462,7 +462,7 @@ static void ep11z_scan_work(struct work_struct *work)
 }
 
 /**
- * ep11z_init() - set up an instance and scan once
+ * ep11z_init() - set up an instance and queue its first scan
  * @z:      the instance, zeroed
  * @ops:    the zcrypt functions
  * @period: rescan period in jiffies; 0: rescan only when kicked
@@ -481,11 +481,11 @@ int ep11z_init(struct ep11z *z, const struct ep11z_ops *ops,
 	z->wq = alloc_workqueue("ep11_zcrypt", WQ_UNBOUND, 0);
 	if (!z->wq)
 		return -ENOMEM;
-	ep11z_rescan(z);
-	spin_lock(&z->kick_lock);
-	if (period)
-		queue_delayed_work(z->wq, &z->scan_work, period);
-	spin_unlock(&z->kick_lock);
+	/*
+	 * The first scan reads serial numbers from the cards; zcrypt's wait
+	 * has no time-out, so it does not run in the caller (insmod).
+	 */
+	queue_delayed_work(z->wq, &z->scan_work, 0);
 	return 0;
 }
 

@@ -194,6 +194,8 @@ static struct ep11z *start(struct kunit *test)
 	fake_set(FAKE_CARD, FAKE_INFO_DOM, true, true, EP11Z_FUNC_EP11);
 	fake_set(FAKE_CARD, FAKE_DOM, true, true, EP11Z_FUNC_EP11);
 	KUNIT_ASSERT_EQ(test, ep11z_init(z, &fake_ops, 0), 0);
+	/* The first scan is queued, not done in the caller. */
+	flush_delayed_work(&z->scan_work);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, z->cards[FAKE_CARD],
 				  "card %02x with two online EP11 queues was not registered",
 				  FAKE_CARD);
