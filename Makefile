@@ -8,11 +8,14 @@ KDIR     ?= /lib/modules/$(KVER)/build
 BUILD    ?= $(CURDIR)/build
 KMOD     := $(BUILD)/kmod
 MESON    := $(BUILD)/meson
-KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m
+# ep11_zcrypt.ko for s390: ARCH=s390 when cross-building, or an s390x host.
+ZARCH    := $(or $(ARCH),$(shell uname -m))
+KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m \
+	    $(if $(filter s390 s390x,$(ZARCH)),CONFIG_EP11_ZCRYPT=m)
 
 .PHONY: all help deps module module-debug userspace style sparse kunit \
 	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
-	clean install
+	clean install s390 check-s390
 
 all: module userspace
 
@@ -30,6 +33,10 @@ help:
 	@echo "make vm-test-debug  run the VM tests on the debug kernel"
 	@echo "make bench       print the reclaim and request-cost figures (VM)"
 	@echo "make check       all of the above, with one summary line"
+	@echo "make s390        cross-build the modules with ep11_zcrypt.ko for s390x"
+	@echo "                 against linux-source-6.1 (W=1, sparse)"
+	@echo "make check-s390  boot Debian's s390x kernel in qemu-system-s390x with"
+	@echo "                 ep11sess.ko and ep11_zcrypt.ko loaded and unloaded"
 	@echo "make demo        boot the VM and show session reclaim at work"
 	@echo "make install     install the modules for the running kernel (KVER=...)"
 
@@ -69,6 +76,18 @@ meson-test: userspace
 kunit:
 	scripts/kunit.sh
 
+# s390x: modules for the prepared linux-source-6.1 s390 tree, checked by
+# W=1 and sparse; the boot test builds them again for Debian's kernel.
+s390:
+	@mkdir -p $(BUILD)
+	$(MAKE) module KDIR=$$(scripts/s390-tree.sh) ARCH=s390 \
+		CROSS_COMPILE=s390x-linux-gnu- BUILD=$(BUILD)/s390-tree \
+		C=2 CF="-D__CHECK_ENDIAN__" 2>&1 | tee $(BUILD)/s390-tree.log
+	@! grep -iE 'warning|error' $(BUILD)/s390-tree.log
+
+check-s390:
+	scripts/s390-check.sh
+
 vm-test: module userspace
 	tests/vm/run-tests
 
@@ -91,7 +110,7 @@ demo: module userspace
 	tests/vm/demo
 
 install:
-	$(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m modules_install
+	$(KMAKE) modules_install
 
 clean:
 	rm -rf $(BUILD)

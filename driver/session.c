@@ -47,7 +47,8 @@ static struct kmem_cache *ep11_sess_cache;
 
 static size_t ep11_session_size(unsigned int cap)
 {
-	return struct_size_t(struct ep11_session, apqns, cap);
+	/* struct_size_t() came to 6.1 stable after 6.1.176 (Debian s390x). */
+	return struct_size((struct ep11_session *)NULL, apqns, cap);
 }
 
 static u32 ep11_id_hash(const u8 *id)

@@ -16,7 +16,13 @@ PACKAGES="
 	opensc gnutls-bin libengine-pkcs11-openssl p11-kit
 	libsqlite3-dev libinih-dev libcmocka-dev libp11-kit-dev softhsm2
 	opensc-pkcs11 p11-kit-modules sqlite3 iproute2 openjdk-17-jdk-headless
+	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
 "
+
+# Debian's s390x kernel, headers and libraries for `make check-s390` come
+# through multiarch (apt-get download only; nothing s390x is installed).
+need_s390x=
+dpkg --print-foreign-architectures | grep -qx s390x || need_s390x=1
 
 missing=
 for p in $PACKAGES; do
@@ -26,19 +32,24 @@ for p in $PACKAGES; do
 	fi
 done
 
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && [ -z "$need_s390x" ]; then
 	echo "install-deps: all packages present"
 	exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing:$missing" >&2
+	echo "install-deps: missing:$missing${need_s390x:+ (and the s390x architecture)}" >&2
 	echo "install-deps: run as root (or with sudo) to install them" >&2
 	exit 1
 fi
 
-echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$need_s390x" ]; then
+	echo "install-deps: adding the s390x architecture"
+	dpkg --add-architecture s390x
+fi
 apt-get update -q
+[ -n "$missing" ] || exit 0
+echo "install-deps: installing:$missing"
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
