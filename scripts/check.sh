@@ -101,6 +101,15 @@ if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 elif ! skipped vm-test; then
 	p=0 f=1; record vm-test
 fi
+# The real card's provider on its own architecture: ep11sess.ko and
+# ep11_zcrypt.ko cross-built (W=1) for Debian's s390x kernel, booted under
+# qemu-system-s390x, loaded and unloaded (docs/zcrypt.md).  The W=1 and
+# sparse build against linux-source-6.1 configured for s390 (make s390)
+# runs too once its prepared tree is cached (make s390 prepares it).
+step s390-boot scripts/s390-check.sh
+if [ -e "${EP11SESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ep11sess}/s390-build/.ep11sess-ready" ]; then
+	step s390-sparse make s390
+fi
 # The VM tests once more on the debug kernel (KASAN, lockdep, kmemleak...)
 # only when asked: EP11_CHECK_DEBUG_KERNEL=1 uses the cached debug kernel
 # (make debug-kernel), =build builds it here first.  Under TCG the suite
