@@ -10,9 +10,18 @@ KMOD     := $(BUILD)/kmod
 MESON    := $(BUILD)/meson
 KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m
 
+# make install: everything under DESTDIR, the user space under PREFIX,
+# libcryptoki in LIBDIR (relative to PREFIX unless absolute), the modules
+# in DESTDIR/lib/modules/KVER/extra.
+PREFIX   ?= /usr/local
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
+		gcc -print-multiarch 2>/dev/null)
+LIBDIR   ?= lib$(if $(MULTIARCH),/$(MULTIARCH))
+DEST     := $(if $(DESTDIR),$(abspath $(DESTDIR)))
+
 .PHONY: all help deps module module-debug userspace style sparse kunit \
 	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
-	clean install
+	clean install uninstall
 
 all: module userspace
 
@@ -31,7 +40,9 @@ help:
 	@echo "make bench       print the reclaim and request-cost figures (VM)"
 	@echo "make check       all of the above, with one summary line"
 	@echo "make demo        boot the VM and show session reclaim at work"
-	@echo "make install     install the modules for the running kernel (KVER=...)"
+	@echo "make install     install modules (for KVER), library, tools, udev rules,"
+	@echo "                 systemd units: DESTDIR=, PREFIX=$(PREFIX), LIBDIR=$(LIBDIR)"
+	@echo "make uninstall   remove exactly what make install wrote (same variables)"
 
 deps:
 	scripts/install-deps.sh
@@ -57,8 +68,10 @@ sparse: $(KMOD)/.tree
 style:
 	scripts/style.sh
 
+# The project's own build treats warnings as errors; meson's default (a
+# distribution's build) does not.
 $(MESON)/build.ninja:
-	meson setup $(MESON) $(CURDIR)
+	meson setup -Dwerror=true $(MESON) $(CURDIR)
 
 userspace: $(MESON)/build.ninja
 	ninja -C $(MESON)
@@ -90,8 +103,22 @@ check:
 demo: module userspace
 	tests/vm/demo
 
-install:
-	$(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m modules_install
+# tests/install/files.list is what install writes and uninstall removes.
+# depmod runs on the system's tree only, not into a DESTDIR; the modules
+# are not signed (the distribution's key is not at hand).
+install: module $(MESON)/build.ninja
+	meson configure $(MESON) -Dprefix=$(PREFIX) -Dlibdir=$(LIBDIR)
+	meson install -C $(MESON) --quiet $(if $(DEST),--destdir $(DEST))
+	$(KMAKE) INSTALL_MOD_PATH=$(DEST) DEPMOD=true CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DEST),,depmod -a $(KVER))
+
+uninstall:
+	@[ -n "$(KVER)" ] || { echo "uninstall: no KVER" >&2; exit 1; }
+	scripts/install-files.sh $(PREFIX) $(LIBDIR) $(KVER) | \
+		while read -r f; do rm -f "$(DEST)$$f"; done
+	scripts/install-files.sh --dirs $(PREFIX) $(LIBDIR) $(KVER) | \
+		while read -r d; do [ ! -d "$(DEST)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DEST)$$d"; done
+	$(if $(DEST),,depmod -a $(KVER))
 
 clean:
 	rm -rf $(BUILD)

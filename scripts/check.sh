@@ -90,6 +90,9 @@ step sparse make sparse
 if [ "$user_ok" = 0 ]; then
 	suite meson-test 'meson' scripts/meson-test.sh
 fi
+if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
+	suite install 'install' tests/install/check-install
+fi
 suite kunit 'kunit' scripts/kunit.sh
 if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 	suite vm-selftest 'vm-selftest' tests/vm/selftest

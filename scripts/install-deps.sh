@@ -16,6 +16,7 @@ PACKAGES="
 	opensc gnutls-bin libengine-pkcs11-openssl p11-kit
 	libsqlite3-dev libinih-dev libcmocka-dev libp11-kit-dev softhsm2
 	opensc-pkcs11 p11-kit-modules sqlite3 iproute2 openjdk-17-jdk-headless
+	debhelper dh-dkms dkms lintian fakeroot dpkg-dev
 "
 
 missing=
