@@ -103,6 +103,15 @@ check:
 demo: module userspace
 	tests/vm/demo
 
+# On the system itself (no DESTDIR): the module index, group ep11, the
+# state folders, and systemd and udev told of their new files.  Without
+# systemd running, the last two have nobody to tell.
+POST_INSTALL = depmod -a $(KVER) && \
+	systemd-sysusers $(PREFIX)/lib/sysusers.d/ep11sess.conf && \
+	systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/ep11sess.conf && \
+	{ ! [ -d /run/systemd/system ] || systemctl daemon-reload; } && \
+	{ ! [ -S /run/udev/control ] || udevadm control --reload; }
+
 # tests/install/files.list is what install writes and uninstall removes.
 # depmod runs on the system's tree only, not into a DESTDIR; the modules
 # are not signed (the distribution's key is not at hand).
@@ -110,7 +119,7 @@ install: module $(MESON)/build.ninja
 	meson configure $(MESON) -Dprefix=$(PREFIX) -Dlibdir=$(LIBDIR)
 	meson install -C $(MESON) --quiet $(if $(DEST),--destdir $(DEST))
 	$(KMAKE) INSTALL_MOD_PATH=$(DEST) DEPMOD=true CONFIG_MODULE_SIG_ALL= modules_install
-	$(if $(DEST),,depmod -a $(KVER))
+	$(if $(DEST),,$(POST_INSTALL))
 
 uninstall:
 	@[ -n "$(KVER)" ] || { echo "uninstall: no KVER" >&2; exit 1; }
