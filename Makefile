@@ -18,10 +18,12 @@ MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
 		gcc -print-multiarch 2>/dev/null)
 LIBDIR   ?= lib$(if $(MULTIARCH),/$(MULTIARCH))
 DEST     := $(if $(DESTDIR),$(abspath $(DESTDIR)))
+VERSION  := $(shell sed -n "s/^[[:space:]]*version : '\(.*\)',/\1/p" meson.build)
+DKMS_SRC  = $(DEST)/usr/src/ep11sess-$(VERSION)
 
 .PHONY: all help deps module module-debug userspace style sparse kunit \
 	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
-	clean install uninstall
+	clean install uninstall dkms-src dkms-install deb
 
 all: module userspace
 
@@ -43,6 +45,9 @@ help:
 	@echo "make install     install modules (for KVER), library, tools, udev rules,"
 	@echo "                 systemd units: DESTDIR=, PREFIX=$(PREFIX), LIBDIR=$(LIBDIR)"
 	@echo "make uninstall   remove exactly what make install wrote (same variables)"
+	@echo "make dkms-install  the module source in /usr/src/ep11sess-$(VERSION), built"
+	@echo "                 and installed by DKMS for KVER (DESTDIR=: the source only)"
+	@echo "make deb         the Debian packages, into build/deb"
 
 deps:
 	scripts/install-deps.sh
@@ -128,6 +133,30 @@ uninstall:
 	scripts/install-files.sh --dirs $(PREFIX) $(LIBDIR) $(KVER) | \
 		while read -r d; do [ ! -d "$(DEST)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DEST)$$d"; done
 	$(if $(DEST),,depmod -a $(KVER))
+
+# The modules' source as DKMS wants it: dkms.conf, Kbuild, driver/ (no
+# KUnit suites) and the ABI headers.
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/include/uapi/linux
+	install -m 0644 Kbuild $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	tar -cf - --exclude=tests --exclude=.kunitconfig --exclude=Kconfig \
+		driver | tar -C $(DKMS_SRC) -xf -
+	install -m 0644 include/uapi/linux/*.h $(DKMS_SRC)/include/uapi/linux/
+
+dkms-install: dkms-src
+	$(if $(DEST),,dkms install -m ep11sess -v $(VERSION) -k $(KVER))
+
+# dpkg-buildpackage in a copy of the tree, so that the packages land in
+# build/deb and nothing of the build in the tree.
+DEB_SRC = $(BUILD)/deb/ep11sess-$(VERSION)
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(DEB_SRC) -xf -
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	@ls -l $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)
