@@ -104,6 +104,16 @@ if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 elif ! skipped vm-test; then
 	p=0 f=1; record vm-test
 fi
+# The Debian packages: built, lintian-clean (debian/*.lintian-overrides
+# say why for what is left), and installed on a VM booted with systemd as
+# PID 1, used as a user of group ep11 and purged.
+if step deb make deb; then
+	step lintian lintian --fail-on error,warning build/deb/*.deb
+	if [ "$user_ok" = 0 ]; then
+		step vm-packages tests/vm/run --systemd --no-load --timeout 2400 -- \
+			bash tests/vm/pkg-systemd.sh
+	fi
+fi
 # The VM tests once more on the debug kernel (KASAN, lockdep, kmemleak...)
 # only when asked: EP11_CHECK_DEBUG_KERNEL=1 uses the cached debug kernel
 # (make debug-kernel), =build builds it here first.  Under TCG the suite
