@@ -75,7 +75,7 @@ journalctl -b -u ep11-cardemu@0b --no-pager | grep -q 'card0b (EP11EMU' ||
 
 # --- a user of group ep11 with the library that p11-kit knows ---
 useradd -m -G ep11 alice || fail "useradd alice"
-printf '[slot 0]\nlabel = pkg\napqns = 0b.0024, 0b.0025\nmode = default\n' \
+printf '[slot 0]\nlabel = pkg\napqns = 0b.0024\nmode = default\n' \
 	>/etc/ep11sess/cryptoki.conf
 mod=$(as_alice p11-kit list-modules | sed -n 's/^ep11sess: //p')
 [ "$mod" = "/usr/lib/x86_64-linux-gnu/libcryptoki.so.0" ] ||
