@@ -13,9 +13,20 @@ ZARCH    := $(or $(ARCH),$(shell uname -m))
 KMAKE     = $(MAKE) -C $(KDIR) M=$(KMOD) CONFIG_EP11SESS=m CONFIG_EP11_VCARD=m \
 	    $(if $(filter s390 s390x,$(ZARCH)),CONFIG_EP11_ZCRYPT=m)
 
+# make install: everything under DESTDIR, the user space under PREFIX,
+# libcryptoki in LIBDIR (relative to PREFIX unless absolute), the modules
+# in DESTDIR/lib/modules/KVER/extra.
+PREFIX   ?= /usr/local
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
+		gcc -print-multiarch 2>/dev/null)
+LIBDIR   ?= lib$(if $(MULTIARCH),/$(MULTIARCH))
+DEST     := $(if $(DESTDIR),$(abspath $(DESTDIR)))
+VERSION  := $(shell sed -n "s/^[[:space:]]*version : '\(.*\)',/\1/p" meson.build)
+DKMS_SRC  = $(DEST)/usr/src/ep11sess-$(VERSION)
+
 .PHONY: all help deps module module-debug userspace style sparse kunit \
 	meson-test vm-test debug-kernel vm-test-debug bench fuzz check demo \
-	clean install s390 check-s390
+	clean install uninstall dkms-src dkms-install deb s390 check-s390
 
 all: module userspace
 
@@ -38,7 +49,12 @@ help:
 	@echo "make check-s390  boot Debian's s390x kernel in qemu-system-s390x with"
 	@echo "                 ep11sess.ko and ep11_zcrypt.ko loaded and unloaded"
 	@echo "make demo        boot the VM and show session reclaim at work"
-	@echo "make install     install the modules for the running kernel (KVER=...)"
+	@echo "make install     install modules (for KVER), library, tools, udev rules,"
+	@echo "                 systemd units: DESTDIR=, PREFIX=$(PREFIX), LIBDIR=$(LIBDIR)"
+	@echo "make uninstall   remove exactly what make install wrote (same variables)"
+	@echo "make dkms-install  the module source in /usr/src/ep11sess-$(VERSION), built"
+	@echo "                 and installed by DKMS for KVER (DESTDIR=: the source only)"
+	@echo "make deb         the Debian packages, into build/deb"
 
 deps:
 	scripts/install-deps.sh
@@ -64,8 +80,10 @@ sparse: $(KMOD)/.tree
 style:
 	scripts/style.sh
 
+# The project's own build treats warnings as errors; meson's default (a
+# distribution's build) does not.
 $(MESON)/build.ninja:
-	meson setup $(MESON) $(CURDIR)
+	meson setup -Dwerror=true $(MESON) $(CURDIR)
 
 userspace: $(MESON)/build.ninja
 	ninja -C $(MESON)
@@ -109,8 +127,55 @@ check:
 demo: module userspace
 	tests/vm/demo
 
-install:
-	$(KMAKE) modules_install
+# On the system itself (no DESTDIR): the module index, group ep11, the
+# state folders, and systemd and udev told of their new files.  Without
+# systemd running, the last two have nobody to tell.
+POST_INSTALL = depmod -a $(KVER) && \
+	systemd-sysusers $(PREFIX)/lib/sysusers.d/ep11sess.conf && \
+	systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/ep11sess.conf && \
+	{ ! [ -d /run/systemd/system ] || systemctl daemon-reload; } && \
+	{ ! [ -S /run/udev/control ] || udevadm control --reload; }
+
+# tests/install/files.list is what install writes and uninstall removes.
+# depmod runs on the system's tree only, not into a DESTDIR; the modules
+# are not signed (the distribution's key is not at hand).
+install: module $(MESON)/build.ninja
+	meson configure $(MESON) -Dprefix=$(PREFIX) -Dlibdir=$(LIBDIR)
+	meson install -C $(MESON) --quiet $(if $(DEST),--destdir $(DEST))
+	$(KMAKE) INSTALL_MOD_PATH=$(DEST) DEPMOD=true CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DEST),,$(POST_INSTALL))
+
+uninstall:
+	@[ -n "$(KVER)" ] || { echo "uninstall: no KVER" >&2; exit 1; }
+	scripts/install-files.sh $(PREFIX) $(LIBDIR) $(KVER) | \
+		while read -r f; do rm -f "$(DEST)$$f"; done
+	scripts/install-files.sh --dirs $(PREFIX) $(LIBDIR) $(KVER) | \
+		while read -r d; do [ ! -d "$(DEST)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DEST)$$d"; done
+	$(if $(DEST),,depmod -a $(KVER))
+
+# The modules' source as DKMS wants it: dkms.conf, Kbuild, driver/ (no
+# KUnit suites) and the ABI headers.
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/include/uapi/linux
+	install -m 0644 Kbuild $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	tar -cf - --exclude=tests --exclude=.kunitconfig --exclude=Kconfig \
+		driver | tar -C $(DKMS_SRC) -xf -
+	install -m 0644 include/uapi/linux/*.h $(DKMS_SRC)/include/uapi/linux/
+
+dkms-install: dkms-src
+	$(if $(DEST),,dkms install -m ep11sess -v $(VERSION) -k $(KVER))
+
+# dpkg-buildpackage in a copy of the tree, so that the packages land in
+# build/deb and nothing of the build in the tree.
+DEB_SRC = $(BUILD)/deb/ep11sess-$(VERSION)
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(DEB_SRC) -xf -
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	@ls -l $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

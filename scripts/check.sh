@@ -90,6 +90,9 @@ step sparse make sparse
 if [ "$user_ok" = 0 ]; then
 	suite meson-test 'meson' scripts/meson-test.sh
 fi
+if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
+	suite install 'install' tests/install/check-install
+fi
 suite kunit 'kunit' scripts/kunit.sh
 if [ "$module_ok" = 0 ] && [ "$user_ok" = 0 ]; then
 	suite vm-selftest 'vm-selftest' tests/vm/selftest
@@ -109,6 +112,20 @@ fi
 step s390-boot scripts/s390-check.sh
 if [ -e "${EP11SESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ep11sess}/s390-build/.ep11sess-ready" ]; then
 	step s390-sparse make s390
+fi
+# The Debian packages: built, lintian-clean (debian/*.lintian-overrides
+# say why for what is left), and installed on a VM booted with systemd as
+# PID 1, used as a user of group ep11 and purged.
+if step deb make deb; then
+	step lintian lintian --fail-on error,warning build/deb/*.deb
+	# DKMS builds the modules inside the VM: about 20 minutes under TCG
+	# on a loaded 2-core machine, so only when EP11_CHECK_PACKAGES asks.
+	if [ "$user_ok" = 0 ] && [ -n "${EP11_CHECK_PACKAGES:-}" ]; then
+		step vm-packages tests/vm/run --systemd --no-load --timeout 3600 -- \
+			bash tests/vm/pkg-systemd.sh
+	else
+		summary+=("$(printf '%-12s not run (EP11_CHECK_PACKAGES unset)' vm-packages)")
+	fi
 fi
 # The VM tests once more on the debug kernel (KASAN, lockdep, kmemleak...)
 # only when asked: EP11_CHECK_DEBUG_KERNEL=1 uses the cached debug kernel

@@ -17,6 +17,7 @@ PACKAGES="
 	libsqlite3-dev libinih-dev libcmocka-dev libp11-kit-dev softhsm2
 	opensc-pkcs11 p11-kit-modules sqlite3 iproute2 openjdk-17-jdk-headless
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
+	debhelper dh-dkms dkms lintian fakeroot dpkg-dev
 "
 
 # Debian's s390x kernel, headers and libraries for `make check-s390` come

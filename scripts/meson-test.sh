@@ -6,7 +6,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$repo/build/meson
-[ -e "$build/build.ninja" ] || meson setup "$build" "$repo" >/dev/null || exit 1
+[ -e "$build/build.ninja" ] || meson setup -Dwerror=true "$build" "$repo" >/dev/null || exit 1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 meson test -C "$build" --print-errorlogs "$@" 2>&1 | tee "$out"

@@ -3,6 +3,7 @@
 #ifndef EP11_CARDEMU_CARDEMU_H
 #define EP11_CARDEMU_CARDEMU_H
 
+#include <poll.h>
 #include <sys/un.h>
 
 #include "firmware.h"
@@ -33,8 +34,14 @@ void cardemu_stop(struct cardemu *emu);
 int cardemu_set_online(struct cardemu *emu, u16 domain, bool online);
 
 /* control.c */
+/* Control connections served at once; pollfds: the socket and these. */
+#define CARDEMU_CTL_CONNS	8
+#define CARDEMU_CTL_POLLFDS	(1 + CARDEMU_CTL_CONNS)
 int cardemu_control_open(struct cardemu *emu);
-void cardemu_control_serve(struct cardemu *emu);
+int cardemu_control_pollfds(struct cardemu *emu, struct pollfd *pfd);
+int cardemu_control_timeout(void);
+void cardemu_control_serve(struct cardemu *emu, const struct pollfd *pfd,
+			   int n);
 void cardemu_control_close(struct cardemu *emu);
 int cardemu_control_client(int argc, char **argv);
 

@@ -4,20 +4,43 @@
  * command line per connection and answers with text.  Answers that start
  * with "error:" report a failure.  Commands: status, sessions,
  * offline XX, online XX, stop.
+ *
+ * The main thread serves it without ever blocking: connections are
+ * accepted and read non-blocking, a few at a time, and each has
+ * CTL_TIMEOUT_MS to send its line, so a slow or stuck client delays
+ * neither SIGTERM nor anyone else.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cardemu.h"
 
 #define LINE_MAX_LEN	256
 #define ANSWER_MAX_LEN	(64 + FW_MAX_DOMAINS * 64)
+#define CTL_TIMEOUT_MS	1000
+
+/**
+ * struct ctl_conn - a control connection waiting for its command line
+ * @fd:       the connection (non-blocking), -1 for a free slot
+ * @len:      bytes of @line read so far
+ * @deadline: CLOCK_MONOTONIC ms by which the line must be complete
+ * @line:     the command line
+ */
+struct ctl_conn {
+	int fd;
+	size_t len;
+	long long deadline;
+	char line[LINE_MAX_LEN];
+};
+
+static struct ctl_conn conns[CARDEMU_CTL_CONNS];
 
 static int fill_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -33,11 +56,66 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
+/*
+ * Makes way for the control socket at @path: nothing there, or a socket
+ * that nobody listens on any more (an emulator that was killed), which is
+ * removed.  A socket that answers belongs to an emulator that is still
+ * running, and anything else is not ours to remove: both are refused.
+ */
+static int claim_path(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, r, e;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		fprintf(stderr,
+			"ep11-cardemu: %s exists and is not a socket; refusing to replace it\n",
+			path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(fd);
+	if (!r || e == EAGAIN || e == EINPROGRESS) {
+		fprintf(stderr,
+			"ep11-cardemu: %s belongs to an emulator that is still running; stop it first or give another --control\n",
+			path);
+		return -EADDRINUSE;
+	}
+	if (e != ECONNREFUSED) {
+		fprintf(stderr,
+			"ep11-cardemu: cannot tell whether %s is still in use: %s\n",
+			path, strerror(e));
+		return -e;
+	}
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Binds @fd to @sa with mode 0600 from the start: no moment of 0755. */
+static int bind_private(int fd, const struct sockaddr_un *sa)
+{
+	mode_t old = umask(0177);
+	int r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+
+	umask(old);
+	return r;
+}
+
 int cardemu_control_open(struct cardemu *emu)
 {
 	struct sockaddr_un sa;
-	struct stat st;
+	unsigned int i;
+	int r;
 
+	for (i = 0; i < CARDEMU_CTL_CONNS; i++)
+		conns[i].fd = -1;
 	if (!emu->ctl_path) {
 		if (snprintf(emu->ctl_buf, sizeof(emu->ctl_buf),
 			     "%s/card%02x.ctl", emu->cfg.state_dir,
@@ -50,16 +128,23 @@ int cardemu_control_open(struct cardemu *emu)
 	}
 	if (fill_addr(&sa, emu->ctl_path))
 		return -1;
-	/* A socket left by an emulator that was killed. */
-	if (!lstat(emu->ctl_path, &st) && S_ISSOCK(st.st_mode))
-		unlink(emu->ctl_path);
+	r = claim_path(emu->ctl_path, &sa);
+	if (r == -EEXIST || r == -EADDRINUSE)
+		return -1;
+	if (r) {
+		fprintf(stderr, "ep11-cardemu: control socket %s: %s\n",
+			emu->ctl_path, strerror(-r));
+		return -1;
+	}
 	emu->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 			     SOCK_NONBLOCK, 0);
-	if (emu->ctl_fd < 0 ||
-	    bind(emu->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(emu->ctl_path, 0600) || listen(emu->ctl_fd, 8)) {
+	if (emu->ctl_fd < 0 || bind_private(emu->ctl_fd, &sa) ||
+	    listen(emu->ctl_fd, 8)) {
 		fprintf(stderr, "ep11-cardemu: control socket %s: %s\n",
 			emu->ctl_path, strerror(errno));
+		if (emu->ctl_fd >= 0)
+			close(emu->ctl_fd);
+		emu->ctl_fd = -1;
 		return -1;
 	}
 	return 0;
@@ -67,6 +152,13 @@ int cardemu_control_open(struct cardemu *emu)
 
 void cardemu_control_close(struct cardemu *emu)
 {
+	unsigned int i;
+
+	for (i = 0; i < CARDEMU_CTL_CONNS; i++)
+		if (conns[i].fd >= 0) {
+			close(conns[i].fd);
+			conns[i].fd = -1;
+		}
 	if (emu->ctl_fd < 0)
 		return;
 	close(emu->ctl_fd);
@@ -145,33 +237,125 @@ static void answer(struct cardemu *emu, char *line, char *out, size_t cap)
 	}
 }
 
-void cardemu_control_serve(struct cardemu *emu)
+static long long now_ms(void)
 {
-	struct timeval tv = { .tv_sec = 1 };
-	char line[LINE_MAX_LEN], out[ANSWER_MAX_LEN];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	struct timespec ts;
 
-	fd = accept4(emu->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (len < sizeof(line) - 1) {
-		n = read(fd, line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += n;
-		if (memchr(line, '\n', len))
-			break;
-	}
-	line[len] = '\0';
-	answer(emu, line, out, sizeof(out));
-	if (write(fd, out, strlen(out)) < 0)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int cardemu_control_pollfds(struct cardemu *emu, struct pollfd *pfd)
+{
+	unsigned int i;
+	int n = 0;
+
+	pfd[n++] = (struct pollfd){ .fd = emu->ctl_fd, .events = POLLIN };
+	for (i = 0; i < CARDEMU_CTL_CONNS; i++)
+		if (conns[i].fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = conns[i].fd,
+						    .events = POLLIN };
+	return n;
+}
+
+int cardemu_control_timeout(void)
+{
+	long long next = -1, now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < CARDEMU_CTL_CONNS; i++)
+		if (conns[i].fd >= 0 && (next < 0 || conns[i].deadline < next))
+			next = conns[i].deadline;
+	if (next < 0)
+		return -1;
+	return next > now ? (int)(next - now) : 0;
+}
+
+/* Answers @c's line (complete or not) and frees its slot. */
+static void conn_answer(struct cardemu *emu, struct ctl_conn *c)
+{
+	char out[ANSWER_MAX_LEN];
+
+	c->line[c->len] = '\0';
+	answer(emu, c->line, out, sizeof(out));
+	/* Non-blocking: a client that does not take its answer loses it. */
+	if (send(c->fd, out, strlen(out), MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
+	    errno != EPIPE)
 		fprintf(stderr, "ep11-cardemu: control answer: %s\n",
 			strerror(errno));
-	close(fd);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* Reads what @c has sent; answers once the line is complete. */
+static void conn_read(struct cardemu *emu, struct ctl_conn *c)
+{
+	ssize_t n;
+
+	while (c->len < sizeof(c->line) - 1) {
+		n = read(c->fd, c->line + c->len, sizeof(c->line) - 1 - c->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			break;
+		if (memchr(c->line + c->len, '\n', n)) {
+			c->len += n;
+			break;
+		}
+		c->len += n;
+	}
+	conn_answer(emu, c);
+}
+
+/* Takes every waiting connection that has a free slot. */
+static void conn_accept(struct cardemu *emu)
+{
+	unsigned int i;
+	int fd;
+
+	for (;;) {
+		fd = accept4(emu->ctl_fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		for (i = 0; i < CARDEMU_CTL_CONNS && conns[i].fd >= 0; i++)
+			;
+		if (i == CARDEMU_CTL_CONNS) {
+			/* Busy with others: this one finds no answer. */
+			close(fd);
+			continue;
+		}
+		conns[i].fd = fd;
+		conns[i].len = 0;
+		conns[i].deadline = now_ms() + CTL_TIMEOUT_MS;
+	}
+}
+
+void cardemu_control_serve(struct cardemu *emu, const struct pollfd *pfd,
+			   int n)
+{
+	long long now = now_ms();
+	unsigned int i;
+	int k = 1;
+
+	/* The slots in the order cardemu_control_pollfds() listed them. */
+	for (i = 0; i < CARDEMU_CTL_CONNS && k < n; i++) {
+		if (conns[i].fd < 0 || conns[i].fd != pfd[k].fd)
+			continue;
+		if (pfd[k++].revents)
+			conn_read(emu, &conns[i]);
+	}
+	for (i = 0; i < CARDEMU_CTL_CONNS; i++) {
+		if (conns[i].fd >= 0 && conns[i].deadline <= now) {
+			fprintf(stderr,
+				"ep11-cardemu: control client sent no command within %d ms; closed\n",
+				CTL_TIMEOUT_MS);
+			close(conns[i].fd);
+			conns[i].fd = -1;
+		}
+	}
+	if (n > 0 && (pfd[0].revents & POLLIN))
+		conn_accept(emu);
 }
 
 int cardemu_control_client(int argc, char **argv)

@@ -35,7 +35,8 @@ static const char usage[] =
 "                    --state-dir DIR [options]\n"
 "       ep11-cardemu ctl SOCKET COMMAND [ARG]\n"
 "\n"
-"Emulates an EP11 card on /dev/ep11_vcard until SIGTERM or SIGINT.\n"
+"Emulates an EP11 card on /dev/ep11_vcard until SIGTERM or SIGINT\n"
+"(SIGHUP changes nothing).\n"
 "\n"
 "  --card XX             adapter number, hex (00-ff)\n"
 "  --domains LIST        usage domains, hex, comma-separated (00-ff)\n"
@@ -79,16 +80,22 @@ die_usage(const char *fmt, ...)
 	exit(2);
 }
 
-static unsigned long parse_num(const char *s, int base, unsigned long max,
-			       const char *what)
+/* A number from @min to @max, or exit 2 naming @what and the range. */
+static unsigned long parse_num(const char *s, int base, unsigned long min,
+			       unsigned long max, const char *what)
 {
 	unsigned long v;
 	char *end;
 
 	errno = 0;
 	v = strtoul(s, &end, base);
-	if (!*s || *end || errno || v > max || *s == '-' || *s == '+')
-		die_usage("bad %s", what);
+	if (!*s || *end || errno || v < min || v > max || *s == '-' ||
+	    *s == '+') {
+		if (base == 16)
+			die_usage("bad %s %s: must be hex %02lx to %02lx", what,
+				  s, min, max);
+		die_usage("bad %s %s: must be %lu to %lu", what, s, min, max);
+	}
 	return v;
 }
 
@@ -110,10 +117,14 @@ static void parse_domains(char *s, struct fw_config *cfg)
 
 	for (tok = strtok_r(s, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned int d = parse_num(tok, 16, 0, 0xff, "domain"), i;
+
+		for (i = 0; i < cfg->ndomains; i++)
+			if (cfg->domains[i] == d)
+				die_usage("domain %02x given twice", d);
 		if (cfg->ndomains == FW_MAX_DOMAINS)
 			die_usage("%s", "too many domains");
-		cfg->domains[cfg->ndomains++] = parse_num(tok, 16, 0xff,
-							  "domain");
+		cfg->domains[cfg->ndomains++] = d;
 	}
 	if (!cfg->ndomains)
 		die_usage("%s", "--domains needs at least one domain");
@@ -318,34 +329,49 @@ static int create_card(struct cardemu *emu, const char *device,
 	return 0;
 }
 
-static int main_loop(struct cardemu *emu, int sig_fd)
+/*
+ * A signal: SIGHUP (a closed terminal, or a service manager's reload)
+ * changes nothing, the card stays; SIGTERM and SIGINT stop everything.
+ * Returns true to stop.
+ */
+static bool handle_signal(struct cardemu *emu, int sig_fd)
 {
-	struct pollfd pfd[3] = {
-		{ .fd = sig_fd, .events = POLLIN },
-		{ .fd = emu->stop_fd, .events = POLLIN },
-		{ .fd = emu->ctl_fd, .events = POLLIN },
-	};
 	struct signalfd_siginfo si;
 
+	if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo == SIGHUP) {
+		fprintf(stderr,
+			"ep11-cardemu: card%02x: SIGHUP: nothing to reload, the card stays\n",
+			emu->cfg.card);
+		return false;
+	}
+	fprintf(stderr, "ep11-cardemu: card%02x: %s, stopping\n",
+		emu->cfg.card, strsignal(si.ssi_signo));
+	cardemu_stop(emu);
+	return true;
+}
+
+static int main_loop(struct cardemu *emu, int sig_fd)
+{
+	struct pollfd pfd[2 + CARDEMU_CTL_POLLFDS] = {
+		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = emu->stop_fd, .events = POLLIN },
+	};
+	int n;
+
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		n = 2 + cardemu_control_pollfds(emu, pfd + 2);
+		if (poll(pfd, n, cardemu_control_timeout()) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (pfd[0].revents & POLLIN) {
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
-				fprintf(stderr,
-					"ep11-cardemu: card%02x: %s, stopping\n",
-					emu->cfg.card,
-					strsignal(si.ssi_signo));
-			cardemu_stop(emu);
+		if ((pfd[0].revents & POLLIN) && handle_signal(emu, sig_fd))
 			return 0;
-		}
 		if (pfd[1].revents)
 			return 0;
-		if (pfd[2].revents & POLLIN)
-			cardemu_control_serve(emu);
+		cardemu_control_serve(emu, pfd + 2, n - 2);
 	}
 }
 
@@ -381,14 +407,14 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			emu.cfg.card = parse_num(optarg, 16, 0xff, "card");
+			emu.cfg.card = parse_num(optarg, 16, 0, 0xff, "card");
 			have_card = true;
 			break;
 		case 'd':
 			parse_domains(optarg, &emu.cfg);
 			break;
 		case 'm':
-			emu.cfg.max_sessions = parse_num(optarg, 10,
+			emu.cfg.max_sessions = parse_num(optarg, 10, 1,
 							 FW_MAX_SESSIONS,
 							 "max sessions");
 			break;
@@ -402,15 +428,15 @@ int main(int argc, char **argv)
 			memcpy(emu.cfg.serial, optarg, EP11_SERIAL_LEN);
 			break;
 		case 'q':
-			depth = parse_num(optarg, 10, EP11_VCARD_MAX_DEPTH,
+			depth = parse_num(optarg, 10, 1, EP11_VCARD_MAX_DEPTH,
 					  "queue depth");
 			break;
 		case 't':
-			nthreads = parse_num(optarg, 10, MAX_THREADS,
+			nthreads = parse_num(optarg, 10, 1, MAX_THREADS,
 					     "thread count");
 			break;
 		case 'l':
-			emu.cfg.latency_us = parse_num(optarg, 10, 60000000,
+			emu.cfg.latency_us = parse_num(optarg, 10, 0, 60000000,
 						       "latency");
 			break;
 		case 'b':
@@ -439,13 +465,12 @@ int main(int argc, char **argv)
 	if (!have_card || !emu.cfg.ndomains || !emu.cfg.max_sessions ||
 	    !emu.cfg.state_dir)
 		die_usage("%s", "--card, --domains, --max-sessions and --state-dir are required");
-	if (!nthreads)
-		die_usage("%s", "--threads must be at least 1");
 
 	/* Signals go to the signalfd only, never to a worker. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sigdelset(&sigs, SIGPIPE);

@@ -4,7 +4,9 @@
  * "wrapping-key-DDDD" (domain in hex), mode 0600, created on first use and
  * reused ever after.  Creation is atomic (write a temporary file, link it
  * into place), so two cards started at once on one state directory end up
- * with the same key.
+ * with the same key.  The directory and the keys must belong to the user
+ * the emulator runs as, and nobody else may write the directory or read a
+ * key: a key another user planted or can read is no master key.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,59 @@
 #include <openssl/rand.h>
 
 #include "card.h"
+
+/*
+ * Refuses @path (described by @st) unless it belongs to the effective
+ * user and no one else may write it (or, with @private, read it either).
+ */
+static int check_owner_mode(const char *path, const struct stat *st,
+			    bool private)
+{
+	mode_t bad = private ? 077 : 022;
+
+	if (st->st_uid != geteuid()) {
+		fprintf(stderr,
+			"ep11-cardemu: %s belongs to uid %u, not to uid %u that runs the emulator; refusing it\n",
+			path, (unsigned int)st->st_uid,
+			(unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st->st_mode & bad) {
+		fprintf(stderr,
+			"ep11-cardemu: %s has mode %04o: %s; chmod %s it\n",
+			path, (unsigned int)(st->st_mode & 07777),
+			private ? "readable or writable by its group or others" :
+				  "writable by its group or others",
+			private ? "600" : "go-w");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The state directory: created 0700 if missing, refused if unsafe. */
+static int check_state_dir(const char *dir)
+{
+	struct stat st;
+
+	int r;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		r = -errno;
+		fprintf(stderr, "ep11-cardemu: cannot create %s: %s\n", dir,
+			strerror(-r));
+		return r;
+	}
+	if (stat(dir, &st)) {
+		r = -errno;
+		fprintf(stderr, "ep11-cardemu: %s: %s\n", dir, strerror(-r));
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ep11-cardemu: %s is not a directory\n", dir);
+		return -ENOTDIR;
+	}
+	return check_owner_mode(dir, &st, false);
+}
 
 static int read_key(const char *path, u8 key[FW_WRAPKEY_LEN])
 {
@@ -39,13 +94,9 @@ static int read_key(const char *path, u8 key[FW_WRAPKEY_LEN])
 		r = -EINVAL;
 		goto out;
 	}
-	if (st.st_mode & 077) {
-		fprintf(stderr,
-			"ep11-cardemu: %s is readable by others; chmod 600 it\n",
-			path);
-		r = -EPERM;
+	r = check_owner_mode(path, &st, true);
+	if (r)
 		goto out;
-	}
 	n = read(fd, key, FW_WRAPKEY_LEN);
 	if (n != FW_WRAPKEY_LEN)
 		r = n < 0 ? -errno : -EIO;
@@ -89,12 +140,9 @@ int fw_wrapkey_load(const char *dir, u16 domain, u8 key[FW_WRAPKEY_LEN])
 	char path[PATH_MAX];
 	int r;
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		r = -errno;
-		fprintf(stderr, "ep11-cardemu: cannot create %s: %s\n", dir,
-			strerror(-r));
+	r = check_state_dir(dir);
+	if (r)
 		return r;
-	}
 	if (snprintf(path, sizeof(path), "%s/wrapping-key-%04x", dir,
 		     domain) >= (int)sizeof(path))
 		return -ENAMETOOLONG;

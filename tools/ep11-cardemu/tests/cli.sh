@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # cli.sh EP11-CARDEMU: the command line without a kernel: bad arguments
-# exit 2 with a message naming the problem, a missing device or control
-# socket exits 1 with the path in the message, and the wrapping keys are
-# created (mode 0600) before the device is opened.
+# exit 2 with a message naming the problem and the range (the man page's
+# EXIT STATUS), a missing device or control socket exits 1 with the path in
+# the message, an unsafe state directory exits 1 saying why, and the
+# wrapping keys are created (mode 0600) before the device is opened.
 set -u
 emu=$1
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cli.XXXXXX")
@@ -30,11 +31,22 @@ expect 2 "bad card" --card zz --domains 24 --max-sessions 4 --state-dir "$dir"
 expect 2 "bad card" --card 100 --domains 24 --max-sessions 4 --state-dir "$dir"
 expect 2 "bad domain" --card 0b --domains 24,,x --max-sessions 4 --state-dir "$dir"
 expect 2 "bad max sessions" --card 0b --domains 24 --max-sessions 5000 --state-dir "$dir"
+expect 2 "bad max sessions 0: must be 1 to 4096" --card 0b --domains 24 --max-sessions 0 --state-dir "$dir"
+expect 2 "bad thread count 0: must be 1 to 64" "${ok[@]}" --threads 0
+expect 2 "bad queue depth 0: must be 1 to 64" "${ok[@]}" --queue-depth 0
+expect 2 "bad card 100: must be hex 00 to ff" --card 100 --domains 24 --max-sessions 4 --state-dir "$dir"
 expect 2 "busy-rate must be" "${ok[@]}" --busy-rate 1.5
 expect 2 "login-fail-rate must be" "${ok[@]}" --login-fail-rate -1
 expect 2 "16 characters" "${ok[@]}" --serial short
 expect 2 "unexpected argument" "${ok[@]}" extra
-expect 1 "domain 24 given twice" --card 0b --domains 24,24 --max-sessions 4 --state-dir "$dir"
+expect 2 "domain 24 given twice" --card 0b --domains 24,24 --max-sessions 4 --state-dir "$dir"
+expect 2 "domain 24 given twice" --card 0b --domains 24 --domains 25,24 --max-sessions 4 --state-dir "$dir"
+# A state directory that others may write, or a file in its place.
+mkdir -m 0777 "$dir/open"
+expect 1 "$dir/open has mode 0777: writable by its group or others; chmod go-w" \
+	--card 0b --domains 24 --max-sessions 4 --state-dir "$dir/open"
+: >"$dir/file"
+expect 1 "$dir/file is not a directory" --card 0b --domains 24 --max-sessions 4 --state-dir "$dir/file"
 expect 1 "cannot open $dir/no-device" "${ok[@]}" --device "$dir/no-device"
 for d in 0024 0025; do
 	mode=$(stat -c %a "$dir/state/wrapping-key-$d" 2>/dev/null)

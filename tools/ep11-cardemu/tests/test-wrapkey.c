@@ -2,7 +2,8 @@
 /*
  * Wrapping keys: created 0600 on first start, kept across restarts,
  * shared by cards on one state directory, distinct across directories;
- * unsafe or damaged key files are refused.
+ * unsafe or damaged key files are refused, and so is a state directory
+ * that others may write or that another user owns.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -100,6 +101,50 @@ static void test_unsafe_key_files(void)
 	test_rmdir(dir);
 }
 
+/* fw_new() fails with @err (errno) on @dir. */
+static void expect_refused(const char *dir, int err)
+{
+	errno = 0;
+	EXPECT_TRUE(!card_new(dir, 0x0b, 4));
+	EXPECT_EQ(errno, err);
+}
+
+static void test_unsafe_state_dir(void)
+{
+	char *dir = test_mkdir(), path[4200];
+	struct fw *fw;
+
+	/* Group-writable or world-writable: anyone could swap the keys. */
+	EXPECT_EQ(chmod(dir, 0770), 0);
+	expect_refused(dir, EPERM);
+	EXPECT_EQ(chmod(dir, 0757), 0);
+	expect_refused(dir, EPERM);
+	/* Readable by others is no danger for the folder itself. */
+	EXPECT_EQ(chmod(dir, 0755), 0);
+	fw = card_new(dir, 0x0b, 4);
+	EXPECT_TRUE(fw);
+	fw_free(fw);
+
+	/* A folder or a key of another user (only root can make one). */
+	snprintf(path, sizeof(path), "%s/wrapping-key-%04x", dir, D0);
+	if (geteuid() == 0) {
+		EXPECT_EQ(chown(dir, 65534, 65534), 0);
+		expect_refused(dir, EPERM);
+		EXPECT_EQ(chown(dir, 0, 0), 0);
+		EXPECT_EQ(chown(path, 65534, 0), 0);
+		expect_refused(dir, EPERM);
+		EXPECT_EQ(chown(path, 0, 0), 0);
+		fw = card_new(dir, 0x0b, 4);
+		EXPECT_TRUE(fw);
+		fw_free(fw);
+	}
+
+	/* A file where the folder should be. */
+	snprintf(path, sizeof(path), "%s/wrapping-key-%04x", dir, D0);
+	expect_refused(path, ENOTDIR);
+	test_rmdir(dir);
+}
+
 static void test_bad_configs(void)
 {
 	struct fw_config cfg = {
@@ -127,6 +172,7 @@ int main(void)
 		TEST(test_restart_keeps_keys),
 		TEST(test_cards_sharing_a_directory),
 		TEST(test_unsafe_key_files),
+		TEST(test_unsafe_state_dir),
 		TEST(test_bad_configs),
 	};
 
