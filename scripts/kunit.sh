@@ -44,6 +44,10 @@ rc=0
 line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$out" | tail -n 1 || true)
 p=$(echo "$line" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
 f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
+# A crashed test, or one whose result line is missing, is a failure too.
+c=$(echo "$line" | sed -n 's/.*crashed: \([0-9]*\).*/\1/p')
+e=$(echo "$line" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
+f=$((${f:-0} + ${c:-0} + ${e:-0}))
 if [ -z "$line" ]; then
 	echo "kunit: 0 passed, 1 failed (kunit.py did not complete a run)"
 	exit 1

@@ -13,6 +13,7 @@
 #include <linux/string.h>
 #include <linux/ep11.h>
 
+#include "../../card.h"
 #include "../../ep11_provider.h"
 #include "../ep11z.h"
 
@@ -199,6 +200,17 @@ static struct ep11z *start(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL_MSG(test, z->cards[FAKE_CARD],
 				  "card %02x with two online EP11 queues was not registered",
 				  FAKE_CARD);
+	/*
+	 * The core's own queries after registration (counts, wrapping key
+	 * patterns) are done before a test counts its requests.
+	 */
+	flush_work(&z->cards[FAKE_CARD]->core->info_work);
+	flush_work(&z->cards[FAKE_CARD]->core->relogin_work);
+	flush_workqueue(z->wq);
+	mutex_lock(&fake.lock);
+	fake.sends = 0;
+	reinit_completion(&fake.entered);
+	mutex_unlock(&fake.lock);
 	return z;
 }
 
