@@ -4,7 +4,7 @@
 # card in place; a second emulator given the first one's control socket
 # refuses to start (exit 1, saying so) and leaves the socket working; a
 # client that connects and says nothing neither delays another client nor
-# SIGTERM, which removes the card within a second.
+# SIGTERM, which removes the card at once.
 set -u
 . "$EP11VM_REPO/tests/vm/vmtest-lib.sh"
 cd "$EP11VM_REPO" || exit 1
@@ -16,7 +16,10 @@ ep11sess_status_has_card() {
 	build/meson/tools/ep11sess/ep11sess status 2>/dev/null | grep -q '^APQN 0c\.0024:'
 }
 
-vmt_start_card "$state" 0c 24 8
+# A silent client is closed after 10 s (--control-timeout): what happens
+# meanwhile is judged with a margin that start-up times under load do not
+# eat.
+vmt_start_card "$state" 0c 24 8 --control-timeout 10000
 emu=$vmt_started
 vmt_wait_card "$state" 0c 30 "$vmt_emu" ctl "$ctl" sessions
 [ "$(stat -c %a "$ctl")" = 600 ] ||
@@ -64,21 +67,21 @@ f.write("closed %d\n" % time.time_ns())
 silent_at() { sed -n "s/^$1 //p" "$state/silent"; }
 
 # Another client is answered while the silent one still waits (served one
-# after the other, it would be answered only once the silent one's second
-# is up and it is closed).
+# after the other, it would be answered only once the silent one's 10 s
+# are up and it is closed).
 silent_client
 out=$("$vmt_emu" ctl "$ctl" sessions) ||
 	fail "expected an answer beside a silent client, got: $out"
 answered=$(date +%s%N)
-vmt_poll 10 grep -qs closed "$state/silent" ||
-	fail "expected the silent client closed within its second"
+vmt_poll 30 grep -qs closed "$state/silent" ||
+	fail "expected the silent client closed after its 10 s"
 closed=$(silent_at closed) connected=$(silent_at connected)
 [ "$answered" -lt "$closed" ] ||
 	fail "expected the answer before the silent client was closed, got it $(((answered - closed) / 1000000)) ms after"
 echo "beside a silent client: answered $(((answered - connected) / 1000000)) ms after it connected, it was closed after $(((closed - connected) / 1000000)) ms"
 
 # SIGTERM beside a silent client that has just connected: the emulator
-# exits before that client's second is up.
+# exits long before that client's 10 s are up.
 silent_client
 kill -TERM "$emu"
 wait "$emu"; st=$?
@@ -86,8 +89,8 @@ ended=$(date +%s%N)
 emu=
 connected=$(silent_at connected)
 [ $st = 0 ] || fail "expected the emulator to exit 0 on SIGTERM, got $st"
-[ $(((ended - connected) / 1000000)) -lt 1000 ] ||
-	fail "expected the emulator gone within the silent client's second, got $(((ended - connected) / 1000000)) ms"
+[ $(((ended - connected) / 1000000)) -lt 10000 ] ||
+	fail "expected the emulator gone before the silent client's 10 s were up, got $(((ended - connected) / 1000000)) ms"
 [ ! -e "$ctl" ] || fail "expected the control socket removed at exit"
 ep11sess_status_has_card && fail "expected card 0c gone after SIGTERM"
 echo "SIGTERM beside a silent client: gone $(((ended - connected) / 1000000)) ms after it connected"

@@ -26,6 +26,7 @@ struct cardemu {
 	int stop_fd;
 	int ctl_fd;
 	const char *ctl_path;
+	unsigned int ctl_timeout_ms;	/* a control client's time to ask */
 	char ctl_buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool online[FW_MAX_DOMAINS];
 };

@@ -7,8 +7,8 @@
  *
  * The main thread serves it without ever blocking: connections are
  * accepted and read non-blocking, a few at a time, and each has
- * CTL_TIMEOUT_MS to send its line, so a slow or stuck client delays
- * neither SIGTERM nor anyone else.
+ * --control-timeout (1 s by default) to send its line, so a slow or stuck
+ * client delays neither SIGTERM nor anyone else.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,7 +24,6 @@
 
 #define LINE_MAX_LEN	256
 #define ANSWER_MAX_LEN	(64 + FW_MAX_DOMAINS * 64)
-#define CTL_TIMEOUT_MS	1000
 
 /**
  * struct ctl_conn - a control connection waiting for its command line
@@ -327,7 +326,7 @@ static void conn_accept(struct cardemu *emu)
 		}
 		conns[i].fd = fd;
 		conns[i].len = 0;
-		conns[i].deadline = now_ms() + CTL_TIMEOUT_MS;
+		conns[i].deadline = now_ms() + emu->ctl_timeout_ms;
 	}
 }
 
@@ -348,8 +347,8 @@ void cardemu_control_serve(struct cardemu *emu, const struct pollfd *pfd,
 	for (i = 0; i < CARDEMU_CTL_CONNS; i++) {
 		if (conns[i].fd >= 0 && conns[i].deadline <= now) {
 			fprintf(stderr,
-				"ep11-cardemu: control client sent no command within %d ms; closed\n",
-				CTL_TIMEOUT_MS);
+				"ep11-cardemu: control client sent no command within %u ms; closed\n",
+				emu->ctl_timeout_ms);
 			close(conns[i].fd);
 			conns[i].fd = -1;
 		}

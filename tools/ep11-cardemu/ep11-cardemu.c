@@ -50,6 +50,8 @@ static const char usage[] =
 "  --busy-rate P         answer a fraction P (0-1) of requests busy\n"
 "  --login-fail-rate P   fail a fraction P (0-1) of logins\n"
 "  --control PATH        control socket (default DIR/cardXX.ctl)\n"
+"  --control-timeout MS  a control client's time to send its command\n"
+"                        (100-60000, default 1000)\n"
 "  --device PATH         control device (default /dev/ep11_vcard)\n"
 "\n"
 "The control socket exists once the card is registered.  Commands\n"
@@ -389,11 +391,13 @@ int main(int argc, char **argv)
 		{ "busy-rate", required_argument, NULL, 'b' },
 		{ "login-fail-rate", required_argument, NULL, 'f' },
 		{ "control", required_argument, NULL, 'C' },
+		{ "control-timeout", required_argument, NULL, 'T' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	static struct cardemu emu = { .card_fd = -1, .ctl_fd = -1 };
+	static struct cardemu emu = { .card_fd = -1, .ctl_fd = -1,
+				      .ctl_timeout_ms = 1000 };
 	const char *device = "/dev/ep11_vcard";
 	unsigned int depth = 0, nthreads = DEFAULT_THREADS, i;
 	struct worker workers[MAX_THREADS];
@@ -448,6 +452,10 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			emu.ctl_path = optarg;
+			break;
+		case 'T':
+			emu.ctl_timeout_ms = parse_num(optarg, 10, 100, 60000,
+						       "control time-out");
 			break;
 		case 'D':
 			device = optarg;
