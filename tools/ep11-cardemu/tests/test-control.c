@@ -114,6 +114,7 @@ static struct cardemu *emu_new(const char *dir, const char *ctl)
 	emu->stop_fd = -1;
 	emu->ctl_fd = -1;
 	emu->ctl_path = ctl;
+	emu->ctl_timeout_ms = 1000;
 	return emu;
 }
 
