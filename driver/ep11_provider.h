@@ -109,7 +109,10 @@ int ep11_apqn_set_online(struct ep11_card *card, u16 domain, bool online);
  * @card: a registered card
  *
  * Waits for every ->send() in progress to return; the core never calls
- * @ops again.  Pending logouts of the card's APQNs end and count as lost.
+ * @ops again.  Pending logouts of the card's APQNs are kept as orphans
+ * under the card's serial number (module parameter orphan_timeout_s) and
+ * sent when a card with that serial registers again; live sessions'
+ * entries wait, away, to be logged in again there.
  *
  * Context: process context, may sleep.
  */
