@@ -96,7 +96,10 @@ say "alice (group ep11, not root) signed through p11-kit's module $mod"
 
 # A login of hers is killed: the card's own count comes back.
 base=$(avail)
-as_alice "$hold" "$mod" 0 12345678 1 use k1 >/tmp/hold.out 2>&1 &
+# setpriv execs the holder itself (runuser would stay its parent, and a
+# SIGKILL of runuser would leave the holder running).
+setpriv --reuid=alice --regid=alice --init-groups env HOME=/home/alice \
+	"$hold" "$mod" 0 12345678 1 use k1 >/tmp/hold.out 2>&1 &
 hpid=$!
 poll 60 grep -q '^ready' /tmp/hold.out || { cat /tmp/hold.out; fail "the held login did not come up"; }
 held=$(avail)
