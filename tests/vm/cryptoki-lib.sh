@@ -7,7 +7,7 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/core-lib.sh"
 
-ck_lib=$EP11VM_REPO/build/meson/lib/libcryptoki.so
+ck_lib=$EP11VM_REPO/build/meson/lib/libcryptoki.so.0
 ck_dir=$core_state
 ck_conf=$ck_dir/cryptoki.conf
 # The token's first APQN, as lib-api and core-sess name it.
@@ -16,7 +16,8 @@ ck_max=64
 
 ck_need() {
 	core_need
-	[ -e "$ck_lib" ] || { echo "SKIP: $ck_lib not built"; exit 77; }
+	# make userspace always builds it: missing, it is a failure.
+	[ -e "$ck_lib" ] || fail "$ck_lib not built (make userspace)"
 }
 
 # ck_need_cmd CMD PACKAGE: the Debian package's program is installed.

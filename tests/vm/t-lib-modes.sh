@@ -12,7 +12,7 @@
 set -eu
 . "$(dirname "$0")/core-lib.sh"
 core_need
-mod=$EP11VM_REPO/build/meson/lib/libcryptoki.so
+mod=$EP11VM_REPO/build/meson/lib/libcryptoki.so.0
 hold=$EP11VM_REPO/build/meson/tests/vm/p11-hold
 tool=$EP11VM_REPO/build/meson/tools/ep11sess/ep11sess
 [ -e "$mod" ] || fail "expected $mod"
