@@ -17,6 +17,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "fleet.h"
 #include "orphan.h"
 #include "reclaim.h"
 #include "relogin.h"
@@ -299,6 +300,7 @@ void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
 	if (reclaimed) {
 		apqn->stats.reclaimed++;
 		apqn->stats.last_reclaim_us = latency_us;
+		ep11_reclaim_hist_add(&apqn->stats, latency_us);
 	}
 	card->slot_seq++;
 	spin_unlock(&card->lock);
@@ -528,7 +530,8 @@ static struct ep11_apqn *ep11_card_first_online(struct ep11_card *card)
  * @timeout: jiffies for the round trip
  *
  * Sends get_xcp_info (EXT_CAPLIST) to the first online APQN and stores
- * max and available sessions.
+ * max and available sessions, and the sessions this host does not hold
+ * (ep11_card_caps_answered()).
  *
  * Context: process context, may sleep; no locks held.
  * Return: 0, -ENODEV when no APQN is online, or the round trip's error.
@@ -544,12 +547,7 @@ int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
 	ret = ep11_xfer_caps(apqn, &max, &avail, timeout);
 	if (ret)
 		return ret;
-	spin_lock(&card->lock);
-	card->max_sessions = max;
-	card->avail_sessions = avail;
-	card->caps_valid = true;
-	WRITE_ONCE(card->caps_time, jiffies);
-	spin_unlock(&card->lock);
+	ep11_card_caps_answered(apqn, max, avail);
 	return 0;
 }
 
@@ -771,6 +769,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	INIT_LIST_HEAD(&card->node);
 	INIT_LIST_HEAD(&card->uids);
 	card->uid_quota = -1;
+	card->host_share = -1;
 	card->id = desc->id;
 	memcpy(card->serial, desc->serial, sizeof(card->serial));
 	init_rwsem(&card->ops_sem);

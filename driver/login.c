@@ -20,6 +20,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "fleet.h"
 #include "login.h"
 #include "named.h"
 #include "reclaim.h"
@@ -37,6 +38,7 @@
  * @ok:     the card accepted the login
  * @unseen: the login may have run but its answer was not seen
  * @exempt: the caller is an administrator, not held to the uid quota
+ * @reserved: a slot of the card's host share is reserved for the APQN
  * @end:    jiffies when waiting for a free session ends
  */
 struct ep11_login_ctx {
@@ -49,8 +51,12 @@ struct ep11_login_ctx {
 	bool ok[EP11SESS_MAX_APQNS];
 	bool unseen[EP11SESS_MAX_APQNS];
 	bool exempt;
+	bool reserved[EP11SESS_MAX_APQNS];
 	unsigned long end;
 };
+
+static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
+			       u32 state, bool wait);
 
 static void ep11_login_exhausted(struct ep11_apqn *apqn)
 {
@@ -65,6 +71,52 @@ static void ep11_login_exhausted(struct ep11_apqn *apqn)
 static bool ep11_slot_changed(struct ep11_card *card, unsigned long seq)
 {
 	return ep11_card_slot_seq(card) != seq || READ_ONCE(card->dead);
+}
+
+/*
+ * One Login round trip within this host's share of the card.  A private
+ * login reserves its slot first and fails with -EDQUOT when the share is
+ * full.  A shared login at a full share may join a live session without a
+ * new slot: it logs in, and when the card's session is not one this host
+ * already holds on the APQN, logs it out again and fails with -EDQUOT
+ * (*@seq is then read again, so the wait does not end at that logout).
+ * The reservation is kept on success, until ep11_login() ends.
+ */
+static int ep11_login_share(struct ep11_login_ctx *ctx, unsigned int i,
+			    u32 *rc, unsigned long *seq)
+{
+	struct ep11_login_req *req = ctx->req;
+	struct ep11_apqn *apqn = ctx->apqns[i];
+	struct ep11_card *card = apqn->card;
+	bool which[EP11SESS_MAX_APQNS] = { };
+	bool over;
+	int ret;
+
+	over = ep11_card_share_reserve(card) == -EDQUOT;
+	if (over && !req->shared)
+		return -EDQUOT;
+	if (!over && !req->shared && ep11_card_full(card)) {
+		ep11_card_share_unreserve(card);
+		return -ENOSPC;
+	}
+	ret = ep11_xfer_login(apqn, req->pin, req->pin_len, req->nonce,
+			      req->nonce_len, ctx->blobs[i], rc,
+			      ep11_xfer_default_timeout());
+	if (!over) {
+		if (ret)
+			ep11_card_share_unreserve(card);
+		else
+			ctx->reserved[i] = true;
+		return ret;
+	}
+	if (ret || ep11_session_live_on(ctx->blobs[i], apqn))
+		return ret;
+	which[i] = true;
+	if (ep11_login_leftover(ctx, which, EP11SESS_STATE_LIVE, true))
+		pr_err("%02x.%04x: cannot log out a login beyond this host's share: out of memory\n",
+		       card->id, apqn->domain);
+	*seq = ep11_card_slot_seq(card);
+	return -EDQUOT;
 }
 
 /* Log in on one APQN, waiting for a free session while the card is full. */
@@ -91,13 +143,8 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		ep11_apqn_usable(apqn, &ctx->away[i]);
 		if (!ctx->exempt && ep11_card_uid_at_quota(card, current_uid()))
 			ret = -EDQUOT;
-		else if (!req->shared && ep11_card_full(card))
-			ret = -ENOSPC;
 		else
-			ret = ep11_xfer_login(apqn, req->pin, req->pin_len,
-					      req->nonce, req->nonce_len,
-					      ctx->blobs[i], &rc,
-					      ep11_xfer_default_timeout());
+			ret = ep11_login_share(ctx, i, &rc, &seq);
 		t->ep11_rc = rc;
 		if (ret != -ENOSPC && ret != -EDQUOT)
 			break;
@@ -529,7 +576,8 @@ static int ep11_login_try(struct ep11_login_ctx *ctx,
  * @req->wait for a free session; no locks held.
  * Return: 0 when at least one APQN (all, with @req->all_or_none) accepted,
  * else the first APQN's error: -ENODEV, -EACCES, -ENOSPC, -EDQUOT (the
- * caller's uid holds its quota of the card), -EXDEV, -EINTR, -ETIMEDOUT,
+ * caller's uid holds its quota of the card, or this host its share),
+ * -EXDEV, -EINTR, -ETIMEDOUT,
  * -EIO, -EPROTO, -EREMOTEIO, -ENOMEM; -EEXIST for a name that is taken.
  */
 int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
@@ -574,9 +622,12 @@ int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 	    ep11_login_leftover(ctx, ctx->unseen, EP11_SA_RECOVER, false))
 		pr_err("cannot recover an unanswered login: out of memory\n");
 
-	for (i = 0; i < req->ntargets; i++)
+	for (i = 0; i < req->ntargets; i++) {
+		if (ctx->reserved[i])
+			ep11_card_share_unreserve(ctx->apqns[i]->card);
 		if (ctx->apqns[i])
 			ep11_card_put(ctx->apqns[i]->card);
+	}
 	kfree_sensitive(ctx);
 	return ret;
 }
