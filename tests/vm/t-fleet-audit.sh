@@ -38,10 +38,10 @@ expect_grep "kernel log: the netlink command" \
 expect_grep "kernel log: the ioctl logout" \
 	"admin logout by uid 0 pid [0-9]+ \\(fleet-sess\\) via ioctl: session $id2 of pid $h2 uid 0 \\(admin-sess\\) on 0b\\.0025\$" "$log"
 # A logout that ends nothing is logged too.
-rc=0; "$ep11sess" logout -id 00000000000000000000000000000001 >/dev/null 2>&1 || rc=$?
-[ "$rc" != 0 ] || fail "a logout of an unknown id: expected a failure"
+rc=0; "$fleet_sess" admin-logout 00000000000000000000000000000001 >/dev/null 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "an ioctl logout of an unknown id: expected a failure"
 dmesg >"$log"
 expect_grep "kernel log: a logout that matched nothing" \
-	'via netlink: filters id: 0 session\(s\) ended, 0 with a failed APQN, result -2$' "$log"
+	'via ioctl: filters id: 0 session\(s\) ended, 0 with a failed APQN, result -2$' "$log"
 cat "$ev"
 echo "fleet audit: ok"
