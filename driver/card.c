@@ -235,14 +235,8 @@ bool ep11_apqn_is_online(struct ep11_apqn *apqn)
 	return online;
 }
 
-/**
- * ep11_apqn_slot_taken() - account a session logged in on an APQN
- * @apqn: the APQN
- * @uid:  the session's owner, whose quota it counts against
- *
- * Context: process context, may sleep; takes the card's spinlock.
- */
-void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
+static void ep11_apqn_slot_take(struct ep11_apqn *apqn, kuid_t uid,
+				bool reserved)
 {
 	struct ep11_card *card = apqn->card;
 	struct ep11_uid_use *u, *new = NULL;
@@ -265,8 +259,38 @@ void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
 	apqn->held++;
 	card->held++;
 	apqn->stats.logins++;
+	if (reserved && !WARN_ON_ONCE(!card->share_reserved))
+		card->share_reserved--;
 	spin_unlock(&card->lock);
 	kfree(new);
+}
+
+/**
+ * ep11_apqn_slot_taken() - account a session logged in on an APQN
+ * @apqn: the APQN
+ * @uid:  the session's owner, whose quota it counts against
+ *
+ * Context: process context, may sleep; takes the card's spinlock.
+ */
+void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
+{
+	ep11_apqn_slot_take(apqn, uid, false);
+}
+
+/**
+ * ep11_apqn_slot_taken_reserved() - account a login's reserved slot
+ * @apqn: the APQN
+ * @uid:  the session's owner, whose quota it counts against
+ *
+ * The slot the login reserved of the host share (ep11_card_share_reserve())
+ * moves to the card's @held under one hold of the card's lock: it is never
+ * counted twice, nor left out.
+ *
+ * Context: process context, may sleep; takes the card's spinlock.
+ */
+void ep11_apqn_slot_taken_reserved(struct ep11_apqn *apqn, kuid_t uid)
+{
+	ep11_apqn_slot_take(apqn, uid, true);
 }
 
 /**

@@ -175,6 +175,7 @@ int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
 
 bool ep11_apqn_is_online(struct ep11_apqn *apqn);
 void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid);
+void ep11_apqn_slot_taken_reserved(struct ep11_apqn *apqn, kuid_t uid);
 void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
 			  bool was_pending, bool reclaimed, u64 latency_us);
 void ep11_apqn_slot_lost(struct ep11_apqn *apqn, kuid_t uid,

@@ -101,6 +101,51 @@ int ep11_card_share_reserve(struct ep11_card *card)
 }
 
 /**
+ * ep11_card_share_room() - whether a login may reserve a slot of the share
+ * @card: the card
+ *
+ * The condition logins waiting at a full share wait for: the slots held
+ * and reserved are below the share (or there is none), or the card is
+ * gone.
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: true when a reservation may succeed, or the card is dead.
+ */
+bool ep11_card_share_room(struct ep11_card *card)
+{
+	unsigned int share;
+	bool room;
+
+	spin_lock(&card->lock);
+	share = ep11_card_host_share_locked(card);
+	room = card->dead || !share ||
+	       card->held + card->share_reserved < share;
+	spin_unlock(&card->lock);
+	return room;
+}
+
+/**
+ * ep11_card_caps_ours() - what this host holds of a card, logins in flight
+ * included
+ * @card: the card
+ *
+ * Read before the card is asked for its counts: a logout of ours that
+ * races the question must not make its slot look like another host's.
+ *
+ * Context: any context; takes the card's spinlock.
+ * Return: the card's @held plus its @share_reserved.
+ */
+unsigned int ep11_card_caps_ours(struct ep11_card *card)
+{
+	unsigned int ours;
+
+	spin_lock(&card->lock);
+	ours = card->held + card->share_reserved;
+	spin_unlock(&card->lock);
+	return ours;
+}
+
+/**
  * ep11_card_share_unreserve() - end a reservation
  * @card: the card
  *

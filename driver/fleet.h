@@ -18,6 +18,8 @@ unsigned int ep11_card_host_share_locked(struct ep11_card *card);
 void ep11_card_set_host_share(struct ep11_card *card, int share);
 int ep11_card_share_reserve(struct ep11_card *card);
 void ep11_card_share_unreserve(struct ep11_card *card);
+bool ep11_card_share_room(struct ep11_card *card);
+unsigned int ep11_card_caps_ours(struct ep11_card *card);
 void ep11_card_caps_answered(struct ep11_apqn *apqn, u32 max, u32 avail);
 void ep11_reclaim_hist_add(struct ep11_apqn_stats *st, u64 latency_us);
 

@@ -60,6 +60,7 @@ static const u16 fake_domains[] = { 1, 2, 3 };
  * @gate_arrived: completed when the gated request stopped
  * @gate_release: completed by the test to let it go on
  * @foreign:  slots another host holds: they count against @max
+ * @login_reqs: Login requests the card answered, whatever the answer
  */
 struct fake_card {
 	struct mutex lock; /* see above */
@@ -80,6 +81,7 @@ struct fake_card {
 	struct completion gate_arrived;
 	struct completion gate_release;
 	unsigned int foreign;
+	unsigned int login_reqs;
 };
 
 /**
@@ -216,6 +218,7 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 	}
 	switch (m.fn & 0xffff) {
 	case EP11_FN_LOGIN:
+		fc->login_reqs++;
 		rc = fake_login(fc, domain, &m, blob);
 		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
 		if (rc == EP11_CKR_OK)
@@ -2134,6 +2137,245 @@ static void fleet_admin_logout_is_audited(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
 }
 
+static unsigned int fleet_login_reqs(struct fake_card *fc)
+{
+	unsigned int n;
+
+	mutex_lock(&fc->lock);
+	n = fc->login_reqs;
+	mutex_unlock(&fc->lock);
+	return n;
+}
+
+/*
+ * Shared logins waiting at a full share send nothing to the card while it
+ * stays full (no Login and Logout of a session that cannot join), and one
+ * of them gets the slot that frees.
+ */
+static void fleet_share_waiters_wait_without_card_work(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 1 };
+	struct ep11sess_target t[1];
+	struct async_login *al;
+	struct ep11_session *p;
+	unsigned int reqs, now, i, won = 0, quota = 0, n;
+	bool joined;
+
+	al = kunit_kcalloc(test, 2, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	ep11_card_set_host_share(ct->card, 1);
+	KUNIT_ASSERT_EQ(test, login(&p, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	async_login_prep(&al[0], ct, d, 1, "tok-a");
+	async_login_prep(&al[1], ct, d, 1, "tok-b");
+	al[0].wait_ms = 1500;
+	al[1].wait_ms = 1500;
+	reqs = fleet_login_reqs(&ct->fc);
+	async_login_start(test, &al[0]);
+	async_login_start(test, &al[1]);
+	msleep(300);
+	now = fleet_login_reqs(&ct->fc);
+	KUNIT_EXPECT_EQ_MSG(test, now, reqs,
+			    "%u Login requests reached the card while the share stayed full",
+			    now - reqs);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	KUNIT_EXPECT_FALSE(test, completion_done(&al[0].done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&al[1].done));
+
+	ep11_drop_hold(p, true, true);
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_TRUE(test, async_login_wait(&al[i], 10000));
+		won += !al[i].ret;
+		quota += al[i].ret == -EDQUOT;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, won, 1U,
+			    "%u of two waiting logins got the slot that freed",
+			    won);
+	KUNIT_EXPECT_EQ(test, quota, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, n == 1,
+						POLL_US, POLL_MAX_US, false,
+						&ct->fc), 0);
+	for (i = 0; i < 2; i++)
+		if (!al[i].ret)
+			ep11_drop_hold(al[i].sess, true, true);
+	ep11_card_set_host_share(ct->card, -1);
+}
+
+/**
+ * struct two_card_login - a shared login on domain 1 of two cards
+ * @t:     the targets: the fake card first, then the other
+ * @sess:  the session on success
+ * @ret:   ep11_login()'s result
+ * @done:  completed when the login returned
+ */
+struct two_card_login {
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	int ret;
+	struct completion done;
+};
+
+static int two_card_login_fn(void *arg)
+{
+	struct two_card_login *tl = arg;
+	struct ep11_login_req req = {
+		.targets = tl->t,
+		.ntargets = 2,
+		.pin = good_pin,
+		.pin_len = 8,
+		.nonce = "tok-1",
+		.nonce_len = 5,
+		.shared = true,
+	};
+	bool joined;
+
+	tl->t[0].apqn.card = FAKE_ID;
+	tl->t[0].apqn.domain = 1;
+	tl->t[1].apqn.card = FAKE_ID + 1;
+	tl->t[1].apqn.domain = 1;
+	tl->ret = ep11_login(&req, &tl->sess, &joined);
+	complete(&tl->done);
+	return 0;
+}
+
+/*
+ * A login beyond the share may only join: when the live session it found
+ * loses its last holder before the login is published (and another login
+ * takes the freed slot), that APQN is refused with EDQUOT, not given a
+ * slot beyond the share.
+ */
+static void fleet_share_join_only_when_the_session_left(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card_desc desc = {
+		.id = FAKE_ID + 1,
+		.serial = "FAKE000000000002",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct ep11_session *p, *a, *q;
+	struct two_card_login *tl;
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	struct task_struct *task;
+	struct fake_card *fc2;
+	struct ep11_card *other;
+	unsigned int n;
+	bool joined;
+
+	fc2 = kunit_kzalloc(test, sizeof(*fc2), GFP_KERNEL);
+	tl = kunit_kzalloc(test, sizeof(*tl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc2);
+	KUNIT_ASSERT_NOT_NULL(test, tl);
+	mutex_init(&fc2->lock);
+	fc2->max = FAKE_MAX;
+	other = ep11_card_register(&desc, &fake_ops, fc2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	flush_work(&other->info_work);
+
+	ep11_card_set_host_share(ct->card, 2);
+	KUNIT_ASSERT_EQ(test, login(&p, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin, "tok-1",
+				    false, 0), 0);
+
+	/* The login found a's card session; it stops on the other card. */
+	fake_gate(fc2, EP11_FN_LOGIN);
+	init_completion(&tl->done);
+	task = kthread_run(two_card_login_fn, tl, "ep11-test-login");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&fc2->gate_arrived,
+							    5 * HZ));
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, login(&q, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	complete(&fc2->gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&tl->done, 10 * HZ));
+
+	KUNIT_EXPECT_LE_MSG(test, ct->card->held, 2U,
+			    "this host holds %u sessions of a share of 2",
+			    ct->card->held);
+	KUNIT_EXPECT_EQ_MSG(test, tl->t[0].error, -EDQUOT,
+			    "the APQN beyond the share: error %d, expected -EDQUOT",
+			    tl->t[0].error);
+	KUNIT_EXPECT_EQ(test, tl->ret, 0);
+	KUNIT_EXPECT_EQ(test, tl->t[1].error, 0);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, n == 2,
+						POLL_US, POLL_MAX_US, false,
+						&ct->fc), 0);
+	if (!tl->ret)
+		ep11_drop_hold(tl->sess, true, true);
+	ep11_drop_hold(p, true, true);
+	ep11_drop_hold(q, true, true);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, fake_live(fc2), 0U);
+	ep11_card_set_host_share(ct->card, -1);
+	ep11_card_unregister(other);
+	mutex_destroy(&fc2->lock);
+}
+
+/*
+ * A login's reservation of the share becomes its slot at once, and an
+ * APQN that only joined gives it back at the publication: a login still
+ * busy after it (here, logging out what the session could not take) does
+ * not keep a third login out of a share of 3 with 2 used.
+ */
+static void fleet_share_reservation_handed_over(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d1[] = { 1 }, d12[] = { 1, 2 }, d3[] = { 3 };
+	struct ep11_session *l, *c;
+	struct ep11sess_target t[1];
+	struct async_login *al;
+	unsigned int n;
+	bool joined;
+	int ret;
+
+	al = kunit_kzalloc(test, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	ep11_card_set_host_share(ct->card, 3);
+	/* A session on one APQN has room for no other. */
+	KUNIT_ASSERT_EQ(test, login(&l, &joined, t, d1, 1, good_pin, "tok-1",
+				    false, 0), 0);
+
+	fake_gate(&ct->fc, EP11_FN_LOGOUT);
+	async_login_prep(al, ct, d12, 2, "tok-1");
+	async_login_start(test, al);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	/* Held: l's and the one being logged out; nothing is in flight. */
+	KUNIT_EXPECT_EQ(test, ct->card->held, 2U);
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->share_reserved, 0U,
+			    "%u slots still reserved after the publication",
+			    ct->card->share_reserved);
+	ret = login(&c, &joined, t, d3, 1, good_pin, NULL, false, 0);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "a login with 2 of a share of 3 used: %d", ret);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(al, 10000));
+	KUNIT_EXPECT_EQ(test, al->ret, 0);
+	KUNIT_EXPECT_TRUE(test, al->joined);
+	KUNIT_EXPECT_EQ(test, al->t[1].error, -E2BIG);
+	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+	if (!ret)
+		ep11_drop_hold(c, true, true);
+	if (!al->ret)
+		ep11_drop_hold(al->sess, true, true);
+	ep11_drop_hold(l, true, true);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+	ep11_card_set_host_share(ct->card, -1);
+}
+
 static struct kunit_case ep11_fleet_test_cases[] = {
 	KUNIT_CASE(fleet_unaccounted_are_other_hosts_sessions),
 	KUNIT_CASE(fleet_share_caps_this_hosts_logins),
@@ -2142,6 +2384,9 @@ static struct kunit_case ep11_fleet_test_cases[] = {
 	KUNIT_CASE(fleet_share_full_shared_join),
 	KUNIT_CASE(fleet_reclaim_histogram),
 	KUNIT_CASE(fleet_admin_logout_is_audited),
+	KUNIT_CASE(fleet_share_waiters_wait_without_card_work),
+	KUNIT_CASE(fleet_share_join_only_when_the_session_left),
+	KUNIT_CASE(fleet_share_reservation_handed_over),
 	{}
 };
 
