@@ -563,15 +563,17 @@ static struct ep11_apqn *ep11_card_first_online(struct ep11_card *card)
 int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
 {
 	struct ep11_apqn *apqn = ep11_card_first_online(card);
+	unsigned int ours;
 	u32 max, avail;
 	int ret;
 
 	if (!apqn)
 		return -ENODEV;
+	ours = ep11_card_caps_ours(card);
 	ret = ep11_xfer_caps(apqn, &max, &avail, timeout);
 	if (ret)
 		return ret;
-	ep11_card_caps_answered(apqn, max, avail);
+	ep11_card_caps_answered(apqn, max, avail, ours);
 	return 0;
 }
 

@@ -118,9 +118,10 @@ struct ep11_apqn {
  *                  follows the module's host_share, 0 is no cap
  * @share_reserved: logins between their share check and their slot
  *                  being taken or given up (fleet.c)
- * @caps_held:      @held when the card last answered its counts
  * @unaccounted:    the card's sessions this host did not hold at its
  *                  last answer (fleet.c)
+ * @unaccounted_reported: @unaccounted when it was last reported (logged
+ *                  and emitted); 0 once it fell to 0
  * @napqns:         entries in @apqns
  * @relogin_work:   logs live sessions in again on the card's APQNs once
  *                  their wrapping keys are known (relogin.c)
@@ -153,8 +154,8 @@ struct ep11_card {
 	int uid_quota;
 	int host_share;
 	unsigned int share_reserved;
-	unsigned int caps_held;
 	unsigned int unaccounted;
+	unsigned int unaccounted_reported;
 	unsigned int napqns;
 	struct work_struct relogin_work;
 	struct rcu_head rcu;

@@ -22,7 +22,7 @@
  * @EP11_EV_RELOGIN:   a live session was logged in again on an APQN that
  *                     came back, or on a replacement card (or that failed)
  * @EP11_EV_UNACCOUNTED: the card's answer shows more sessions this host
- *                     does not hold than its previous answer
+ *                     does not hold than the count last reported
  * @EP11_EV_ADMIN_LOGOUT: an administrator's logout ended a session
  */
 enum ep11_event_type {

@@ -173,38 +173,47 @@ void ep11_card_share_unreserve(struct ep11_card *card)
  * @apqn:  the APQN that answered
  * @max:   the card's max sessions
  * @avail: the card's available sessions
+ * @ours_before: ep11_card_caps_ours() before the card was asked
  *
- * Emits %EP11_EV_UNACCOUNTED when the card's sessions this host does not
- * hold are more than at the card's last answer.
+ * This host's sessions are the larger of what it held (and was logging
+ * in) before the question and after the answer: a slot freed or taken
+ * while the question was on its way is not counted as another host's.
+ * Logs a line (rate limited) and emits %EP11_EV_UNACCOUNTED when the count
+ * rises above the one last reported; a count that falls to 0 is reported
+ * again when it rises.
  *
  * Context: process context, may sleep; takes the card's spinlock.
  */
-void ep11_card_caps_answered(struct ep11_apqn *apqn, u32 max, u32 avail)
+void ep11_card_caps_answered(struct ep11_apqn *apqn, u32 max, u32 avail,
+			     unsigned int ours_before)
 {
 	struct ep11_card *card = apqn->card;
 	struct ep11_event ev = { .card = card->id, .domain = apqn->domain };
 	unsigned int ours, before, now;
+	bool report;
 
 	spin_lock(&card->lock);
 	card->max_sessions = max;
 	card->avail_sessions = avail;
 	card->caps_valid = true;
 	WRITE_ONCE(card->caps_time, jiffies);
-	card->caps_held = card->held;
-	ours = card->held + card->share_reserved;
+	ours = max(ours_before, card->held + card->share_reserved);
 	before = card->unaccounted;
 	now = max > avail && max - avail > ours ? max - avail - ours : 0;
 	card->unaccounted = now;
+	report = now > card->unaccounted_reported;
+	if (report || !now)
+		card->unaccounted_reported = now;
 	ev.card_max = max;
 	ev.card_avail = avail;
 	ev.card_held = card->held;
 	spin_unlock(&card->lock);
-	if (now <= before)
+	if (!report)
 		return;
 	ev.unaccounted = now;
 	ev.unaccounted_before = before;
-	pr_notice("card%02x: %u session(s) on the card are not this host's (was %u): max %u, available %u, held here %u\n",
-		  card->id, now, before, max, avail, ev.card_held);
+	pr_notice_ratelimited("card%02x: %u session(s) on the card are not this host's (was %u): max %u, available %u, held here %u\n",
+			      card->id, now, before, max, avail, ev.card_held);
 	ep11_event_emit(EP11_EV_UNACCOUNTED, &ev);
 }
 

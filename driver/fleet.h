@@ -20,7 +20,8 @@ int ep11_card_share_reserve(struct ep11_card *card);
 void ep11_card_share_unreserve(struct ep11_card *card);
 bool ep11_card_share_room(struct ep11_card *card);
 unsigned int ep11_card_caps_ours(struct ep11_card *card);
-void ep11_card_caps_answered(struct ep11_apqn *apqn, u32 max, u32 avail);
+void ep11_card_caps_answered(struct ep11_apqn *apqn, u32 max, u32 avail,
+			     unsigned int ours_before);
 void ep11_reclaim_hist_add(struct ep11_apqn_stats *st, u64 latency_us);
 
 void ep11_audit_admin_logout(struct ep11_session *sess, bool failed,

@@ -2376,6 +2376,63 @@ static void fleet_share_reservation_handed_over(struct kunit *test)
 	ep11_card_set_host_share(ct->card, -1);
 }
 
+/*
+ * A logout of this host's that races the question for the counts is not
+ * another host's session; a count reported once is not reported again
+ * until it rises above it.
+ */
+static void fleet_unaccounted_ignores_racing_logouts(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	struct refresh_call *rc;
+	struct task_struct *task;
+	bool joined;
+
+	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rc);
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_ASSERT_EQ(test, fleet_nunacc(), 0U);
+
+	/* The card counted the session; it is logged out before the answer. */
+	fake_gate(&ct->fc, EP11_FN_GET_XCP_INFO);
+	rc->only = FAKE_ID;
+	init_completion(&rc->done);
+	task = kthread_run(refresh_call_fn, rc, "ep11-test-refresh");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&rc->done, 5 * HZ));
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->unaccounted, 0U,
+			    "our own logout counted as %u other host's session(s)",
+			    ct->card->unaccounted);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 0U);
+
+	fleet_set_foreign(ct, 2);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 1U);
+	fleet_set_foreign(ct, 1);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	fleet_set_foreign(ct, 2);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 2U);
+	KUNIT_EXPECT_EQ_MSG(test, fleet_nunacc(), 1U,
+			    "a count back at the one reported was reported again");
+	fleet_set_foreign(ct, 3);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 2U);
+	fleet_set_foreign(ct, 0);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 0U);
+}
+
 static struct kunit_case ep11_fleet_test_cases[] = {
 	KUNIT_CASE(fleet_unaccounted_are_other_hosts_sessions),
 	KUNIT_CASE(fleet_share_caps_this_hosts_logins),
@@ -2387,6 +2444,7 @@ static struct kunit_case ep11_fleet_test_cases[] = {
 	KUNIT_CASE(fleet_share_waiters_wait_without_card_work),
 	KUNIT_CASE(fleet_share_join_only_when_the_session_left),
 	KUNIT_CASE(fleet_share_reservation_handed_over),
+	KUNIT_CASE(fleet_unaccounted_ignores_racing_logouts),
 	{}
 };
 

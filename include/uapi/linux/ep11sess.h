@@ -364,8 +364,10 @@ struct ep11sess_list {
  *                  back online or its card (or a replacement with the same
  *                  wrapping key) registered
  * @card_unaccounted: sessions on the card this host does not hold:
- *                  @card_max - @card_avail - the kernel's count when the
- *                  card answered (0 when negative or without
+ *                  @card_max - @card_avail - the kernel's count (sessions
+ *                  held and logins in flight, the larger of the count
+ *                  before the card was asked and after it answered; 0
+ *                  when negative or without
  *                  %EP11SESS_APQN_CAPS_VALID): other hosts', other
  *                  domains' users outside this kernel, or leaks from
  *                  before this host booted

@@ -70,7 +70,8 @@ enum ep11sess_genl_cmd {
  *                            same wrapping key (or that failed: carries
  *                            %EP11SESS_A_RELOGIN_ERROR)
  * @EP11SESS_EVENT_UNACCOUNTED: the card's answer shows more sessions this
- *                            host does not hold than its last answer did;
+ *                            host does not hold than the count last
+ *                            reported (0 once the count fell to 0);
  *                            carries %EP11SESS_A_CARD_UNACCOUNTED (now),
  *                            %EP11SESS_A_UNACCOUNTED_BEFORE, the card's
  *                            max and available sessions and
