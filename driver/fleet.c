@@ -281,10 +281,14 @@ void ep11_audit_admin_logout(struct ep11_session *sess, bool failed,
 	ev.via = via;
 	ev.failed = failed;
 	ev.force = force;
-	pr_notice("admin logout by uid %u pid %d (%s) via %s: session %*phN of pid %d uid %u (%s) on %s%s%s\n",
-		  ev.admin_uid, ev.admin_tgid, ev.admin_comm,
+	/* Command names are the tasks' own choice: escaped, one line. */
+	pr_notice("admin logout by uid %u pid %d (%*pE) via %s: session %*phN of pid %d uid %u (%*pE) on %s%s%s\n",
+		  ev.admin_uid, ev.admin_tgid,
+		  (int)strnlen(ev.admin_comm, sizeof(ev.admin_comm)),
+		  ev.admin_comm,
 		  ep11_via_name(via), (int)sizeof(ev.public_id), ev.public_id,
-		  ev.owner_tgid, ev.owner_uid, ev.comm, apqns,
+		  ev.owner_tgid, ev.owner_uid,
+		  (int)strnlen(ev.comm, sizeof(ev.comm)), ev.comm, apqns,
 		  force ? ", forced" : "", failed ? ", an APQN failed" : "");
 	ep11_event_emit(EP11_EV_ADMIN_LOGOUT, &ev);
 }
@@ -305,9 +309,10 @@ void ep11_audit_admin_summary(u32 flags, unsigned int matched,
 	char comm[TASK_COMM_LEN];
 
 	get_task_comm(comm, current);
-	pr_notice("admin logout by uid %u pid %d (%s) via %s: filters%s%s%s%s%s: %u session(s) ended, %u with a failed APQN, result %d\n",
+	pr_notice("admin logout by uid %u pid %d (%*pE) via %s: filters%s%s%s%s%s: %u session(s) ended, %u with a failed APQN, result %d\n",
 		  from_kuid_munged(&init_user_ns, current_uid()),
-		  task_tgid_nr(current), comm, ep11_via_name(via),
+		  task_tgid_nr(current), (int)strnlen(comm, sizeof(comm)),
+		  comm, ep11_via_name(via),
 		  flags & EP11SESS_ADMIN_BY_ID ? " id" : "",
 		  flags & EP11SESS_ADMIN_BY_PID ? " pid" : "",
 		  flags & EP11SESS_ADMIN_BEFORE ? " date" : "",
