@@ -32,7 +32,37 @@
 #include "session.h"
 
 static unsigned int ep11_host_share;
-module_param_named(host_share, ep11_host_share, uint, 0644);
+
+/* Logins waiting at a card's old share look again. */
+static int ep11_host_share_wake(struct ep11_card *card, void *arg)
+{
+	spin_lock(&card->lock);
+	card->slot_seq++;
+	spin_unlock(&card->lock);
+	wake_up_all(&card->slot_wq);
+	return 0;
+}
+
+static int ep11_host_share_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int share;
+	int ret;
+
+	ret = kstrtouint(val, 10, &share);
+	if (ret)
+		return ret;
+	if (share > INT_MAX)
+		return -EINVAL;
+	WRITE_ONCE(ep11_host_share, share);
+	return ep11_cards_for_each(ep11_host_share_wake, NULL);
+}
+
+static const struct kernel_param_ops ep11_host_share_ops = {
+	.set = ep11_host_share_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(host_share, &ep11_host_share_ops, &ep11_host_share, 0644);
 MODULE_PARM_DESC(host_share,
 		 "most sessions this host may hold on one card (0: no cap); a card's host_share overrides it");
 

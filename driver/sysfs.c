@@ -272,7 +272,7 @@ static ssize_t host_share_store(struct device *dev,
 	if (sysfs_streq(buf, "auto")) {
 		val = -1;
 	} else {
-		if (kstrtouint(buf, 0, &share) || share > INT_MAX)
+		if (kstrtouint(buf, 10, &share) || share > INT_MAX)
 			return -EINVAL;
 		val = share;
 	}
