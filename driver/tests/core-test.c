@@ -2195,6 +2195,8 @@ static void fleet_share_waiters_wait_without_card_work(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, quota, 1U);
 	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
 	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+	/* The loser's try beyond the share was no reclaim; p's drop was. */
+	KUNIT_EXPECT_EQ(test, apqn_of(ct, 1)->stats.reclaimed, 1ULL);
 	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, n == 1,
 						POLL_US, POLL_MAX_US, false,
 						&ct->fc), 0);
@@ -2303,6 +2305,8 @@ static void fleet_share_join_only_when_the_session_left(struct kunit *test)
 			    tl->t[0].error);
 	KUNIT_EXPECT_EQ(test, tl->ret, 0);
 	KUNIT_EXPECT_EQ(test, tl->t[1].error, 0);
+	KUNIT_EXPECT_EQ_MSG(test, apqn_of(ct, 1)->stats.reclaimed, 1ULL,
+			    "the refused APQN's logout counted as a reclaim");
 	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, n == 2,
 						POLL_US, POLL_MAX_US, false,
 						&ct->fc), 0);
