@@ -17,6 +17,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "fleet.h"
 #include "orphan.h"
 #include "reclaim.h"
 #include "relogin.h"
@@ -234,14 +235,8 @@ bool ep11_apqn_is_online(struct ep11_apqn *apqn)
 	return online;
 }
 
-/**
- * ep11_apqn_slot_taken() - account a session logged in on an APQN
- * @apqn: the APQN
- * @uid:  the session's owner, whose quota it counts against
- *
- * Context: process context, may sleep; takes the card's spinlock.
- */
-void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
+static void ep11_apqn_slot_take(struct ep11_apqn *apqn, kuid_t uid,
+				bool reserved)
 {
 	struct ep11_card *card = apqn->card;
 	struct ep11_uid_use *u, *new = NULL;
@@ -264,8 +259,38 @@ void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
 	apqn->held++;
 	card->held++;
 	apqn->stats.logins++;
+	if (reserved && !WARN_ON_ONCE(!card->share_reserved))
+		card->share_reserved--;
 	spin_unlock(&card->lock);
 	kfree(new);
+}
+
+/**
+ * ep11_apqn_slot_taken() - account a session logged in on an APQN
+ * @apqn: the APQN
+ * @uid:  the session's owner, whose quota it counts against
+ *
+ * Context: process context, may sleep; takes the card's spinlock.
+ */
+void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid)
+{
+	ep11_apqn_slot_take(apqn, uid, false);
+}
+
+/**
+ * ep11_apqn_slot_taken_reserved() - account a login's reserved slot
+ * @apqn: the APQN
+ * @uid:  the session's owner, whose quota it counts against
+ *
+ * The slot the login reserved of the host share (ep11_card_share_reserve())
+ * moves to the card's @held under one hold of the card's lock: it is never
+ * counted twice, nor left out.
+ *
+ * Context: process context, may sleep; takes the card's spinlock.
+ */
+void ep11_apqn_slot_taken_reserved(struct ep11_apqn *apqn, kuid_t uid)
+{
+	ep11_apqn_slot_take(apqn, uid, true);
 }
 
 /**
@@ -299,6 +324,7 @@ void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
 	if (reclaimed) {
 		apqn->stats.reclaimed++;
 		apqn->stats.last_reclaim_us = latency_us;
+		ep11_reclaim_hist_add(&apqn->stats, latency_us);
 	}
 	card->slot_seq++;
 	spin_unlock(&card->lock);
@@ -528,7 +554,8 @@ static struct ep11_apqn *ep11_card_first_online(struct ep11_card *card)
  * @timeout: jiffies for the round trip
  *
  * Sends get_xcp_info (EXT_CAPLIST) to the first online APQN and stores
- * max and available sessions.
+ * max and available sessions, and the sessions this host does not hold
+ * (ep11_card_caps_answered()).
  *
  * Context: process context, may sleep; no locks held.
  * Return: 0, -ENODEV when no APQN is online, or the round trip's error.
@@ -536,20 +563,17 @@ static struct ep11_apqn *ep11_card_first_online(struct ep11_card *card)
 int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
 {
 	struct ep11_apqn *apqn = ep11_card_first_online(card);
+	unsigned int ours;
 	u32 max, avail;
 	int ret;
 
 	if (!apqn)
 		return -ENODEV;
+	ours = ep11_card_caps_ours(card);
 	ret = ep11_xfer_caps(apqn, &max, &avail, timeout);
 	if (ret)
 		return ret;
-	spin_lock(&card->lock);
-	card->max_sessions = max;
-	card->avail_sessions = avail;
-	card->caps_valid = true;
-	WRITE_ONCE(card->caps_time, jiffies);
-	spin_unlock(&card->lock);
+	ep11_card_caps_answered(apqn, max, avail, ours);
 	return 0;
 }
 
@@ -771,6 +795,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	INIT_LIST_HEAD(&card->node);
 	INIT_LIST_HEAD(&card->uids);
 	card->uid_quota = -1;
+	card->host_share = -1;
 	card->id = desc->id;
 	memcpy(card->serial, desc->serial, sizeof(card->serial));
 	init_rwsem(&card->ops_sem);

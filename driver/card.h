@@ -16,6 +16,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <linux/ep11sess.h>
+
 #include "ep11_provider.h"
 
 /**
@@ -29,6 +31,8 @@
  * @requests:        requests handed to the provider
  * @request_ns:      time spent in the provider's ->send() for them
  * @relogins:        live sessions logged in again here (relogin.c)
+ * @reclaim_sum_us:  sum of the reclaim latencies in @reclaim_buckets
+ * @reclaim_buckets: reclaims by latency (%EP11SESS_RECLAIM_BOUNDS_US)
  */
 struct ep11_apqn_stats {
 	u64 logins;
@@ -40,6 +44,8 @@ struct ep11_apqn_stats {
 	u64 requests;
 	u64 request_ns;
 	u64 relogins;
+	u64 reclaim_sum_us;
+	u64 reclaim_buckets[EP11SESS_RECLAIM_BUCKETS];
 };
 
 /*
@@ -108,6 +114,14 @@ struct ep11_apqn {
  * @uids:           slots held per uid (struct ep11_uid_use)
  * @uid_quota:      slots one uid may hold; -1 follows the module's
  *                  uid_quota_percent, 0 is no limit
+ * @host_share:     the most slots this host may hold on the card; -1
+ *                  follows the module's host_share, 0 is no cap
+ * @share_reserved: logins between their share check and their slot
+ *                  being taken or given up (fleet.c)
+ * @unaccounted:    the card's sessions this host did not hold at its
+ *                  last answer (fleet.c)
+ * @unaccounted_reported: @unaccounted when it was last reported (logged
+ *                  and emitted); 0 once it fell to 0
  * @napqns:         entries in @apqns
  * @relogin_work:   logs live sessions in again on the card's APQNs once
  *                  their wrapping keys are known (relogin.c)
@@ -138,6 +152,10 @@ struct ep11_card {
 	wait_queue_head_t reclaim_wq;
 	struct list_head uids;
 	int uid_quota;
+	int host_share;
+	unsigned int share_reserved;
+	unsigned int unaccounted;
+	unsigned int unaccounted_reported;
 	unsigned int napqns;
 	struct work_struct relogin_work;
 	struct rcu_head rcu;
@@ -158,6 +176,7 @@ int ep11_cards_for_each(int (*fn)(struct ep11_card *card, void *arg),
 
 bool ep11_apqn_is_online(struct ep11_apqn *apqn);
 void ep11_apqn_slot_taken(struct ep11_apqn *apqn, kuid_t uid);
+void ep11_apqn_slot_taken_reserved(struct ep11_apqn *apqn, kuid_t uid);
 void ep11_apqn_slot_freed(struct ep11_apqn *apqn, kuid_t uid,
 			  bool was_pending, bool reclaimed, u64 latency_us);
 void ep11_apqn_slot_lost(struct ep11_apqn *apqn, kuid_t uid,

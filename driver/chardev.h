@@ -46,6 +46,9 @@ int ep11_ioctl_kernel(struct ep11_file *ef, unsigned int cmd, void *kcmd,
 int ep11_admin_logout(struct ep11sess_admin_logout *a,
 		      void (*report)(struct ep11_session *sess, bool failed,
 				     void *arg), void *arg);
+int ep11_admin_logout_via(struct ep11sess_admin_logout *a, u32 via,
+			  void (*report)(struct ep11_session *sess,
+					 bool failed, void *arg), void *arg);
 
 int ep11_export(struct ep11_file *ef, u32 handle, struct file **filp);
 int ep11_import(struct ep11_file *ef, int fd, u32 *handle);

@@ -21,6 +21,9 @@
  * @EP11_EV_LOST:      a pending logout ended with the card's removal
  * @EP11_EV_RELOGIN:   a live session was logged in again on an APQN that
  *                     came back, or on a replacement card (or that failed)
+ * @EP11_EV_UNACCOUNTED: the card's answer shows more sessions this host
+ *                     does not hold than the count last reported
+ * @EP11_EV_ADMIN_LOGOUT: an administrator's logout ended a session
  */
 enum ep11_event_type {
 	EP11_EV_LOGIN,
@@ -31,6 +34,8 @@ enum ep11_event_type {
 	EP11_EV_OFFLINE,
 	EP11_EV_LOST,
 	EP11_EV_RELOGIN,
+	EP11_EV_UNACCOUNTED,
+	EP11_EV_ADMIN_LOGOUT,
 };
 
 /**
@@ -42,6 +47,18 @@ enum ep11_event_type {
  * @comm:       the owner's command name
  * @latency_us: for %EP11_EV_RECLAIMED, last hold dropped to logged out
  * @error:      for %EP11_EV_RELOGIN, 0 or why it failed (a negative errno)
+ * @card_max:   for %EP11_EV_UNACCOUNTED: the card's max sessions
+ * @card_avail: the card's available sessions
+ * @card_held:  the sessions this host held when the card answered
+ * @unaccounted: the card's sessions this host does not hold, now
+ * @unaccounted_before: the same at the card's previous answer
+ * @owner_uid:  for %EP11_EV_ADMIN_LOGOUT: the session owner's uid
+ * @admin_uid:  the administrator's uid (initial user namespace)
+ * @admin_tgid: the administrator's tgid (initial pid namespace)
+ * @admin_comm: the administrator's command name
+ * @via:        EP11SESS_VIA_IOCTL or EP11SESS_VIA_NETLINK
+ * @failed:     an APQN's logout failed
+ * @force:      the logout forgot APQNs that failed
  */
 struct ep11_event {
 	u8 card;
@@ -51,6 +68,18 @@ struct ep11_event {
 	char comm[16];
 	u64 latency_us;
 	int error;
+	u32 card_max;
+	u32 card_avail;
+	u32 card_held;
+	u32 unaccounted;
+	u32 unaccounted_before;
+	u32 owner_uid;
+	u32 admin_uid;
+	pid_t admin_tgid;
+	char admin_comm[16];
+	u32 via;
+	bool failed;
+	bool force;
 };
 
 int ep11_event_register(struct notifier_block *nb);

@@ -16,9 +16,11 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/ep11sess_genl.h>
 
 #include "card.h"
 #include "chardev.h"
+#include "fleet.h"
 #include "login.h"
 #include "named.h"
 #include "reclaim.h"
@@ -586,6 +588,19 @@ struct ep11_status_ctx {
 	u32 count;
 };
 
+/* The figures of hosts sharing the card; the card's lock held. */
+static void ep11_status_fleet_locked(struct ep11_card *card,
+				     struct ep11_apqn *apqn,
+				     struct ep11sess_apqn_status *s)
+{
+	lockdep_assert_held(&card->lock);
+	s->card_unaccounted = card->caps_valid ? card->unaccounted : 0;
+	s->host_share = ep11_card_host_share_locked(card);
+	s->reclaim_sum_us = apqn->stats.reclaim_sum_us;
+	memcpy(s->reclaim_buckets, apqn->stats.reclaim_buckets,
+	       sizeof(s->reclaim_buckets));
+}
+
 static int ep11_status_card(struct ep11_card *card, void *arg)
 {
 	struct ep11_status_ctx *sc = arg;
@@ -618,6 +633,7 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 		s->requests = apqn->stats.requests;
 		s->request_ns = apqn->stats.request_ns;
 		s->relogins = apqn->stats.relogins;
+		ep11_status_fleet_locked(card, apqn, s);
 	}
 	spin_unlock(&card->lock);
 	return 0;
@@ -769,28 +785,31 @@ static int ep11_admin_match(struct ep11_session *sess, void *arg)
 }
 
 /**
- * ep11_admin_logout() - log out every live session that matches filters
- *
- * With %EP11SESS_ADMIN_FORCE, sessions already being logged out (pending
- * logouts, recovery records) match too: their logouts get one last try and
- * what still fails is forgotten.
+ * ep11_admin_logout_via() - log out every live session that matches filters
  * @a:      the filters; @a->matched and @a->failed are filled in
+ * @via:    %EP11SESS_VIA_IOCTL or %EP11SESS_VIA_NETLINK, for the audit
  * @report: called, if not NULL, for every session logged out, with
  *          whether one of its APQNs failed (the session's APQN states
  *          say which); no locks held
  * @arg:    passed to @report
  *
+ * With %EP11SESS_ADMIN_FORCE, sessions already being logged out (pending
+ * logouts, recovery records) match too: their logouts get one last try and
+ * what still fails is forgotten.
+ *
  * Shared by %EP11SESS_IOC_ADMIN_LOGOUT and the generic netlink logout.
- * Pids are read in the current task's pid namespace.
+ * Pids are read in the current task's pid namespace.  Every session ended
+ * is logged and announced with who ended it (ep11_audit_admin_logout()),
+ * and the command with its result.
  *
  * Context: process context, may sleep up to the release time-out; takes
  * ep11_sess_lock.
  * Return: 0, -EINVAL, -EPERM without CAP_SYS_ADMIN, -ENOENT when nothing
  * matched, or -ENOMEM.
  */
-int ep11_admin_logout(struct ep11sess_admin_logout *a,
-		      void (*report)(struct ep11_session *sess, bool failed,
-				     void *arg), void *arg)
+int ep11_admin_logout_via(struct ep11sess_admin_logout *a, u32 via,
+			  void (*report)(struct ep11_session *sess,
+					 bool failed, void *arg), void *arg)
 {
 	const u32 filters = EP11SESS_ADMIN_BY_ID | EP11SESS_ADMIN_BY_PID |
 			    EP11SESS_ADMIN_BEFORE | EP11SESS_ADMIN_BY_APQN;
@@ -825,15 +844,34 @@ int ep11_admin_logout(struct ep11sess_admin_logout *a,
 				failed = true;
 		a->matched++;
 		a->failed += failed;
+		ep11_audit_admin_logout(sess, failed,
+					a->flags & EP11SESS_ADMIN_FORCE, via);
 		if (report)
 			report(sess, failed, arg);
 	}
 	ret = ac.n ? 0 : -ENOENT;
 out:
+	ep11_audit_admin_summary(a->flags, a->matched, a->failed, ret, via);
 	for (i = 0; i < ac.n; i++)
 		ep11_session_put(ac.match[i]);
 	kfree(ac.match);
 	return ret;
+}
+
+/**
+ * ep11_admin_logout() - ep11_admin_logout_via() for the ioctl
+ * @a:      the filters
+ * @report: as ep11_admin_logout_via()
+ * @arg:    passed to @report
+ *
+ * Context: as ep11_admin_logout_via().
+ * Return: as ep11_admin_logout_via().
+ */
+int ep11_admin_logout(struct ep11sess_admin_logout *a,
+		      void (*report)(struct ep11_session *sess, bool failed,
+				     void *arg), void *arg)
+{
+	return ep11_admin_logout_via(a, EP11SESS_VIA_IOCTL, report, arg);
 }
 
 static int ep11_ioc_admin_logout(struct ep11_ucmd *uc)

@@ -20,6 +20,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "fleet.h"
 #include "login.h"
 #include "named.h"
 #include "reclaim.h"
@@ -37,6 +38,9 @@
  * @ok:     the card accepted the login
  * @unseen: the login may have run but its answer was not seen
  * @exempt: the caller is an administrator, not held to the uid quota
+ * @reserved: a slot of the card's host share is reserved for the APQN
+ * @join_only: the Login went beyond the host share: the APQN may only join
+ *          the live shared session that holds the card session
  * @end:    jiffies when waiting for a free session ends
  */
 struct ep11_login_ctx {
@@ -49,8 +53,41 @@ struct ep11_login_ctx {
 	bool ok[EP11SESS_MAX_APQNS];
 	bool unseen[EP11SESS_MAX_APQNS];
 	bool exempt;
+	bool reserved[EP11SESS_MAX_APQNS];
+	bool join_only[EP11SESS_MAX_APQNS];
 	unsigned long end;
 };
+
+static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
+			       u32 state, bool wait);
+
+/*
+ * Count the APQN's card session in the card's @held; a slot reserved of
+ * the host share becomes that slot at once (ep11_apqn_slot_taken_reserved()).
+ */
+static void ep11_login_slot_taken(struct ep11_login_ctx *ctx, unsigned int i,
+				  kuid_t uid)
+{
+	if (ctx->reserved[i]) {
+		ctx->reserved[i] = false;
+		ep11_apqn_slot_taken_reserved(ctx->apqns[i], uid);
+	} else {
+		ep11_apqn_slot_taken(ctx->apqns[i], uid);
+	}
+}
+
+/* Give back the share's slots of APQNs that took none (they joined). */
+static void ep11_login_unreserve(struct ep11_login_ctx *ctx, const bool *keep)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->req->ntargets; i++) {
+		if (!ctx->reserved[i] || (keep && keep[i]))
+			continue;
+		ctx->reserved[i] = false;
+		ep11_card_share_unreserve(ctx->apqns[i]->card);
+	}
+}
 
 static void ep11_login_exhausted(struct ep11_apqn *apqn)
 {
@@ -67,6 +104,67 @@ static bool ep11_slot_changed(struct ep11_card *card, unsigned long seq)
 	return ep11_card_slot_seq(card) != seq || READ_ONCE(card->dead);
 }
 
+/* Wait for room in the host share, or the card's end. */
+static long ep11_login_wait_share(struct ep11_card *card, long left)
+{
+	return wait_event_interruptible_timeout(card->slot_wq,
+						ep11_card_share_room(card),
+						left);
+}
+
+/*
+ * One Login round trip within this host's share of the card.  A login
+ * reserves its slot first; at a full share it fails with -EDQUOT and sets
+ * *@share_full, without a round trip, unless it is shared and a live
+ * shared session is on the APQN: it may then join that session without a
+ * new slot.  It logs in, and when the card's session is not one this host
+ * already holds on the APQN, logs it out again and fails the same way;
+ * when it is, the APQN is marked join-only (see ep11_login_publish()).
+ * The reservation is kept on success, until the slot is taken or given up.
+ */
+static int ep11_login_share(struct ep11_login_ctx *ctx, unsigned int i,
+			    u32 *rc, bool *share_full)
+{
+	struct ep11_login_req *req = ctx->req;
+	struct ep11_apqn *apqn = ctx->apqns[i];
+	struct ep11_card *card = apqn->card;
+	bool which[EP11SESS_MAX_APQNS] = { };
+	bool over;
+	int ret;
+
+	over = ep11_card_share_reserve(card) == -EDQUOT;
+	if (over && (!req->shared || !ep11_session_shared_on(apqn))) {
+		*share_full = true;
+		return -EDQUOT;
+	}
+	if (!over && !req->shared && ep11_card_full(card)) {
+		ep11_card_share_unreserve(card);
+		return -ENOSPC;
+	}
+	ret = ep11_xfer_login(apqn, req->pin, req->pin_len, req->nonce,
+			      req->nonce_len, ctx->blobs[i], rc,
+			      ep11_xfer_default_timeout());
+	if (!over) {
+		if (ret)
+			ep11_card_share_unreserve(card);
+		else
+			ctx->reserved[i] = true;
+		return ret;
+	}
+	if (ret)
+		return ret;
+	if (ep11_session_live_on(ctx->blobs[i], apqn) != EP11_LIVE_NONE) {
+		ctx->join_only[i] = true;
+		return 0;
+	}
+	which[i] = true;
+	if (ep11_login_leftover(ctx, which, EP11SESS_STATE_LIVE, true))
+		pr_err("%02x.%04x: cannot log out a login beyond this host's share: out of memory\n",
+		       card->id, apqn->domain);
+	*share_full = true;
+	return -EDQUOT;
+}
+
 /* Log in on one APQN, waiting for a free session while the card is full. */
 static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 {
@@ -75,6 +173,7 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 	struct ep11_apqn *apqn = ctx->apqns[i];
 	struct ep11_card *card = apqn->card;
 	unsigned long seq;
+	bool share_full;
 	long left;
 	u32 rc;
 	int ret;
@@ -86,18 +185,15 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		}
 		seq = ep11_card_slot_seq(card);
 		rc = 0;
+		share_full = false;
+		ctx->join_only[i] = false;
 		ctx->seq[i] = ep11_apqn_logout_seq(apqn);
 		/* A change before the publication: the entry starts AWAY. */
 		ep11_apqn_usable(apqn, &ctx->away[i]);
 		if (!ctx->exempt && ep11_card_uid_at_quota(card, current_uid()))
 			ret = -EDQUOT;
-		else if (!req->shared && ep11_card_full(card))
-			ret = -ENOSPC;
 		else
-			ret = ep11_xfer_login(apqn, req->pin, req->pin_len,
-					      req->nonce, req->nonce_len,
-					      ctx->blobs[i], &rc,
-					      ep11_xfer_default_timeout());
+			ret = ep11_login_share(ctx, i, &rc, &share_full);
 		t->ep11_rc = rc;
 		if (ret != -ENOSPC && ret != -EDQUOT)
 			break;
@@ -106,13 +202,21 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		left = (long)(ctx->end - jiffies);
 		if (left <= 0)
 			break;
-		left = wait_event_interruptible_timeout(card->slot_wq,
-							ep11_slot_changed(card,
-									  seq),
-							left);
+		/*
+		 * At a full share, only room in it (or the card's end) is
+		 * worth another try: slots this host's own tries take and
+		 * free must not wake it.
+		 */
+		if (share_full)
+			left = ep11_login_wait_share(card, left);
+		else
+			left = wait_event_interruptible_timeout(card->slot_wq,
+								ep11_slot_changed(card,
+										  seq),
+								left);
 		if (left < 0)
 			return -EINTR;
-		if (!left && ep11_card_slot_seq(card) == seq) {
+		if (!left) {
 			/* Time is up; one last try below may still succeed. */
 			ctx->end = jiffies;
 		}
@@ -159,7 +263,7 @@ static int ep11_login_leftover(struct ep11_login_ctx *ctx, const bool *which,
 				      state == EP11_SA_RECOVER ?
 				      NULL : ctx->blobs[i], state);
 		if (state == EP11SESS_STATE_LIVE)
-			ep11_apqn_slot_taken(ctx->apqns[i], rec->owner_uid);
+			ep11_login_slot_taken(ctx, i, rec->owner_uid);
 	}
 	rec->life = EP11_SESS_DYING;
 	rec->dying_since = ktime_get();
@@ -362,7 +466,7 @@ static struct ep11_session *ep11_login_create_locked(struct ep11_login_ctx *ctx,
 			continue;
 		ep11_session_add_apqn(sess, ctx->apqns[i], ctx->blobs[i],
 				      ep11_login_entry_state(ctx, i));
-		ep11_apqn_slot_taken(ctx->apqns[i], sess->owner_uid);
+		ep11_login_slot_taken(ctx, i, sess->owner_uid);
 	}
 	sess->holders = 1;
 	ep11_session_link_locked(sess);
@@ -390,8 +494,34 @@ static void ep11_login_join_locked(struct ep11_login_ctx *ctx,
 			undo[i] = true;
 			continue;
 		}
-		ep11_apqn_slot_taken(ctx->apqns[i], live->owner_uid);
+		ep11_login_slot_taken(ctx, i, live->owner_uid);
 	}
+}
+
+/*
+ * An APQN whose Login went beyond the host share may only join: when the
+ * live session no longer holds it there (its last holder left before the
+ * publication), it would take a new slot.  It is refused with -EDQUOT and
+ * goes to @undo.  Returns the number refused.
+ */
+static unsigned int ep11_login_refuse_over_locked(struct ep11_login_ctx *ctx,
+						  struct ep11_session *live,
+						  bool *undo)
+{
+	struct ep11_login_req *req = ctx->req;
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&ep11_sess_lock);
+	for (i = 0; i < req->ntargets; i++) {
+		if (!ctx->ok[i] || !ctx->join_only[i] ||
+		    (live && ep11_session_find_apqn(live, ctx->apqns[i])))
+			continue;
+		ctx->ok[i] = false;
+		req->targets[i].error = -EDQUOT;
+		undo[i] = true;
+		n++;
+	}
+	return n;
 }
 
 /*
@@ -452,6 +582,16 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 	mutex_lock(&ep11_sess_lock);
 	if (req->shared)
 		live = ep11_session_find_live_locked(id);
+	if (ep11_login_refuse_over_locked(ctx, live, undo) &&
+	    (!ep11_login_nok(ctx) || req->all_or_none)) {
+		mutex_unlock(&ep11_sess_lock);
+		if (id_lock)
+			up_write(id_lock);
+		ep11_session_put(sess);
+		ep11_login_rollback(ctx, -ECANCELED);
+		ret = -EDQUOT;
+		goto undo;
+	}
 	if (req->name) {
 		ret = ep11_name_check_locked(req->name, live);
 		if (ret) {
@@ -477,6 +617,8 @@ static int ep11_login_publish(struct ep11_login_ctx *ctx,
 	if (id_lock)
 		up_write(id_lock);
 	ep11_session_put(sess);
+	/* What joined took no slot; what is undone hands its slot over. */
+	ep11_login_unreserve(ctx, undo);
 undo:
 	if (ep11_login_leftover(ctx, undo, EP11SESS_STATE_LIVE, true))
 		pr_err("cannot log out a login beyond the session's APQNs: out of memory\n");
@@ -529,7 +671,8 @@ static int ep11_login_try(struct ep11_login_ctx *ctx,
  * @req->wait for a free session; no locks held.
  * Return: 0 when at least one APQN (all, with @req->all_or_none) accepted,
  * else the first APQN's error: -ENODEV, -EACCES, -ENOSPC, -EDQUOT (the
- * caller's uid holds its quota of the card), -EXDEV, -EINTR, -ETIMEDOUT,
+ * caller's uid holds its quota of the card, or this host its share),
+ * -EXDEV, -EINTR, -ETIMEDOUT,
  * -EIO, -EPROTO, -EREMOTEIO, -ENOMEM; -EEXIST for a name that is taken.
  */
 int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
@@ -574,6 +717,7 @@ int ep11_login(struct ep11_login_req *req, struct ep11_session **out,
 	    ep11_login_leftover(ctx, ctx->unseen, EP11_SA_RECOVER, false))
 		pr_err("cannot recover an unanswered login: out of memory\n");
 
+	ep11_login_unreserve(ctx, NULL);
 	for (i = 0; i < req->ntargets; i++)
 		if (ctx->apqns[i])
 			ep11_card_put(ctx->apqns[i]->card);

@@ -26,6 +26,7 @@
 #include "card.h"
 #include "chardev.h"
 #include "event.h"
+#include "fleet.h"
 #include "named.h"
 #include "netlink.h"
 #include "session.h"
@@ -174,6 +175,8 @@ struct ep11_nl_apqn_ctx {
  * @held:     the kernel's sessions through the APQN
  * @pending:  pending logouts
  * @stats:    the counters
+ * @unaccounted: the card's sessions this host does not hold
+ * @host_share: this host's share of the card, 0 for none
  */
 struct ep11_nl_apqn {
 	u8 card;
@@ -187,6 +190,8 @@ struct ep11_nl_apqn {
 	u32 held;
 	u32 pending;
 	struct ep11_apqn_stats stats;
+	u32 unaccounted;
+	u32 host_share;
 };
 
 static int ep11_nl_apqn_start(struct netlink_callback *cb)
@@ -244,7 +249,26 @@ static void ep11_nl_apqn_read(struct ep11_card *card, unsigned int i,
 	a->held = apqn->held;
 	a->pending = apqn->pending;
 	a->stats = apqn->stats;
+	a->unaccounted = card->unaccounted;
+	a->host_share = ep11_card_host_share_locked(card);
 	spin_unlock(&card->lock);
+}
+
+/* The figures of hosts sharing the card and the reclaim histogram. */
+static int ep11_nl_apqn_fill_fleet(struct sk_buff *skb,
+				   const struct ep11_nl_apqn *a)
+{
+	if (a->valid &&
+	    nla_put_u32(skb, EP11SESS_A_CARD_UNACCOUNTED, a->unaccounted))
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, EP11SESS_A_HOST_SHARE, a->host_share) ||
+	    nla_put_u64_64bit(skb, EP11SESS_A_RECLAIM_SUM_US,
+			      a->stats.reclaim_sum_us, EP11SESS_A_PAD) ||
+	    nla_put(skb, EP11SESS_A_RECLAIM_BUCKETS,
+		    sizeof(a->stats.reclaim_buckets),
+		    a->stats.reclaim_buckets))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int ep11_nl_apqn_fill(struct sk_buff *skb, struct netlink_callback *cb,
@@ -281,7 +305,8 @@ static int ep11_nl_apqn_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u64_64bit(skb, EP11SESS_A_LAST_RECLAIM_US,
 			      a->stats.last_reclaim_us, EP11SESS_A_PAD) ||
 	    nla_put_u64_64bit(skb, EP11SESS_A_RELOGINS, a->stats.relogins,
-			      EP11SESS_A_PAD)) {
+			      EP11SESS_A_PAD) ||
+	    ep11_nl_apqn_fill_fleet(skb, a)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -721,7 +746,8 @@ static int ep11_nl_logout(struct sk_buff *skb, struct genl_info *info)
 	a.apqn.card = f.card;
 	a.apqn.domain = f.domain;
 
-	ret = ep11_admin_logout(&a, ep11_nl_logout_report, &res);
+	ret = ep11_admin_logout_via(&a, EP11SESS_VIA_NETLINK,
+				    ep11_nl_logout_report, &res);
 	if (ret) {
 		if (ret == -ENOENT)
 			NL_SET_ERR_MSG(info->extack, "no session matches");
@@ -798,13 +824,41 @@ static const u8 ep11_nl_event_types[] = {
 	[EP11_EV_OFFLINE] = EP11SESS_EVENT_OFFLINE,
 	[EP11_EV_LOST] = EP11SESS_EVENT_LOST,
 	[EP11_EV_RELOGIN] = EP11SESS_EVENT_RELOGIN,
+	[EP11_EV_UNACCOUNTED] = EP11SESS_EVENT_UNACCOUNTED,
+	[EP11_EV_ADMIN_LOGOUT] = EP11SESS_EVENT_ADMIN_LOGOUT,
 };
 
 static bool ep11_nl_event_has_session(unsigned long type)
 {
 	return type == EP11_EV_LOGIN || type == EP11_EV_LOGOUT ||
 	       type == EP11_EV_RECLAIMED || type == EP11_EV_LOST ||
-	       type == EP11_EV_RELOGIN;
+	       type == EP11_EV_RELOGIN || type == EP11_EV_ADMIN_LOGOUT;
+}
+
+/* The attributes of the unaccounted and admin logout events. */
+static int ep11_nl_event_fleet(struct sk_buff *msg, unsigned long type,
+			       const struct ep11_event *ev)
+{
+	char comm[sizeof(ev->admin_comm)];
+
+	if (type == EP11_EV_UNACCOUNTED)
+		return nla_put_u32(msg, EP11SESS_A_CARD_UNACCOUNTED,
+				   ev->unaccounted) ||
+		       nla_put_u32(msg, EP11SESS_A_UNACCOUNTED_BEFORE,
+				   ev->unaccounted_before) ||
+		       nla_put_u32(msg, EP11SESS_A_CARD_MAX, ev->card_max) ||
+		       nla_put_u32(msg, EP11SESS_A_CARD_AVAIL, ev->card_avail) ||
+		       nla_put_u32(msg, EP11SESS_A_CARD_HELD, ev->card_held);
+	if (type != EP11_EV_ADMIN_LOGOUT)
+		return 0;
+	strscpy(comm, ev->admin_comm, sizeof(comm));
+	return nla_put_u32(msg, EP11SESS_A_UID, ev->owner_uid) ||
+	       nla_put_u32(msg, EP11SESS_A_ADMIN_UID, ev->admin_uid) ||
+	       nla_put_u32(msg, EP11SESS_A_ADMIN_PID, ev->admin_tgid) ||
+	       nla_put_string(msg, EP11SESS_A_ADMIN_COMM, comm) ||
+	       nla_put_u32(msg, EP11SESS_A_VIA, ev->via) ||
+	       nla_put_u32(msg, EP11SESS_A_FAILED, ev->failed) ||
+	       (ev->force && nla_put_flag(msg, EP11SESS_A_FORCE));
 }
 
 static int ep11_nl_event(struct notifier_block *nb, unsigned long type,
@@ -844,6 +898,8 @@ static int ep11_nl_event(struct notifier_block *nb, unsigned long type,
 		goto err;
 	if (type == EP11_EV_RELOGIN &&
 	    nla_put_s32(msg, EP11SESS_A_RELOGIN_ERROR, ev->error))
+		goto err;
+	if (ep11_nl_event_fleet(msg, type, ev))
 		goto err;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&ep11_genl_family, msg, 0, EP11_GENL_MCGRP_EVENTS,

@@ -372,6 +372,35 @@ enum ep11_live_on ep11_session_live_on(const u8 *pinblob,
 }
 
 /**
+ * ep11_session_shared_on() - whether a live shared session is on an APQN
+ * @apqn: the APQN
+ *
+ * A shared login at this host's full share of the card can only join such
+ * a session; without one it does not try the card at all.
+ *
+ * Context: process context; takes ep11_sess_lock.
+ * Return: true when a live shared session has an entry for @apqn.
+ */
+bool ep11_session_shared_on(struct ep11_apqn *apqn)
+{
+	struct ep11_session *sess;
+	unsigned int bkt;
+	bool on = false;
+
+	mutex_lock(&ep11_sess_lock);
+	hash_for_each(ep11_sess_index, bkt, sess, hnode) {
+		if (sess->shared && !sess->orphan && !sess->killed &&
+		    sess->life == EP11_SESS_ALIVE &&
+		    ep11_session_find_apqn(sess, apqn)) {
+			on = true;
+			break;
+		}
+	}
+	mutex_unlock(&ep11_sess_lock);
+	return on;
+}
+
+/**
  * ep11_session_hold() - add a holder
  * @sess: the session
  *

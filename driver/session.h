@@ -245,6 +245,7 @@ enum ep11_live_on {
 
 enum ep11_live_on ep11_session_live_on(const u8 *pinblob,
 				       struct ep11_apqn *apqn);
+bool ep11_session_shared_on(struct ep11_apqn *apqn);
 void ep11_session_index_locked(struct ep11_session *sess);
 struct rw_semaphore *ep11_session_id_lock(const u8 *id);
 int ep11_session_hold(struct ep11_session *sess);

@@ -24,6 +24,7 @@
 
 #include "card.h"
 #include "event.h"
+#include "fleet.h"
 #include "orphan.h"
 #include "sysfs.h"
 
@@ -231,7 +232,58 @@ static ssize_t uid_usage_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(uid_usage);
 
+static ssize_t unaccounted_sessions_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	struct ep11_card *card = to_sc(dev)->card;
+	unsigned int n;
+	bool valid;
+
+	spin_lock(&card->lock);
+	valid = card->caps_valid;
+	n = card->unaccounted;
+	spin_unlock(&card->lock);
+	if (!valid)
+		return -ENODATA;
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(unaccounted_sessions);
+
+static ssize_t host_share_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct ep11_card *card = to_sc(dev)->card;
+	unsigned int share;
+
+	spin_lock(&card->lock);
+	share = ep11_card_host_share_locked(card);
+	spin_unlock(&card->lock);
+	return sysfs_emit(buf, "%u\n", share);
+}
+
+static ssize_t host_share_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	unsigned int share;
+	int val;
+
+	if (sysfs_streq(buf, "auto")) {
+		val = -1;
+	} else {
+		if (kstrtouint(buf, 10, &share) || share > INT_MAX)
+			return -EINVAL;
+		val = share;
+	}
+	ep11_card_set_host_share(to_sc(dev)->card, val);
+	return count;
+}
+static DEVICE_ATTR_RW(host_share);
+
 static struct attribute *ep11_card_attrs[] = {
+	&dev_attr_unaccounted_sessions.attr,
+	&dev_attr_host_share.attr,
 	&dev_attr_uid_quota.attr,
 	&dev_attr_uid_usage.attr,
 	&dev_attr_serialnr.attr,

@@ -18,6 +18,7 @@ PACKAGES="
 	opensc-pkcs11 p11-kit-modules sqlite3 iproute2 openjdk-17-jdk-headless
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
 	debhelper dh-dkms dkms lintian fakeroot dpkg-dev
+	prometheus-node-exporter prometheus curl
 "
 
 # Debian's s390x kernel, headers and libraries for `make check-s390` come

@@ -17,9 +17,12 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/ep11sess_genl.h>
 
 #include "../card.h"
 #include "../chardev.h"
+#include "../event.h"
+#include "../fleet.h"
 #include "../ep11_wire.h"
 #include "../login.h"
 #include "../named.h"
@@ -56,6 +59,8 @@ static const u16 fake_domains[] = { 1, 2, 3 };
  *            card ran it, until @gate_release (0: none)
  * @gate_arrived: completed when the gated request stopped
  * @gate_release: completed by the test to let it go on
+ * @foreign:  slots another host holds: they count against @max
+ * @login_reqs: Login requests the card answered, whatever the answer
  */
 struct fake_card {
 	struct mutex lock; /* see above */
@@ -75,6 +80,8 @@ struct fake_card {
 	u32 gate_fn;
 	struct completion gate_arrived;
 	struct completion gate_release;
+	unsigned int foreign;
+	unsigned int login_reqs;
 };
 
 /**
@@ -148,7 +155,7 @@ static u32 fake_login(struct fake_card *fc, u16 domain, struct ep11_msg *m,
 		if (!fc->used[i] && free == FAKE_SLOTS)
 			free = i;
 	}
-	if (free == FAKE_SLOTS || fake_live_locked(fc) >= fc->max)
+	if (free == FAKE_SLOTS || fake_live_locked(fc) + fc->foreign >= fc->max)
 		return EP11_CKR_SESSION_COUNT;
 	fc->used[free] = true;
 	memcpy(fc->blobs[free], blob, EP11_PINBLOB_LEN);
@@ -211,6 +218,7 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 	}
 	switch (m.fn & 0xffff) {
 	case EP11_FN_LOGIN:
+		fc->login_reqs++;
 		rc = fake_login(fc, domain, &m, blob);
 		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
 		if (rc == EP11_CKR_OK)
@@ -229,7 +237,8 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 		caps[0] = cpu_to_be32(EP11_XCP_CAP_MAX_SESSIONS);
 		caps[1] = cpu_to_be32(fc->max);
 		caps[2] = cpu_to_be32(EP11_XCP_CAP_AVAIL_SESSIONS);
-		caps[3] = cpu_to_be32(fc->max - fake_live_locked(fc));
+		caps[3] = cpu_to_be32(fc->max - fake_live_locked(fc) -
+				      fc->foreign);
 		ep11_wire_put(&b, caps, sizeof(caps));
 		break;
 	default:
@@ -1754,4 +1763,700 @@ static struct kunit_suite ep11_core_test_suite = {
 	.test_cases = ep11_core_test_cases,
 };
 
-kunit_test_suite(ep11_core_test_suite);
+/*
+ * Hosts that share a card: unaccounted sessions, the host share, the
+ * reclaim histogram and the audit of administrators' logouts.
+ */
+
+/**
+ * struct fleet_events - events a test caught
+ * @lock:   protects the fields below
+ * @nunacc: %EP11_EV_UNACCOUNTED events
+ * @unacc:  the last one
+ * @nadmin: %EP11_EV_ADMIN_LOGOUT events
+ * @admin:  the last one
+ */
+struct fleet_events {
+	spinlock_t lock; /* see above */
+	unsigned int nunacc;
+	struct ep11_event unacc;
+	unsigned int nadmin;
+	struct ep11_event admin;
+};
+
+static struct fleet_events fleet_ev;
+
+static int fleet_event(struct notifier_block *nb, unsigned long type,
+		       void *data)
+{
+	const struct ep11_event *ev = data;
+
+	spin_lock(&fleet_ev.lock);
+	if (type == EP11_EV_UNACCOUNTED && ev->card == FAKE_ID) {
+		fleet_ev.nunacc++;
+		fleet_ev.unacc = *ev;
+	} else if (type == EP11_EV_ADMIN_LOGOUT && ev->card == FAKE_ID) {
+		fleet_ev.nadmin++;
+		fleet_ev.admin = *ev;
+	}
+	spin_unlock(&fleet_ev.lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block fleet_nb = {
+	.notifier_call = fleet_event,
+};
+
+static int fleet_test_init(struct kunit *test)
+{
+	int ret;
+
+	spin_lock_init(&fleet_ev.lock);
+	memset(&fleet_ev.unacc, 0, sizeof(fleet_ev.unacc));
+	memset(&fleet_ev.admin, 0, sizeof(fleet_ev.admin));
+	fleet_ev.nunacc = 0;
+	fleet_ev.nadmin = 0;
+	ret = core_test_init(test);
+	if (ret)
+		return ret;
+	return ep11_event_register(&fleet_nb);
+}
+
+static void fleet_test_exit(struct kunit *test)
+{
+	ep11_event_unregister(&fleet_nb);
+	core_test_exit(test);
+}
+
+static void fleet_set_foreign(struct core_test *ct, unsigned int n)
+{
+	mutex_lock(&ct->fc.lock);
+	ct->fc.foreign = n;
+	mutex_unlock(&ct->fc.lock);
+}
+
+static unsigned int fleet_nunacc(void)
+{
+	unsigned int n;
+
+	spin_lock(&fleet_ev.lock);
+	n = fleet_ev.nunacc;
+	spin_unlock(&fleet_ev.lock);
+	return n;
+}
+
+/* max - available - held here; an event each time the count grows. */
+static void fleet_unaccounted_are_other_hosts_sessions(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->unaccounted, 0U,
+			    "our own session counted as another host's");
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 0U);
+
+	fleet_set_foreign(ct, 2);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 2U);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 1U);
+	KUNIT_EXPECT_EQ(test, fleet_ev.unacc.unaccounted, 2U);
+	KUNIT_EXPECT_EQ(test, fleet_ev.unacc.unaccounted_before, 0U);
+	KUNIT_EXPECT_EQ(test, fleet_ev.unacc.card_max, (u32)FAKE_MAX);
+	KUNIT_EXPECT_EQ(test, fleet_ev.unacc.card_avail, (u32)FAKE_MAX - 3);
+	KUNIT_EXPECT_EQ(test, fleet_ev.unacc.card_held, 1U);
+
+	/* The same answer again, or fewer: no event. */
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	fleet_set_foreign(ct, 1);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 1U);
+	KUNIT_EXPECT_EQ_MSG(test, fleet_nunacc(), 1U,
+			    "an event although the count did not grow");
+
+	fleet_set_foreign(ct, 3);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 3U);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 2U);
+	KUNIT_EXPECT_EQ(test, fleet_ev.unacc.unaccounted_before, 1U);
+
+	/* Our logout is not another host's. */
+	ep11_drop_hold(sess, false, true);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 3U);
+	fleet_set_foreign(ct, 0);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 0U);
+}
+
+/* Beyond the share: EDQUOT without a card round trip, not ENOSPC. */
+static void fleet_share_caps_this_hosts_logins(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *s[3];
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	unsigned int logins;
+	unsigned long start;
+	bool joined;
+
+	ep11_card_set_host_share(ct->card, 2);
+	KUNIT_ASSERT_EQ(test, login(&s[0], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_ASSERT_EQ(test, login(&s[1], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	logins = ct->fc.logins;
+	KUNIT_EXPECT_EQ(test, login(&s[2], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, t[0].error, -EDQUOT);
+	KUNIT_EXPECT_EQ_MSG(test, ct->fc.logins, logins,
+			    "a login beyond the share reached the card");
+	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+
+	/* The card is full too: the share still answers first. */
+	fleet_set_foreign(ct, FAKE_MAX - 2);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, login(&s[2], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -EDQUOT);
+	/* Without a share, the full card is ENOSPC. */
+	ep11_card_set_host_share(ct->card, 0);
+	KUNIT_EXPECT_EQ(test, login(&s[2], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -ENOSPC);
+	fleet_set_foreign(ct, 0);
+
+	/* A login that may wait gets the slot a holder gives back. */
+	ep11_card_set_host_share(ct->card, 2);
+	ct->victim = s[0];
+	INIT_DELAYED_WORK(&ct->drop, core_drop_later);
+	schedule_delayed_work(&ct->drop, msecs_to_jiffies(200));
+	start = jiffies;
+	KUNIT_EXPECT_EQ(test, login(&s[2], &joined, t, d, 1, good_pin, NULL,
+				    false, 3000), 0);
+	KUNIT_EXPECT_GE_MSG(test, jiffies_to_msecs(jiffies - start), 150U,
+			    "login did not wait for the share");
+	flush_delayed_work(&ct->drop);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 2U);
+	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+	ep11_drop_hold(s[1], true, true);
+	ep11_drop_hold(s[2], true, true);
+	ep11_card_set_host_share(ct->card, -1);
+}
+
+/* A share lowered below its use ends nothing and admits nothing new. */
+static void fleet_share_lowered_below_use(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *s[4];
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	bool joined;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, login(&s[i], &joined, t, d, 1, good_pin,
+					    NULL, false, 0), 0);
+	ep11_card_set_host_share(ct->card, 1);
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->held, 3U,
+			    "lowering the share ended sessions");
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 3U);
+	KUNIT_EXPECT_EQ(test, login(&s[3], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -EDQUOT);
+	ep11_drop_hold(s[0], true, true);
+	KUNIT_EXPECT_EQ(test, login(&s[3], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), -EDQUOT);
+	ep11_drop_hold(s[1], true, true);
+	KUNIT_EXPECT_EQ_MSG(test, login(&s[3], &joined, t, d, 1, good_pin,
+					NULL, false, 0), -EDQUOT,
+			    "use 1 of share 1 admitted another");
+	ep11_drop_hold(s[2], true, true);
+	KUNIT_EXPECT_EQ(test, login(&s[3], &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	ep11_drop_hold(s[3], true, true);
+	/* The module's default, no cap: the card's budget again. */
+	ep11_card_set_host_share(ct->card, -1);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, login(&s[i], &joined, t, d, 1, good_pin,
+					    NULL, false, 0), 0);
+	for (i = 0; i < 3; i++)
+		ep11_drop_hold(s[i], true, true);
+}
+
+/* Logins racing for the last slots of a share: exactly the share wins. */
+static void fleet_share_concurrent_logins_at_the_boundary(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 1 };
+	struct async_login *al;
+	unsigned int round, i, won, quota;
+	const unsigned int n = 6, share = 2;
+
+	al = kunit_kcalloc(test, n, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	ep11_card_set_host_share(ct->card, share);
+	ct->fc.delay_ms = 5;
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < n; i++) {
+			memset(&al[i], 0, sizeof(al[i]));
+			al[i].ct = ct;
+			al[i].doms = d;
+			al[i].n = 1;
+			async_login_start(test, &al[i]);
+		}
+		won = 0;
+		quota = 0;
+		for (i = 0; i < n; i++) {
+			KUNIT_ASSERT_TRUE(test, async_login_wait(&al[i], 10000));
+			won += !al[i].ret;
+			quota += al[i].ret == -EDQUOT;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, won, share,
+				    "round %u: %u logins won a share of %u",
+				    round, won, share);
+		KUNIT_EXPECT_EQ(test, quota, n - share);
+		KUNIT_EXPECT_EQ(test, ct->card->held, share);
+		KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), share);
+		KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+		for (i = 0; i < n; i++)
+			if (!al[i].ret)
+				ep11_drop_hold(al[i].sess, true, true);
+		KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	}
+	ct->fc.delay_ms = 0;
+	ep11_card_set_host_share(ct->card, -1);
+}
+
+/* At a full share a shared login joins, a new shared session does not. */
+static void fleet_share_full_shared_join(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_session *a, *b, *c;
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	unsigned int n;
+	bool joined;
+
+	ep11_card_set_host_share(ct->card, 1);
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin, "tok-1",
+				    false, 0), 0);
+	KUNIT_EXPECT_EQ(test, login(&b, &joined, t, d, 1, good_pin, "tok-1",
+				    false, 0), 0);
+	KUNIT_EXPECT_TRUE(test, joined);
+	KUNIT_EXPECT_EQ(test, login(&c, &joined, t, d, 1, good_pin, "tok-2",
+				    false, 0), -EDQUOT);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(fake_live, n, n == 1,
+						    POLL_US, POLL_MAX_US,
+						    false, &ct->fc), 0,
+			    "the card session beyond the share stayed: %u live",
+			    fake_live(&ct->fc));
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, n == 1,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	ep11_drop_hold(a, true, true);
+	ep11_drop_hold(b, true, true);
+	ep11_card_set_host_share(ct->card, -1);
+}
+
+/* Every reclaim lands in one bucket; their sum is the reclaimed count. */
+static void fleet_reclaim_histogram(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	struct ep11_apqn *a1 = apqn_of(ct, 1);
+	u64 sum = 0;
+	bool joined;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin,
+					    NULL, false, 0), 0);
+		ep11_drop_hold(sess, true, true);
+	}
+	ct->fc.delay_ms = 120;
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	ep11_drop_hold(sess, true, true);
+	ct->fc.delay_ms = 0;
+	for (i = 0; i < EP11SESS_RECLAIM_BUCKETS; i++)
+		sum += a1->stats.reclaim_buckets[i];
+	KUNIT_EXPECT_EQ(test, sum, a1->stats.reclaimed);
+	KUNIT_EXPECT_EQ(test, sum, 4ULL);
+	KUNIT_EXPECT_GE(test, a1->stats.reclaim_sum_us, 120000ULL);
+	/* 120 ms: above 100 ms, at most 250 ms (bucket 10). */
+	KUNIT_EXPECT_GE_MSG(test, a1->stats.reclaim_buckets[10] +
+			    a1->stats.reclaim_buckets[11] +
+			    a1->stats.reclaim_buckets[12], 1ULL,
+			    "the 120 ms reclaim is in no bucket above 100 ms");
+}
+
+/* An administrator's logout names who did it and what it ended. */
+static void fleet_admin_logout_is_audited(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_admin_logout a = {
+		.size = sizeof(a),
+		.flags = EP11SESS_ADMIN_BY_ID,
+	};
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 2 };
+	u8 pub[16];
+	unsigned int n;
+	bool joined;
+
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	ep11_session_public_id(sess, a.public_id);
+	memcpy(pub, a.public_id, sizeof(pub));
+	KUNIT_EXPECT_EQ(test, ep11_admin_logout(&a, NULL, NULL), 0);
+	spin_lock(&fleet_ev.lock);
+	n = fleet_ev.nadmin;
+	spin_unlock(&fleet_ev.lock);
+	KUNIT_EXPECT_EQ(test, n, 1U);
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(fleet_ev.admin.public_id, pub,
+					 sizeof(pub)), 0,
+			    "the event names another session: %*phN, expected %*phN",
+			    (int)sizeof(pub), fleet_ev.admin.public_id,
+			    (int)sizeof(pub), pub);
+	KUNIT_EXPECT_EQ(test, fleet_ev.admin.admin_tgid, task_tgid_nr(current));
+	KUNIT_EXPECT_EQ(test, fleet_ev.admin.via, (u32)EP11SESS_VIA_IOCTL);
+	KUNIT_EXPECT_EQ(test, fleet_ev.admin.domain, (u16)2);
+	KUNIT_EXPECT_FALSE(test, fleet_ev.admin.failed);
+	/* The holder's hold is what is left; dropping it frees the memory. */
+	ep11_drop_hold(sess, false, true);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+}
+
+static unsigned int fleet_login_reqs(struct fake_card *fc)
+{
+	unsigned int n;
+
+	mutex_lock(&fc->lock);
+	n = fc->login_reqs;
+	mutex_unlock(&fc->lock);
+	return n;
+}
+
+/*
+ * Shared logins waiting at a full share send nothing to the card while it
+ * stays full (no Login and Logout of a session that cannot join), and one
+ * of them gets the slot that frees.
+ */
+static void fleet_share_waiters_wait_without_card_work(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d[] = { 1 };
+	struct ep11sess_target t[1];
+	struct async_login *al;
+	struct ep11_session *p;
+	unsigned int reqs, now, i, won = 0, quota = 0, n;
+	bool joined;
+
+	al = kunit_kcalloc(test, 2, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	ep11_card_set_host_share(ct->card, 1);
+	KUNIT_ASSERT_EQ(test, login(&p, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	async_login_prep(&al[0], ct, d, 1, "tok-a");
+	async_login_prep(&al[1], ct, d, 1, "tok-b");
+	al[0].wait_ms = 1500;
+	al[1].wait_ms = 1500;
+	reqs = fleet_login_reqs(&ct->fc);
+	async_login_start(test, &al[0]);
+	async_login_start(test, &al[1]);
+	msleep(300);
+	now = fleet_login_reqs(&ct->fc);
+	KUNIT_EXPECT_EQ_MSG(test, now, reqs,
+			    "%u Login requests reached the card while the share stayed full",
+			    now - reqs);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	KUNIT_EXPECT_FALSE(test, completion_done(&al[0].done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&al[1].done));
+
+	ep11_drop_hold(p, true, true);
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_TRUE(test, async_login_wait(&al[i], 10000));
+		won += !al[i].ret;
+		quota += al[i].ret == -EDQUOT;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, won, 1U,
+			    "%u of two waiting logins got the slot that freed",
+			    won);
+	KUNIT_EXPECT_EQ(test, quota, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 1U);
+	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+	/* The loser's try beyond the share was no reclaim; p's drop was. */
+	KUNIT_EXPECT_EQ(test, apqn_of(ct, 1)->stats.reclaimed, 1ULL);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, n == 1,
+						POLL_US, POLL_MAX_US, false,
+						&ct->fc), 0);
+	for (i = 0; i < 2; i++)
+		if (!al[i].ret)
+			ep11_drop_hold(al[i].sess, true, true);
+	ep11_card_set_host_share(ct->card, -1);
+}
+
+/**
+ * struct two_card_login - a shared login on domain 1 of two cards
+ * @t:     the targets: the fake card first, then the other
+ * @sess:  the session on success
+ * @ret:   ep11_login()'s result
+ * @done:  completed when the login returned
+ */
+struct two_card_login {
+	struct ep11sess_target t[2];
+	struct ep11_session *sess;
+	int ret;
+	struct completion done;
+};
+
+static int two_card_login_fn(void *arg)
+{
+	struct two_card_login *tl = arg;
+	struct ep11_login_req req = {
+		.targets = tl->t,
+		.ntargets = 2,
+		.pin = good_pin,
+		.pin_len = 8,
+		.nonce = "tok-1",
+		.nonce_len = 5,
+		.shared = true,
+	};
+	bool joined;
+
+	tl->t[0].apqn.card = FAKE_ID;
+	tl->t[0].apqn.domain = 1;
+	tl->t[1].apqn.card = FAKE_ID + 1;
+	tl->t[1].apqn.domain = 1;
+	tl->ret = ep11_login(&req, &tl->sess, &joined);
+	complete(&tl->done);
+	return 0;
+}
+
+/*
+ * A login beyond the share may only join: when the live session it found
+ * loses its last holder before the login is published (and another login
+ * takes the freed slot), that APQN is refused with EDQUOT, not given a
+ * slot beyond the share.
+ */
+static void fleet_share_join_only_when_the_session_left(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11_card_desc desc = {
+		.id = FAKE_ID + 1,
+		.serial = "FAKE000000000002",
+		.domains = fake_domains,
+		.ndomains = ARRAY_SIZE(fake_domains),
+	};
+	struct ep11_session *p, *a, *q;
+	struct two_card_login *tl;
+	struct ep11sess_target t[1];
+	static const u16 d[] = { 1 };
+	struct task_struct *task;
+	struct fake_card *fc2;
+	struct ep11_card *other;
+	unsigned int n;
+	bool joined;
+
+	fc2 = kunit_kzalloc(test, sizeof(*fc2), GFP_KERNEL);
+	tl = kunit_kzalloc(test, sizeof(*tl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fc2);
+	KUNIT_ASSERT_NOT_NULL(test, tl);
+	mutex_init(&fc2->lock);
+	fc2->max = FAKE_MAX;
+	other = ep11_card_register(&desc, &fake_ops, fc2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	flush_work(&other->info_work);
+
+	ep11_card_set_host_share(ct->card, 2);
+	KUNIT_ASSERT_EQ(test, login(&p, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_ASSERT_EQ(test, login(&a, &joined, t, d, 1, good_pin, "tok-1",
+				    false, 0), 0);
+
+	/* The login found a's card session; it stops on the other card. */
+	fake_gate(fc2, EP11_FN_LOGIN);
+	init_completion(&tl->done);
+	task = kthread_run(two_card_login_fn, tl, "ep11-test-login");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&fc2->gate_arrived,
+							    5 * HZ));
+	ep11_drop_hold(a, true, true);
+	KUNIT_EXPECT_EQ(test, login(&q, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	complete(&fc2->gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&tl->done, 10 * HZ));
+
+	KUNIT_EXPECT_LE_MSG(test, ct->card->held, 2U,
+			    "this host holds %u sessions of a share of 2",
+			    ct->card->held);
+	KUNIT_EXPECT_EQ_MSG(test, tl->t[0].error, -EDQUOT,
+			    "the APQN beyond the share: error %d, expected -EDQUOT",
+			    tl->t[0].error);
+	KUNIT_EXPECT_EQ(test, tl->ret, 0);
+	KUNIT_EXPECT_EQ(test, tl->t[1].error, 0);
+	KUNIT_EXPECT_EQ_MSG(test, apqn_of(ct, 1)->stats.reclaimed, 1ULL,
+			    "the refused APQN's logout counted as a reclaim");
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(fake_live, n, n == 2,
+						POLL_US, POLL_MAX_US, false,
+						&ct->fc), 0);
+	if (!tl->ret)
+		ep11_drop_hold(tl->sess, true, true);
+	ep11_drop_hold(p, true, true);
+	ep11_drop_hold(q, true, true);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, fake_live(fc2), 0U);
+	ep11_card_set_host_share(ct->card, -1);
+	ep11_card_unregister(other);
+	mutex_destroy(&fc2->lock);
+}
+
+/*
+ * A login's reservation of the share becomes its slot at once, and an
+ * APQN that only joined gives it back at the publication: a login still
+ * busy after it (here, logging out what the session could not take) does
+ * not keep a third login out of a share of 3 with 2 used.
+ */
+static void fleet_share_reservation_handed_over(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	static const u16 d1[] = { 1 }, d12[] = { 1, 2 }, d3[] = { 3 };
+	struct ep11_session *l, *c;
+	struct ep11sess_target t[1];
+	struct async_login *al;
+	unsigned int n;
+	bool joined;
+	int ret;
+
+	al = kunit_kzalloc(test, sizeof(*al), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, al);
+	ep11_card_set_host_share(ct->card, 3);
+	/* A session on one APQN has room for no other. */
+	KUNIT_ASSERT_EQ(test, login(&l, &joined, t, d1, 1, good_pin, "tok-1",
+				    false, 0), 0);
+
+	fake_gate(&ct->fc, EP11_FN_LOGOUT);
+	async_login_prep(al, ct, d12, 2, "tok-1");
+	async_login_start(test, al);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	/* Held: l's and the one being logged out; nothing is in flight. */
+	KUNIT_EXPECT_EQ(test, ct->card->held, 2U);
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->share_reserved, 0U,
+			    "%u slots still reserved after the publication",
+			    ct->card->share_reserved);
+	ret = login(&c, &joined, t, d3, 1, good_pin, NULL, false, 0);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "a login with 2 of a share of 3 used: %d", ret);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, async_login_wait(al, 10000));
+	KUNIT_EXPECT_EQ(test, al->ret, 0);
+	KUNIT_EXPECT_TRUE(test, al->joined);
+	KUNIT_EXPECT_EQ(test, al->t[1].error, -E2BIG);
+	KUNIT_EXPECT_EQ(test, ct->card->share_reserved, 0U);
+	if (!ret)
+		ep11_drop_hold(c, true, true);
+	if (!al->ret)
+		ep11_drop_hold(al->sess, true, true);
+	ep11_drop_hold(l, true, true);
+	KUNIT_EXPECT_EQ(test, read_poll_timeout(ep11_session_count, n, !n,
+						POLL_US, POLL_MAX_US, false),
+			0);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	KUNIT_EXPECT_EQ(test, ct->card->held, 0U);
+	ep11_card_set_host_share(ct->card, -1);
+}
+
+/*
+ * A logout of this host's that races the question for the counts is not
+ * another host's session; a count reported once is not reported again
+ * until it rises above it.
+ */
+static void fleet_unaccounted_ignores_racing_logouts(struct kunit *test)
+{
+	struct core_test *ct = test->priv;
+	struct ep11sess_target t[1];
+	struct ep11_session *sess;
+	static const u16 d[] = { 1 };
+	struct refresh_call *rc;
+	struct task_struct *task;
+	bool joined;
+
+	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rc);
+	KUNIT_ASSERT_EQ(test, login(&sess, &joined, t, d, 1, good_pin, NULL,
+				    false, 0), 0);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_ASSERT_EQ(test, fleet_nunacc(), 0U);
+
+	/* The card counted the session; it is logged out before the answer. */
+	fake_gate(&ct->fc, EP11_FN_GET_XCP_INFO);
+	rc->only = FAKE_ID;
+	init_completion(&rc->done);
+	task = kthread_run(refresh_call_fn, rc, "ep11-test-refresh");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ct->fc.gate_arrived,
+							    5 * HZ));
+	ep11_drop_hold(sess, true, true);
+	KUNIT_EXPECT_EQ(test, fake_live(&ct->fc), 0U);
+	complete(&ct->fc.gate_release);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&rc->done, 5 * HZ));
+	KUNIT_EXPECT_EQ_MSG(test, ct->card->unaccounted, 0U,
+			    "our own logout counted as %u other host's session(s)",
+			    ct->card->unaccounted);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 0U);
+
+	fleet_set_foreign(ct, 2);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 1U);
+	fleet_set_foreign(ct, 1);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	fleet_set_foreign(ct, 2);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 2U);
+	KUNIT_EXPECT_EQ_MSG(test, fleet_nunacc(), 1U,
+			    "a count back at the one reported was reported again");
+	fleet_set_foreign(ct, 3);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, fleet_nunacc(), 2U);
+	fleet_set_foreign(ct, 0);
+	KUNIT_ASSERT_EQ(test, ep11_card_refresh_caps(ct->card, HZ), 0);
+	KUNIT_EXPECT_EQ(test, ct->card->unaccounted, 0U);
+}
+
+static struct kunit_case ep11_fleet_test_cases[] = {
+	KUNIT_CASE(fleet_unaccounted_are_other_hosts_sessions),
+	KUNIT_CASE(fleet_share_caps_this_hosts_logins),
+	KUNIT_CASE(fleet_share_lowered_below_use),
+	KUNIT_CASE(fleet_share_concurrent_logins_at_the_boundary),
+	KUNIT_CASE(fleet_share_full_shared_join),
+	KUNIT_CASE(fleet_reclaim_histogram),
+	KUNIT_CASE(fleet_admin_logout_is_audited),
+	KUNIT_CASE(fleet_share_waiters_wait_without_card_work),
+	KUNIT_CASE(fleet_share_join_only_when_the_session_left),
+	KUNIT_CASE(fleet_share_reservation_handed_over),
+	KUNIT_CASE(fleet_unaccounted_ignores_racing_logouts),
+	{}
+};
+
+static struct kunit_suite ep11_fleet_test_suite = {
+	.name = "ep11sess-fleet",
+	.init = fleet_test_init,
+	.exit = fleet_test_exit,
+	.test_cases = ep11_fleet_test_cases,
+};
+
+kunit_test_suites(&ep11_core_test_suite, &ep11_fleet_test_suite);

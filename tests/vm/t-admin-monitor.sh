@@ -55,8 +55,8 @@ jq -e . "$mon.json" >/dev/null || fail "monitor --json: expected one JSON object
 expect "json reclaimed pid" "$h1" "$(jq -r 'select(.event == "reclaimed") | .pid' "$mon.json")"
 lat=$(jq -r 'select(.event == "reclaimed") | .latency_us' "$mon.json")
 [ "$lat" -gt 0 ] || fail "json reclaimed latency_us: expected > 0, got $lat"
-expect "json events in order" "online login login exhausted logout reclaimed" \
-	"$(jq -r .event "$mon.json" | head -6 | tr '\n' ' ' | sed 's/ $//')"
+expect "json events in order" "online login login exhausted logout admin-logout reclaimed" \
+	"$(jq -r .event "$mon.json" | head -7 | tr '\n' ' ' | sed 's/ $//')"
 time=$(jq -r 'select(.event == "reclaimed") | .time' "$mon.json")
 [[ $time =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z$ ]] ||
 	fail "monitor --json time: expected RFC 3339 UTC with nanoseconds, got '$time'"

@@ -118,9 +118,11 @@ enum fw_aes_mode {
  * @gcm:      fetched AES-256-GCM implementation
  * @md:       fetched digests, in the order of fw_md()'s names
  * @aes:      fetched AES ciphers by key size (128, 192, 256) and mode
- * @lock:     protects @sessions, @nsessions and @index
+ * @lock:     protects @sessions, @nsessions, @nforeign and @index
  * @sessions: the session table, @cfg.max_sessions slots
  * @nsessions: slots in use
+ * @nforeign: slots held by another host (control socket's foreign-login);
+ *            they count against the budget and no pin blob names them
  * @index:    the first slot of each chain of sessions, by domain and the
  *            first bytes of the session id; -1 for none
  * @nindex:   chains in @index, a power of two
@@ -138,6 +140,7 @@ struct fw {
 	pthread_mutex_t lock;
 	struct fw_session *sessions;
 	unsigned int nsessions;
+	unsigned int nforeign;
 	int *index;
 	unsigned int nindex;
 	struct fw_key_cache keys;

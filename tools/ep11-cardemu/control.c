@@ -3,7 +3,7 @@
  * The control socket: a unix stream socket (mode 0600) that takes one
  * command line per connection and answers with text.  Answers that start
  * with "error:" report a failure.  Commands: status, sessions,
- * offline XX, online XX, stop.
+ * offline XX, online XX, foreign-login N, foreign-logout N, stop.
  *
  * The main thread serves it without ever blocking: connections are
  * accepted and read non-blocking, a few at a time, and each has
@@ -182,8 +182,9 @@ static void answer_status(struct cardemu *emu, char *out, size_t cap)
 
 	fw_session_counts(emu->fw, &max, &avail);
 	pos = snprintf(out, cap,
-		       "card %02x\nserial %s\nmax_sessions %u\navailable_sessions %u\n",
-		       emu->cfg.card, fw_serial(emu->fw), max, avail);
+		       "card %02x\nserial %s\nmax_sessions %u\navailable_sessions %u\nforeign_sessions %u\n",
+		       emu->cfg.card, fw_serial(emu->fw), max, avail,
+		       fw_foreign_count(emu->fw));
 	for (i = 0; i < emu->cfg.ndomains && pos < cap; i++) {
 		fw_wkid(emu->fw, emu->cfg.domains[i], wkid);
 		hex(wkid_hex, wkid, sizeof(wkid));
@@ -191,6 +192,39 @@ static void answer_status(struct cardemu *emu, char *out, size_t cap)
 				"domain %04x online %d wkid %s\n",
 				emu->cfg.domains[i], emu->online[i], wkid_hex);
 	}
+}
+
+/* foreign-login N, foreign-logout N: another host's sessions. */
+static void answer_foreign(struct cardemu *emu, bool login, const char *arg,
+			   char *out, size_t cap)
+{
+	unsigned int max, avail;
+	unsigned long n;
+	char *end;
+	int r;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (!*arg || *end || *arg == '-' || errno || !n || n > FW_MAX_SESSIONS) {
+		snprintf(out, cap,
+			 "error: bad session count %s (expected 1-%u)\n", arg,
+			 FW_MAX_SESSIONS);
+		return;
+	}
+	r = login ? fw_foreign_login(emu->fw, n) :
+		    fw_foreign_logout(emu->fw, n);
+	fw_session_counts(emu->fw, &max, &avail);
+	if (r == -ENOSPC)
+		snprintf(out, cap,
+			 "error: foreign-login %lu: only %u of %u sessions available\n",
+			 n, avail, max);
+	else if (r == -ENOENT)
+		snprintf(out, cap,
+			 "error: foreign-logout %lu: only %u foreign sessions open\n",
+			 n, fw_foreign_count(emu->fw));
+	else
+		snprintf(out, cap, "ok foreign %u available %u\n",
+			 fw_foreign_count(emu->fw), avail);
 }
 
 static void answer(struct cardemu *emu, char *line, char *out, size_t cap)
@@ -227,12 +261,16 @@ static void answer(struct cardemu *emu, char *line, char *out, size_t cap)
 				 strerror(-r));
 		else
 			snprintf(out, cap, "ok\n");
+	} else if ((!strcmp(cmd, "foreign-login") ||
+		    !strcmp(cmd, "foreign-logout")) && arg) {
+		answer_foreign(emu, !strcmp(cmd, "foreign-login"), arg, out,
+			       cap);
 	} else if (!strcmp(cmd, "stop") && !arg) {
 		snprintf(out, cap, "ok\n");
 		cardemu_stop(emu);
 	} else {
 		snprintf(out, cap,
-			 "error: unknown command; try status, sessions, offline XX, online XX, stop\n");
+			 "error: unknown command; try status, sessions, offline XX, online XX, foreign-login N, foreign-logout N, stop\n");
 	}
 }
 
@@ -367,7 +405,7 @@ int cardemu_control_client(int argc, char **argv)
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr,
-			"usage: ep11-cardemu ctl SOCKET status|sessions|stop|offline XX|online XX\n");
+			"usage: ep11-cardemu ctl SOCKET status|sessions|stop|offline XX|online XX|foreign-login N|foreign-logout N\n");
 		return 2;
 	}
 	if (fill_addr(&sa, argv[0]))

@@ -205,6 +205,36 @@ int fw_wkid(const struct fw *fw, u16 domain, u8 wkid[EP11_WKID_LEN]);
 void fw_session_counts(struct fw *fw, unsigned int *max,
 		       unsigned int *avail);
 
+/**
+ * fw_foreign_login() - open sessions on the card as another host would
+ * @fw: the card
+ * @n:  how many, at least 1
+ *
+ * The sessions take @n slots of the card's budget (get_xcp_info reports
+ * them as not available) and no pin blob of this host names them: to the
+ * kernel they are sessions of another LPAR.  All or nothing.
+ *
+ * Return: 0, or -ENOSPC when fewer than @n slots are free (nothing taken).
+ */
+int fw_foreign_login(struct fw *fw, unsigned int n);
+
+/**
+ * fw_foreign_logout() - close sessions fw_foreign_login() opened
+ * @fw: the card
+ * @n:  how many, at least 1
+ *
+ * Return: 0, or -ENOENT when fewer than @n are open (nothing closed).
+ */
+int fw_foreign_logout(struct fw *fw, unsigned int n);
+
+/**
+ * fw_foreign_count() - sessions fw_foreign_login() holds open
+ * @fw: the card
+ *
+ * Return: the count.
+ */
+unsigned int fw_foreign_count(struct fw *fw);
+
 /* Handlers. */
 
 /**

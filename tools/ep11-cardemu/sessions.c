@@ -133,7 +133,7 @@ u32 fw_session_login(struct fw *fw, u16 domain, const u8 *pin,
 
 	pthread_mutex_lock(&fw->lock);
 	s = find(fw, domain, blob);
-	if (!s && fw->nsessions >= fw->cfg.max_sessions) {
+	if (!s && fw->nsessions + fw->nforeign >= fw->cfg.max_sessions) {
 		rc = EP11_CKR_SESSION_COUNT;
 		goto out;
 	}
@@ -246,8 +246,44 @@ void fw_session_counts(struct fw *fw, unsigned int *max,
 {
 	pthread_mutex_lock(&fw->lock);
 	*max = fw->cfg.max_sessions;
-	*avail = fw->cfg.max_sessions - fw->nsessions;
+	*avail = fw->cfg.max_sessions - fw->nsessions - fw->nforeign;
 	pthread_mutex_unlock(&fw->lock);
+}
+
+int fw_foreign_login(struct fw *fw, unsigned int n)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&fw->lock);
+	if (n > fw->cfg.max_sessions - fw->nsessions - fw->nforeign)
+		ret = -ENOSPC;
+	else
+		fw->nforeign += n;
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+int fw_foreign_logout(struct fw *fw, unsigned int n)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&fw->lock);
+	if (n > fw->nforeign)
+		ret = -ENOENT;
+	else
+		fw->nforeign -= n;
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+unsigned int fw_foreign_count(struct fw *fw)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&fw->lock);
+	n = fw->nforeign;
+	pthread_mutex_unlock(&fw->lock);
+	return n;
 }
 
 /* Login: (PIN, nonce) -> (pin blob). */

@@ -31,6 +31,8 @@ static const char *const ep11_event_names[] = {
 	[EP11SESS_EVENT_OFFLINE] = "offline",
 	[EP11SESS_EVENT_LOST] = "lost",
 	[EP11SESS_EVENT_RELOGIN] = "relogin",
+	[EP11SESS_EVENT_UNACCOUNTED] = "unaccounted",
+	[EP11SESS_EVENT_ADMIN_LOGOUT] = "admin-logout",
 };
 
 #define EP11_NEVENTS	(sizeof(ep11_event_names) / sizeof(ep11_event_names[0]))
@@ -167,6 +169,18 @@ static void ep11_monitor_print(struct ep11_monitor *m, struct nlattr **tb)
 		printf(": failed: %s", relogin_err == -EXDEV ?
 		       "the card has another wrapping key" :
 		       strerror(-relogin_err));
+	else if (ev == EP11SESS_EVENT_UNACCOUNTED)
+		printf(": %u of card %02x's sessions not held by this host (was %u)",
+		       tb[EP11SESS_A_CARD_UNACCOUNTED] ?
+		       nla_get_u32(tb[EP11SESS_A_CARD_UNACCOUNTED]) : 0, card,
+		       tb[EP11SESS_A_UNACCOUNTED_BEFORE] ?
+		       nla_get_u32(tb[EP11SESS_A_UNACCOUNTED_BEFORE]) : 0);
+	else if (ev == EP11SESS_EVENT_ADMIN_LOGOUT)
+		printf(": logged out by an administrator, uid %u pid %u",
+		       tb[EP11SESS_A_ADMIN_UID] ?
+		       nla_get_u32(tb[EP11SESS_A_ADMIN_UID]) : 0,
+		       tb[EP11SESS_A_ADMIN_PID] ?
+		       nla_get_u32(tb[EP11SESS_A_ADMIN_PID]) : 0);
 	printf("\n");
 }
 
@@ -258,7 +272,8 @@ static void ep11_monitor_usage(FILE *out)
 		"\n"
 		"  --apqn 0b.0024  only events of this APQN (repeat for more)\n"
 		"  --event NAMES   only these events: login, logout, reclaimed,\n"
-		"                  exhausted, online, offline, lost, relogin\n"
+		"                  exhausted, online, offline, lost, relogin,\n"
+		"                  unaccounted, admin-logout\n"
 		"                  (comma-separated,\n"
 		"                  or repeat the option)\n"
 		"  --json          one JSON object per line (ep11sess(8))\n"
@@ -279,7 +294,7 @@ static int ep11_monitor_events(struct ep11_monitor *m, const char *arg)
 				break;
 		if (i == EP11_NEVENTS)
 			return ep11_fail(EP11_EXIT_USAGE, 0,
-					 "monitor: --event: no event '%s' (login, logout, reclaimed, exhausted, online, offline, lost, relogin)",
+					 "monitor: --event: no event '%s' (login, logout, reclaimed, exhausted, online, offline, lost, relogin, unaccounted, admin-logout)",
 					 tok);
 		m->events |= 1U << i;
 	}

@@ -18,8 +18,17 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <netlink/genl/genl.h>
+#include <linux/ep11sess.h>
 
 #include "ep11sess.h"
+#include "prometheus.h"
+
+/* Options of status alone. */
+enum ep11_status_opt {
+	EP11_STATUS_OPT_PROMETHEUS = 0x200,
+	EP11_STATUS_OPT_OUTPUT,
+	EP11_STATUS_OPT_WATCH,
+};
 
 static uint64_t u64_or_0(struct nlattr *a)
 {
@@ -81,6 +90,12 @@ static void ep11_status_quota(uint8_t card, bool json)
  * @lost:    ...
  * @errors:  failed round trips
  * @last_reclaim_us: latency of the last reclaim
+ * @has_unacc: @unaccounted came with the card's counts
+ * @unaccounted: the card's sessions this host does not hold
+ * @share:   this host's share of the card, 0 for none
+ * @has_hist: the kernel sent the reclaim histogram
+ * @sum_us:  sum of the reclaim latencies
+ * @buckets: reclaims by latency bucket (EP11SESS_RECLAIM_BOUNDS_US)
  */
 struct ep11_apqn_row {
 	uint8_t card;
@@ -91,6 +106,11 @@ struct ep11_apqn_row {
 	char serial[17];
 	uint32_t max, avail, card_held, held, pending;
 	uint64_t logins, logouts, reclaimed, lost, errors, last_reclaim_us, relogins;
+	bool has_unacc;
+	uint32_t unaccounted, share;
+	bool has_hist;
+	uint64_t sum_us;
+	uint64_t buckets[EP11SESS_RECLAIM_BUCKETS];
 };
 
 /**
@@ -104,6 +124,83 @@ struct ep11_apqn_rows {
 	size_t n;
 	size_t cap;
 };
+
+/* The figures of hosts sharing the card and the reclaim histogram. */
+static void ep11_status_fleet_read(struct nlattr **tb, struct ep11_apqn_row *r)
+{
+	struct nlattr *h = tb[EP11SESS_A_RECLAIM_BUCKETS];
+
+	r->has_unacc = tb[EP11SESS_A_CAPS_VALID] &&
+		       tb[EP11SESS_A_CARD_UNACCOUNTED];
+	r->unaccounted = u32_or_0(tb[EP11SESS_A_CARD_UNACCOUNTED]);
+	r->share = u32_or_0(tb[EP11SESS_A_HOST_SHARE]);
+	r->sum_us = u64_or_0(tb[EP11SESS_A_RECLAIM_SUM_US]);
+	r->has_hist = h && nla_len(h) == (int)sizeof(r->buckets);
+	if (r->has_hist)
+		memcpy(r->buckets, nla_data(h), sizeof(r->buckets));
+}
+
+/*
+ * Hosts that share the card: its sessions this host does not hold, this
+ * host's share and its use; and the APQN's reclaim latency histogram.
+ */
+static void ep11_status_fleet(const struct ep11_apqn_row *r, bool json)
+{
+	static const uint64_t bounds[] = EP11SESS_RECLAIM_BOUNDS_US;
+	unsigned int i;
+
+	if (json) {
+		if (r->has_unacc)
+			printf(", \"unaccounted_sessions\": %u", r->unaccounted);
+		else
+			printf(", \"unaccounted_sessions\": null");
+		printf(", \"host_share\": %u, \"host_share_used\": %u",
+		       r->share, r->card_held);
+		if (!r->has_hist) {
+			printf(", \"reclaim_latency\": null");
+			return;
+		}
+		printf(", \"reclaim_latency\": {\"sum_us\": %llu, \"buckets\": [",
+		       (unsigned long long)r->sum_us);
+		for (i = 0; i < EP11SESS_RECLAIM_BUCKETS; i++) {
+			if (i < EP11SESS_RECLAIM_NBOUNDS)
+				printf("%s{\"le_us\": %llu, \"count\": %llu}",
+				       i ? ", " : "",
+				       (unsigned long long)bounds[i],
+				       (unsigned long long)r->buckets[i]);
+			else
+				printf(", {\"le_us\": null, \"count\": %llu}",
+				       (unsigned long long)r->buckets[i]);
+		}
+		printf("]}");
+		return;
+	}
+	if (r->has_unacc)
+		printf("  Unaccounted:         %u (on the card, not held by this host)\n",
+		       r->unaccounted);
+	else
+		printf("  Unaccounted:         unknown\n");
+	if (r->share)
+		printf("  Host Share:          %u of %u used\n", r->card_held,
+		       r->share);
+	else
+		printf("  Host Share:          none (%u held)\n", r->card_held);
+	if (!r->has_hist)
+		return;
+	printf("  Reclaim Latency:    ");
+	for (i = 0; i < EP11SESS_RECLAIM_BUCKETS; i++) {
+		if (!r->buckets[i])
+			continue;
+		if (i < EP11SESS_RECLAIM_NBOUNDS)
+			printf(" <=%lluus:%llu", (unsigned long long)bounds[i],
+			       (unsigned long long)r->buckets[i]);
+		else
+			printf(" >%lluus:%llu",
+			       (unsigned long long)bounds[i - 1],
+			       (unsigned long long)r->buckets[i]);
+	}
+	printf("%s\n", r->reclaimed ? "" : " none yet");
+}
 
 static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 			   void *arg)
@@ -149,6 +246,7 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	r->errors = u64_or_0(tb[EP11SESS_A_ERRORS]);
 	r->last_reclaim_us = u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]);
 	r->relogins = u64_or_0(tb[EP11SESS_A_RELOGINS]);
+	ep11_status_fleet_read(tb, r);
 	return 0;
 }
 
@@ -217,6 +315,7 @@ static void ep11_status_json(const struct ep11_apqn_row *r, const char *counts,
 	       (unsigned long long)r->last_reclaim_us,
 	       (unsigned long long)r->relogins);
 	ep11_status_quota(r->card, true);
+	ep11_status_fleet(r, true);
 	printf("}");
 }
 
@@ -243,6 +342,7 @@ static void ep11_status_text(const struct ep11_apqn_row *r, const char *counts)
 	printf("  Online:              %s%s%s\n", r->online ? "yes" : "no",
 	       r->serial[0] ? ", serial " : "", r->serial);
 	ep11_status_quota(r->card, false);
+	ep11_status_fleet(r, false);
 }
 
 /* One APQN dump into @l; 0 or the exit code after the report. */
@@ -262,10 +362,39 @@ static int ep11_status_dump(struct ep11_nl *nl, const struct ep11_filter *f,
 	return 0;
 }
 
+/* --output FILE, --watch SECONDS. */
+static int ep11_status_prom_option(int opt, const char *arg,
+				   struct ep11_prom_opts *o)
+{
+	unsigned long n;
+	char *end;
+
+	if (opt == EP11_STATUS_OPT_OUTPUT) {
+		if (!*arg) {
+			fprintf(stderr, "%s: status: --output wants a file name\n",
+				ep11_prog);
+			return -1;
+		}
+		o->output = arg;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (!*arg || *end || *arg == '-' || errno || !n ||
+	    n > EP11_PROM_WATCH_MAX) {
+		fprintf(stderr, "%s: status: --watch wants seconds from 1 to %u, not '%s'\n",
+			ep11_prog, EP11_PROM_WATCH_MAX, arg);
+		return -1;
+	}
+	o->watch = n;
+	return 0;
+}
+
 static void ep11_status_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s status [--apqn CARD.DOMAIN] [--cached] [--json]\n"
+		"       %s status --prometheus [--output FILE [--watch SECONDS]]\n"
 		"\n"
 		"Sessions per APQN: the card's own Max and Available Sessions,\n"
 		"those the kernel holds, pending logouts and reclaims.\n"
@@ -273,11 +402,14 @@ static void ep11_status_usage(FILE *out)
 		"  --apqn 0b.0024  only this APQN\n"
 		"  --cached        do not ask the cards, show their last answer\n"
 		"  --json          one JSON object for scripts (ep11sess(8))\n"
+		"  --prometheus    the Prometheus text exposition format\n"
+		"  --output FILE   write it to FILE atomically (temporary file, rename)\n"
+		"  --watch SECONDS write FILE again every SECONDS until SIGTERM\n"
 		"\n"
 		"Counts a card could not give now are marked: \"as last read\" when\n"
 		"it was not asked (--cached, or without CAP_SYS_ADMIN), \"stale\"\n"
 		"when it was asked and did not answer.\n"
-		"  -h, --help      this text\n", ep11_prog);
+		"  -h, --help      this text\n", ep11_prog, ep11_prog);
 }
 
 int ep11_cmd_status(int argc, char **argv)
@@ -286,9 +418,14 @@ int ep11_cmd_status(int argc, char **argv)
 		{ "apqn", required_argument, NULL, EP11_OPT_APQN },
 		{ "cached", no_argument, NULL, EP11_OPT_CACHED },
 		{ "json", no_argument, NULL, EP11_OPT_JSON },
+		{ "prometheus", no_argument, NULL, EP11_STATUS_OPT_PROMETHEUS },
+		{ "output", required_argument, NULL, EP11_STATUS_OPT_OUTPUT },
+		{ "watch", required_argument, NULL, EP11_STATUS_OPT_WATCH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ep11_prom_opts prom = { 0 };
+	bool prometheus = false;
 	struct ep11_apqn_rows before = { 0 }, rows = { 0 };
 	struct ep11_filter f = { 0 };
 	bool cached = false, json = false, refresh;
@@ -309,6 +446,14 @@ int ep11_cmd_status(int argc, char **argv)
 		case EP11_OPT_JSON:
 			json = true;
 			break;
+		case EP11_STATUS_OPT_PROMETHEUS:
+			prometheus = true;
+			break;
+		case EP11_STATUS_OPT_OUTPUT:
+		case EP11_STATUS_OPT_WATCH:
+			if (ep11_status_prom_option(opt, optarg, &prom))
+				return EP11_EXIT_USAGE;
+			break;
 		case 'h':
 			ep11_status_usage(stdout);
 			return EP11_EXIT_OK;
@@ -319,6 +464,18 @@ int ep11_cmd_status(int argc, char **argv)
 	}
 	if (ep11_no_operands("status", argc, argv))
 		return EP11_EXIT_USAGE;
+	if (prometheus || prom.output || prom.watch) {
+		if (!prometheus || json) {
+			fprintf(stderr, "%s: status: %s\n", ep11_prog,
+				json ? "--json and --prometheus exclude each other" :
+				"--output and --watch go with --prometheus");
+			return EP11_EXIT_USAGE;
+		}
+		prom.cached = cached;
+		prom.f = &f;
+		ret = ep11_prom_check(&prom);
+		return ret ? ret : ep11_prom_run(&prom);
+	}
 	ret = ep11_nl_open_filtered(&nl, &f);
 	if (ret)
 		return ret;

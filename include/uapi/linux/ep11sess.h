@@ -329,6 +329,17 @@ struct ep11sess_list {
 #define EP11SESS_APQN_ONLINE		(1U << 0)
 #define EP11SESS_APQN_CAPS_VALID	(1U << 1)	/* card_max/avail */
 
+/*
+ * The reclaim latency histogram's buckets: upper bounds in microseconds,
+ * each bucket holding the reclaims above the bound before it; one more
+ * bucket after the last bound holds the slower ones.
+ */
+#define EP11SESS_RECLAIM_BOUNDS_US					\
+	{ 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,	\
+	  250000, 500000, 1000000, 2500000, 10000000 }
+#define EP11SESS_RECLAIM_NBOUNDS	15
+#define EP11SESS_RECLAIM_BUCKETS	(EP11SESS_RECLAIM_NBOUNDS + 1)
+
 /**
  * struct ep11sess_apqn_status - one APQN in a status answer
  * @apqn:           the APQN
@@ -352,6 +363,22 @@ struct ep11sess_list {
  * @relogins:       sessions logged in again on this APQN after it came
  *                  back online or its card (or a replacement with the same
  *                  wrapping key) registered
+ * @card_unaccounted: sessions on the card this host does not hold:
+ *                  @card_max - @card_avail - the kernel's count (sessions
+ *                  held and logins in flight, the larger of the count
+ *                  before the card was asked and after it answered; 0
+ *                  when negative or without
+ *                  %EP11SESS_APQN_CAPS_VALID): other hosts', other
+ *                  domains' users outside this kernel, or leaks from
+ *                  before this host booted
+ * @host_share:     the most sessions this host may hold on the card (its
+ *                  share; 0: no cap); @card_held is its use
+ * @reclaim_sum_us: sum of the reclaim latencies counted in
+ *                  @reclaim_buckets, microseconds
+ * @reclaim_buckets: reclaims on this APQN by latency: entry i counts those
+ *                  above bound i-1 and at most bound i of
+ *                  %EP11SESS_RECLAIM_BOUNDS_US (the last entry: above the
+ *                  last bound); their sum is @reclaimed
  */
 struct ep11sess_apqn_status {
 	struct ep11sess_apqn apqn;
@@ -372,6 +399,10 @@ struct ep11sess_apqn_status {
 	__aligned_u64 requests;
 	__aligned_u64 request_ns;
 	__aligned_u64 relogins;
+	__u32 card_unaccounted;
+	__u32 host_share;
+	__aligned_u64 reclaim_sum_us;
+	__aligned_u64 reclaim_buckets[EP11SESS_RECLAIM_BUCKETS];
 };
 
 /* Size of struct ep11sess_apqn_status in ABI version 1. */

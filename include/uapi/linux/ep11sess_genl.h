@@ -69,6 +69,25 @@ enum ep11sess_genl_cmd {
  *                            the APQN that came back or on a card with the
  *                            same wrapping key (or that failed: carries
  *                            %EP11SESS_A_RELOGIN_ERROR)
+ * @EP11SESS_EVENT_UNACCOUNTED: the card's answer shows more sessions this
+ *                            host does not hold than the count last
+ *                            reported (0 once the count fell to 0);
+ *                            carries %EP11SESS_A_CARD_UNACCOUNTED (now),
+ *                            %EP11SESS_A_UNACCOUNTED_BEFORE, the card's
+ *                            max and available sessions and
+ *                            %EP11SESS_A_CARD_HELD (%EP11SESS_A_DOMAIN is
+ *                            the APQN that answered)
+ * @EP11SESS_EVENT_ADMIN_LOGOUT: an administrator's logout (ioctl or
+ *                            netlink) ended a session: one event per
+ *                            session, with the administrator
+ *                            (%EP11SESS_A_ADMIN_UID, %EP11SESS_A_ADMIN_PID,
+ *                            %EP11SESS_A_ADMIN_COMM, %EP11SESS_A_VIA), the
+ *                            session (%EP11SESS_A_PUBLIC_ID, its owner's
+ *                            %EP11SESS_A_PID, %EP11SESS_A_UID,
+ *                            %EP11SESS_A_COMM), %EP11SESS_A_FAILED (1 when
+ *                            an APQN's logout failed) and
+ *                            %EP11SESS_A_FORCE; %EP11SESS_A_CARD and
+ *                            %EP11SESS_A_DOMAIN name its first APQN
  * @__EP11SESS_EVENT_MAX:     one past the last event
  */
 enum ep11sess_genl_event {
@@ -81,6 +100,8 @@ enum ep11sess_genl_event {
 	EP11SESS_EVENT_OFFLINE,
 	EP11SESS_EVENT_LOST,
 	EP11SESS_EVENT_RELOGIN,
+	EP11SESS_EVENT_UNACCOUNTED,
+	EP11SESS_EVENT_ADMIN_LOGOUT,
 	__EP11SESS_EVENT_MAX,
 };
 
@@ -151,6 +172,25 @@ enum ep11sess_genl_event {
  *                              session was logged in again, else why not
  *                              (-EXDEV: another wrapping key, -ENOSPC,
  *                              -EIO, -ETIMEDOUT...)
+ * @EP11SESS_A_CARD_UNACCOUNTED: u32, sessions on the card this host
+ *                              does not hold (max - available - held when
+ *                              the card answered; 0 when negative), only
+ *                              with %EP11SESS_A_CAPS_VALID
+ * @EP11SESS_A_HOST_SHARE:      u32, the most sessions this host may hold
+ *                              on the card (0: no cap)
+ * @EP11SESS_A_RECLAIM_SUM_US:  u64, sum of the reclaim latencies in
+ *                              %EP11SESS_A_RECLAIM_BUCKETS
+ * @EP11SESS_A_RECLAIM_BUCKETS: binary, %EP11SESS_RECLAIM_BUCKETS u64 in
+ *                              host byte order: reclaims by latency, as
+ *                              struct ep11sess_apqn_status's
+ *                              @reclaim_buckets
+ * @EP11SESS_A_UNACCOUNTED_BEFORE: u32, in %EP11SESS_EVENT_UNACCOUNTED:
+ *                              the count of the card's previous answer
+ * @EP11SESS_A_ADMIN_UID:       u32, the administrator's uid
+ * @EP11SESS_A_ADMIN_PID:       u32, the administrator's thread group id
+ * @EP11SESS_A_ADMIN_COMM:      string, the administrator's command name
+ * @EP11SESS_A_VIA:             u32, how the administrator asked:
+ *                              %EP11SESS_VIA_IOCTL or %EP11SESS_VIA_NETLINK
  * @__EP11SESS_A_MAX:           one past the last attribute
  */
 enum ep11sess_genl_attr {
@@ -199,8 +239,21 @@ enum ep11sess_genl_attr {
 	EP11SESS_A_KEEP_EXPIRES_NS,
 	EP11SESS_A_RELOGINS,
 	EP11SESS_A_RELOGIN_ERROR,
+	EP11SESS_A_CARD_UNACCOUNTED,
+	EP11SESS_A_HOST_SHARE,
+	EP11SESS_A_RECLAIM_SUM_US,
+	EP11SESS_A_RECLAIM_BUCKETS,
+	EP11SESS_A_UNACCOUNTED_BEFORE,
+	EP11SESS_A_ADMIN_UID,
+	EP11SESS_A_ADMIN_PID,
+	EP11SESS_A_ADMIN_COMM,
+	EP11SESS_A_VIA,
 	__EP11SESS_A_MAX,
 };
+
+/* Values of %EP11SESS_A_VIA. */
+#define EP11SESS_VIA_IOCTL	0
+#define EP11SESS_VIA_NETLINK	1
 
 #define EP11SESS_A_MAX	(__EP11SESS_A_MAX - 1)
 

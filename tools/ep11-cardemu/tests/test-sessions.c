@@ -261,6 +261,47 @@ static void test_full_table(void)
 	test_rmdir(dir);
 }
 
+/*
+ * Another host's sessions (foreign-login): they take slots of the budget,
+ * a login of ours finds the card full, they are all or nothing, and
+ * closing them frees the slots.
+ */
+static void test_foreign_sessions(void)
+{
+	u8 a[EP11_PINBLOB_LEN], b[EP11_PINBLOB_LEN];
+	char *dir = test_mkdir();
+	struct fw *fw = card_new(dir, 0x0b, 4);
+
+	ASSERT_TRUE(fw);
+	EXPECT_EQ(fw_session_login(fw, D0, PIN, (u8 *)"n1", 2, a),
+		  EP11_CKR_OK);
+	EXPECT_EQ(fw_foreign_login(fw, 2), 0);
+	EXPECT_EQ(fw_foreign_count(fw), 2);
+	EXPECT_EQ(card_avail(fw), 1);
+	/* Three more do not fit: nothing is taken. */
+	EXPECT_EQ(fw_foreign_login(fw, 2), -ENOSPC);
+	EXPECT_EQ(fw_foreign_count(fw), 2);
+	EXPECT_EQ(card_avail(fw), 1);
+	EXPECT_EQ(fw_foreign_login(fw, 1), 0);
+	EXPECT_EQ(card_avail(fw), 0);
+	EXPECT_EQ(fw_session_login(fw, D1, PIN, (u8 *)"n2", 2, b),
+		  EP11_CKR_SESSION_COUNT);
+	/* Closing more than are open closes nothing. */
+	EXPECT_EQ(fw_foreign_logout(fw, 4), -ENOENT);
+	EXPECT_EQ(fw_foreign_count(fw), 3);
+	EXPECT_EQ(fw_foreign_logout(fw, 1), 0);
+	EXPECT_EQ(fw_session_login(fw, D1, PIN, (u8 *)"n2", 2, b),
+		  EP11_CKR_OK);
+	EXPECT_EQ(fw_foreign_logout(fw, 2), 0);
+	EXPECT_EQ(fw_foreign_count(fw), 0);
+	EXPECT_EQ(card_avail(fw), 2);
+	EXPECT_EQ(fw_session_logout(fw, D0, a), EP11_CKR_OK);
+	EXPECT_EQ(fw_session_logout(fw, D1, b), EP11_CKR_OK);
+	EXPECT_EQ(card_avail(fw), 4);
+	fw_free(fw);
+	test_rmdir(dir);
+}
+
 int main(void)
 {
 	static const struct test_case tests[] = {
@@ -271,6 +312,7 @@ int main(void)
 		TEST(test_login_fail_rate),
 		TEST(test_concurrent),
 		TEST(test_full_table),
+		TEST(test_foreign_sessions),
 	};
 
 	return test_run(tests, ARRAY_SIZE(tests));

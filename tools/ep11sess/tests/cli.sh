@@ -141,4 +141,12 @@ check_json "--json: bad event" 2 "no event 'x'" monitor --json --event x
 if [ ! -d /sys/module/ep11sess ]; then
 	check_json "--json: no module" 3 'not loaded' status --json
 fi
+# status --prometheus: option combinations refused before the kernel is asked.
+check "--watch without --output" 2 '--watch needs --output FILE' status --prometheus --watch 5
+check "--watch 0" 2 '--watch wants seconds from 1 to 86400' status --prometheus --output /tmp/x.prom --watch 0
+check "--watch too long" 2 "--watch wants seconds from 1 to 86400, not '86401'" status --prometheus --output /tmp/x.prom --watch 86401
+check "--output without --prometheus" 2 '--output and --watch go with --prometheus' status --output /tmp/x.prom
+check "--json --prometheus" 2 '--json and --prometheus exclude each other' status --json --prometheus
+check "--output a directory" 2 'wants a file name, not a directory' status --prometheus --output /tmp/
+check "--output empty" 2 '--output wants a file name' status --prometheus --output ''
 exit $failed

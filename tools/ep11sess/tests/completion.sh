@@ -33,6 +33,8 @@ check "logout --dry-run" "--dry-run" ep11sess logout --d
 check "monitor --event names" "login logout lost" ep11sess monitor --event lo
 check "vhsmpin options" "-slot --stdin --help" ep11sess vhsmpin ""
 check "status options" "--cached" ep11sess status --c
+check "status --prometheus" "--prometheus" ep11sess status --p
+check "nothing after --watch" "" ep11sess status --prometheus --output f --watch ""
 check "monitor options" "--json" ep11sess monitor --j
 check "monitor filters" "--apqn --event --json --help" ep11sess monitor --
 check "no completion of a pid" "" ep11sess logout -pid ""
