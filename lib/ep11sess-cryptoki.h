@@ -28,6 +28,20 @@
 
 #define EP11SESS_VENDOR_INTERFACE	"Vendor ep11sess"
 
+/*
+ * The entry sizes of EP11_GetStatus and EP11_ListSessions (versions 1.0
+ * and 1.1): those two always write entries of exactly these sizes, the
+ * first layouts of struct ep11sess_apqn_status and struct
+ * ep11sess_session_info they were published with, whatever the structs
+ * in a newer linux/ep11sess.h hold.  A program that wants the newer
+ * fields, or one built against an older header, uses the *Sized
+ * functions of version 1.2, which take the caller's entry size.
+ */
+#define EP11SESS_VENDOR_APQN_STATUS_SIZE_1_0	264
+#define EP11SESS_VENDOR_SESSION_INFO_SIZE_1_0	216
+/* The largest entry size the *Sized functions take. */
+#define EP11SESS_VENDOR_ENTRY_SIZE_MAX		4096
+
 /**
  * CA_SetApplicationID() - the process's application id
  * @ulHigh: its major part, 0-0xffffffff (CKR_ARGUMENTS_BAD beyond)
@@ -73,15 +87,17 @@ CK_RV CA_CloseApplicationID(CK_SLOT_ID slotID, CK_ULONG ulHigh, CK_ULONG ulLow);
 
 typedef struct EP11SESS_FUNCTION_LIST {
 	/**
-	 * @version: 1.1 (the functions below); C_GetInterface also gives
-	 * version 1.0, the first three only, to a caller that asks for it
+	 * @version: 1.2 (the functions below); C_GetInterface also gives
+	 * version 1.1 (up to CA_CloseApplicationID) and 1.0 (the first
+	 * three only) to a caller that asks for them by number
 	 */
 	CK_VERSION version;
 	/**
 	 * @EP11_GetStatus: every APQN the driver knows, as struct
 	 * ep11sess_apqn_status (include/uapi/linux/ep11sess.h): the card's
 	 * max and available sessions (asked of the card now), sessions held
-	 * on this host, pending logouts and counters.
+	 * on this host, pending logouts and counters.  Entries of
+	 * %EP11SESS_VENDOR_APQN_STATUS_SIZE_1_0 bytes each.
 	 */
 	CK_RV (*EP11_GetStatus)(struct ep11sess_apqn_status *entries,
 				CK_ULONG_PTR count);
@@ -89,6 +105,7 @@ typedef struct EP11SESS_FUNCTION_LIST {
 	 * @EP11_ListSessions: this process's EP11 sessions (@all false), or
 	 * every session of the host (@all true, CAP_SYS_ADMIN, else
 	 * CKR_FUNCTION_REJECTED): public id, APQNs and their states, owner.
+	 * Entries of %EP11SESS_VENDOR_SESSION_INFO_SIZE_1_0 bytes each.
 	 */
 	CK_RV (*EP11_ListSessions)(CK_BBOOL all,
 				   struct ep11sess_session_info *entries,
@@ -110,6 +127,25 @@ typedef struct EP11SESS_FUNCTION_LIST {
 	/** @CA_CloseApplicationID: as the exported function (1.1) */
 	CK_RV (*CA_CloseApplicationID)(CK_SLOT_ID slotID, CK_ULONG ulHigh,
 				       CK_ULONG ulLow);
+	/**
+	 * @EP11_GetStatusSized: as EP11_GetStatus, in entries of
+	 * @entry_size bytes (1.2): pass sizeof(struct ep11sess_apqn_status)
+	 * of the header the program is built with.  The library writes
+	 * what it knows of each entry up to @entry_size and zero-fills the
+	 * rest; @entry_size below %EP11SESS_APQN_STATUS_SIZE_VER1 or above
+	 * %EP11SESS_VENDOR_ENTRY_SIZE_MAX is CKR_ARGUMENTS_BAD.
+	 */
+	CK_RV (*EP11_GetStatusSized)(void *entries, CK_ULONG entry_size,
+				     CK_ULONG_PTR count);
+	/**
+	 * @EP11_ListSessionsSized: as EP11_ListSessions, in entries of
+	 * @entry_size bytes (1.2), at least
+	 * %EP11SESS_SESSION_INFO_SIZE_VER1 and at most
+	 * %EP11SESS_VENDOR_ENTRY_SIZE_MAX (CKR_ARGUMENTS_BAD otherwise).
+	 */
+	CK_RV (*EP11_ListSessionsSized)(CK_BBOOL all, void *entries,
+					CK_ULONG entry_size,
+					CK_ULONG_PTR count);
 } EP11SESS_FUNCTION_LIST;
 
 #endif /* EP11SESS_CRYPTOKI_H */

@@ -131,8 +131,19 @@ static CK_RV vendor_status(struct ep11sess_apqn_status *entries,
 static CK_RV vendor_list(CK_BBOOL all, struct ep11sess_session_info *entries,
 			 CK_ULONG_PTR count);
 static CK_RV vendor_logout(const CK_BYTE *public_id, CK_BBOOL privileged);
+static CK_RV vendor_status_sized(void *entries, CK_ULONG entry_size,
+				 CK_ULONG_PTR count);
+static CK_RV vendor_list_sized(CK_BBOOL all, void *entries,
+			       CK_ULONG entry_size, CK_ULONG_PTR count);
 
 static EP11SESS_FUNCTION_LIST list_vendor = {
+	{ 1, 2 }, vendor_status, vendor_list, vendor_logout,
+	CA_SetApplicationID, CA_OpenApplicationID, CA_CloseApplicationID,
+	vendor_status_sized, vendor_list_sized,
+};
+
+/* Version 1.1, for callers that ask for it by number. */
+static EP11SESS_FUNCTION_LIST list_vendor_11 = {
 	{ 1, 1 }, vendor_status, vendor_list, vendor_logout,
 	CA_SetApplicationID, CA_OpenApplicationID, CA_CloseApplicationID,
 };
@@ -147,6 +158,7 @@ static CK_INTERFACE interfaces[] = {
 	{ (CK_CHAR *)"PKCS 11", &list_300, 0 },
 	{ (CK_CHAR *)"PKCS 11", &list_240, 0 },
 	{ (CK_CHAR *)EP11SESS_VENDOR_INTERFACE, &list_vendor, 0 },
+	{ (CK_CHAR *)EP11SESS_VENDOR_INTERFACE, &list_vendor_11, 0 },
 	{ (CK_CHAR *)EP11SESS_VENDOR_INTERFACE, &list_vendor_10, 0 },
 };
 #define NIFACES (sizeof(interfaces) / sizeof(interfaces[0]))
@@ -201,8 +213,39 @@ CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
 	return CKR_ARGUMENTS_BAD;
 }
 
-static CK_RV vendor_status(struct ep11sess_apqn_status *entries,
-			   CK_ULONG_PTR count)
+/*
+ * Copies @n entries of @ksize bytes from @src to @dst in entries of
+ * @usize bytes: what both know, and zeros for what only the caller's
+ * layout has.
+ */
+static void copy_entries(void *dst, size_t usize, const void *src,
+			 size_t ksize, size_t n)
+{
+	size_t len = usize < ksize ? usize : ksize;
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	for (; n; n--, d += usize, s += ksize) {
+		memcpy(d, s, len);
+		memset(d + len, 0, usize - len);
+	}
+}
+
+/* The count+buffer idiom over a table the driver answered. */
+static CK_RV give_entries(void *entries, size_t usize, CK_ULONG_PTR count,
+			  const void *src, size_t ksize, size_t n)
+{
+	CK_RV rv = CKR_OK;
+
+	if (entries && *count < n)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (entries)
+		copy_entries(entries, usize, src, ksize, n);
+	*count = n;
+	return rv;
+}
+
+static CK_RV status_entries(void *entries, size_t usize, CK_ULONG_PTR count)
 {
 	struct ep11sess_apqn_status *st = NULL;
 	CK_RV rv = ck_check_init();
@@ -211,22 +254,18 @@ static CK_RV vendor_status(struct ep11sess_apqn_status *entries,
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!count)
+	if (!count || usize < EP11SESS_APQN_STATUS_SIZE_VER1)
 		return CKR_ARGUMENTS_BAD;
 	err = ck_dev_status(&ck_g.dev, false, &st, &n);
 	if (err)
 		return ck_errno_to_rv(err, CK_OP_OTHER);
-	if (entries && *count < n)
-		rv = CKR_BUFFER_TOO_SMALL;
-	else if (entries && n)
-		memcpy(entries, st, n * sizeof(*st));
-	*count = n;
+	rv = give_entries(entries, usize, count, st, sizeof(*st), n);
 	free(st);
 	return rv;
 }
 
-static CK_RV vendor_list(CK_BBOOL all, struct ep11sess_session_info *entries,
-			 CK_ULONG_PTR count)
+static CK_RV list_entries(CK_BBOOL all, void *entries, size_t usize,
+			  CK_ULONG_PTR count)
 {
 	struct ep11sess_session_info *l = NULL;
 	CK_RV rv = ck_check_init();
@@ -235,19 +274,46 @@ static CK_RV vendor_list(CK_BBOOL all, struct ep11sess_session_info *entries,
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!count)
+	if (!count || usize < EP11SESS_SESSION_INFO_SIZE_VER1)
 		return CKR_ARGUMENTS_BAD;
 	err = ck_dev_list(&ck_g.dev, all, &l, &n);
 	if (err)
 		return err == -EPERM ? CKR_FUNCTION_REJECTED :
 		       ck_errno_to_rv(err, CK_OP_OTHER);
-	if (entries && *count < n)
-		rv = CKR_BUFFER_TOO_SMALL;
-	else if (entries && n)
-		memcpy(entries, l, n * sizeof(*l));
-	*count = n;
+	rv = give_entries(entries, usize, count, l, sizeof(*l), n);
 	free(l);
 	return rv;
+}
+
+/* Versions 1.0 and 1.1: entries of the layouts they were published with. */
+static CK_RV vendor_status(struct ep11sess_apqn_status *entries,
+			   CK_ULONG_PTR count)
+{
+	return status_entries(entries, EP11SESS_VENDOR_APQN_STATUS_SIZE_1_0,
+			      count);
+}
+
+static CK_RV vendor_list(CK_BBOOL all, struct ep11sess_session_info *entries,
+			 CK_ULONG_PTR count)
+{
+	return list_entries(all, entries, EP11SESS_VENDOR_SESSION_INFO_SIZE_1_0,
+			    count);
+}
+
+static CK_RV vendor_status_sized(void *entries, CK_ULONG entry_size,
+				 CK_ULONG_PTR count)
+{
+	if (entry_size > EP11SESS_VENDOR_ENTRY_SIZE_MAX)
+		return CKR_ARGUMENTS_BAD;
+	return status_entries(entries, entry_size, count);
+}
+
+static CK_RV vendor_list_sized(CK_BBOOL all, void *entries,
+			       CK_ULONG entry_size, CK_ULONG_PTR count)
+{
+	if (entry_size > EP11SESS_VENDOR_ENTRY_SIZE_MAX)
+		return CKR_ARGUMENTS_BAD;
+	return list_entries(all, entries, entry_size, count);
 }
 
 /* Lib lock held: ends the use of @handle by a login or session. */

@@ -15,7 +15,7 @@
  *   <mech> threads <n> signs <count> seconds <s> rate <signs/s>
  *
  * When the module has the ep11sess vendor interface, it also prints the
- * card's round trips during the run (EP11_GetStatus: requests and the
+ * card's round trips during the run (EP11_GetStatusSized: requests and the
  * time the kernel's provider spent on them), so that the time per
  * signature splits into the card's round trip and the rest (library,
  * ioctl).  Never fails on time.
@@ -170,7 +170,8 @@ static void card_counters(CK_C_GetInterface gi, unsigned long long *req,
 		      0) != CKR_OK)
 		return;
 	v = iface->pFunctionList;
-	if (v->EP11_GetStatus(st, &n) != CKR_OK)
+	if (v->version.minor < 2 ||
+	    v->EP11_GetStatusSized(st, sizeof(st[0]), &n) != CKR_OK)
 		return;
 	for (i = 0; i < n; i++) {
 		*req += st[i].requests;

@@ -17,7 +17,14 @@
  *   drops to public (session state, a private key's handle is invalid);
  * - EP11_Logout with privileged set (root): the next request with a
  *   session key answers CKR_USER_NOT_LOGGED_IN and the state is public;
- * - an unknown public id: CKR_ARGUMENTS_BAD, privileged or not.
+ * - an unknown public id: CKR_ARGUMENTS_BAD, privileged or not;
+ * - the entry sizes: EP11_GetStatus and EP11_ListSessions write entries
+ *   of the sizes versions 1.0 and 1.1 were published with and nothing
+ *   beyond; EP11_GetStatusSized and EP11_ListSessionsSized (1.2) write
+ *   the caller's size, zero-filling what the library does not know and
+ *   cutting what the caller's layout has no room for, and refuse sizes
+ *   below the first layout or above the maximum; C_GetInterface gives
+ *   versions 1.1 and 1.0 by number.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -29,6 +36,7 @@
 #include "p11-client.h"
 
 static CK_FUNCTION_LIST *f;
+static CK_FUNCTION_LIST_3_0 *f3;
 static const EP11SESS_FUNCTION_LIST *v;
 static struct ep11sess_apqn apqn;
 
@@ -115,6 +123,151 @@ static const struct ep11sess_apqn_status *find_apqn(
 	return NULL;
 }
 
+#define CANARY 0xa5
+
+/* Bytes [from, to) of @p are all @c. */
+static int all(const unsigned char *p, size_t from, size_t to, int c)
+{
+	for (; from < to; from++)
+		if (p[from] != c)
+			return 0;
+	return 1;
+}
+
+/*
+ * Entries of @usize bytes from a *Sized call (or the 1.0 layout) against
+ * the library's own layout in @ref: the common part equal in the fields
+ * that cannot change between two calls, zeros beyond it, nothing written
+ * past the last entry.
+ */
+static void check_status_entries(const char *what, const unsigned char *buf,
+				 size_t usize, CK_ULONG n,
+				 const struct ep11sess_apqn_status *ref,
+				 CK_ULONG nref)
+{
+	size_t common = usize < sizeof(*ref) ? usize : sizeof(*ref);
+	CK_ULONG i;
+
+	if (n != nref)
+		fail("%s: expected %lu entries, got %lu", what, nref, n);
+	for (i = 0; i < n; i++) {
+		const struct ep11sess_apqn_status *e =
+			(const void *)(buf + i * usize);
+		struct ep11sess_apqn_status got;
+
+		memset(&got, 0, sizeof(got));
+		memcpy(&got, e, common);
+		if (got.apqn.card != ref[i].apqn.card ||
+		    got.apqn.domain != ref[i].apqn.domain ||
+		    got.card_max != ref[i].card_max ||
+		    memcmp(got.serial, ref[i].serial, sizeof(got.serial)))
+			fail("%s: entry %lu: expected %02x.%04x max %u, got %02x.%04x max %u",
+			     what, i, ref[i].apqn.card, ref[i].apqn.domain,
+			     ref[i].card_max, got.apqn.card, got.apqn.domain,
+			     got.card_max);
+		if (!all(buf + i * usize, common, usize, 0))
+			fail("%s: entry %lu: expected zeros after byte %zu of %zu",
+			     what, i, common, usize);
+	}
+	if (!all(buf, n * usize, n * usize + 64, CANARY))
+		fail("%s: expected nothing written after %lu entries of %zu bytes",
+		     what, n, usize);
+}
+
+static void entry_sizes(void)
+{
+	static unsigned char buf[64 * (EP11SESS_VENDOR_ENTRY_SIZE_MAX + 1) + 64];
+	const size_t sizes[] = { EP11SESS_APQN_STATUS_SIZE_VER1,
+				 sizeof(struct ep11sess_apqn_status) - 8,
+				 sizeof(struct ep11sess_apqn_status),
+				 sizeof(struct ep11sess_apqn_status) + 40,
+				 EP11SESS_VENDOR_ENTRY_SIZE_MAX };
+	struct ep11sess_apqn_status ref[64];
+	struct ep11sess_session_info li[16];
+	CK_INTERFACE_PTR iface;
+	CK_VERSION ver;
+	CK_ULONG n, k;
+	size_t i;
+	char what[96];
+
+	if (v->version.major != 1 || v->version.minor < 2)
+		fail("vendor interface: expected version 1.2 or later, got %u.%u",
+		     v->version.major, v->version.minor);
+	for (ver.major = 1, ver.minor = 0; ver.minor <= 1; ver.minor++) {
+		const EP11SESS_FUNCTION_LIST *old;
+
+		expect("C_GetInterface(Vendor ep11sess, 1.x)", CKR_OK,
+		       f3->C_GetInterface((CK_UTF8CHAR_PTR)EP11SESS_VENDOR_INTERFACE,
+					  &ver, &iface, 0));
+		old = iface->pFunctionList;
+		if (old->version.major != 1 || old->version.minor != ver.minor)
+			fail("C_GetInterface(1.%u): got version %u.%u", ver.minor,
+			     old->version.major, old->version.minor);
+	}
+
+	n = 64;
+	expect("EP11_GetStatus", CKR_OK, v->EP11_GetStatus(ref, &n));
+	/* 1.0's layout: entries of the published size, nothing beyond. */
+	memset(buf, CANARY, sizeof(buf));
+	k = 64;
+	expect("EP11_GetStatus (1.0 layout)", CKR_OK,
+	       v->EP11_GetStatus((void *)buf, &k));
+	check_status_entries("EP11_GetStatus", buf,
+			     EP11SESS_VENDOR_APQN_STATUS_SIZE_1_0, k, ref, n);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(what, sizeof(what), "EP11_GetStatusSized(%zu)",
+			 sizes[i]);
+		memset(buf, CANARY, sizeof(buf));
+		k = 0;
+		expect(what, CKR_OK, v->EP11_GetStatusSized(NULL, sizes[i], &k));
+		if (k != n)
+			fail("%s count: expected %lu, got %lu", what, n, k);
+		expect(what, CKR_OK, v->EP11_GetStatusSized(buf, sizes[i], &k));
+		check_status_entries(what, buf, sizes[i], k, ref, n);
+	}
+	k = 64;
+	expect("EP11_GetStatusSized below the first layout", CKR_ARGUMENTS_BAD,
+	       v->EP11_GetStatusSized(buf, EP11SESS_APQN_STATUS_SIZE_VER1 - 1,
+				      &k));
+	expect("EP11_GetStatusSized above the maximum", CKR_ARGUMENTS_BAD,
+	       v->EP11_GetStatusSized(buf, EP11SESS_VENDOR_ENTRY_SIZE_MAX + 1,
+				      &k));
+
+	/* Sessions: this process's one, in a bigger layout and the first. */
+	n = 16;
+	expect("EP11_ListSessions", CKR_OK, v->EP11_ListSessions(CK_FALSE, li, &n));
+	if (n != 1)
+		fail("EP11_ListSessions: expected one session, got %lu", n);
+	memset(buf, CANARY, sizeof(buf));
+	k = 4;
+	expect("EP11_ListSessionsSized(+40)", CKR_OK,
+	       v->EP11_ListSessionsSized(CK_FALSE, buf, sizeof(li[0]) + 40, &k));
+	if (k != 1 || memcmp(buf, &li[0], sizeof(li[0])) ||
+	    !all(buf, sizeof(li[0]), sizeof(li[0]) + 40, 0) ||
+	    !all(buf, sizeof(li[0]) + 40, sizeof(li[0]) + 104, CANARY))
+		fail("EP11_ListSessionsSized(+40): expected the session, zeros, then nothing written; got %lu entries", k);
+	memset(buf, CANARY, sizeof(buf));
+	k = 4;
+	expect("EP11_ListSessionsSized(VER1)", CKR_OK,
+	       v->EP11_ListSessionsSized(CK_FALSE, buf,
+					 EP11SESS_SESSION_INFO_SIZE_VER1, &k));
+	if (k != 1 || memcmp(buf, &li[0], EP11SESS_SESSION_INFO_SIZE_VER1) ||
+	    !all(buf, EP11SESS_SESSION_INFO_SIZE_VER1,
+		 EP11SESS_SESSION_INFO_SIZE_VER1 + 64, CANARY))
+		fail("EP11_ListSessionsSized(VER1): expected the session's first %d bytes and nothing after",
+		     EP11SESS_SESSION_INFO_SIZE_VER1);
+	k = 0;
+	expect("EP11_ListSessionsSized short", CKR_BUFFER_TOO_SMALL,
+	       v->EP11_ListSessionsSized(CK_FALSE, buf, sizeof(li[0]), &k));
+	if (k != 1)
+		fail("EP11_ListSessionsSized short: expected count 1, got %lu", k);
+	expect("EP11_ListSessionsSized below the first layout",
+	       CKR_ARGUMENTS_BAD,
+	       v->EP11_ListSessionsSized(CK_FALSE, buf,
+					 EP11SESS_SESSION_INFO_SIZE_VER1 - 1,
+					 &k));
+}
+
 int main(int argc, char **argv)
 {
 	struct ep11sess_apqn_status st[64];
@@ -142,6 +295,7 @@ int main(int argc, char **argv)
 	if (p11_load(argv[1], &m, err, sizeof(err)))
 		fail("%s", err);
 	f = m.f2;
+	f3 = m.f3;
 	expect("C_GetInterface(Vendor ep11sess) before C_Initialize", CKR_OK,
 	       m.f3->C_GetInterface((CK_UTF8CHAR_PTR)EP11SESS_VENDOR_INTERFACE,
 				    NULL, &iface, 0));
@@ -189,6 +343,7 @@ int main(int argc, char **argv)
 	if (a->held != 1 || a->card_avail != max - 1)
 		fail("EP11_GetStatus logged in: expected held 1, available %lu; got %u, %u",
 		     max - 1, a->held, a->card_avail);
+	entry_sizes();
 
 	/* The process's own logout by public id: public again. */
 	gen(s, &priv);
