@@ -120,6 +120,16 @@ run_alice "sign after the restarts" pkcs11-tool --module "$mod" --login --pin 12
 [ "$(avail)" = 16 ] || fail "expected 16 sessions available after the restarts, got $(avail)"
 say "restarted ep11-cardemu@0b and systemd-udevd: alice signs, 16 sessions available"
 
+# --- the journal: the emulator's messages at their priorities ---
+jr() { journalctl -q --no-pager -o cat -u ep11-cardemu@0b "$@"; }
+jr -p info..info | grep -q '^ep11-cardemu: card0b (.*) serving 2 domain(s)' ||
+	{ jr -o short-precise; fail "expected the emulator's start at priority info in the journal"; }
+jr -p notice..notice | grep -q '^ep11-cardemu: card0b: Terminated, stopping$' ||
+	{ jr -o short-precise; fail "expected the emulator's stop on SIGTERM at priority notice in the journal"; }
+errs=$(jr -p err)
+[ -z "$errs" ] || { jr -o short-precise; fail "expected no error in the emulator's journal, got: $errs"; }
+say "journal: the emulator's start at info, its stop at notice, no error"
+
 # --- purge ---
 files=$(dpkg -L ep11sess-dkms ep11sess-tools libcryptoki0 libcryptoki-dev ep11-cardemu |
 	while read -r f; do [ -d "$f" ] || echo "$f"; done)

@@ -13,17 +13,18 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "log.h"
 #include "card.h"
 
 void fw_log(const struct fw *fw, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "ep11-cardemu: card%02x: ", fw->cfg.card);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	emu_log(LOG_ERR, "ep11-cardemu: card%02x: %s\n", fw->cfg.card, msg);
 }
 
 bool fw_roll(double rate)
@@ -149,19 +150,19 @@ static int check_config(const struct fw_config *cfg)
 	unsigned int i, j;
 
 	if (!cfg->ndomains || cfg->ndomains > FW_MAX_DOMAINS) {
-		fprintf(stderr, "ep11-cardemu: need 1 to %d domains\n",
+		emu_log(LOG_ERR, "ep11-cardemu: need 1 to %d domains\n",
 			FW_MAX_DOMAINS);
 		return -EINVAL;
 	}
 	for (i = 0; i < cfg->ndomains; i++) {
 		if (cfg->domains[i] > 0xff) {
-			fprintf(stderr, "ep11-cardemu: domain %u is not 0-255\n",
+			emu_log(LOG_ERR, "ep11-cardemu: domain %u is not 0-255\n",
 				cfg->domains[i]);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++) {
 			if (cfg->domains[i] == cfg->domains[j]) {
-				fprintf(stderr,
+				emu_log(LOG_ERR,
 					"ep11-cardemu: domain %02x given twice\n",
 					cfg->domains[i]);
 				return -EINVAL;
@@ -169,23 +170,23 @@ static int check_config(const struct fw_config *cfg)
 		}
 	}
 	if (!cfg->max_sessions || cfg->max_sessions > FW_MAX_SESSIONS) {
-		fprintf(stderr, "ep11-cardemu: max sessions must be 1-%d\n",
+		emu_log(LOG_ERR, "ep11-cardemu: max sessions must be 1-%d\n",
 			FW_MAX_SESSIONS);
 		return -EINVAL;
 	}
 	if (!cfg->state_dir || !*cfg->state_dir) {
-		fprintf(stderr, "ep11-cardemu: no state directory given\n");
+		emu_log(LOG_ERR, "ep11-cardemu: no state directory given\n");
 		return -EINVAL;
 	}
 	if (cfg->serial[0] && strlen(cfg->serial) != EP11_SERIAL_LEN) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: serial number must be %d characters\n",
 			EP11_SERIAL_LEN);
 		return -EINVAL;
 	}
 	for (i = 0; cfg->serial[i]; i++) {
 		if (cfg->serial[i] < 0x20 || cfg->serial[i] > 0x7e) {
-			fprintf(stderr,
+			emu_log(LOG_ERR,
 				"ep11-cardemu: serial number must be printable ASCII\n");
 			return -EINVAL;
 		}
@@ -193,14 +194,14 @@ static int check_config(const struct fw_config *cfg)
 	if (cfg->rsa_max_bits &&
 	    (cfg->rsa_max_bits < FW_RSA_MIN_BITS ||
 	     cfg->rsa_max_bits > FW_RSA_MAX_BITS || cfg->rsa_max_bits % 8)) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: RSA key size cap %u is not a multiple of 8 in %d-%d\n",
 			cfg->rsa_max_bits, FW_RSA_MIN_BITS, FW_RSA_MAX_BITS);
 		return -EINVAL;
 	}
 	if (!(cfg->busy_rate >= 0 && cfg->busy_rate <= 1) ||
 	    !(cfg->login_fail_rate >= 0 && cfg->login_fail_rate <= 1)) {
-		fprintf(stderr, "ep11-cardemu: fault rates must be 0-1\n");
+		emu_log(LOG_ERR, "ep11-cardemu: fault rates must be 0-1\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "cardemu.h"
 
 #define LINE_MAX_LEN	256
@@ -46,7 +47,7 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa->sun_path)) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: control socket path %s is too long (max %zu)\n",
 			path, sizeof(sa->sun_path) - 1);
 		return -1;
@@ -69,7 +70,7 @@ static int claim_path(const char *path, const struct sockaddr_un *sa)
 	if (lstat(path, &st))
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: %s exists and is not a socket; refusing to replace it\n",
 			path);
 		return -EEXIST;
@@ -81,13 +82,13 @@ static int claim_path(const char *path, const struct sockaddr_un *sa)
 	e = errno;
 	close(fd);
 	if (!r || e == EAGAIN || e == EINPROGRESS) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: %s belongs to an emulator that is still running; stop it first or give another --control\n",
 			path);
 		return -EADDRINUSE;
 	}
 	if (e != ECONNREFUSED) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: cannot tell whether %s is still in use: %s\n",
 			path, strerror(e));
 		return -e;
@@ -119,7 +120,7 @@ int cardemu_control_open(struct cardemu *emu)
 		if (snprintf(emu->ctl_buf, sizeof(emu->ctl_buf),
 			     "%s/card%02x.ctl", emu->cfg.state_dir,
 			     emu->cfg.card) >= (int)sizeof(emu->ctl_buf)) {
-			fprintf(stderr,
+			emu_log(LOG_ERR,
 				"ep11-cardemu: state directory path too long for the control socket; use --control\n");
 			return -1;
 		}
@@ -131,7 +132,7 @@ int cardemu_control_open(struct cardemu *emu)
 	if (r == -EEXIST || r == -EADDRINUSE)
 		return -1;
 	if (r) {
-		fprintf(stderr, "ep11-cardemu: control socket %s: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: control socket %s: %s\n",
 			emu->ctl_path, strerror(-r));
 		return -1;
 	}
@@ -139,7 +140,7 @@ int cardemu_control_open(struct cardemu *emu)
 			     SOCK_NONBLOCK, 0);
 	if (emu->ctl_fd < 0 || bind_private(emu->ctl_fd, &sa) ||
 	    listen(emu->ctl_fd, 8)) {
-		fprintf(stderr, "ep11-cardemu: control socket %s: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: control socket %s: %s\n",
 			emu->ctl_path, strerror(errno));
 		if (emu->ctl_fd >= 0)
 			close(emu->ctl_fd);
@@ -318,7 +319,7 @@ static void conn_answer(struct cardemu *emu, struct ctl_conn *c)
 	/* Non-blocking: a client that does not take its answer loses it. */
 	if (send(c->fd, out, strlen(out), MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
 	    errno != EPIPE)
-		fprintf(stderr, "ep11-cardemu: control answer: %s\n",
+		emu_log(LOG_WARNING, "ep11-cardemu: control answer: %s\n",
 			strerror(errno));
 	close(c->fd);
 	c->fd = -1;
@@ -384,7 +385,7 @@ void cardemu_control_serve(struct cardemu *emu, const struct pollfd *pfd,
 	}
 	for (i = 0; i < CARDEMU_CTL_CONNS; i++) {
 		if (conns[i].fd >= 0 && conns[i].deadline <= now) {
-			fprintf(stderr,
+			emu_log(LOG_WARNING,
 				"ep11-cardemu: control client sent no command within %u ms; closed\n",
 				emu->ctl_timeout_ms);
 			close(conns[i].fd);
@@ -404,7 +405,7 @@ int cardemu_control_client(int argc, char **argv)
 	int fd;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"usage: ep11-cardemu ctl SOCKET status|sessions|stop|offline XX|online XX|foreign-login N|foreign-logout N\n");
 		return 2;
 	}
@@ -413,17 +414,17 @@ int cardemu_control_client(int argc, char **argv)
 	if (snprintf(line, sizeof(line), "%s%s%s\n", argv[1],
 		     argc == 3 ? " " : "", argc == 3 ? argv[2] : "") >=
 	    (int)sizeof(line)) {
-		fprintf(stderr, "ep11-cardemu: command too long\n");
+		emu_log(LOG_ERR, "ep11-cardemu: command too long\n");
 		return 2;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "ep11-cardemu: cannot reach %s: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: cannot reach %s: %s\n",
 			argv[0], strerror(errno));
 		return 1;
 	}
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		fprintf(stderr, "ep11-cardemu: cannot send to %s\n", argv[0]);
+		emu_log(LOG_ERR, "ep11-cardemu: cannot send to %s\n", argv[0]);
 		close(fd);
 		return 1;
 	}
@@ -435,7 +436,7 @@ int cardemu_control_client(int argc, char **argv)
 	buf[len] = '\0';
 	fputs(buf, stdout);
 	if (!len) {
-		fprintf(stderr, "ep11-cardemu: no answer from %s\n", argv[0]);
+		emu_log(LOG_ERR, "ep11-cardemu: no answer from %s\n", argv[0]);
 		return 1;
 	}
 	return strncmp(buf, "error:", 6) ? 0 : 1;

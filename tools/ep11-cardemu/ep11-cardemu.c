@@ -25,6 +25,7 @@
 
 #include <linux/ep11_vcard.h>
 
+#include "log.h"
 #include "cardemu.h"
 
 #define MAX_THREADS	64
@@ -72,13 +73,14 @@ struct worker {
 static void __attribute__((format(printf, 1, 2), noreturn))
 die_usage(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "ep11-cardemu: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n\n%s", usage);
+	emu_log(LOG_ERR, "ep11-cardemu: %s\n", msg);
+	fprintf(stderr, "\n%s", usage);
 	exit(2);
 }
 
@@ -138,7 +140,7 @@ void cardemu_stop(struct cardemu *emu)
 	u64 one = 1;
 
 	if (write(emu->stop_fd, &one, sizeof(one)) != sizeof(one))
-		fprintf(stderr, "ep11-cardemu: cannot signal stop: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: cannot signal stop: %s\n",
 			strerror(errno));
 }
 
@@ -152,14 +154,14 @@ static void serve_one(struct cardemu *emu, u8 *in, u8 *out)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		fprintf(stderr, "ep11-cardemu: card%02x: read: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: card%02x: read: %s\n",
 			emu->cfg.card, strerror(errno));
 		card_gone = true;
 		cardemu_stop(emu);
 		return;
 	}
 	if ((size_t)n < sizeof(*rq) || rq->len != n - sizeof(*rq)) {
-		fprintf(stderr,
+		emu_log(LOG_WARNING,
 			"ep11-cardemu: card%02x: malformed read of %zd bytes\n",
 			emu->cfg.card, n);
 		return;
@@ -168,7 +170,7 @@ static void serve_one(struct cardemu *emu, u8 *in, u8 *out)
 	len = fw_handle(emu->fw, rq->domain, in + sizeof(*rq), rq->len,
 			out + sizeof(*rp), EP11_MAX_MSG_LEN);
 	if (len < 0) {
-		fprintf(stderr, "ep11-cardemu: card%02x: no reply: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: card%02x: no reply: %s\n",
 			emu->cfg.card, strerror(-len));
 		return;
 	}
@@ -181,7 +183,7 @@ static void serve_one(struct cardemu *emu, u8 *in, u8 *out)
 	if (n < 0 && errno == ENOENT)
 		atomic_fetch_add(&n_late, 1);
 	else if (n < 0)
-		fprintf(stderr, "ep11-cardemu: card%02x: write: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: card%02x: write: %s\n",
 			emu->cfg.card, strerror(errno));
 }
 
@@ -223,12 +225,12 @@ static void *worker_main(void *arg)
 	bool stop = false;
 
 	if (ep < 0) {
-		fprintf(stderr, "ep11-cardemu: epoll: %s\n", strerror(errno));
+		emu_log(LOG_ERR, "ep11-cardemu: epoll: %s\n", strerror(errno));
 		cardemu_stop(emu);
 		goto out;
 	}
 	if (!in || !out) {
-		fprintf(stderr, "ep11-cardemu: out of memory\n");
+		emu_log(LOG_ERR, "ep11-cardemu: out of memory\n");
 		cardemu_stop(emu);
 		goto out;
 	}
@@ -237,7 +239,7 @@ static void *worker_main(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "ep11-cardemu: epoll_wait: %s\n",
+			emu_log(LOG_ERR, "ep11-cardemu: epoll_wait: %s\n",
 				strerror(errno));
 			cardemu_stop(emu);
 			break;
@@ -249,7 +251,7 @@ static void *worker_main(void *arg)
 			if (ev[i].data.fd != emu->card_fd)
 				continue;
 			if (ev[i].events & (EPOLLERR | EPOLLHUP)) {
-				fprintf(stderr,
+				emu_log(LOG_WARNING,
 					"ep11-cardemu: card%02x was removed\n",
 					emu->cfg.card);
 				card_gone = true;
@@ -283,7 +285,7 @@ int cardemu_set_online(struct cardemu *emu, u16 domain, bool online)
 		if (ioctl(emu->card_fd, EP11_VCARD_IOC_SET_ONLINE, &arg))
 			return -errno;
 		emu->online[i] = online;
-		fprintf(stderr, "ep11-cardemu: card%02x: %02x.%04x is %s\n",
+		emu_log(LOG_NOTICE, "ep11-cardemu: card%02x: %02x.%04x is %s\n",
 			emu->cfg.card, emu->cfg.card, domain,
 			online ? "online" : "offline");
 		return 0;
@@ -308,13 +310,13 @@ static int create_card(struct cardemu *emu, const char *device,
 	memcpy(arg.serial, fw_serial(emu->fw), sizeof(arg.serial));
 	fd = open(device, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: cannot open %s: %s (is ep11_vcard loaded? are you root?)\n",
 			device, strerror(errno));
 		return -1;
 	}
 	if (ioctl(fd, EP11_VCARD_IOC_NEW, &arg)) {
-		fprintf(stderr, "ep11-cardemu: cannot create card%02x: %s%s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: cannot create card%02x: %s%s\n",
 			emu->cfg.card, strerror(errno),
 			errno == EEXIST ? " (the card number is in use)" : "");
 		close(fd);
@@ -323,7 +325,7 @@ static int create_card(struct cardemu *emu, const char *device,
 	close(fd);
 	emu->card_fd = arg.fd;
 	if (fcntl(emu->card_fd, F_SETFL, O_NONBLOCK)) {
-		fprintf(stderr, "ep11-cardemu: fcntl: %s\n", strerror(errno));
+		emu_log(LOG_ERR, "ep11-cardemu: fcntl: %s\n", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < emu->cfg.ndomains; i++)
@@ -343,12 +345,12 @@ static bool handle_signal(struct cardemu *emu, int sig_fd)
 	if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
 		return false;
 	if (si.ssi_signo == SIGHUP) {
-		fprintf(stderr,
+		emu_log(LOG_NOTICE,
 			"ep11-cardemu: card%02x: SIGHUP: nothing to reload, the card stays\n",
 			emu->cfg.card);
 		return false;
 	}
-	fprintf(stderr, "ep11-cardemu: card%02x: %s, stopping\n",
+	emu_log(LOG_NOTICE, "ep11-cardemu: card%02x: %s, stopping\n",
 		emu->cfg.card, strsignal(si.ssi_signo));
 	cardemu_stop(emu);
 	return true;
@@ -485,7 +487,7 @@ int main(int argc, char **argv)
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	emu.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (sig_fd < 0 || emu.stop_fd < 0) {
-		fprintf(stderr, "ep11-cardemu: signalfd/eventfd: %s\n",
+		emu_log(LOG_ERR, "ep11-cardemu: signalfd/eventfd: %s\n",
 			strerror(errno));
 		return 1;
 	}
@@ -501,13 +503,13 @@ int main(int argc, char **argv)
 		workers[i].emu = &emu;
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
 				   &workers[i])) {
-			fprintf(stderr, "ep11-cardemu: cannot start threads\n");
+			emu_log(LOG_ERR, "ep11-cardemu: cannot start threads\n");
 			cardemu_stop(&emu);
 			nthreads = i;
 			break;
 		}
 	}
-	fprintf(stderr,
+	emu_log(LOG_INFO,
 		"ep11-cardemu: card%02x (%s) serving %u domain(s) with %u sessions, %u threads, control %s\n",
 		emu.cfg.card, fw_serial(emu.fw), emu.cfg.ndomains,
 		emu.cfg.max_sessions, nthreads, emu.ctl_path);
@@ -515,7 +517,7 @@ int main(int argc, char **argv)
 	ret = main_loop(&emu, sig_fd) || card_gone ? 1 : 0;
 	for (i = 0; i < nthreads; i++)
 		pthread_join(workers[i].thread, NULL);
-	fprintf(stderr,
+	emu_log(LOG_INFO,
 		"ep11-cardemu: card%02x: %lu requests, %lu busy replies, %lu replies too late\n",
 		emu.cfg.card, atomic_load(&n_requests), atomic_load(&n_busy),
 		atomic_load(&n_late));

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "log.h"
 #include "card.h"
 
 /*
@@ -31,14 +32,14 @@ static int check_owner_mode(const char *path, const struct stat *st,
 	mode_t bad = private ? 077 : 022;
 
 	if (st->st_uid != geteuid()) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: %s belongs to uid %u, not to uid %u that runs the emulator; refusing it\n",
 			path, (unsigned int)st->st_uid,
 			(unsigned int)geteuid());
 		return -EPERM;
 	}
 	if (st->st_mode & bad) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: %s has mode %04o: %s; chmod %s it\n",
 			path, (unsigned int)(st->st_mode & 07777),
 			private ? "readable or writable by its group or others" :
@@ -58,17 +59,17 @@ static int check_state_dir(const char *dir)
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		r = -errno;
-		fprintf(stderr, "ep11-cardemu: cannot create %s: %s\n", dir,
+		emu_log(LOG_ERR, "ep11-cardemu: cannot create %s: %s\n", dir,
 			strerror(-r));
 		return r;
 	}
 	if (stat(dir, &st)) {
 		r = -errno;
-		fprintf(stderr, "ep11-cardemu: %s: %s\n", dir, strerror(-r));
+		emu_log(LOG_ERR, "ep11-cardemu: %s: %s\n", dir, strerror(-r));
 		return r;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ep11-cardemu: %s is not a directory\n", dir);
+		emu_log(LOG_ERR, "ep11-cardemu: %s is not a directory\n", dir);
 		return -ENOTDIR;
 	}
 	return check_owner_mode(dir, &st, false);
@@ -88,7 +89,7 @@ static int read_key(const char *path, u8 key[FW_WRAPKEY_LEN])
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size != FW_WRAPKEY_LEN) {
-		fprintf(stderr,
+		emu_log(LOG_ERR,
 			"ep11-cardemu: %s is not a %d-byte key file; remove it to create a new key\n",
 			path, FW_WRAPKEY_LEN);
 		r = -EINVAL;
@@ -154,7 +155,7 @@ int fw_wrapkey_load(const char *dir, u16 domain, u8 key[FW_WRAPKEY_LEN])
 		r = read_key(path, key);
 out:
 	if (r && r != -EINVAL && r != -EPERM)
-		fprintf(stderr, "ep11-cardemu: wrapping key %s: %s\n", path,
+		emu_log(LOG_ERR, "ep11-cardemu: wrapping key %s: %s\n", path,
 			strerror(-r));
 	return r;
 }

@@ -5,7 +5,8 @@
 # exit 2 with a message naming the problem and the range (the man page's
 # EXIT STATUS), a missing device or control socket exits 1 with the path in
 # the message, an unsafe state directory exits 1 saying why, and the
-# wrapping keys are created (mode 0600) before the device is opened.
+# wrapping keys are created (mode 0600) before the device is opened; under
+# systemd's journal the messages carry their syslog priority.
 set -u
 emu=$1
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cli.XXXXXX")
@@ -57,4 +58,28 @@ for d in 0024 0025; do
 done
 expect 1 "cannot reach $dir/none.ctl" ctl "$dir/none.ctl" status
 expect 2 "usage: ep11-cardemu ctl" ctl "$dir/none.ctl"
+
+# The journal: when standard error is the stream $JOURNAL_STREAM names,
+# every line of a message carries its syslog priority ("<3>" an error);
+# any other standard error gets the plain message.
+journal() {
+	local want=$1 out=$2
+	shift 2
+	: >"$dir/journal"
+	env JOURNAL_STREAM="$(stat -c %d:%i "$dir/$out")" "$emu" "$@" 2>>"$dir/journal"
+	if ! head -n 1 "$dir/journal" | grep -qE -- "$want"; then
+		echo "FAIL: ep11-cardemu $* with JOURNAL_STREAM naming $out: expected a first line /$want/, got:"
+		cat "$dir/journal"
+		failed=1
+	fi
+}
+: >"$dir/other"
+journal '^<3>ep11-cardemu: bad max sessions 0: must be 1 to 4096$' journal \
+	--card 0b --domains 24 --max-sessions 0 --state-dir "$dir"
+journal '^<3>ep11-cardemu: cannot open .*no-device: No such file' journal \
+	"${ok[@]}" --device "$dir/no-device"
+journal '^<3>ep11-cardemu: .*open has mode 0777' journal \
+	--card 0b --domains 24 --max-sessions 4 --state-dir "$dir/open"
+journal '^ep11-cardemu: bad max sessions 0' other \
+	--card 0b --domains 24 --max-sessions 0 --state-dir "$dir"
 exit $failed
