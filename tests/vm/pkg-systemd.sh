@@ -46,10 +46,17 @@ for p in ep11sess-dkms ep11sess-tools libcryptoki0 libcryptoki-dev ep11-cardemu;
 done
 
 # --- install ---
+# man-db's trigger re-indexes every manual page under TCG (about a minute
+# at each install and purge); the packages' pages are checked by lintian.
+echo 'man-db man-db/auto-update boolean false' | debconf-set-selections
+# Each line of dpkg's output with its time, so that the log shows where
+# the time goes (DKMS's build, depmod, triggers).
+stamped() { while IFS= read -r l; do say "  $l"; done; }
 dpkg -i "$debs"/ep11sess-dkms_*.deb "$debs"/ep11sess-tools_*.deb \
 	"$debs"/libcryptoki0_*.deb "$debs"/libcryptoki-dev_*.deb \
-	"$debs"/ep11-cardemu_*.deb >/tmp/dpkg.log 2>&1 ||
-	{ cat /tmp/dpkg.log; fail "dpkg -i failed"; }
+	"$debs"/ep11-cardemu_*.deb 2>&1 | stamped >/tmp/dpkg.log
+[ "${PIPESTATUS[0]}" = 0 ] || { cat /tmp/dpkg.log; fail "dpkg -i failed"; }
+grep -E 'Building module|Installing|Setting up|Processing triggers|depmod|elapsed' /tmp/dpkg.log
 say "dpkg -i done (DKMS built the modules)"
 mods=$(modinfo -k "$kver" -n ep11sess ep11_vcard 2>&1)
 grep -q "^/lib/modules/$kver/updates/dkms/ep11sess.ko" <<<"$mods" &&
@@ -135,7 +142,9 @@ files=$(dpkg -L ep11sess-dkms ep11sess-tools libcryptoki0 libcryptoki-dev ep11-c
 	while read -r f; do [ -d "$f" ] || echo "$f"; done)
 rm -f /etc/ep11sess/cardemu/0b.conf /etc/ep11sess/cryptoki.conf	# the administrator's
 dpkg --purge ep11-cardemu libcryptoki-dev libcryptoki0 ep11sess-tools ep11sess-dkms \
-	>/tmp/purge.log 2>&1 || { cat /tmp/purge.log; fail "dpkg --purge failed"; }
+	2>&1 | stamped >/tmp/purge.log
+[ "${PIPESTATUS[0]}" = 0 ] || { cat /tmp/purge.log; fail "dpkg --purge failed"; }
+grep -E 'Removing|Purging|Processing triggers|depmod|Deleting' /tmp/purge.log
 left=
 for f in $files; do [ -e "$f" ] || [ -L "$f" ] && left="$left $f"; done
 for f in /var/lib/dkms/ep11sess /lib/modules/"$kver"/updates/dkms/ep11sess.ko \
