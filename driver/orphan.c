@@ -353,10 +353,11 @@ unsigned int ep11_orphan_snapshot(struct ep11_orphan_info *out,
 
 	mutex_lock(&ep11_orphan_lock);
 	list_for_each_entry(o, &ep11_orphans, node) {
-		struct ep11_orphan_info *i = &out[n];
+		struct ep11_orphan_info *i;
 
 		if (n++ >= room)
 			continue;
+		i = &out[n - 1];
 		memset(i, 0, sizeof(*i));
 		memcpy(i->serial, o->serial, sizeof(i->serial));
 		i->domain = o->domain;
