@@ -50,12 +50,16 @@ expect_listed() {
 	o=$(jq -r '.orphans[0] | "\(.serial) \(.domain) \(.wkid) \(.id) \(.uid) \(.comm) \(.state)"' "$out")
 	expect "json orphan" "$serial 36 $wkid $id 0 core-sess pending" "$o"
 	o=$(jq '.orphans[0].expires_in_s' "$out")
-	[ "$o" -gt 0 ] && [ "$o" -le "$(cat /sys/module/ep11sess/parameters/orphan_timeout_s)" ] ||
+	if [ "$o" -lt 1 ] ||
+	   [ "$o" -gt "$(cat /sys/module/ep11sess/parameters/orphan_timeout_s)" ]; then
 		fail "json orphan expires_in_s: expected 1 to orphan_timeout_s, got '$o'"
+	fi
 	"$ep11sess" status >"$core_state/status.txt" || fail "ep11sess status failed"
-	grep -q "^Orphaned Logouts:      1 " "$core_state/status.txt" &&
-		grep -q "^  Card $serial Domain 0024: session $id, uid 0 (core-sess), logout pending, WKID $wkid, expires in [0-9]* s$" "$core_state/status.txt" ||
-		{ cat "$core_state/status.txt"; fail "ep11sess status: expected the orphaned logout of $serial 0024"; }
+	if ! grep -q "^Orphaned Logouts:      1 " "$core_state/status.txt" ||
+	   ! grep -q "^  Card $serial Domain 0024: session $id, uid 0 (core-sess), logout pending, WKID $wkid, expires in [0-9]* s$" "$core_state/status.txt"; then
+		cat "$core_state/status.txt"
+		fail "ep11sess status: expected the orphaned logout of $serial 0024"
+	fi
 	expect "ioctl orphaned" 1 "$(ioctl_field orphaned)"
 	expect "ioctl timeout_s" "$(cat /sys/module/ep11sess/parameters/orphan_timeout_s)" \
 		"$(ioctl_field timeout_s)"
@@ -91,13 +95,15 @@ orphan_one
 expect "orphaned_logouts" 1 "$(cat $cls/orphaned_logouts)"
 fresh=$(mktemp -d "$core_state/fresh.XXXXXX")
 vmt_start_card "$fresh" 0c 24 16 --serial "$serial"
+# shellcheck disable=SC2034 # core_stop_card reads it through eval
 core_pid_0c=$vmt_started
 core_pids="$core_pids $vmt_started"
 vmt_wait_card "$fresh" 0c 10 "$core_cli" count 0c.0024
 expect "the card's serial" "$serial" "$(cat $cls/card0c/serialnr)"
 other=$("$core_emu" ctl "$fresh/card0c.ctl" status | sed -n 's/^domain 0024 .* wkid \([0-9a-f]*\)$/\1/p')
-[ ${#other} = 32 ] && [ "$other" != "$wkid" ] ||
+if [ ${#other} != 32 ] || [ "$other" = "$wkid" ]; then
 	fail "the fresh state directory's WKID: expected another than $wkid, got '$other'"
+fi
 sleep 1
 expect "orphans_adopted with another wrapping key" 1 "$(cat $cls/orphans_adopted)"
 expect "orphaned_logouts with another wrapping key" 1 "$(cat $cls/orphaned_logouts)"
