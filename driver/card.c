@@ -633,13 +633,14 @@ static void ep11_card_info_work(struct work_struct *work)
 		spin_lock(&card->lock);
 		memcpy(card->serial, serial, sizeof(serial));
 		spin_unlock(&card->lock);
-		ep11_orphan_adopt(card);
 	}
 	ret = ep11_card_refresh_caps(card, ep11_xfer_default_timeout());
 	if (ret && ret != -ENODEV)
 		pr_warn("card%02x: cannot read the session counts (get_xcp_info): %d; status will retry\n",
 			card->id, ret);
 	ep11_card_read_wkids(card);
+	/* The logouts it owes, on the domains whose key is now known. */
+	ep11_orphan_adopt(card);
 	ep11_relogin_card_kick(card);
 }
 
@@ -849,7 +850,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 
 		ep11_event_emit(EP11_EV_ONLINE, &ev);
 	}
-	ep11_orphan_adopt(card);
+	/* Reads the serial number and the WKIDs, then adopts orphans. */
 	schedule_work(&card->info_work);
 	pr_info("card%02x registered with %u domain(s)\n", card->id,
 		card->napqns);

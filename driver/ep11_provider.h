@@ -110,8 +110,9 @@ int ep11_apqn_set_online(struct ep11_card *card, u16 domain, bool online);
  *
  * Waits for every ->send() in progress to return; the core never calls
  * @ops again.  Pending logouts of the card's APQNs are kept as orphans
- * under the card's serial number (module parameter orphan_timeout_s) and
- * sent when a card with that serial registers again; live sessions'
+ * under the card's serial number, the domain and its WKID (module
+ * parameter orphan_timeout_s) and sent when a card with that serial
+ * registers again and the domain has the same wrapping key; live sessions'
  * entries wait, away, to be logged in again there.
  *
  * Context: process context, may sleep.

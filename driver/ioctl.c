@@ -23,6 +23,7 @@
 #include "fleet.h"
 #include "login.h"
 #include "named.h"
+#include "orphan.h"
 #include "reclaim.h"
 #include "send.h"
 #include "session.h"
@@ -649,14 +650,19 @@ static int ep11_ioc_status(struct ep11_ucmd *uc)
 {
 	struct ep11sess_status *s = uc->cmd;
 	struct ep11_status_ctx sc = { };
+	struct ep11_orphan_stats os;
 	u32 have = 0;
 	int ret;
 
 	BUILD_BUG_ON(EP11SESS_APQN_STATUS_SIZE_VER1 !=
 		     offsetof(struct ep11sess_apqn_status, requests));
+	BUILD_BUG_ON(EP11SESS_STATUS_SIZE_VER1 !=
+		     offsetof(struct ep11sess_status, orphaned));
 	if (s->flags & ~EP11SESS_STATUS_CACHED ||
 	    s->entry_size < EP11SESS_APQN_STATUS_SIZE_VER1 ||
-	    s->entry_size > PAGE_SIZE || (s->count && !s->entries))
+	    s->entry_size > PAGE_SIZE || (s->count && !s->entries) ||
+	    s->orphaned || s->orphan_timeout_s || s->orphans_adopted ||
+	    s->orphans_expired)
 		return -EINVAL;
 	sc.refresh = !(s->flags & EP11SESS_STATUS_CACHED);
 	sc.admin = capable(CAP_SYS_ADMIN);
@@ -678,6 +684,11 @@ static int ep11_ioc_status(struct ep11_ucmd *uc)
 					min(sc.count, sc.room), sizeof(*sc.st),
 					s->entry_size);
 	s->count = sc.count;
+	ep11_orphan_stats(&os);
+	s->orphaned = os.kept;
+	s->orphan_timeout_s = READ_ONCE(ep11_orphan_timeout_s);
+	s->orphans_adopted = os.adopted;
+	s->orphans_expired = os.expired;
 	kvfree(sc.st);
 	return ret;
 }
@@ -905,6 +916,15 @@ struct ep11_ioctl_op {
 		.execute = _fn,						\
 	}
 
+/* A struct whose ABI version 1 size has a name of its own. */
+#define EP11_IOCTL_OP_MIN(_cmd, _fn, _struct, _min_size)		\
+	{								\
+		.size = sizeof(_struct),				\
+		.min_size = _min_size,					\
+		.cmd = _cmd,						\
+		.execute = _fn,						\
+	}
+
 #define EP11_IOCTL_OP_RESPONDS(_cmd, _fn, _struct, _last)		\
 	{								\
 		.size = sizeof(_struct),				\
@@ -925,8 +945,8 @@ static const struct ep11_ioctl_op ep11_ioctl_ops[] = {
 		      struct ep11sess_send, timeout_ms),
 	EP11_IOCTL_OP(EP11SESS_IOC_LIST, ep11_ioc_list,
 		      struct ep11sess_list, count),
-	EP11_IOCTL_OP(EP11SESS_IOC_STATUS, ep11_ioc_status,
-		      struct ep11sess_status, count),
+	EP11_IOCTL_OP_MIN(EP11SESS_IOC_STATUS, ep11_ioc_status,
+			  struct ep11sess_status, EP11SESS_STATUS_SIZE_VER1),
 	EP11_IOCTL_OP_RESPONDS(EP11SESS_IOC_EXPORT, ep11_ioc_export,
 			       struct ep11sess_export, fd),
 	EP11_IOCTL_OP(EP11SESS_IOC_IMPORT, ep11_ioc_import,

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family ep11sess: a dump of the APQNs with their
- * counts, a dump of the sessions, the privileged logout, and the
- * multicast group "events" fed from the core's event notifier.
+ * counts, a dump of the sessions, a dump of the orphaned logouts (those
+ * removed cards owe), the privileged logout, and the multicast group
+ * "events" fed from the core's event notifier.
  *
  * Every command has its own policy and unknown attributes are refused.
- * The APQN dump resumes from a (card, APQN index) cursor; the session
- * dump takes a snapshot of the matching sessions when it starts and
- * resumes from an index into it, so a dump across many messages shows
- * every session of that moment exactly once.  The family runs its
+ * The APQN dump resumes from a (card, APQN index) cursor; the session and
+ * orphan dumps take a snapshot of what they show when they start and
+ * resume from an index into it, so a dump across many messages shows
+ * every entry of that moment exactly once.  The family runs its
  * operations in parallel: the logout may wait for the cards.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,6 +30,7 @@
 #include "fleet.h"
 #include "named.h"
 #include "netlink.h"
+#include "orphan.h"
 #include "session.h"
 #include "xfer.h"
 
@@ -57,6 +59,11 @@ static const struct nla_policy ep11_session_get_policy[EP11SESS_A_BEFORE_NS + 1]
 	[EP11SESS_A_PUBLIC_ID] = NLA_POLICY_EXACT_LEN(EP11_PUBLIC_ID_LEN),
 	[EP11SESS_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[EP11SESS_A_BEFORE_NS] = { .type = NLA_U64 },
+};
+
+/* The orphan dump takes no attribute: each one is refused. */
+static const struct nla_policy ep11_orphan_get_policy[EP11SESS_A_PAD + 1] = {
+	[EP11SESS_A_PAD] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy ep11_logout_policy[EP11SESS_A_FORCE + 1] = {
@@ -615,6 +622,109 @@ static int ep11_nl_sess_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* Orphan dump. */
+
+/**
+ * struct ep11_nl_orphan_ctx - an orphan dump, in cb->ctx
+ * @snap: the snapshot, the reader's own orphans only
+ * @n:    entries in @snap
+ * @pos:  the next entry to send
+ */
+struct ep11_nl_orphan_ctx {
+	struct ep11_orphan_info *snap;
+	unsigned int n;
+	unsigned int pos;
+};
+
+static int ep11_nl_orphan_start(struct netlink_callback *cb)
+{
+	struct ep11_nl_orphan_ctx *ctx = (void *)cb->ctx;
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	bool all = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+	struct ep11_orphan_info *snap;
+	unsigned int room, n, i, tries;
+	kuid_t uid = current_uid();
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	memset(ctx, 0, sizeof(*ctx));
+	/* Orphans may be kept between counting and copying: retry. */
+	for (tries = 0; tries < 4; tries++) {
+		room = ep11_orphan_snapshot(NULL, 0, ns) + 16;
+		snap = kvcalloc(room, sizeof(*snap), GFP_KERNEL);
+		if (!snap)
+			return -ENOMEM;
+		n = ep11_orphan_snapshot(snap, room, ns);
+		if (n <= room)
+			break;
+		kvfree(snap);
+		snap = NULL;
+	}
+	if (!snap) {
+		NL_SET_ERR_MSG(cb->extack, "the orphaned logouts kept growing");
+		return -EAGAIN;
+	}
+	for (i = 0; i < n; i++)
+		if (all || uid_eq(snap[i].uid, uid))
+			snap[ctx->n++] = snap[i];
+	ctx->snap = snap;
+	return 0;
+}
+
+static int ep11_nl_orphan_done(struct netlink_callback *cb)
+{
+	struct ep11_nl_orphan_ctx *ctx = (void *)cb->ctx;
+
+	kvfree(ctx->snap);
+	ctx->snap = NULL;
+	return 0;
+}
+
+static int ep11_nl_orphan_fill(struct sk_buff *skb, struct netlink_callback *cb,
+			       const struct ep11_orphan_info *o)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &ep11_genl_family, NLM_F_MULTI,
+			  EP11SESS_CMD_ORPHAN_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put(skb, EP11SESS_A_SERIAL, sizeof(o->serial), o->serial) ||
+	    nla_put_u16(skb, EP11SESS_A_DOMAIN, o->domain) ||
+	    (o->wkid_valid &&
+	     nla_put(skb, EP11SESS_A_WKID, sizeof(o->wkid), o->wkid)) ||
+	    nla_put(skb, EP11SESS_A_PUBLIC_ID, sizeof(o->public_id),
+		    o->public_id) ||
+	    nla_put_u32(skb, EP11SESS_A_PID, o->pid) ||
+	    nla_put_u32(skb, EP11SESS_A_UID,
+			from_kuid_munged(current_user_ns(), o->uid)) ||
+	    nla_put_string(skb, EP11SESS_A_COMM, o->comm) ||
+	    nla_put_u64_64bit(skb, EP11SESS_A_CREATED_NS, o->created_ns,
+			      EP11SESS_A_PAD) ||
+	    nla_put_u32(skb, EP11SESS_A_STATE, EP11SESS_STATE_PENDING) ||
+	    (o->recover && nla_put_flag(skb, EP11SESS_A_RECOVER)) ||
+	    nla_put_u32(skb, EP11SESS_A_EXPIRES_S, o->expires_s)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int ep11_nl_orphan_dump(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct ep11_nl_orphan_ctx *ctx = (void *)cb->ctx;
+	int ret;
+
+	for (; ctx->pos < ctx->n; ctx->pos++) {
+		ret = ep11_nl_orphan_fill(skb, cb, &ctx->snap[ctx->pos]);
+		if (ret)
+			return skb->len ? skb->len : ret;
+	}
+	return skb->len;
+}
+
 /* Logout. */
 
 /* The reply lists the sessions it ended as long as it stays this small. */
@@ -798,6 +908,14 @@ static const struct genl_ops ep11_genl_ops[] = {
 		.policy = ep11_logout_policy,
 		.maxattr = ARRAY_SIZE(ep11_logout_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = EP11SESS_CMD_ORPHAN_GET,
+		.start = ep11_nl_orphan_start,
+		.dumpit = ep11_nl_orphan_dump,
+		.done = ep11_nl_orphan_done,
+		.policy = ep11_orphan_get_policy,
+		.maxattr = ARRAY_SIZE(ep11_orphan_get_policy) - 1,
 	},
 };
 

@@ -3,11 +3,18 @@
  * Orphaned logouts.  Removing a card from a host (unbinding its queues,
  * handing them to a guest, configuring the card off) does not reset it:
  * the sessions on it stay.  A logout the removed card still owes is kept
- * here, keyed by the card's serial number and the domain, for
- * orphan_timeout_s; when a card with that serial number registers, the
- * logout becomes a pending logout on it again, and reclaim retries it.  A
- * card that did forget (a reset) answers CKR_SESSION_CLOSED, which counts
- * as done.  What expires is counted and reported.
+ * here, keyed by the card's serial number, the domain and the domain's
+ * wrapping key verification pattern (WKID) when the session was logged
+ * in, for orphan_timeout_s.  When a card with that serial number has that
+ * domain and the domain's WKID has been read (after the card registered,
+ * or the APQN came online), the logout becomes a pending logout on it
+ * again, and reclaim retries it: when the WKID is the same, or either
+ * side's is not known (the card did not tell).  A domain that now has
+ * another wrapping key does not hold the session: the logout stays kept
+ * until the key comes back or the logout expires.  A card that did forget
+ * (a reset) answers CKR_SESSION_CLOSED, which counts as done.  What
+ * expires is counted and reported; the store is shown through the status
+ * ioctl, sysfs and netlink (ep11_orphan_for_each()).
  *
  * Locking: ep11_orphan_lock (a mutex) protects the store and its counters.
  */
@@ -17,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -25,7 +33,7 @@
 #include "reclaim.h"
 #include "session.h"
 
-static unsigned int ep11_orphan_timeout_s = 3600;
+unsigned int ep11_orphan_timeout_s = 3600;
 module_param_named(orphan_timeout_s, ep11_orphan_timeout_s, uint, 0644);
 MODULE_PARM_DESC(orphan_timeout_s,
 		 "how long the logouts a removed card owes are kept for its return (s)");
@@ -35,6 +43,8 @@ MODULE_PARM_DESC(orphan_timeout_s,
  * @node:      in ep11_orphans
  * @serial:    the card's serial number
  * @domain:    the domain
+ * @wkid:      the domain's WKID when the session was logged in there
+ * @wkid_valid: @wkid is known
  * @state:     %EP11SESS_STATE_PENDING (pin blob known) or %EP11_SA_RECOVER
  * @shared:    the session was shared
  * @pinblob:   the pin blob (PENDING)
@@ -48,11 +58,15 @@ MODULE_PARM_DESC(orphan_timeout_s,
  * @comm:      the owner's command name
  * @created_ns: the session's creation time
  * @expires:   jiffies when it is given up
+ * @other_key: a card with @serial came back whose @domain has another
+ *             WKID (reported once)
  */
 struct ep11_orphan {
 	struct list_head node;
 	char serial[EP11_SERIAL_LEN];
 	u16 domain;
+	u8 wkid[EP11_WKID_LEN];
+	bool wkid_valid;
 	u32 state;
 	bool shared;
 	u8 pinblob[EP11_PINBLOB_LEN];
@@ -66,6 +80,7 @@ struct ep11_orphan {
 	char comm[TASK_COMM_LEN];
 	u64 created_ns;
 	unsigned long expires;
+	bool other_key;
 };
 
 static DEFINE_MUTEX(ep11_orphan_lock);
@@ -148,6 +163,13 @@ int ep11_orphan_keep(struct ep11_session *sess, struct ep11_sess_apqn *sa)
 	memcpy(o->serial, card->serial, sizeof(o->serial));
 	memcpy(serial, card->serial, sizeof(serial));
 	o->domain = sa->apqn->domain;
+	/*
+	 * The entry's WKID no longer changes: relogin.c writes it only while
+	 * the session lives, and the session is dying (or @sa is the caller's
+	 * own copy of an entry).
+	 */
+	memcpy(o->wkid, sa->wkid, sizeof(o->wkid));
+	o->wkid_valid = sa->wkid_valid;
 	o->shared = sess->shared;
 	memcpy(o->id, sess->id, sizeof(o->id));
 	if (READ_ONCE(sa->state) == EP11_SA_RECOVER) {
@@ -179,10 +201,12 @@ int ep11_orphan_keep(struct ep11_session *sess, struct ep11_sess_apqn *sa)
 		card->id, o->domain, EP11_PUBLIC_ID_LEN, o->id,
 		EP11_SERIAL_LEN, o->serial);
 	/*
-	 * The card may be back already: its registration (or the reading of
-	 * its serial) adopted what was kept before it and will not look
-	 * again.  The store's lock orders the two: a registration that
-	 * scanned before this insert published the serial before it did.
+	 * The card may be back already: the adoption that followed the
+	 * reading of its serial number and its WKIDs (card.c's info work)
+	 * took what was kept before it and will not look again until an APQN
+	 * comes online.  The store's lock orders the two: an adoption that
+	 * scanned before this insert published the serial number and the
+	 * WKIDs before it did, so this one sees them.
 	 */
 	back = ep11_card_get_by_serial(serial);
 	if (back) {
@@ -225,12 +249,46 @@ static struct ep11_session *ep11_orphan_record(struct ep11_orphan *o,
 	return rec;
 }
 
+/*
+ * Whether @o goes to @card now: the card has its domain, the domain's
+ * WKID has been read, and it is not another one than @o was logged in
+ * with (either side unknown for good counts as the same).
+ */
+static bool ep11_orphan_fits(struct ep11_orphan *o, struct ep11_card *card)
+{
+	struct ep11_apqn *apqn = ep11_apqn_find(card, o->domain);
+	u8 wkid[EP11_WKID_LEN];
+
+	lockdep_assert_held(&ep11_orphan_lock);
+	if (!apqn)
+		return false;
+	switch (ep11_apqn_wkid(apqn, wkid)) {
+	case EP11_WKID_UNKNOWN:
+		return false;
+	case EP11_WKID_VALID:
+		if (!o->wkid_valid || !memcmp(wkid, o->wkid, EP11_WKID_LEN))
+			return true;
+		if (!o->other_key)
+			pr_warn("card%02x.%04x (serial %.*s) has another wrapping key than session %*phN was logged in with: its logout stays kept until the key returns or it expires\n",
+				card->id, o->domain, EP11_SERIAL_LEN, o->serial,
+				EP11_PUBLIC_ID_LEN, o->id);
+		o->other_key = true;
+		return false;
+	default:
+		return true;
+	}
+}
+
 /**
  * ep11_orphan_adopt() - hand a returning card the logouts it owes
  * @card: a card that registered, with its serial number known
  *
- * Each orphaned logout of a domain the card has becomes a pending logout
- * of a dying record again, retried by reclaim at once.
+ * Each orphaned logout of a domain the card has, whose WKID is read and
+ * is the one the session was logged in with (or either is not known),
+ * becomes a pending logout of a dying record again, retried by reclaim at
+ * once.  The others stay kept: those of a domain whose WKID is not read
+ * yet for the next call (after the WKIDs are read), those of a domain
+ * with another wrapping key until it returns or they expire.
  *
  * Context: process context, may sleep.
  */
@@ -248,7 +306,7 @@ void ep11_orphan_adopt(struct ep11_card *card)
 	mutex_lock(&ep11_orphan_lock);
 	list_for_each_entry_safe(o, tmp, &ep11_orphans, node) {
 		if (memcmp(o->serial, card->serial, sizeof(o->serial)) ||
-		    !ep11_apqn_find(card, o->domain))
+		    !ep11_orphan_fits(o, card))
 			continue;
 		list_move_tail(&o->node, &mine);
 		ep11_ostats.kept--;
@@ -274,6 +332,50 @@ void ep11_orphan_adopt(struct ep11_card *card)
 	if (n)
 		pr_info("card%02x (serial %.*s) returned: %u orphaned logout(s) retried\n",
 			card->id, EP11_SERIAL_LEN, card->serial, n);
+}
+
+/**
+ * ep11_orphan_snapshot() - what the store keeps now
+ * @out:  room for @room entries, oldest first
+ * @room: entries at @out
+ * @ns:   the reader's pid namespace, for @out's pids
+ *
+ * Context: process context; takes the store's lock.
+ * Return: the orphaned logouts kept, which may exceed @room (only @room
+ * are written).
+ */
+unsigned int ep11_orphan_snapshot(struct ep11_orphan_info *out,
+				  unsigned int room, struct pid_namespace *ns)
+{
+	unsigned long now = jiffies;
+	struct ep11_orphan *o;
+	unsigned int n = 0;
+
+	mutex_lock(&ep11_orphan_lock);
+	list_for_each_entry(o, &ep11_orphans, node) {
+		struct ep11_orphan_info *i;
+
+		if (n++ >= room)
+			continue;
+		i = &out[n - 1];
+		memset(i, 0, sizeof(*i));
+		memcpy(i->serial, o->serial, sizeof(i->serial));
+		i->domain = o->domain;
+		memcpy(i->wkid, o->wkid, sizeof(i->wkid));
+		i->wkid_valid = o->wkid_valid;
+		i->recover = o->state == EP11_SA_RECOVER;
+		memcpy(i->public_id, o->id, sizeof(i->public_id));
+		i->pid = pid_nr_ns(o->owner, ns);
+		i->uid = o->uid;
+		memcpy(i->comm, o->comm, sizeof(i->comm));
+		i->comm[sizeof(i->comm) - 1] = '\0';
+		i->created_ns = o->created_ns;
+		i->expires_s = time_after(o->expires, now) ?
+			DIV_ROUND_UP(jiffies_to_msecs(o->expires - now), 1000) :
+			0;
+	}
+	mutex_unlock(&ep11_orphan_lock);
+	return n;
 }
 
 /**

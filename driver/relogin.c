@@ -301,6 +301,9 @@ static void ep11_relogin_find(struct ep11_relogin_search *rs,
  *              with a card reference; NULL when nothing was tried
  * @moved_from: the APQN the entry left for @apqn, with the reference the
  *              session had on its card
+ * @old_wkid:   with @moved_from: the WKID the entry was logged in with
+ *              there
+ * @old_wkid_valid: @old_wkid is known
  * @err:        0 when logged in again, else why not
  * @logout:     log @blob out on @apqn: the card holds it but the session
  *              does not use it
@@ -310,6 +313,8 @@ static void ep11_relogin_find(struct ep11_relogin_search *rs,
 struct ep11_relogin_res {
 	struct ep11_apqn *apqn;
 	struct ep11_apqn *moved_from;
+	u8 old_wkid[EP11_WKID_LEN];
+	bool old_wkid_valid;
 	int err;
 	bool logout;
 	bool recover;
@@ -336,6 +341,8 @@ static bool ep11_relogin_publish(struct ep11_session *sess,
 			ep11_apqn_slot_taken(apqn, sess->owner_uid);
 			kref_get(&apqn->card->ref);
 			r->moved_from = sa->apqn;
+			memcpy(r->old_wkid, sa->wkid, sizeof(r->old_wkid));
+			r->old_wkid_valid = sa->wkid_valid;
 			WRITE_ONCE(sa->apqn, apqn);
 		}
 		sa->wkid_valid = ep11_apqn_wkid(apqn, sa->wkid) ==
@@ -507,6 +514,8 @@ static void ep11_relogin_keep_old(struct ep11_session *sess,
 	tmp->apqn = r->moved_from;
 	tmp->state = EP11SESS_STATE_PENDING;
 	memcpy(tmp->pinblob, sa->pinblob, EP11_PINBLOB_LEN);
+	memcpy(tmp->wkid, r->old_wkid, sizeof(tmp->wkid));
+	tmp->wkid_valid = r->old_wkid_valid;
 	ep11_orphan_keep(sess, tmp);
 	kfree_sensitive(tmp);
 }

@@ -338,13 +338,15 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 }
 
 /*
- * LIST and STATUS share their argument's layout: ask with no room for the
- * number of entries, then with room for them, again while it grows.
- * @first_flags go with the first call, @flags with the others.
+ * LIST and STATUS share their argument's layout up to @count, STATUS's
+ * ABI version 1 size (its orphan counts come after, and are not asked
+ * for here): ask with no room for the number of entries, then with room
+ * for them, again while it grows.  @first_flags go with the first call,
+ * @flags with the others.
  */
 #define CK_SAME_FIELD(f) \
 	(offsetof(struct ep11sess_list, f) == offsetof(struct ep11sess_status, f))
-_Static_assert(sizeof(struct ep11sess_list) == sizeof(struct ep11sess_status) &&
+_Static_assert(sizeof(struct ep11sess_list) == EP11SESS_STATUS_SIZE_VER1 &&
 	       CK_SAME_FIELD(flags) && CK_SAME_FIELD(entries) &&
 	       CK_SAME_FIELD(entry_size) && CK_SAME_FIELD(count),
 	       "the LIST and STATUS arguments differ");

@@ -189,9 +189,10 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 	struct ep11_wbuf b;
 	struct ep11_msg m;
 	bool unseen = false;
+	u8 wkid[EP11_WKID_LEN];
 	__be32 caps[4];
 	int ret, now, seen;
-	u32 rc;
+	u32 rc, query;
 
 	now = atomic_inc_return(&fc->inflight);
 	seen = atomic_read(&fc->max_inflight);
@@ -232,8 +233,19 @@ static int fake_send(void *priv, u16 domain, const void *req, size_t req_len,
 		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain, rc);
 		break;
 	case EP11_FN_GET_XCP_INFO:
+		if (ep11_wire_next_u32(&m, &query)) {
+			ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
+					     EP11_CKR_ARGUMENTS_BAD);
+			break;
+		}
 		ep11_wire_reply_init(&b, rep, rep_cap, m.fn, domain,
 				     EP11_CKR_OK);
+		if (query == EP11_XCP_QUERY_DOMAIN) {
+			/* One wrapping key, whose WKID never changes. */
+			memset(wkid, 0x5a, sizeof(wkid));
+			ep11_wire_put(&b, wkid, sizeof(wkid));
+			break;
+		}
 		caps[0] = cpu_to_be32(EP11_XCP_CAP_MAX_SESSIONS);
 		caps[1] = cpu_to_be32(fc->max);
 		caps[2] = cpu_to_be32(EP11_XCP_CAP_AVAIL_SESSIONS);

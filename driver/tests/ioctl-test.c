@@ -12,6 +12,7 @@
 
 #include "../chardev.h"
 #include "../ep11_wire.h"
+#include "../orphan.h"
 #include "../send.h"
 #include "../session.h"
 
@@ -378,6 +379,24 @@ static void status_small(union ioc_arg *a)
 	a->status.entry_size = 8;
 }
 
+static void status_ok(union ioc_arg *a)
+{
+	a->status.entry_size = sizeof(struct ep11sess_apqn_status);
+	a->status.flags = EP11SESS_STATUS_CACHED;
+}
+
+static void status_orphaned(union ioc_arg *a)
+{
+	status_ok(a);
+	a->status.orphaned = 1;
+}
+
+static void status_expired(union ioc_arg *a)
+{
+	status_ok(a);
+	a->status.orphans_expired = 1;
+}
+
 static void export_flag(union ioc_arg *a)
 {
 	a->exp.flags = 1;
@@ -496,6 +515,13 @@ static const struct ioc_case ioc_cases[] = {
 	{ "list with version 1 entries", EP11SESS_IOC_LIST, 0, list_v1, 0 },
 	{ "status unknown flag", EP11SESS_IOC_STATUS, 0, status_flag, -EINVAL },
 	{ "status entry size too small", EP11SESS_IOC_STATUS, 0, status_small, -EINVAL },
+	{ "status output orphan count set", EP11SESS_IOC_STATUS, 0, status_orphaned, -EINVAL },
+	{ "status output expired count set", EP11SESS_IOC_STATUS, 0, status_expired, -EINVAL },
+	{ "status size below version 1", EP11SESS_IOC_STATUS, EP11SESS_STATUS_SIZE_VER1 - 4,
+	  status_ok, -EINVAL },
+	{ "status with the version 1 size", EP11SESS_IOC_STATUS, EP11SESS_STATUS_SIZE_VER1,
+	  status_ok, 0 },
+	{ "status with the whole size", EP11SESS_IOC_STATUS, 0, status_ok, 0 },
 	{ "export unknown flag", EP11SESS_IOC_EXPORT, 0, export_flag, -EINVAL },
 	{ "export output fd set", EP11SESS_IOC_EXPORT, 0, export_fd, -EINVAL },
 	{ "export unknown handle", EP11SESS_IOC_EXPORT, 0, export_unknown, -ENOENT },
@@ -626,8 +652,37 @@ static void send_cprb_check(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ep11_send_check_cprb(req), c->want);
 }
 
+/* STATUS tells the orphan store's counters and the module's time-out. */
+static void ioc_status_reports_the_orphans(struct kunit *test)
+{
+	unsigned int timeout = ep11_orphan_timeout_s;
+	struct ep11_orphan_stats os;
+	struct ep11_file *ef;
+	union ioc_arg a;
+
+	ef = kunit_kzalloc(test, sizeof(*ef), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ef);
+	xa_init_flags(&ef->handles, XA_FLAGS_ALLOC1);
+	mutex_init(&ef->lock);
+	ep11_orphan_timeout_s = 1234;
+	memset(&a, 0, sizeof(a));
+	status_ok(&a);
+	a.status.size = sizeof(a.status);
+	KUNIT_EXPECT_EQ(test, ep11_ioctl_kernel(ef, EP11SESS_IOC_STATUS, &a,
+						sizeof(a.status)), 0);
+	ep11_orphan_timeout_s = timeout;
+	ep11_orphan_stats(&os);
+	KUNIT_EXPECT_EQ(test, a.status.orphan_timeout_s, 1234U);
+	KUNIT_EXPECT_EQ(test, a.status.orphaned, os.kept);
+	KUNIT_EXPECT_EQ(test, a.status.orphans_adopted, os.adopted);
+	KUNIT_EXPECT_EQ(test, a.status.orphans_expired, os.expired);
+	xa_destroy(&ef->handles);
+	mutex_destroy(&ef->lock);
+}
+
 static struct kunit_case ep11_ioctl_test_cases[] = {
 	KUNIT_CASE_PARAM(ioc_argument_check, ioc_gen_params),
+	KUNIT_CASE(ioc_status_reports_the_orphans),
 	KUNIT_CASE_PARAM(send_cprb_check, cprb_gen_params),
 	{}
 };

@@ -12,7 +12,10 @@
  * going offline (a request answered CKR_SESSION_CLOSED makes the kernel
  * log the session in again); and a card that returns while a pending
  * logout of a live session's id waits for it (the live session keeps its
- * card session).  Throughout, no card session may
+ * card session); and a removed card's orphaned logouts, adopted by the
+ * card under its serial number only once its domain's WKID is read and is
+ * the one the session was logged in with, else kept until they expire.
+ * Throughout, no card session may
  * be left that the kernel does not count, and the card's count and the
  * kernel's must agree.
  */
@@ -99,6 +102,7 @@ struct hsm {
  * @wait_ms:  relogin_wait_ms to restore
  * @timeout_ms: request_timeout_ms to restore
  * @kept0:    orphaned logouts before the test
+ * @orphan_timeout_s: orphan_timeout_s to restore
  * @nb:       relogin event listener
  * @ev_lock:  protects @ev and @nev
  * @ev:       the last relogin event seen
@@ -110,6 +114,7 @@ struct rl_test {
 	unsigned int wait_ms;
 	unsigned int timeout_ms;
 	unsigned int kept0;
+	unsigned int orphan_timeout_s;
 	struct notifier_block nb;
 	spinlock_t ev_lock; /* see above */
 	struct ep11_event ev;
@@ -381,6 +386,7 @@ static int rl_init(struct kunit *test)
 	rt->timeout_ms = ep11_request_timeout_ms;
 	ep11_relogin_wait_ms = 5000;
 	rt->kept0 = orphans_kept();
+	rt->orphan_timeout_s = ep11_orphan_timeout_s;
 	test->priv = rt;
 	return 0;
 }
@@ -400,6 +406,7 @@ static void rl_exit(struct kunit *test)
 	ep11_event_unregister(&rt->nb);
 	ep11_relogin_wait_ms = rt->wait_ms;
 	ep11_request_timeout_ms = rt->timeout_ms;
+	ep11_orphan_timeout_s = rt->orphan_timeout_s;
 	for (i = 0; i < ARRAY_SIZE(rt->h); i++)
 		mutex_destroy(&rt->h[i].lock);
 }
@@ -1084,10 +1091,13 @@ static void relogin_returning_card_other_key_same_id(struct kunit *test)
 	rl_unplug(rt, 0);
 	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0 + 1);
 
-	/* Reset with another master key: same ids, other pin blobs. */
+	/*
+	 * Reset with another master key: same ids, other pin blobs; its WKID
+	 * still says the old key (with another WKID the recovery would stay
+	 * kept, orphan_another_wkid_is_not_adopted_and_expires).
+	 */
 	hsm_reset(&rt->h[0]);
 	rt->h[0].tail_key = 0x44;
-	rt->h[0].wkid_key = 0x44;
 	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T16-CARD", true);
 	KUNIT_EXPECT_EQ(test, orphans_kept(), rt->kept0);
 	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
@@ -1199,6 +1209,129 @@ static void relogin_request_bounded_by_a_slow_relogin(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+/*
+ * A private session on RL_DOM of card @serial (slot 0, the first card's
+ * key), whose card is removed while it lives and whose last holder then
+ * goes: its logout is kept for the card's return, with the domain's WKID.
+ */
+static void rl_orphan(struct kunit *test, const char *serial)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, serial, true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	KUNIT_ASSERT_TRUE_MSG(test, sess->apqns[0].wkid_valid,
+			      "the APQN's WKID was not recorded at login");
+	rl_unplug(rt, 0);
+	ep11_drop_hold(sess, true, true);
+	KUNIT_ASSERT_EQ_MSG(test, orphans_kept(), rt->kept0 + 1,
+			    "the removed card's logout was not kept");
+	KUNIT_ASSERT_EQ(test, hsm_live(&rt->h[0]), 1U);
+}
+
+static void hsm_set_wkid(struct hsm *h, u8 wkid_key)
+{
+	mutex_lock(&h->lock);
+	h->wkid_key = wkid_key;
+	mutex_unlock(&h->lock);
+}
+
+static void orphan_adoption_waits_for_the_wkid(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_orphan_stats st0, st;
+	struct ep11_card *card;
+	unsigned int n;
+
+	rl_orphan(test, "ORPHAN-T01-CARD");
+	ep11_orphan_stats(&st0);
+	/* The card returns; it reads its counts, then the WKIDs: stop it. */
+	hsm_gate(&rt->h[0], EP11_FN_GET_XCP_INFO, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "ORPHAN-T01-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0 + 1,
+			    "adopted before the domain's WKID was read");
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 1U);
+	complete(&rt->h[0].gate_release);
+	flush_work(&card->info_work);
+
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
+						    n == rt->kept0, POLL_US,
+						    POLL_MAX_US, false),
+			    0, "not adopted once the same WKID was read: %u kept",
+			    n);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
+						    POLL_MAX_US, false,
+						    &rt->h[0]),
+			    0, "the returning card still holds %u session(s)",
+			    n);
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
+	KUNIT_EXPECT_EQ(test, st.expired, st0.expired);
+}
+
+static void orphan_another_wkid_is_not_adopted_and_expires(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_orphan_stats st0, st;
+	unsigned int n;
+
+	ep11_orphan_timeout_s = 2;
+	rl_orphan(test, "ORPHAN-T02-CARD");
+	ep11_orphan_stats(&st0);
+	/* Back with another master key in the domain; its sessions stay. */
+	hsm_set_wkid(&rt->h[0], 0x22);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "ORPHAN-T02-CARD", true);
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0 + 1,
+			    "adopted by a domain with another wrapping key");
+	KUNIT_EXPECT_EQ_MSG(test, hsm_live(&rt->h[0]), 1U,
+			    "a Logout went to a domain with another wrapping key");
+
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
+						    n == rt->kept0, POLL_US,
+						    POLL_MAX_US, false),
+			    0, "the orphaned logout did not expire: %u kept", n);
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.expired, st0.expired + 1);
+	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted);
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 1U);
+}
+
+static void orphan_adopted_when_its_wkid_returns(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_orphan_stats st0, st;
+	struct ep11_card *card;
+	unsigned int n;
+
+	rl_orphan(test, "ORPHAN-T03-CARD");
+	ep11_orphan_stats(&st0);
+	hsm_set_wkid(&rt->h[0], 0x22);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "ORPHAN-T03-CARD", true);
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0 + 1,
+			    "adopted by a domain with another wrapping key");
+
+	/* The domain goes offline and comes back with the session's key. */
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, false), 0);
+	hsm_set_wkid(&rt->h[0], 0x11);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, true), 0);
+	flush_work(&card->info_work);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
+						    n == rt->kept0, POLL_US,
+						    POLL_MAX_US, false),
+			    0, "not adopted when the domain's WKID came back: %u kept",
+			    n);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
+						    POLL_MAX_US, false,
+						    &rt->h[0]),
+			    0, "the card still holds %u session(s)", n);
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -1216,6 +1349,9 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_returning_card_other_key_same_id),
 	KUNIT_CASE(relogin_login_races_the_removal),
 	KUNIT_CASE(relogin_request_bounded_by_a_slow_relogin),
+	KUNIT_CASE(orphan_adoption_waits_for_the_wkid),
+	KUNIT_CASE(orphan_another_wkid_is_not_adopted_and_expires),
+	KUNIT_CASE(orphan_adopted_when_its_wkid_returns),
 	{}
 };
 

@@ -10,6 +10,7 @@
  *   core-sess cycle APQN...
  *   core-sess hold [-s NONCE] [-x] APQN...
  *   core-sess count APQN
+ *   core-sess orphans
  *   core-sess storm N APQN
  *   core-sess fork APQN
  *   core-sess export APQN
@@ -450,6 +451,51 @@ static int cmd_count(const char *apqn)
 	       (unsigned long long)st.last_reclaim_us);
 	close(fd);
 	return 0;
+}
+
+/*
+ * The orphan counts of the status ioctl; a caller of ABI version 1 (its
+ * 24-byte struct) gets the same APQNs and nothing past its struct.
+ */
+static int cmd_orphans(void)
+{
+	struct ep11sess_status s = {
+		.size = sizeof(s),
+		.flags = EP11SESS_STATUS_CACHED,
+		.entry_size = sizeof(struct ep11sess_apqn_status),
+	};
+	union {
+		struct ep11sess_status s;
+		__u8 b[sizeof(struct ep11sess_status)];
+	} v1;
+	int fd = vmt_open_dev();
+	size_t i;
+
+	if (ioctl(fd, EP11SESS_IOC_STATUS, &s))
+		vmt_die("status: %s", strerror(errno));
+	memset(&v1, 0xa5, sizeof(v1));
+	memset(&v1.s, 0, EP11SESS_STATUS_SIZE_VER1);
+	v1.s.size = EP11SESS_STATUS_SIZE_VER1;
+	v1.s.flags = EP11SESS_STATUS_CACHED;
+	v1.s.entry_size = EP11SESS_APQN_STATUS_SIZE_VER1;
+	if (ioctl(fd, EP11SESS_IOC_STATUS, &v1.s))
+		vmt_fail("status with the ABI version 1 struct (%u bytes): %s",
+			 EP11SESS_STATUS_SIZE_VER1, strerror(errno));
+	else if (v1.s.count != s.count)
+		vmt_fail("status with the ABI version 1 struct: expected %u APQNs, got %u",
+			 s.count, v1.s.count);
+	for (i = EP11SESS_STATUS_SIZE_VER1; i < sizeof(v1); i++)
+		if (v1.b[i] != 0xa5) {
+			vmt_fail("status with the ABI version 1 struct: byte %zu past it written (0x%02x)",
+				 i, v1.b[i]);
+			break;
+		}
+	printf("orphaned %u timeout_s %u adopted %llu expired %llu\n",
+	       s.orphaned, s.orphan_timeout_s,
+	       (unsigned long long)s.orphans_adopted,
+	       (unsigned long long)s.orphans_expired);
+	close(fd);
+	return vmt_failed;
 }
 
 /* N processes, each logs in and exits without logout or is killed. */
@@ -1078,7 +1124,7 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
-		vmt_die("usage: core-sess abi|args|cycle|hold|count|storm|fork|export|shared|admin|nobody ...");
+		vmt_die("usage: core-sess abi|args|cycle|hold|count|orphans|storm|fork|export|shared|admin|nobody ...");
 	if (!strcmp(argv[1], "abi"))
 		return cmd_abi();
 	if (!strcmp(argv[1], "args") && argc == 3) {
@@ -1092,6 +1138,8 @@ int main(int argc, char **argv)
 		return cmd_hold(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "count") && argc == 3)
 		return cmd_count(argv[2]);
+	if (!strcmp(argv[1], "orphans") && argc == 2)
+		return cmd_orphans();
 	if (!strcmp(argv[1], "storm") && argc == 4)
 		return cmd_storm(atoi(argv[2]), vmt_apqn(argv[3]));
 	if (!strcmp(argv[1], "fork") && argc == 3)

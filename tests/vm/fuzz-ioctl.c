@@ -201,6 +201,10 @@ static const struct field f_status[] = {
 	FLD(ep11sess_status, entries, F_PTR, 0),
 	FLD(ep11sess_status, entry_size, F_LEN, 0),
 	FLD(ep11sess_status, count, F_LEN, 0),
+	FLD(ep11sess_status, orphaned, F_ZERO, 0),
+	FLD(ep11sess_status, orphan_timeout_s, F_ZERO, 0),
+	FLD(ep11sess_status, orphans_adopted, F_ZERO, 0),
+	FLD(ep11sess_status, orphans_expired, F_ZERO, 0),
 };
 
 static const struct field f_export[] = {
@@ -2477,6 +2481,40 @@ out:
  * @request_ns's predecessors, and all of them work; the kernel writes no
  * further than the entry size.
  */
+/*
+ * STATUS with its ABI version 1 struct: the kernel writes the version 1
+ * fields and nothing of the orphan counts that follow them.
+ */
+static void probe_v1_status(int fd)
+{
+	uint8_t sts[sizeof(struct ep11sess_apqn_status)];
+	union {
+		struct ep11sess_status s;
+		uint8_t b[sizeof(struct ep11sess_status)];
+	} u;
+	size_t i;
+
+	memset(&u, 0x5a, sizeof(u));
+	memset(&u.s, 0, EP11SESS_STATUS_SIZE_VER1);
+	u.s.size = EP11SESS_STATUS_SIZE_VER1;
+	u.s.flags = EP11SESS_STATUS_CACHED;
+	u.s.entries = (uintptr_t)sts;
+	u.s.entry_size = sizeof(sts);
+	u.s.count = 1;
+	if (ioctl(fd, EP11SESS_IOC_STATUS, &u)) {
+		vmt_fail("STATUS with the ABI version 1 size %u: expected success, got %s",
+			 EP11SESS_STATUS_SIZE_VER1, strerror(errno));
+		return;
+	}
+	for (i = EP11SESS_STATUS_SIZE_VER1; i < sizeof(u); i++)
+		if (u.b[i] != 0x5a)
+			break;
+	if (!u.s.count || i < sizeof(u))
+		vmt_fail("STATUS with the ABI version 1 size %u: expected APQNs and nothing written past the struct, got %u APQNs, byte %zu 0x%02x",
+			 EP11SESS_STATUS_SIZE_VER1, u.s.count, i,
+			 i < sizeof(u) ? u.b[i] : 0);
+}
+
 static void probe_v1_sizes(void)
 {
 	const size_t v1_info = EP11SESS_SESSION_INFO_SIZE_VER1;
@@ -2536,6 +2574,7 @@ static void probe_v1_sizes(void)
 	else if (!s.count || sts[v1_st] != 0x5a)
 		vmt_fail("STATUS with the ABI version 1 entry size %zu: expected APQNs and nothing written past the first entry, got %u APQNs, byte %zu 0x%02x",
 			 v1_st, s.count, v1_st, sts[v1_st]);
+	probe_v1_status(fd);
 	close(fd);
 }
 

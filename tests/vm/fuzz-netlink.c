@@ -6,7 +6,7 @@
  *   fuzz-netlink [-s SEED] [-n MESSAGES] [-S SESSIONS] [-u UID] APQN...
  *
  * Raw netlink sockets, so that anything can be sent: every command of
- * linux/ep11sess_genl.h and unknown ones, as a request, a dump or
+ * linux/ep11sess_genl.h (the orphan dump among them) and unknown ones, as a request, a dump or
  * neither, with random attributes (the command's own with right and
  * wrong lengths and values, unknown types, nested ones several levels
  * deep, lengths that run past the message), sometimes two messages in
@@ -75,8 +75,8 @@ static const char *const interrupt_names[NINTERRUPT] = {
 };
 
 static const char *const cmd_names[NCMDS] = {
-	"UNSPEC", "APQN_GET", "SESSION_GET", "LOGOUT", "EVENT", "5", "6",
-	"other",
+	"UNSPEC", "APQN_GET", "SESSION_GET", "LOGOUT", "EVENT", "ORPHAN_GET",
+	"6", "other",
 };
 
 /* What the family, the genetlink core or attribute validation may say. */
@@ -95,6 +95,7 @@ struct figs {
 	unsigned long midway;		/* dumps cut after their first part */
 	unsigned long sessions_seen;
 	unsigned long apqns_seen;
+	unsigned long orphans_seen;
 	unsigned long interrupted[NINTERRUPT];
 	unsigned long no_reply_expected;
 	unsigned long events;
@@ -445,6 +446,8 @@ static void check_data(const struct nlmsghdr *nlh)
 		fig.sessions_seen++;
 	else if (g->cmd == EP11SESS_CMD_APQN_GET)
 		fig.apqns_seen++;
+	else if (g->cmd == EP11SESS_CMD_ORPHAN_GET)
+		fig.orphans_seen++;
 	while (off < nlh->nlmsg_len) {
 		a = (const struct nlattr *)(p + off);
 		if (off + NLA_HDRLEN > nlh->nlmsg_len ||
@@ -609,9 +612,9 @@ static void one_message(int *fdp)
 	uint32_t rseq;
 	int fd = *fdp;
 
-	cmd = r < 30 ? EP11SESS_CMD_SESSION_GET : r < 55 ?
-	      EP11SESS_CMD_APQN_GET : r < 80 ? EP11SESS_CMD_LOGOUT :
-	      r < 90 ? below(7) : below(256);
+	cmd = r < 27 ? EP11SESS_CMD_SESSION_GET : r < 49 ?
+	      EP11SESS_CMD_APQN_GET : r < 58 ? EP11SESS_CMD_ORPHAN_GET :
+	      r < 80 ? EP11SESS_CMD_LOGOUT : r < 90 ? below(7) : below(256);
 	if (cmd == EP11SESS_CMD_LOGOUT ? chance(10) : chance(85))
 		flags |= NLM_F_DUMP;
 	if (chance(60))
@@ -878,8 +881,9 @@ static void print_figures(double secs)
 		       i + 1 < NINTERRUPT ? "," : "");
 	printf("; read in several parts %lu, cut after the first part %lu\n",
 	       fig.multipart, fig.midway);
-	printf("fuzz-netlink: dump messages %lu (sessions %lu, APQNs %lu), events %lu, no answer expected %lu, logins by the holder %lu\n",
-	       fig.dump_msgs, fig.sessions_seen, fig.apqns_seen, fig.events,
+	printf("fuzz-netlink: dump messages %lu (sessions %lu, APQNs %lu, orphaned logouts %lu), events %lu, no answer expected %lu, logins by the holder %lu\n",
+	       fig.dump_msgs, fig.sessions_seen, fig.apqns_seen,
+	       fig.orphans_seen, fig.events,
 	       fig.no_reply_expected, atomic_load(&logins));
 }
 

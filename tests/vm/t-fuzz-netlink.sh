@@ -5,7 +5,9 @@
 # ones, interrupted dumps, 30000 messages as root and then as nobody.
 # Every answer must come and carry an errno the family allows; after
 # each run every card's own count of used sessions must be back where it
-# was, and the kernel must hold nothing and have nothing pending.
+# was, and the kernel must hold nothing and have nothing pending.  A
+# third card removed with a pending logout leaves an orphaned logout, so
+# that the orphan dump has something to show (to root; nobody's is empty).
 # EP11_FUZZ_SEED repeats a run (the seed is printed), EP11_FUZZ_MSGS
 # changes the number of messages.
 set -eu
@@ -19,6 +21,17 @@ seed=${EP11_FUZZ_SEED:-0x$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
 core_start_card 0b 24,25 128
 core_start_card 0c 24 64
 apqns="0b.0024 0b.0025 0c.0024"
+
+# An orphaned logout: a session on 0d.0024 pending when card 0d goes.
+core_start_card 0d 24 16
+core_hold "$core_state/orphan.out" 0d.0024
+core_ctl 0d offline 24 >/dev/null || fail "cannot take 0d.0024 offline"
+kill -KILL "$core_held"
+wait "$core_held" 2>/dev/null || true
+core_stop_card 0d
+vmt_poll 10 test ! -e /sys/class/ep11sess/card0d || fail "card0d still registered"
+[ "$(cat /sys/class/ep11sess/orphaned_logouts)" = 1 ] ||
+	fail "expected 1 orphaned logout, got $(cat /sys/class/ep11sess/orphaned_logouts)"
 
 # cards_used: each card's used sessions by its own count (the
 # emulator's session table), e.g. "0b 0 0c 0".
@@ -57,8 +70,11 @@ failed=
 base=$(cards_used)
 echo "fuzz as root, seed $seed"
 # shellcheck disable=SC2086 # a list of APQNs
-"$fuzz" -s "$seed" -n "$msgs" $apqns ||
+"$fuzz" -s "$seed" -n "$msgs" $apqns >"$core_state/root.out" ||
 	failed="$failed; the netlink fuzzer as root (seed $seed)"
+cat "$core_state/root.out"
+grep -Eq 'orphaned logouts [1-9]' "$core_state/root.out" ||
+	failed="$failed; no orphan dump showed the orphaned logout to root"
 at_baseline "$base" || failed="$failed; the cards after the root run"
 
 seed2=$(printf '0x%x' $((seed + 1)))

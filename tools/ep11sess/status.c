@@ -3,7 +3,9 @@
  * ep11sess status: per APQN, the card's max and available sessions as
  * pkcsep11_session status prints them, plus what the kernel holds, the
  * pending logouts, the reclaims and the sessions logged in again after the
- * card came back.
+ * card came back; then the orphaned logouts, those removed cards owe (the
+ * counts from sysfs, the logouts one by one from the orphan dump: all of
+ * them for CAP_SYS_ADMIN, else the caller's).
  *
  * The card's counts are fresh (asked now), cached (not asked: --cached,
  * or no CAP_SYS_ADMIN) or stale: asked, but the card could not answer.
@@ -362,6 +364,174 @@ static int ep11_status_dump(struct ep11_nl *nl, const struct ep11_filter *f,
 	return 0;
 }
 
+/**
+ * struct ep11_orphan_row - one orphaned logout of the orphan dump
+ * @serial:   the card's serial number, NUL-terminated
+ * @domain:   the domain
+ * @has_wkid: @wkid is known
+ * @wkid:     the domain's WKID when the session was logged in, in hex
+ * @id:       the session's public id in hex
+ * @pid:      its owner's pid (0: gone or not visible)
+ * @uid:      its owner's uid
+ * @comm:     its owner's command name
+ * @created_ns: its creation time
+ * @recover:  the login's answer was not seen (else a pending logout)
+ * @expires_s: seconds until it is given up
+ */
+struct ep11_orphan_row {
+	char serial[17];
+	uint16_t domain;
+	bool has_wkid;
+	char wkid[33];
+	char id[33];
+	uint32_t pid;
+	uint32_t uid;
+	char comm[16];
+	uint64_t created_ns;
+	bool recover;
+	uint32_t expires_s;
+};
+
+/**
+ * struct ep11_orphan_rows - the orphan dump
+ * @rows: the orphaned logouts
+ * @n:    entries
+ * @cap:  room
+ */
+struct ep11_orphan_rows {
+	struct ep11_orphan_row *rows;
+	size_t n;
+	size_t cap;
+};
+
+static int ep11_orphan_one(struct nlmsghdr *nlh, struct nlattr **tb,
+			   void *arg)
+{
+	struct ep11_orphan_rows *l = arg;
+	struct ep11_orphan_row *r;
+	struct nlattr *a;
+
+	(void)nlh;
+	if (!tb[EP11SESS_A_SERIAL] || !tb[EP11SESS_A_DOMAIN] ||
+	    !tb[EP11SESS_A_PUBLIC_ID] ||
+	    nla_len(tb[EP11SESS_A_PUBLIC_ID]) != 16)
+		return -EPROTO;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct ep11_orphan_row *rows = realloc(l->rows,
+						       cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		l->rows = rows;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n++];
+	memset(r, 0, sizeof(*r));
+	a = tb[EP11SESS_A_SERIAL];
+	memcpy(r->serial, nla_data(a), nla_len(a) < 16 ? nla_len(a) : 16);
+	r->serial[strnlen(r->serial, 16)] = '\0';
+	r->domain = nla_get_u16(tb[EP11SESS_A_DOMAIN]);
+	a = tb[EP11SESS_A_WKID];
+	r->has_wkid = a && nla_len(a) == 16;
+	if (r->has_wkid)
+		ep11_hex(r->wkid, nla_data(a), 16);
+	ep11_hex(r->id, nla_data(tb[EP11SESS_A_PUBLIC_ID]), 16);
+	r->pid = u32_or_0(tb[EP11SESS_A_PID]);
+	r->uid = u32_or_0(tb[EP11SESS_A_UID]);
+	if (tb[EP11SESS_A_COMM])
+		snprintf(r->comm, sizeof(r->comm), "%s",
+			 nla_get_string(tb[EP11SESS_A_COMM]));
+	r->created_ns = u64_or_0(tb[EP11SESS_A_CREATED_NS]);
+	r->recover = tb[EP11SESS_A_RECOVER];
+	r->expires_s = u32_or_0(tb[EP11SESS_A_EXPIRES_S]);
+	return 0;
+}
+
+/*
+ * The orphan dump into @l: 0, -1 when the module has no orphan dump (an
+ * older one), or the exit code after the report.
+ */
+static int ep11_orphan_dump(struct ep11_nl *nl, struct ep11_orphan_rows *l)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = ep11_nl_new(nl, EP11SESS_CMD_ORPHAN_GET, NLM_F_DUMP);
+	if (!msg)
+		return ep11_fail(EP11_EXIT_FAILED, ENOMEM, "out of memory");
+	ret = ep11_nl_exchange(nl, msg, ep11_orphan_one, l);
+	if (ret == -EOPNOTSUPP)
+		return -1;
+	if (ret)
+		return ep11_nl_report(nl, "status");
+	return 0;
+}
+
+/* A class counter of sysfs as JSON: null when it cannot be read. */
+static void ep11_json_counter(const char *key, long v)
+{
+	if (v < 0)
+		printf(", \"%s\": null", key);
+	else
+		printf(", \"%s\": %ld", key, v);
+}
+
+static void ep11_orphans_json(const struct ep11_orphan_rows *l, bool known)
+{
+	size_t i;
+
+	if (!known) {
+		printf(", \"orphans\": null");
+		return;
+	}
+	printf(", \"orphans\": [");
+	for (i = 0; i < l->n; i++) {
+		const struct ep11_orphan_row *r = &l->rows[i];
+
+		printf("%s\n    {\"serial\": ", i ? "," : "");
+		ep11_json_string(stdout, r->serial);
+		printf(", \"domain\": %u, \"wkid\": ", r->domain);
+		if (r->has_wkid)
+			printf("\"%s\"", r->wkid);
+		else
+			printf("null");
+		printf(", \"id\": \"%s\", \"pid\": ", r->id);
+		if (r->pid)
+			printf("%u", r->pid);
+		else
+			printf("null");
+		printf(", \"uid\": %u, \"comm\": ", r->uid);
+		ep11_json_string(stdout, r->comm);
+		printf(", ");
+		ep11_json_time(stdout, "created", r->created_ns);
+		printf(", \"state\": \"%s\", \"expires_in_s\": %u}",
+		       r->recover ? "recover" : "pending", r->expires_s);
+	}
+	printf("%s]", l->n ? "\n  " : "");
+}
+
+static void ep11_orphans_text(const struct ep11_orphan_rows *l, long kept,
+			      long adopted, long expired)
+{
+	size_t i;
+
+	if (kept > 0)
+		printf("Orphaned Logouts:      %ld (owed by removed cards, retried when they return)\n",
+		       kept);
+	if (adopted > 0 || expired > 0)
+		printf("Orphans:               %ld adopted by a returning card, %ld expired\n",
+		       adopted > 0 ? adopted : 0, expired > 0 ? expired : 0);
+	for (i = 0; i < l->n; i++) {
+		const struct ep11_orphan_row *r = &l->rows[i];
+
+		printf("  Card %s Domain %04x: session %s, uid %u (%s), %s, WKID %s, expires in %u s\n",
+		       r->serial, r->domain, r->id, r->uid, r->comm,
+		       r->recover ? "login to recover" : "logout pending",
+		       r->has_wkid ? r->wkid : "unknown", r->expires_s);
+	}
+}
+
 /* --output FILE, --watch SECONDS. */
 static int ep11_status_prom_option(int opt, const char *arg,
 				   struct ep11_prom_opts *o)
@@ -427,10 +597,11 @@ int ep11_cmd_status(int argc, char **argv)
 	struct ep11_prom_opts prom = { 0 };
 	bool prometheus = false;
 	struct ep11_apqn_rows before = { 0 }, rows = { 0 };
+	struct ep11_orphan_rows orows = { 0 };
 	struct ep11_filter f = { 0 };
-	bool cached = false, json = false, refresh;
+	bool cached = false, json = false, refresh, listed;
 	struct ep11_nl nl;
-	long orphans;
+	long orphans, adopted, expired;
 	int opt, ret;
 	size_t i;
 
@@ -489,7 +660,13 @@ int ep11_cmd_status(int argc, char **argv)
 	ret = ep11_status_dump(&nl, &f, !cached, &rows);
 	if (ret)
 		goto out;
+	ret = ep11_orphan_dump(&nl, &orows);
+	if (ret > 0)
+		goto out;
+	listed = !ret;
 	orphans = ep11_class_attr("orphaned_logouts");
+	adopted = ep11_class_attr("orphans_adopted");
+	expired = ep11_class_attr("orphans_expired");
 	if (json) {
 		printf("{");
 		ep11_json_time(stdout, "time", ep11_now_ns());
@@ -505,19 +682,23 @@ int ep11_cmd_status(int argc, char **argv)
 		else
 			ep11_status_text(&rows.rows[i], counts);
 	}
-	if (json)
-		printf(orphans < 0 ? "%s], \"orphaned_logouts\": null}\n" :
-		       "%s], \"orphaned_logouts\": %ld}\n",
-		       rows.n ? "\n  " : "", orphans);
-	else if (!rows.n)
-		printf("No EP11 APQN is registered.\n");
-	if (!json && orphans > 0)
-		printf("Orphaned Logouts:      %ld (owed by removed cards, retried when they return)\n",
-		       orphans);
+	if (json) {
+		printf("%s]", rows.n ? "\n  " : "");
+		ep11_json_counter("orphaned_logouts", orphans);
+		ep11_json_counter("orphans_adopted", adopted);
+		ep11_json_counter("orphans_expired", expired);
+		ep11_orphans_json(&orows, listed);
+		printf("}\n");
+	} else {
+		if (!rows.n)
+			printf("No EP11 APQN is registered.\n");
+		ep11_orphans_text(&orows, orphans, adopted, expired);
+	}
 	ret = EP11_EXIT_OK;
 out:
 	free(before.rows);
 	free(rows.rows);
+	free(orows.rows);
 	ep11_nl_close(&nl);
 	return ret;
 }

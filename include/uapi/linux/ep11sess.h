@@ -422,6 +422,17 @@ struct ep11sess_apqn_status {
  *              that many bytes per entry (zero-filling what it does not
  *              know)
  * @count:      in: room at @entries; out: APQNs known
+ * @orphaned:   out (zero on input): logouts that removed cards owe, kept
+ *              for their return now (orphaned logouts)
+ * @orphan_timeout_s: out (zero on input): how long such a logout is kept,
+ *              seconds (module parameter orphan_timeout_s; 0: not kept)
+ * @orphans_adopted: out (zero on input): orphaned logouts handed to a
+ *              card that came back, since the module was loaded
+ * @orphans_expired: out (zero on input): orphaned logouts given up after
+ *              @orphan_timeout_s, since the module was loaded
+ *
+ * A caller of ABI version 1 passes %EP11SESS_STATUS_SIZE_VER1 bytes and
+ * gets no orphan fields.
  */
 struct ep11sess_status {
 	__u32 size;
@@ -429,7 +440,14 @@ struct ep11sess_status {
 	__aligned_u64 entries;
 	__u32 entry_size;
 	__u32 count;
+	__u32 orphaned;
+	__u32 orphan_timeout_s;
+	__aligned_u64 orphans_adopted;
+	__aligned_u64 orphans_expired;
 };
+
+/* Size of struct ep11sess_status in ABI version 1 (up to @count). */
+#define EP11SESS_STATUS_SIZE_VER1	24
 
 /**
  * struct ep11sess_export - argument of %EP11SESS_IOC_EXPORT

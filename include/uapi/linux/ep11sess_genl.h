@@ -36,6 +36,19 @@
  *                            %EP11SESS_A_FAILED and one %EP11SESS_A_RESULT
  *                            per session, or ENOENT
  * @EP11SESS_CMD_EVENT:       a notification of the "events" group
+ * @EP11SESS_CMD_ORPHAN_GET:  dump only: one message per orphaned logout
+ *                            (a logout a removed card owes, kept for its
+ *                            return), oldest first: %EP11SESS_A_SERIAL,
+ *                            %EP11SESS_A_DOMAIN, %EP11SESS_A_WKID (when
+ *                            known), the session's %EP11SESS_A_PUBLIC_ID,
+ *                            its owner's %EP11SESS_A_PID, %EP11SESS_A_UID
+ *                            and %EP11SESS_A_COMM, %EP11SESS_A_CREATED_NS,
+ *                            %EP11SESS_A_STATE (%EP11SESS_STATE_PENDING),
+ *                            %EP11SESS_A_RECOVER when the login's answer
+ *                            was not seen, %EP11SESS_A_EXPIRES_S;
+ *                            CAP_SYS_ADMIN sees every one, others those
+ *                            of sessions created under their uid; takes
+ *                            no attribute
  * @__EP11SESS_CMD_MAX:       one past the last command
  */
 enum ep11sess_genl_cmd {
@@ -44,6 +57,7 @@ enum ep11sess_genl_cmd {
 	EP11SESS_CMD_SESSION_GET,
 	EP11SESS_CMD_LOGOUT,
 	EP11SESS_CMD_EVENT,
+	EP11SESS_CMD_ORPHAN_GET,
 	__EP11SESS_CMD_MAX,
 };
 
@@ -191,6 +205,14 @@ enum ep11sess_genl_event {
  * @EP11SESS_A_ADMIN_COMM:      string, the administrator's command name
  * @EP11SESS_A_VIA:             u32, how the administrator asked:
  *                              %EP11SESS_VIA_IOCTL or %EP11SESS_VIA_NETLINK
+ * @EP11SESS_A_WKID:            binary, 16 bytes: a domain's wrapping key
+ *                              verification pattern
+ * @EP11SESS_A_EXPIRES_S:       u32, seconds until an orphaned logout is
+ *                              given up (0: due now)
+ * @EP11SESS_A_RECOVER:         flag: an orphaned logout of a login whose
+ *                              answer was not seen: the card is asked for
+ *                              the session again (same PIN and nonce),
+ *                              then it is logged out
  * @__EP11SESS_A_MAX:           one past the last attribute
  */
 enum ep11sess_genl_attr {
@@ -248,6 +270,9 @@ enum ep11sess_genl_attr {
 	EP11SESS_A_ADMIN_PID,
 	EP11SESS_A_ADMIN_COMM,
 	EP11SESS_A_VIA,
+	EP11SESS_A_WKID,
+	EP11SESS_A_EXPIRES_S,
+	EP11SESS_A_RECOVER,
 	__EP11SESS_A_MAX,
 };
 
