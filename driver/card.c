@@ -44,6 +44,8 @@ struct ep11_uid_use {
 };
 
 static DEFINE_MUTEX(ep11_registry_lock);
+/* The last registration's number (struct ep11_card @gen). */
+static atomic64_t ep11_card_gens = ATOMIC64_INIT(0);
 static struct ep11_card *ep11_cards[EP11_MAX_CARDS];	/* registry lock */
 
 static void ep11_card_release(struct kref *ref)
@@ -798,6 +800,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	card->uid_quota = -1;
 	card->host_share = -1;
 	card->id = desc->id;
+	card->gen = atomic64_inc_return(&ep11_card_gens);
 	memcpy(card->serial, desc->serial, sizeof(card->serial));
 	init_rwsem(&card->ops_sem);
 	card->ops = ops;

@@ -94,6 +94,8 @@ struct ep11_apqn {
  *                  until the card is unregistered
  * @node:           in the registry's list (under the registry lock)
  * @id:             adapter number
+ * @gen:            this registration's number, never 0 and never reused
+ *                  (a card that registers again is another registration)
  * @serial:         serial number, not NUL-terminated
  * @ops_sem:        write-locked to remove @ops; read-locked around ->send()
  * @ops:            the provider's operations, NULL once unregistered
@@ -133,6 +135,7 @@ struct ep11_card {
 	struct kref ref;
 	struct list_head node;
 	u8 id;
+	u64 gen;
 	char serial[EP11_SERIAL_LEN];
 	struct rw_semaphore ops_sem;
 	const struct ep11_provider_ops *ops;

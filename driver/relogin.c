@@ -24,8 +24,15 @@
  * since it was registered or came online is not tried yet: its card's
  * work reads it first (card.c) and then logs in every session waiting
  * for it (ep11_relogin_card_fn()); a request that waits tries as well.
- * A card under the entry's number with another WKID is not used; the
- * entry is then "refused" and requests stop waiting for it.
+ * While the card under the entry's number has its WKID read, no other
+ * card is tried (bounded by one round trip's time-out).  A card under the
+ * entry's number with another WKID is not used; when no registered card
+ * can take the entry, or a card refuses it for good (another pin blob,
+ * the PIN refused), the entry is "refused" and requests stop waiting for
+ * it; every card that comes has it looked at again.  Other failures of a
+ * Login (time-outs, a busy or full card, the card's other codes) are no
+ * refusal: the requests that wait share their outcome and back off before
+ * they try that entry again.
  *
  * Locking: the relogins of a session hold its id's lock for writing
  * (session.c) across each Login round trip and its publication, so that
@@ -64,6 +71,17 @@
 #define EP11_RELOGIN_POLL	(HZ / 10)
 /* ... and tries to log its session in again itself at least this often. */
 #define EP11_RELOGIN_RETRY	HZ
+/*
+ * After a Login of an entry failed (not for good), requests try that entry
+ * again no sooner than this, doubled per failure in a row up to
+ * EP11_RELOGIN_RETRY << EP11_RELOGIN_BACKOFF_MAX.
+ */
+#define EP11_RELOGIN_BACKOFF_MAX	3
+/*
+ * An entry logged in again after its card answered CKR_SESSION_CLOSED is
+ * not logged in again for that reason before this passed.
+ */
+#define EP11_RELOGIN_CLOSED_HOLDOFF	(10 * HZ)
 /* A request waiting for a session id's lock looks again this often. */
 #define EP11_RELOGIN_LOCK_POLL	(HZ / 50)
 
@@ -120,6 +138,21 @@ struct ep11_away_ctx {
 	unsigned int n;
 };
 
+/*
+ * Entry @sa stops being used and waits to be logged in again, with a clean
+ * slate: no refusal, no backoff.  Under ep11_sess_lock, the entry LIVE.
+ */
+static void ep11_relogin_sa_away(struct ep11_sess_apqn *sa)
+{
+	lockdep_assert_held(&ep11_sess_lock);
+	WRITE_ONCE(sa->refused, false);
+	sa->refused_gen = 0;
+	sa->fails = 0;
+	sa->wkid_wait = 0;
+	sa->closed_at = 0;
+	WRITE_ONCE(sa->state, EP11SESS_STATE_AWAY);
+}
+
 static int ep11_relogin_away_one(struct ep11_session *sess, void *arg)
 {
 	struct ep11_away_ctx *ac = arg;
@@ -135,8 +168,7 @@ static int ep11_relogin_away_one(struct ep11_session *sess, void *arg)
 		    (ac->apqn && sa->apqn != ac->apqn) ||
 		    READ_ONCE(sa->state) != EP11SESS_STATE_LIVE)
 			continue;
-		WRITE_ONCE(sa->refused, false);
-		WRITE_ONCE(sa->state, EP11SESS_STATE_AWAY);
+		ep11_relogin_sa_away(sa);
 		ac->n++;
 	}
 	return 0;
@@ -175,12 +207,17 @@ void ep11_relogin_mark_away(struct ep11_card *card, struct ep11_apqn *apqn)
  * @wkid:       the WKID it was logged in with
  * @wkid_valid: @wkid is known
  * @refused:    refused already in this absence
+ * @refused_gen: the registration of the card whose Login refused it for
+ *              good, or 0
+ * @refused_seq: that APQN's away_seq then
  */
 struct ep11_relogin_ent {
 	struct ep11_apqn *apqn;
 	u8 wkid[EP11_WKID_LEN];
 	bool wkid_valid;
 	bool refused;
+	u64 refused_gen;
+	unsigned long refused_seq;
 };
 
 /**
@@ -212,7 +249,9 @@ static bool ep11_relogin_card_gone(struct ep11_card *card)
  * How @a suits the entry: 1 worth a Login, 0 the card under the entry's
  * number with another wrapping key, -1 not a place for it (offline, its
  * WKID not read yet, already one of the session's, another card with
- * another or an unknown key).  Called under the session id's lock.
+ * another or an unknown key, the APQN whose Login refused the entry for
+ * good and that has not gone away since).  Called under the session id's
+ * lock.
  */
 static int ep11_relogin_judge(struct ep11_session *sess,
 			      const struct ep11_relogin_ent *ent,
@@ -224,6 +263,9 @@ static int ep11_relogin_judge(struct ep11_session *sess,
 	u8 st;
 
 	if (!ep11_apqn_usable(a, &seq))
+		return -1;
+	if (ent->refused_gen && a->card->gen == ent->refused_gen &&
+	    seq == ent->refused_seq)
 		return -1;
 	st = ep11_apqn_wkid(a, wkid);
 	if (st == EP11_WKID_UNKNOWN)
@@ -265,28 +307,57 @@ static int ep11_relogin_search_card(struct ep11_card *card, void *arg)
 	return rs->score == 1;
 }
 
+/* An online APQN whose WKID its card's work has still to read. */
+static bool ep11_relogin_wkid_unread(struct ep11_apqn *a)
+{
+	u8 wkid[EP11_WKID_LEN];
+	unsigned long seq;
+
+	return ep11_apqn_usable(a, &seq) &&
+	       ep11_apqn_wkid(a, wkid) == EP11_WKID_UNKNOWN;
+}
+
 /*
- * The place to log the entry in again: its own APQN when its card is
- * still registered, else the same domain of another card; only @hint's
- * APQNs when @hint is given.  Called under the session id's lock.
+ * The card now under entry @sa's card number has its WKID still unread:
+ * whether the entry waits for it rather than going to another card.  It
+ * waits one round trip's time-out at most, counted from the first look.
+ * Called under the session id's lock.
+ */
+static bool ep11_relogin_wkid_wait(struct ep11_sess_apqn *sa)
+{
+	if (!sa->wkid_wait)
+		sa->wkid_wait = (jiffies + ep11_xfer_default_timeout()) | 1;
+	return time_before(jiffies, sa->wkid_wait);
+}
+
+/*
+ * The place to log entry @sa in again: its own APQN when its card is
+ * still registered, else the same domain of the card under the same
+ * number, else of any card.  While that card's WKID is being read, no
+ * other card is looked at (bounded, ep11_relogin_wkid_wait()).  Called
+ * under the session id's lock.
  */
 static void ep11_relogin_find(struct ep11_relogin_search *rs,
-			      struct ep11_card *hint)
+			      struct ep11_sess_apqn *sa)
 {
-	struct ep11_apqn *old = rs->ent->apqn;
+	struct ep11_apqn *old = rs->ent->apqn, *a;
 	struct ep11_card *card;
 
 	if (!ep11_relogin_card_gone(old->card)) {
-		if (!hint || hint == old->card)
-			ep11_relogin_consider(rs, old);
-		return;
-	}
-	if (hint) {
-		ep11_relogin_search_card(hint, rs);
+		ep11_relogin_consider(rs, old);
 		return;
 	}
 	card = ep11_card_get(old->card->id);
 	if (card) {
+		a = ep11_apqn_find(card, old->domain);
+		if (a && ep11_relogin_wkid_unread(a)) {
+			if (ep11_relogin_wkid_wait(sa)) {
+				ep11_card_put(card);
+				return;
+			}
+		} else {
+			sa->wkid_wait = 0;
+		}
 		ep11_relogin_search_card(card, rs);
 		ep11_card_put(card);
 	}
@@ -348,6 +419,10 @@ static bool ep11_relogin_publish(struct ep11_session *sess,
 		sa->wkid_valid = ep11_apqn_wkid(apqn, sa->wkid) ==
 				 EP11_WKID_VALID;
 		WRITE_ONCE(sa->refused, false);
+		sa->refused_gen = 0;
+		sa->fails = 0;
+		sa->wkid_wait = 0;
+		WRITE_ONCE(sa->relogins, sa->relogins + 1);
 		/* Pairs with the acquire of send.c: @apqn is seen with it. */
 		smp_store_release(&sa->state, EP11SESS_STATE_LIVE);
 	}
@@ -358,19 +433,33 @@ static bool ep11_relogin_publish(struct ep11_session *sess,
 	return ok;
 }
 
-/* A refusal that a later try on the same card will not change. */
-static bool ep11_relogin_refused_for_good(int err)
+/*
+ * A refusal that a later try on the same card will not change: another
+ * wrapping key or pin blob, the PIN refused.  Time-outs, a busy or full
+ * card, a card going away and the card's other codes (an internal or
+ * device error) are not.
+ */
+static bool ep11_relogin_refused_for_good(int err, u32 rc)
 {
-	return err == -EXDEV || err == -EACCES || err == -EREMOTEIO;
+	return err == -EXDEV || err == -EACCES ||
+	       (err == -EREMOTEIO && rc == EP11_CKR_IBM_WKID_MISMATCH);
+}
+
+/* How long requests leave an entry alone after @fails failures in a row. */
+static unsigned long ep11_relogin_backoff(unsigned int fails)
+{
+	return EP11_RELOGIN_RETRY << min_t(unsigned int, fails - 1,
+					   EP11_RELOGIN_BACKOFF_MAX);
 }
 
 /*
  * Log entry @sa in again where it can go, the Login given no more than
- * what is left until @deadline, if given.  Id lock held.
+ * what is left until @deadline, if given.  @came: a card has just come
+ * (its WKIDs read): an entry refused is looked at again, and a request's
+ * backoff does not apply.  Id lock held.
  */
 static void ep11_relogin_entry(struct ep11_session *sess,
-			       struct ep11_sess_apqn *sa,
-			       struct ep11_card *hint,
+			       struct ep11_sess_apqn *sa, bool came,
 			       const unsigned long *deadline,
 			       struct ep11_relogin_res *r)
 {
@@ -393,12 +482,20 @@ static void ep11_relogin_entry(struct ep11_session *sess,
 	memcpy(ent.wkid, sa->wkid, sizeof(ent.wkid));
 	ent.wkid_valid = sa->wkid_valid;
 	ent.refused = sa->refused;
+	ent.refused_gen = sa->refused_gen;
+	ent.refused_seq = sa->refused_seq;
 	mutex_unlock(&ep11_sess_lock);
 
-	/* A refused entry gets one more try per card that comes. */
-	if (ent.refused && !hint)
+	/* A refused entry is looked at again when a card comes. */
+	if (ent.refused && !came)
 		return;
-	ep11_relogin_find(&rs, hint);
+	/*
+	 * Requests share the outcome of a Login that failed: none tries the
+	 * entry again before its backoff passed.
+	 */
+	if (!came && sa->fails && time_before(jiffies, sa->retry_at))
+		return;
+	ep11_relogin_find(&rs, sa);
 	if (!rs.best)
 		return;
 	r->apqn = rs.best;
@@ -441,11 +538,22 @@ static void ep11_relogin_entry(struct ep11_session *sess,
 	} else if (ret && ep11_xfer_maybe_ran(ret) && r->apqn != ent.apqn) {
 		r->recover = true;
 	}
-	if (ret && ep11_relogin_refused_for_good(ret)) {
+	r->err = ret;
+	if (ret && ep11_relogin_refused_for_good(ret, rc)) {
+		/* Not this APQN again until it went away and came back. */
+		sa->refused_gen = r->apqn->card->gen;
+		sa->refused_seq = seq;
 		WRITE_ONCE(sa->refused, true);
 		ep11_reclaim_kick();
+	} else if (ret && ret != -EAGAIN) {
+		/*
+		 * It may work later: requests try again after a backoff, and
+		 * are not woken for it (each would try in turn).
+		 */
+		sa->fails++;
+		sa->retry_at = jiffies + ep11_relogin_backoff(sa->fails);
+		return;
 	}
-	r->err = ret;
 	ep11_relogin_changed();
 }
 
@@ -574,24 +682,29 @@ static int ep11_relogin_lock(struct rw_semaphore *id_lock,
 /**
  * ep11_relogin_session() - log a live session in again where it can go
  * @sess:     a session with a reference
- * @hint:     only this card's APQNs are candidates (the card has just
- *            come), or NULL for any card
+ * @came:     a card has just come, its WKIDs read (a card's work): entries
+ *            refused are looked at again, and requests' backoff does not
+ *            apply; false for a request
  * @deadline: jiffies after which nothing more is tried (a request's
  *            wait), or NULL for no bound (a card's work)
  *
  * Every entry of @sess that is %EP11SESS_STATE_AWAY is logged in again on
  * its APQN, if that is online again, or on the same domain of a card
- * with the same wrapping key.  An APQN whose WKID has not been read since
- * it came is not tried; an entry a card refused is tried again only with
- * a @hint, once per card that comes.  Each entry's Login and publication
- * hold the session id's lock; with @deadline, the lock is waited for and
- * the Login given no longer than until then.
+ * with the same wrapping key, every registered card being looked at.  An
+ * APQN whose WKID has not been read since it came is not tried (and while
+ * the card under the entry's number is read, no other card is); an entry
+ * refused is looked at again only when @came, and never on the APQN that
+ * refused it before that APQN went away and came back.  A request does
+ * not try an entry whose last Login failed before that failure's backoff
+ * passed.  Each entry's Login and publication hold the session id's lock;
+ * with @deadline, the lock is waited for and the Login given no longer
+ * than until then.
  *
  * Context: process context, sleeps for the card round trips; takes the
  * session id's lock (killable) and ep11_sess_lock; no locks held.
  * Return: the entries logged in again, -EINTR, or -ENOMEM.
  */
-int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint,
+int ep11_relogin_session(struct ep11_session *sess, bool came,
 			 const unsigned long *deadline)
 {
 	struct ep11_relogin_res *res;
@@ -621,7 +734,7 @@ int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint,
 		}
 		/* Another relogin may have taken it meanwhile. */
 		if (READ_ONCE(sess->apqns[i].state) == EP11SESS_STATE_AWAY)
-			ep11_relogin_entry(sess, &sess->apqns[i], hint,
+			ep11_relogin_entry(sess, &sess->apqns[i], came,
 					   deadline, &res[i]);
 		up_write(id_lock);
 		/* Requests waiting for the lock, not for a change. */
@@ -708,7 +821,7 @@ void ep11_relogin_card_fn(struct work_struct *work)
 		pr_warn("card%02x: out of memory: some sessions are logged in again only when a request needs them\n",
 			card->id);
 	for (i = 0; i < col.n; i++) {
-		ret = ep11_relogin_session(col.s[i], card, NULL);
+		ret = ep11_relogin_session(col.s[i], true, NULL);
 		if (ret > 0)
 			done += ret;
 		ep11_session_put(col.s[i]);
@@ -779,18 +892,26 @@ bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn,
 /**
  * ep11_relogin_forgotten() - a card answered that it does not know a live
  * session
- * @sess: a live session
- * @apqn: the APQN whose card answered CKR_SESSION_CLOSED to a request bound
- *        to @sess (a card that restarted without going offline)
+ * @sess:     a live session
+ * @apqn:     the APQN whose card answered CKR_SESSION_CLOSED to a request
+ *            bound to @sess (a card that restarted without going offline)
+ * @relogins: the entry's count of relogins when the request went there
+ * @wait:     log it in again before returning; else the card's work does
  *
  * The entry becomes %EP11SESS_STATE_AWAY and the session is logged in
- * again there at once, as for a card that came back; the request's answer
- * stays what it was.
+ * again there, as for a card that came back; the request's answer stays
+ * what it was.  Not when the entry has been logged in again since the
+ * request went to the card (the answer predates that), nor within
+ * %EP11_RELOGIN_CLOSED_HOLDOFF of the last time this did it on the same
+ * APQN: a key blob bound to another session gets CKR_SESSION_CLOSED too,
+ * from a card that knows the session well, and each such request would
+ * cost a Login.
  *
- * Context: process context, sleeps for the Login round trip; no locks
- * held.
+ * Context: process context, sleeps for the Login round trip when @wait;
+ * no locks held.
  */
-void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn)
+void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn,
+			    u32 relogins, bool wait)
 {
 	unsigned long deadline;
 	struct ep11_sess_apqn *sa;
@@ -799,9 +920,12 @@ void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn)
 	mutex_lock(&ep11_sess_lock);
 	sa = ep11_session_find_apqn(sess, apqn);
 	if (sa && sess->life == EP11_SESS_ALIVE && !sess->orphan &&
-	    READ_ONCE(sa->state) == EP11SESS_STATE_LIVE) {
-		WRITE_ONCE(sa->refused, false);
-		WRITE_ONCE(sa->state, EP11SESS_STATE_AWAY);
+	    READ_ONCE(sa->state) == EP11SESS_STATE_LIVE &&
+	    sa->relogins == relogins &&
+	    !(sa->closed_at &&
+	      time_before(jiffies, sa->closed_at + EP11_RELOGIN_CLOSED_HOLDOFF))) {
+		ep11_relogin_sa_away(sa);
+		sa->closed_at = jiffies | 1;
 		marked = true;
 	}
 	mutex_unlock(&ep11_sess_lock);
@@ -811,9 +935,13 @@ void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn)
 			    apqn->card->id, apqn->domain, EP11_PUBLIC_ID_LEN,
 			    sess->id);
 	ep11_relogin_changed();
+	if (!wait) {
+		ep11_relogin_card_kick(apqn->card);
+		return;
+	}
 	/* One Login's time at most: the request has its answer already. */
 	deadline = jiffies + ep11_xfer_default_timeout();
-	ep11_relogin_session(sess, NULL, &deadline);
+	ep11_relogin_session(sess, false, &deadline);
 }
 
 /* What a session's requests can hope for. */
@@ -882,8 +1010,7 @@ static unsigned int ep11_relogin_mark_gone(struct ep11_session *sess)
 			if (READ_ONCE(sa->state) != EP11SESS_STATE_LIVE ||
 			    !ep11_relogin_card_gone(sa->apqn->card))
 				continue;
-			WRITE_ONCE(sa->refused, false);
-			WRITE_ONCE(sa->state, EP11SESS_STATE_AWAY);
+			ep11_relogin_sa_away(sa);
 			marked++;
 		}
 	}
@@ -933,7 +1060,7 @@ int ep11_relogin_wait(struct ep11_session *sess, unsigned long seq,
 		if (first || ep11_relogin_seq() != tried_seq ||
 		    time_after(jiffies, tried + EP11_RELOGIN_RETRY)) {
 			first = false;
-			ret = ep11_relogin_session(sess, NULL, &deadline);
+			ret = ep11_relogin_session(sess, false, &deadline);
 			if (ret == -EINTR)
 				return ret;
 			if (ret > 0)

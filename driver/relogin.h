@@ -21,9 +21,10 @@ void ep11_relogin_uninit(void);
 void ep11_relogin_mark_away(struct ep11_card *card, struct ep11_apqn *apqn);
 void ep11_relogin_card_kick(struct ep11_card *card);
 void ep11_relogin_card_fn(struct work_struct *work);
-int ep11_relogin_session(struct ep11_session *sess, struct ep11_card *hint,
+int ep11_relogin_session(struct ep11_session *sess, bool came,
 			 const unsigned long *deadline);
-void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn);
+void ep11_relogin_forgotten(struct ep11_session *sess, struct ep11_apqn *apqn,
+			    u32 relogins, bool wait);
 bool ep11_relogin_awaits(struct ep11_session *sess, struct ep11_apqn *apqn,
 			 const u8 *pinblob);
 unsigned long ep11_relogin_seq(void);

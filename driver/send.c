@@ -26,19 +26,30 @@
 
 #define EP11_SEND_MAX_TIMEOUT	600000
 
+/**
+ * struct ep11_send_target - an APQN a request may go to
+ * @apqn:     the APQN, with a reference on its card
+ * @pinblob:  the session's pin blob there, or NULL
+ * @sa:       the session's entry, or NULL
+ * @relogins: @sa's count of relogins when the target was taken
+ */
 struct ep11_send_target {
 	struct ep11_apqn *apqn;
 	const u8 *pinblob;
+	struct ep11_sess_apqn *sa;
+	u32 relogins;
 };
 
 static bool ep11_send_take(struct ep11_send_target *t, struct ep11_apqn *apqn,
-			   const u8 *pinblob)
+			   struct ep11_sess_apqn *sa)
 {
 	/* A card the session has just left may be on its way out. */
 	if (!kref_get_unless_zero(&apqn->card->ref))
 		return false;
 	t->apqn = apqn;
-	t->pinblob = pinblob;
+	t->sa = sa;
+	t->pinblob = sa ? sa->pinblob : NULL;
+	t->relogins = sa ? READ_ONCE(sa->relogins) : 0;
 	return true;
 }
 
@@ -63,7 +74,7 @@ static unsigned int ep11_send_targets(struct ep11_session *sess,
 		/* Pairs with the release in relogin.c: @apqn after @state. */
 		if (smp_load_acquire(&sa->state) == EP11SESS_STATE_LIVE &&
 		    READ_ONCE(sa->apqn) == first &&
-		    ep11_send_take(&t[n], first, sa->pinblob))
+		    ep11_send_take(&t[n], first, sa))
 			n++;
 	}
 	for (i = 0; i < na; i++) {
@@ -72,7 +83,7 @@ static unsigned int ep11_send_targets(struct ep11_session *sess,
 		if (smp_load_acquire(&sa->state) != EP11SESS_STATE_LIVE)
 			continue;
 		apqn = READ_ONCE(sa->apqn);
-		if (apqn != first && ep11_send_take(&t[n], apqn, sa->pinblob))
+		if (apqn != first && ep11_send_take(&t[n], apqn, sa))
 			n++;
 	}
 out:
@@ -82,11 +93,15 @@ out:
 
 static int ep11_send_validate(struct ep11_file *ef, struct ep11sess_send *s)
 {
-	const u32 known = EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN;
+	const u32 bound = EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN;
 
-	if (s->flags & ~known || s->apqn.pad || s->rep_len)
+	if (s->flags & ~(bound | EP11SESS_SEND_NO_WAIT) || s->apqn.pad ||
+	    s->rep_len || s->result || s->reserved)
 		return -EINVAL;
-	if ((s->flags & known) ? !s->handle : s->handle)
+	if ((s->flags & bound) ? !s->handle : s->handle)
+		return -EINVAL;
+	/* Only a bound request waits: the flag needs one. */
+	if ((s->flags & EP11SESS_SEND_NO_WAIT) && !(s->flags & bound))
 		return -EINVAL;
 	if (s->req_len < EP11_CPRB_LEN || s->req_len > EP11_MAX_MSG_LEN ||
 	    s->rep_cap < EP11_CPRB_LEN || !s->req || !s->rep ||
@@ -219,6 +234,8 @@ int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
  * @sess:    the session, or NULL for an unbound request
  * @forgot:  the APQN (with a card reference) whose card answered a bound
  *           request CKR_SESSION_CLOSED, or NULL
+ * @forgot_sa: the session's entry there
+ * @forgot_relogins: its count of relogins when the request went there
  */
 struct ep11_send_ctx {
 	struct ep11sess_send *s;
@@ -231,6 +248,8 @@ struct ep11_send_ctx {
 	unsigned long timeout;
 	struct ep11_session *sess;
 	struct ep11_apqn *forgot;
+	struct ep11_sess_apqn *forgot_sa;
+	u32 forgot_relogins;
 };
 
 /* A bound request's answer: the card does not know the session. */
@@ -293,6 +312,8 @@ static int ep11_send_pass(struct ep11_send_ctx *sc)
 			if (ep11_send_closed(sc, ret)) {
 				kref_get(&targets[i].apqn->card->ref);
 				sc->forgot = targets[i].apqn;
+				sc->forgot_sa = targets[i].sa;
+				sc->forgot_relogins = targets[i].relogins;
 			}
 		}
 	}
@@ -345,7 +366,8 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
 	for (;;) {
 		seq = ep11_relogin_seq();
 		ret = ep11_send_pass(sc);
-		if (!sc->sess || (ret != -ENODEV && ret != -EIO))
+		if (!sc->sess || (ret != -ENODEV && ret != -EIO) ||
+		    (sc->s->flags & EP11SESS_SEND_NO_WAIT))
 			break;
 		if (!deadline)
 			deadline = ep11_relogin_deadline();
@@ -361,7 +383,11 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
 	}
 	if (sc->forgot) {
 		/* The card restarted unseen: log the session in again. */
-		ep11_relogin_forgotten(sc->sess, sc->forgot);
+		ep11_relogin_forgotten(sc->sess, sc->forgot,
+				       sc->forgot_relogins,
+				       !(sc->s->flags & EP11SESS_SEND_NO_WAIT));
+		if (READ_ONCE(sc->forgot_sa->relogins) != sc->forgot_relogins)
+			sc->s->result |= EP11SESS_SEND_RELOGGED_IN;
 		ep11_card_put(sc->forgot->card);
 		sc->forgot = NULL;
 	}
@@ -377,10 +403,12 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
  *
  * A bound request none of whose session's APQNs answers (offline, gone,
  * failed in transport) while one of them may be logged in again waits
- * for that, up to relogin_wait_ms, and is sent again (relogin.c).  A
- * bound request the card answers CKR_SESSION_CLOSED (it restarted unseen)
- * makes the kernel log the session in again there before it returns that
- * answer.
+ * for that, up to relogin_wait_ms, and is sent again (relogin.c), unless
+ * %EP11SESS_SEND_NO_WAIT.  A bound request the card answers
+ * CKR_SESSION_CLOSED (it restarted unseen) makes the kernel log the
+ * session in again there before it returns that answer (after it, with
+ * %EP11SESS_SEND_NO_WAIT); @s->result then says whether the session was
+ * logged in again there since the request went to the card.
  *
  * Context: process context, sleeps for the round trips and the wait; no
  * locks held.

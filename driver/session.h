@@ -53,10 +53,28 @@ struct ep11_name;
  * @wkid:    the wrapping key verification pattern of @apqn when the
  *           session was logged in there, if known (relogin.c)
  * @wkid_valid: @wkid is known
- * @refused: while %EP11SESS_STATE_AWAY: the card that came back, or the
- *           one that took its place, refused the session (another
- *           wrapping key, another pin blob, a refused login); requests do
- *           not wait for it
+ * @refused: while %EP11SESS_STATE_AWAY: no card can take the entry (the
+ *           card in its place has another wrapping key, or a card refused
+ *           it for good: another pin blob, the PIN refused); requests do
+ *           not wait for it, and every card that comes, or whose APQN
+ *           comes online, has it looked at again (relogin.c)
+ * @refused_gen: the registration (struct ep11_card @gen) of the card
+ *           whose Login refused the entry for good, 0 when none did
+ * @refused_seq: that APQN's @away_seq then: it is not tried again until
+ *           it went offline or away and came back
+ * @fails:   Logins of the entry that failed in a row (not for good) while
+ *           it is AWAY: requests back off from it
+ * @retry_at: jiffies before which a request does not try the entry again
+ *           after such a failure
+ * @wkid_wait: jiffies until which the entry waits for the WKID of the card
+ *           now under its card's number to be read, rather than going to
+ *           another card; 0 when it does not
+ * @closed_at: jiffies (| 1) when the entry was last logged in again
+ *           because its card answered CKR_SESSION_CLOSED, 0 when not since
+ *           it last went away
+ * @relogins: bumped each time the entry is logged in again; a request
+ *           compares it to see whether its session was logged in again
+ *           after the request went to the card (send.c)
  *
  * While the session lives, an entry goes from LIVE to
  * %EP11SESS_STATE_AWAY (its APQN went offline or its card away) and back,
@@ -75,6 +93,13 @@ struct ep11_sess_apqn {
 	u8 wkid[EP11_WKID_LEN];
 	bool wkid_valid;
 	bool refused;
+	u64 refused_gen;
+	unsigned long refused_seq;
+	unsigned int fails;
+	unsigned long retry_at;
+	unsigned long wkid_wait;
+	unsigned long closed_at;
+	u32 relogins;
 };
 
 /**

@@ -591,7 +591,7 @@ static void ctx_reset(struct ck_card_ctx *c)
  */
 static CK_RV send_req(struct ck_card_ctx *c, bool bound, const void *req,
 		      size_t req_len, struct reply *r,
-		      struct ep11sess_apqn *served)
+		      struct ep11sess_apqn *served, uint32_t *result)
 {
 	int err;
 
@@ -602,7 +602,7 @@ static CK_RV send_req(struct ck_card_ctx *c, bool bound, const void *req,
 		return CKR_HOST_MEMORY;
 	*served = c->apqn;
 	err = ck_dev_send(c->dev, bound ? c->handle : 0, bound, &c->apqn, req,
-			  req_len, r->buf, r->cap, &r->len, served);
+			  req_len, r->buf, r->cap, &r->len, served, result);
 	if (err) {
 		c->err = err < 0 ? err : -err;
 		r->len = r->cap;
@@ -647,28 +647,72 @@ static bool transport_failed(int err)
 	return err == -ENODEV || err == -EIO || err == -ETIMEDOUT;
 }
 
+bool ck_card_may_repeat(uint16_t fnid)
+{
+	switch (fnid) {
+	/* They compute, or read: the same kind of answer again. */
+	case EP11_FN_GENERATE_RANDOM:
+	case EP11_FN_DIGEST_SINGLE:
+	case EP11_FN_ENCRYPT_SINGLE:
+	case EP11_FN_DECRYPT_SINGLE:
+	case EP11_FN_SIGN_SINGLE:
+	case EP11_FN_VERIFY_SINGLE:
+	case EP11_FN_WRAP_KEY:
+	case EP11_FN_GET_ATTRIBUTE_VALUE:
+	case EP11_FN_GET_MECHANISM_LIST:
+	case EP11_FN_GET_MECHANISM_INFO:
+	case EP11_FN_GET_XCP_INFO:
+	/* They make a blob the card does not keep: a new one again. */
+	case EP11_FN_GENERATE_KEY:
+	case EP11_FN_GENERATE_KEY_PAIR:
+	case EP11_FN_UNWRAP_KEY:
+	case EP11_FN_DERIVE_KEY:
+		return true;
+	/* SeedRandom, admin, the login functions, anything else. */
+	default:
+		return false;
+	}
+}
+
+/*
+ * Whether a request the card answered CKR_SESSION_CLOSED goes once more:
+ * the kernel says it logged the session in again there since the request
+ * went to the card (a card that restarted unseen); a kernel without
+ * EP11SESS_FEAT_RELOGIN does not say, and is asked whether it still holds
+ * the session live.
+ */
+static bool relogged_in(struct ck_card_ctx *c, uint32_t result)
+{
+	if (c->dev->features & EP11SESS_FEAT_RELOGIN)
+		return result & EP11SESS_SEND_RELOGGED_IN;
+	return ck_dev_session_live(c->dev, c->handle) == 1;
+}
+
 /*
  * Sends @req and checks that its reply answers @fnid: the one place where
  * a request is tried again, and only once.  A bound request goes again
  * after a transport failure (the kernel tried every APQN of the session
- * and waited for it to be logged in again on a card that came back), or
- * after the card's CKR_SESSION_CLOSED while the kernel still holds the
- * session live (a card that restarted: the kernel logs the session in
- * again before it answers).  Unbound requests fail over between the
- * slot's APQNs in ck_slot_call() instead.  On CKR_OK @r holds a reply
- * that succeeded and @served the APQN that answered it.
+ * and waited for it to be logged in again on a card that came back) when
+ * its function may run twice (ck_card_may_repeat()), or after the card's
+ * CKR_SESSION_CLOSED when the kernel logged the session in again since
+ * (a card that restarted: the kernel does it before it answers), not for
+ * a key blob bound to another session.  Unbound requests fail over
+ * between the slot's APQNs in ck_slot_call() instead.  On CKR_OK @r
+ * holds a reply that succeeded and @served the APQN that answered it.
  */
 static CK_RV exchange(struct ck_card_ctx *c, bool bound, uint16_t fnid,
 		      const void *req, size_t req_len, struct reply *r,
 		      struct ep11sess_apqn *served)
 {
 	bool again = bound;
+	uint32_t result = 0;
 	CK_RV rv;
 
 	for (;;) {
-		rv = send_req(c, bound, req, req_len, r, served);
+		rv = send_req(c, bound, req, req_len, r, served, &result);
 		if (rv != CKR_OK) {
-			if (again && transport_failed(c->err)) {
+			if (again && transport_failed(c->err) &&
+			    ck_card_may_repeat(fnid)) {
 				again = false;
 				c->err = 0;
 				continue;
@@ -680,7 +724,7 @@ static CK_RV exchange(struct ck_card_ctx *c, bool bound, uint16_t fnid,
 			return rv;
 		reply_free(r);
 		if (again && c->card_rc == EP11_CKR_SESSION_CLOSED &&
-		    ck_dev_session_live(c->dev, c->handle) == 1) {
+		    relogged_in(c, result)) {
 			again = false;
 			c->card_rc = 0;
 			continue;

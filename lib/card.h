@@ -20,9 +20,12 @@
  * A bound request is sent once more, never twice more, after the send
  * ioctl's ENODEV, EIO or ETIMEDOUT (no APQN of the session answered, even
  * after the kernel's wait for the session to be logged in again on a card
- * that came back), or after the card's CKR_SESSION_CLOSED while the kernel
- * still lists the session live (ck_dev_session_live()); @ctx->err and
- * @ctx->card_rc are then the second try's.
+ * that came back) when its function may run twice (ck_card_may_repeat()),
+ * or after the card's CKR_SESSION_CLOSED when the kernel says it logged
+ * the session in again since the request went to the card
+ * (EP11SESS_SEND_RELOGGED_IN; a kernel without EP11SESS_FEAT_RELOGIN:
+ * while it still lists the session live, ck_dev_session_live());
+ * @ctx->err and @ctx->card_rc are then the second try's.
  */
 #ifndef CK_CARD_H
 #define CK_CARD_H
@@ -46,6 +49,18 @@ struct ck_card_ctx {
 	uint32_t card_rc;		/* out: the card's return code (0 if none) */
 	int err;			/* out: the negative errno of the ioctl, or 0 */
 };
+
+/*
+ * Whether a request of function @fnid may be sent once more after a first
+ * try that may have run on the card (the send ioctl's ETIMEDOUT or EIO):
+ * EP11 keeps nothing on the card for the functions that compute or read
+ * (random, digest, encrypt, decrypt, sign, verify, wrap, the attribute,
+ * mechanism and module queries) nor for those that make a new blob
+ * (GenerateKey, GenerateKeyPair, UnwrapKey, DeriveKey: the first try's
+ * blob never reached anyone).  SeedRandom, admin and any other function
+ * change or may change the card's state: not sent again.
+ */
+bool ck_card_may_repeat(uint16_t fnid);
 
 /*
  * A growable byte buffer owned by the caller: its bytes come from

@@ -297,13 +297,15 @@ int ck_dev_keep(struct ck_dev *d, uint32_t handle, bool release,
 int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 		const struct ep11sess_apqn *apqn, const void *req, size_t req_len,
 		void *rep, size_t rep_cap, size_t *rep_len,
-		struct ep11sess_apqn *served)
+		struct ep11sess_apqn *served, uint32_t *result)
 {
 	struct ep11sess_send s;
 	int ret;
 
 	if (rep_len)
 		*rep_len = 0;
+	if (result)
+		*result = 0;
 	if (!req || !rep || !rep_len || req_len > UINT32_MAX ||
 	    (any_apqn && !handle) || (!apqn && !(handle && any_apqn)))
 		return -EINVAL;
@@ -329,6 +331,8 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 	if (s.rep_len > rep_cap)
 		return -EPROTO;
 	*rep_len = s.rep_len;
+	if (result)
+		*result = s.result;
 	if (served) {
 		memset(served, 0, sizeof(*served));
 		served->card = s.apqn.card;

@@ -110,13 +110,15 @@ int ck_dev_keep(struct ck_dev *d, uint32_t handle, bool release,
  * One EP11 request.  @handle 0: unbound, to @apqn; else bound to the
  * session (EP11SESS_SEND_SESSION) and sent to any of its APQNs
  * (EP11SESS_SEND_ANY_APQN) when @any_apqn, else to @apqn.  @served (may
- * be NULL) gets the APQN that answered.  Returns 0 or -errno; -EINTR is
- * not repeated (the request may have run).
+ * be NULL) gets the APQN that answered, @result (may be NULL) the
+ * kernel's EP11SESS_SEND_RELOGGED_IN (always 0 from a kernel without
+ * EP11SESS_FEAT_RELOGIN).  Returns 0 or -errno; -EINTR is not repeated
+ * (the request may have run).
  */
 int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 		const struct ep11sess_apqn *apqn, const void *req, size_t req_len,
 		void *rep, size_t rep_cap, size_t *rep_len,
-		struct ep11sess_apqn *served);
+		struct ep11sess_apqn *served, uint32_t *result);
 
 /*
  * EP11SESS_IOC_LIST of this file's sessions (or every session with

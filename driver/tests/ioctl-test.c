@@ -339,6 +339,24 @@ static void send_replen(union ioc_arg *a)
 	a->send.rep_len = 1;
 }
 
+static void send_result(union ioc_arg *a)
+{
+	send_ok(a);
+	a->send.result = EP11SESS_SEND_RELOGGED_IN;
+}
+
+static void send_reserved(union ioc_arg *a)
+{
+	send_ok(a);
+	a->send.reserved = 1;
+}
+
+static void send_nowait_unbound(union ioc_arg *a)
+{
+	send_ok(a);
+	a->send.flags = EP11SESS_SEND_NO_WAIT;
+}
+
 static void list_ok(union ioc_arg *a)
 {
 	a->list.entry_size = sizeof(struct ep11sess_session_info);
@@ -504,6 +522,9 @@ static const struct ioc_case ioc_cases[] = {
 	{ "send APQN pad", EP11SESS_IOC_SEND, 0, send_pad, -EINVAL },
 	{ "send session without handle", EP11SESS_IOC_SEND, 0, send_nohandle, -EINVAL },
 	{ "send handle without flag", EP11SESS_IOC_SEND, 0, send_stray_handle, -EINVAL },
+	{ "send result set", EP11SESS_IOC_SEND, 0, send_result, -EINVAL },
+	{ "send reserved set", EP11SESS_IOC_SEND, 0, send_reserved, -EINVAL },
+	{ "send no-wait without a session", EP11SESS_IOC_SEND, 0, send_nowait_unbound, -EINVAL },
 	{ "send request below a header", EP11SESS_IOC_SEND, 0, send_short, -EINVAL },
 	{ "send request over 64 KiB", EP11SESS_IOC_SEND, 0, send_long, -EINVAL },
 	{ "send reply room below a header", EP11SESS_IOC_SEND, 0, send_noroom, -EINVAL },

@@ -67,8 +67,14 @@ static const u16 rl_domains[] = { 1, 2 };
  * @logins:    Login round trips the card ran
  * @logouts:   Logouts that ended a session
  * @unseen:    run the next Login, then answer -ETIMEDOUT
+ * @login_rc:  when not 0, Logins answer this code instead (a card in
+ *             trouble, a full card)
+ * @login_rc_left: how many Logins more answer @login_rc, -1 all
  * @bound:     bound requests the card ran in a live session
  * @closed:    bound requests refused: the session was not logged in
+ * @stale:     the next this many bound requests answer CKR_SESSION_CLOSED
+ *             though the session is logged in (a key blob bound to another
+ *             session)
  * @gate_fn:   the next request of this function stops after the card ran
  *             it, until @gate_release (0: none)
  * @gate_eio:  the gated request then ends with -EIO (the card went away
@@ -87,8 +93,11 @@ struct hsm {
 	unsigned int logins;
 	unsigned int logouts;
 	bool unseen;
+	u32 login_rc;
+	int login_rc_left;
 	unsigned int bound;
 	unsigned int closed;
+	unsigned int stale;
 	u32 gate_fn;
 	bool gate_eio;
 	struct completion gate_arrived;
@@ -172,6 +181,11 @@ static u32 hsm_login(struct hsm *h, u16 domain, struct ep11_msg *m, u8 *blob)
 	    ep11_wire_next(m, &nonce, &nonce_len) || !pin_len || !nonce_len)
 		return EP11_CKR_ARGUMENTS_BAD;
 	h->logins++;
+	if (h->login_rc && h->login_rc_left) {
+		if (h->login_rc_left > 0)
+			h->login_rc_left--;
+		return h->login_rc;
+	}
 	hsm_blob(blob, h->key, h->tail_key, pin, pin_len, nonce, nonce_len);
 	if (hsm_find_locked(h, domain, blob) >= 0)
 		return EP11_CKR_OK;
@@ -219,6 +233,10 @@ static u32 hsm_random(struct hsm *h, u16 domain, struct ep11_msg *m,
 		return EP11_CKR_ARGUMENTS_BAD;
 	if (hsm_find_locked(h, domain, blob) < 0) {
 		h->closed++;
+		return EP11_CKR_SESSION_CLOSED;
+	}
+	if (h->stale) {
+		h->stale--;
 		return EP11_CKR_SESSION_CLOSED;
 	}
 	h->bound++;
@@ -335,6 +353,25 @@ static void hsm_reset(struct hsm *h)
 	memset(h->used, 0, sizeof(h->used));
 	memset(h->blobs, 0, sizeof(h->blobs));
 	mutex_unlock(&h->lock);
+}
+
+/* The next @n Logins (-1: all) answer @rc. */
+static void hsm_fail_logins(struct hsm *h, u32 rc, int n)
+{
+	mutex_lock(&h->lock);
+	h->login_rc = rc;
+	h->login_rc_left = n;
+	mutex_unlock(&h->lock);
+}
+
+static unsigned int hsm_logins(struct hsm *h)
+{
+	unsigned int n;
+
+	mutex_lock(&h->lock);
+	n = h->logins;
+	mutex_unlock(&h->lock);
+	return n;
 }
 
 /* The next request of function @fn stops in the card after it ran. */
@@ -469,13 +506,17 @@ static int rl_login(struct ep11_session **sess, u8 card, const char *nonce)
 	return ep11_login(&req, sess, &joined);
 }
 
-/* A bound GenerateRandom to any APQN of @sess: 0 and the card's code. */
-static int rl_send(struct ep11_session *sess, u32 *rc)
+/*
+ * A bound GenerateRandom to any APQN of @sess, with @flags besides: 0, the
+ * card's code and the send's result.
+ */
+static int rl_send_ex(struct ep11_session *sess, u32 flags, u32 *rc,
+		      u32 *result)
 {
 	u8 req[128], rep[256];
 	struct ep11sess_send s = {
 		.size = sizeof(s),
-		.flags = EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN,
+		.flags = EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN | flags,
 		.handle = 1,
 		.req = 1,
 		.rep = 1,
@@ -493,13 +534,23 @@ static int rl_send(struct ep11_session *sess, u32 *rc)
 		return len;
 	s.req_len = len;
 	*rc = ~0U;
+	*result = ~0U;
 	ret = ep11_send_kernel(sess, &s, req, rep);
 	if (ret)
 		return ret;
+	*result = s.result;
 	if (ep11_wire_parse_reply(rep, s.rep_len, &m) < 0)
 		return -EBADMSG;
 	*rc = m.rc;
 	return 0;
+}
+
+/* A bound GenerateRandom to any APQN of @sess: 0 and the card's code. */
+static int rl_send(struct ep11_session *sess, u32 *rc)
+{
+	u32 result;
+
+	return rl_send_ex(sess, 0, rc, &result);
 }
 
 /**
@@ -1014,14 +1065,16 @@ static void relogin_card_restarted_unseen(struct kunit *test)
 	struct rl_test *rt = test->priv;
 	struct ep11_session *sess;
 	struct ep11_card *card;
-	u32 rc;
+	u32 rc, result;
 
 	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0B-CARD", true);
 	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
 	/* The card forgets its sessions without going offline. */
 	hsm_reset(&rt->h[0]);
-	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rl_send_ex(sess, 0, &rc, &result), 0);
 	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	KUNIT_EXPECT_EQ_MSG(test, result, (u32)EP11SESS_SEND_RELOGGED_IN,
+			    "the answer does not say the session was logged in again");
 	KUNIT_EXPECT_EQ_MSG(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE,
 			    "not logged in again after CKR_SESSION_CLOSED");
 	rl_expect_counts(test, &rt->h[0], card, 1, "logged in again");
@@ -1332,6 +1385,282 @@ static void orphan_adopted_when_its_wkid_returns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
 }
 
+/*
+ * The card comes back but every Login fails (the card is full): the
+ * requests that wait for the session share the outcome of a Login and
+ * back off, rather than each trying in turn as soon as the other's
+ * attempt ended; once the card has room, a request logs it in again.
+ */
+static void relogin_waiters_share_a_failing_login(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct rl_async *a;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	unsigned int i, before, during;
+	u32 rc;
+
+	a = kunit_kcalloc(test, 3, sizeof(*a), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T19-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+
+	hsm_fail_logins(&rt->h[0], EP11_CKR_SESSION_COUNT, -1);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T19-CARD", true);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(sess->apqns[0].refused));
+	/* The login, and the card's work's relogin. */
+	before = hsm_logins(&rt->h[0]);
+	KUNIT_EXPECT_EQ(test, before, 2U);
+
+	ep11_relogin_wait_ms = 1500;
+	for (i = 0; i < 3; i++)
+		rl_async_start(test, &a[i], sess);
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a[i].done,
+								    10 * HZ));
+		KUNIT_EXPECT_EQ(test, a[i].ret, -ENODEV);
+	}
+	during = hsm_logins(&rt->h[0]) - before;
+	KUNIT_EXPECT_LE_MSG(test, during, 2U,
+			    "3 requests waiting 1.5 s sent %u Logins to a card that fails them",
+			    during);
+
+	/* The card has room again: the next request logs it in. */
+	hsm_fail_logins(&rt->h[0], 0, 0);
+	ep11_relogin_wait_ms = 5000;
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	rl_expect_counts(test, &rt->h[0], card, 1, "after the relogin");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * The card under the session's number comes back with another wrapping
+ * key while a card with the session's key is registered already: the
+ * session goes there, rather than being refused with only the new card
+ * looked at.
+ */
+static void relogin_refusal_looks_at_registered_cards(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *other;
+	u32 rc;
+
+	other = rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T20-OTHR",
+			true);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T20-OLD0", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+
+	rt->h[2].key = 0x22;
+	rt->h[2].wkid_key = 0x22;
+	rl_plug(test, 2, &rt->h[2], RL_ID, "RELOGIN-T20-NEW0", true);
+	KUNIT_EXPECT_EQ(test, rt->h[2].logins, 0U);
+	KUNIT_EXPECT_EQ_MSG(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE,
+			    "refused (%d) though card%02x has the session's key",
+			    READ_ONCE(sess->apqns[0].refused), RL_OTHER_ID);
+	KUNIT_EXPECT_PTR_EQ(test, sess->apqns[0].apqn,
+			    ep11_apqn_find(other, RL_DOM));
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	KUNIT_EXPECT_EQ(test, rt->h[1].bound, 1U);
+	rl_expect_counts(test, &rt->h[1], other, 1, "after the move");
+
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[1], other, 0, "after the logout");
+	rl_unplug(rt, 2);
+	/* The old card did not reset: its session ends on its return. */
+	rl_adopt(test, 0, &rt->h[0], RL_ID, "RELOGIN-T20-OLD0");
+	KUNIT_EXPECT_EQ(test, hsm_live(&rt->h[0]), 0U);
+}
+
+/*
+ * The card comes back and its Login fails with an error of the card's
+ * (CKR_DEVICE_ERROR), then with a PIN it refuses: the first is not a
+ * refusal (a request still waits and logs the session in), the second is.
+ */
+static void relogin_transient_error_is_no_refusal(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc;
+
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T21-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+
+	hsm_fail_logins(&rt->h[0], EP11_CKR_DEVICE_ERROR, 1);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T21-CARD", true);
+	KUNIT_EXPECT_EQ(test, rt->h[0].logins, 2U);
+	KUNIT_EXPECT_EQ(test, rt->ev.error, -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_AWAY);
+	KUNIT_EXPECT_FALSE_MSG(test, READ_ONCE(sess->apqns[0].refused),
+			       "a device error refused the session for good");
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	rl_expect_counts(test, &rt->h[0], card, 1, "after the relogin");
+
+	/* Offline and back, and now the card refuses the PIN. */
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, false), 0);
+	hsm_fail_logins(&rt->h[0], EP11_CKR_PIN_INCORRECT, -1);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, true), 0);
+	flush_work(&card->info_work);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_EQ(test, rt->ev.error, -EACCES);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(sess->apqns[0].refused));
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), -ENODEV);
+	/* Another card's coming does not send that APQN the Login again. */
+	rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T21-OTHR", true);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[0].logins, 4U,
+			    "the APQN that refused the PIN got %u Logins",
+			    rt->h[0].logins);
+	hsm_fail_logins(&rt->h[0], 0, 0);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * The card under the session's number is back but its WKID is still being
+ * read, and another card with the session's key is registered: a request
+ * waits for the read, and the session is logged in on its own card, not
+ * moved to the other.
+ */
+static void relogin_waits_for_the_wkid_under_its_number(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card, *other;
+	struct rl_async *a;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	other = rl_plug(test, 1, &rt->h[1], RL_OTHER_ID, "RELOGIN-T22-OTHR",
+			true);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T22-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	rl_unplug(rt, 0);
+	hsm_reset(&rt->h[0]);
+
+	/* It returns; its work stops in the card before the WKIDs. */
+	hsm_gate(&rt->h[0], EP11_FN_GET_XCP_INFO, false);
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T22-CARD", false);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&rt->h[0].gate_arrived,
+						      5 * HZ));
+	rl_async_start(test, a, sess);
+	msleep(300);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[1].logins, 0U,
+			    "the session went to card%02x while its card's WKID was unread",
+			    RL_OTHER_ID);
+	KUNIT_EXPECT_FALSE(test, completion_done(&a->done));
+	complete(&rt->h[0].gate_release);
+
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a->done,
+							    10 * HZ));
+	KUNIT_EXPECT_EQ(test, a->ret, 0);
+	KUNIT_EXPECT_EQ(test, a->rc, (u32)EP11_CKR_OK);
+	flush_work(&card->info_work);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_PTR_EQ(test, sess->apqns[0].apqn,
+			    ep11_apqn_find(card, RL_DOM));
+	KUNIT_EXPECT_EQ(test, rt->h[0].bound, 1U);
+	rl_expect_counts(test, &rt->h[0], card, 1, "its own card");
+	rl_expect_counts(test, &rt->h[1], other, 0, "the other card");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * EP11SESS_SEND_NO_WAIT: a request whose session's card is away fails at
+ * once instead of waiting for the relogin; a card that restarted unseen
+ * gets the session logged in again by its work, after the answer.
+ */
+static void relogin_no_wait_fails_at_once(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc, result;
+	ktime_t t0;
+	s64 ms;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T23-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+
+	hsm_reset(&rt->h[0]);
+	KUNIT_EXPECT_EQ(test, rl_send_ex(sess, EP11SESS_SEND_NO_WAIT, &rc,
+					 &result), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	rl_expect_counts(test, &rt->h[0], card, 1, "logged in again");
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, false), 0);
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, rl_send_ex(sess, EP11SESS_SEND_NO_WAIT, &rc,
+					 &result), -ENODEV);
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_LT_MSG(test, ms, 500LL,
+			    "a request that does not wait took %lld ms", ms);
+	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, true), 0);
+	flush_work(&card->info_work);
+	flush_work(&card->relogin_work);
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
+/*
+ * A card that knows the session answers CKR_SESSION_CLOSED (a key blob
+ * bound to another session): the kernel logs the session in again once,
+ * says so, and not again for the next such answer, which then says the
+ * session was not logged in again (libcryptoki does not send it again).
+ */
+static void relogin_closed_by_a_stale_blob(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_session *sess;
+	struct ep11_card *card;
+	u32 rc, result;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T24-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	KUNIT_EXPECT_EQ(test, rt->h[0].logins, 1U);
+	mutex_lock(&rt->h[0].lock);
+	rt->h[0].stale = 3;
+	mutex_unlock(&rt->h[0].lock);
+
+	KUNIT_EXPECT_EQ(test, rl_send_ex(sess, 0, &rc, &result), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	KUNIT_EXPECT_EQ(test, result, (u32)EP11SESS_SEND_RELOGGED_IN);
+	KUNIT_EXPECT_EQ(test, rt->h[0].logins, 2U);
+	KUNIT_EXPECT_EQ(test, rl_send_ex(sess, 0, &rc, &result), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	KUNIT_EXPECT_EQ(test, result, 0U);
+	KUNIT_EXPECT_EQ(test, rl_send_ex(sess, 0, &rc, &result), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_SESSION_CLOSED);
+	KUNIT_EXPECT_EQ(test, result, 0U);
+	KUNIT_EXPECT_EQ_MSG(test, rt->h[0].logins, 2U,
+			    "%u Logins for 3 answers CKR_SESSION_CLOSED of a card that knows the session",
+			    rt->h[0].logins);
+	KUNIT_EXPECT_EQ(test, sa_state(sess), (u32)EP11SESS_STATE_LIVE);
+	KUNIT_EXPECT_EQ(test, rl_send(sess, &rc), 0);
+	KUNIT_EXPECT_EQ(test, rc, (u32)EP11_CKR_OK);
+	rl_expect_counts(test, &rt->h[0], card, 1, "the session is the one");
+	ep11_drop_hold(sess, true, true);
+	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
+}
+
 static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_same_card_after_reset),
 	KUNIT_CASE(relogin_on_replacement_with_same_key),
@@ -1352,6 +1681,12 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(orphan_adoption_waits_for_the_wkid),
 	KUNIT_CASE(orphan_another_wkid_is_not_adopted_and_expires),
 	KUNIT_CASE(orphan_adopted_when_its_wkid_returns),
+	KUNIT_CASE(relogin_waiters_share_a_failing_login),
+	KUNIT_CASE(relogin_refusal_looks_at_registered_cards),
+	KUNIT_CASE(relogin_transient_error_is_no_refusal),
+	KUNIT_CASE(relogin_waits_for_the_wkid_under_its_number),
+	KUNIT_CASE(relogin_no_wait_fails_at_once),
+	KUNIT_CASE(relogin_closed_by_a_stale_blob),
 	{}
 };
 

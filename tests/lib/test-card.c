@@ -77,6 +77,8 @@
 				 #got, (size_t)(n), #want);		\
 	} while (0)
 
+static const u8 card_pin[] = "card-test-pin-01";
+
 /* The stand-in kernel. */
 
 /**
@@ -117,6 +119,8 @@ static struct kernel {
 	unsigned int live_asked; /* ck_dev_session_live() calls */
 	int live;		/* its answer */
 	bool relogin;		/* it logs the session in again first */
+	bool relogin_send;	/* the send does, and says so, after the
+				 * card's CKR_SESSION_CLOSED */
 	unsigned int sends;	/* requests the card ran */
 	uint32_t last_handle;
 	bool last_any_apqn;
@@ -263,7 +267,7 @@ static bool cprb_ok(const u8 *req)
 int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 		const struct ep11sess_apqn *apqn, const void *req, size_t req_len,
 		void *rep, size_t rep_cap, size_t *rep_len,
-		struct ep11sess_apqn *served)
+		struct ep11sess_apqn *served, uint32_t *result)
 {
 	const struct ep11_fn_sig *sig;
 	struct ep11_msg m, rm;
@@ -273,6 +277,8 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 	u16 domain;
 	int len;
 
+	if (result)
+		*result = 0;
 	k.calls++;
 	k.last_handle = handle;
 	k.last_any_apqn = any_apqn;
@@ -330,6 +336,11 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 	k.last_domain = domain;
 	k.last_rep_len = len;
 	k.last_nres = ep11_wire_parse_reply(k.reply, len, &rm) ? 0 : rm.count;
+	if (handle && k.relogin_send && !ep11_wire_parse_reply(k.reply, len, &rm) &&
+	    rm.rc == EP11_CKR_SESSION_CLOSED &&
+	    fw_session_login(k.fw, D_SESSION, card_pin, sizeof(card_pin) - 1,
+			     NULL, 0, k.pinblob) == EP11_CKR_OK && result)
+		*result = EP11SESS_SEND_RELOGGED_IN;
 	if (mut.kind != M_NONE)
 		out = mutate(len);
 	else if (ep11_wire_parse_reply(k.reply, len, &rm))
@@ -347,7 +358,6 @@ int ck_dev_send(struct ck_dev *d, uint32_t handle, bool any_apqn,
 	return 0;
 }
 
-static const u8 card_pin[] = "card-test-pin-01";
 
 /*
  * The kernel's list of the file's sessions, as far as card.c asks it:
@@ -1712,6 +1722,73 @@ static void session_closed_goes_once_more_while_the_kernel_holds_it(void **state
 					  k.pinblob), EP11_CKR_OK);
 }
 
+/*
+ * A kernel with EP11SESS_FEAT_RELOGIN says whether it logged the session
+ * in again after the card's CKR_SESSION_CLOSED: only then does the
+ * request go once more (a key blob bound to another session gets
+ * CKR_SESSION_CLOSED from a card that knows the session).
+ */
+static void session_closed_goes_once_more_when_logged_in_again(void **state)
+{
+	struct ck_card_ctx c;
+	unsigned char r[4];
+	unsigned int calls, asked;
+
+	dev.features = EP11SESS_FEAT_RELOGIN;
+	/* The card forgot the session; the kernel logs it in again. */
+	assert_int_equal(fw_session_logout(k.fw, D_SESSION, k.pinblob),
+			 EP11_CKR_OK);
+	ctx_init(&c, true);
+	calls = k.calls;
+	asked = k.live_asked;
+	k.live = 1;
+	k.relogin_send = true;
+	assert_rv(ck_card_random(&c, r, 4), CKR_OK);
+	expect_eq(k.calls - calls, 2);
+	expect_eq(k.live_asked - asked, 0);
+
+	/* CKR_SESSION_CLOSED, the session live, not logged in again. */
+	k.relogin_send = false;
+	assert_int_equal(fw_session_logout(k.fw, D_SESSION, k.pinblob),
+			 EP11_CKR_OK);
+	calls = k.calls;
+	assert_rv(ck_card_random(&c, r, 4), CKR_DEVICE_ERROR);
+	expect_eq(c.card_rc, EP11_CKR_SESSION_CLOSED);
+	expect_eq(k.calls - calls, 1);
+	expect_eq(k.live_asked - asked, 0);
+
+	dev.features = 0;
+	assert_int_equal(fw_session_login(k.fw, D_SESSION, card_pin,
+					  sizeof(card_pin) - 1, NULL, 0,
+					  k.pinblob), EP11_CKR_OK);
+}
+
+/* The functions libcryptoki sends may run twice; others may not. */
+static void only_repeatable_functions_go_again(void **state)
+{
+	static const uint16_t again[] = {
+		EP11_FN_GENERATE_RANDOM, EP11_FN_DIGEST_SINGLE,
+		EP11_FN_ENCRYPT_SINGLE, EP11_FN_DECRYPT_SINGLE,
+		EP11_FN_SIGN_SINGLE, EP11_FN_VERIFY_SINGLE, EP11_FN_WRAP_KEY,
+		EP11_FN_UNWRAP_KEY, EP11_FN_GENERATE_KEY,
+		EP11_FN_GENERATE_KEY_PAIR, EP11_FN_DERIVE_KEY,
+		EP11_FN_GET_ATTRIBUTE_VALUE, EP11_FN_GET_MECHANISM_LIST,
+		EP11_FN_GET_MECHANISM_INFO, EP11_FN_GET_XCP_INFO,
+	};
+	static const uint16_t once[] = {
+		EP11_FN_SEED_RANDOM, EP11_FN_ADMIN, EP11_FN_LOGIN,
+		EP11_FN_LOGOUT, EP11_FN_SET_ATTRIBUTE_VALUE, 0xffff,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(again) / sizeof(again[0]); i++)
+		if (!ck_card_may_repeat(again[i]))
+			fail_msg("function %u is not sent again", again[i]);
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		if (ck_card_may_repeat(once[i]))
+			fail_msg("function %u is sent again", once[i]);
+}
+
 static void bad_arguments_never_reach_the_card(void **state)
 {
 	CK_MECHANISM m = { CKM_AES_ECB, NULL, 0 };
@@ -2287,6 +2364,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(card_codes_and_errnos_are_mapped),
 		cmocka_unit_test(bound_request_goes_once_more_after_a_transport_failure),
 		cmocka_unit_test(session_closed_goes_once_more_while_the_kernel_holds_it),
+		cmocka_unit_test(session_closed_goes_once_more_when_logged_in_again),
+		cmocka_unit_test(only_repeatable_functions_go_again),
 		cmocka_unit_test(bad_arguments_never_reach_the_card),
 	};
 	const struct CMUnitTest malformed[] = {

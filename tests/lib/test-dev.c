@@ -1150,7 +1150,7 @@ static void test_send_unbound(void **state)
 
 	open_fake(&d, &before);
 	assert_int_equal(ck_dev_send(&d, 0, false, &apqn, req, sizeof(req), rep,
-				     sizeof(rep), &len, &served), 0);
+				     sizeof(rep), &len, &served, NULL), 0);
 	assert_int_equal(fake.send.flags, 0);
 	assert_int_equal(fake.send.handle, 0);
 	assert_int_equal(fake.send.apqn.card, 0x0b);
@@ -1180,7 +1180,7 @@ static void test_send_bound(void **state)
 	open_fake(&d, &before);
 	/* Any APQN of the session: no APQN needed, the answer says which. */
 	assert_int_equal(ck_dev_send(&d, 3, true, NULL, req, sizeof(req), rep,
-				     sizeof(rep), &len, &served), 0);
+				     sizeof(rep), &len, &served, NULL), 0);
 	assert_int_equal(fake.send.flags,
 			 EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN);
 	assert_int_equal(fake.send.handle, 3);
@@ -1188,7 +1188,7 @@ static void test_send_bound(void **state)
 	assert_int_equal(served.domain, 0x42);
 	/* Bound, to one APQN; @served may be NULL. */
 	assert_int_equal(ck_dev_send(&d, 3, false, &apqn, req, sizeof(req),
-				     rep, sizeof(rep), &len, NULL), 0);
+				     rep, sizeof(rep), &len, NULL, NULL), 0);
 	assert_int_equal(fake.send.flags, EP11SESS_SEND_SESSION);
 	assert_int_equal(fake.send.apqn.card, 0x0b);
 	assert_int_equal(fake.send.apqn.domain, 0x24);
@@ -1206,21 +1206,21 @@ static void test_send_bad_requests(void **state)
 	open_fake(&d, &before);
 	/* Any APQN needs a session. */
 	assert_int_equal(ck_dev_send(&d, 0, true, &apqn, req, sizeof(req), rep,
-				     sizeof(rep), &len, NULL), -EINVAL);
+				     sizeof(rep), &len, NULL, NULL), -EINVAL);
 	assert_int_equal(len, 0);
 	/* One APQN needs its name. */
 	assert_int_equal(ck_dev_send(&d, 0, false, NULL, req, sizeof(req), rep,
-				     sizeof(rep), &len, NULL), -EINVAL);
+				     sizeof(rep), &len, NULL, NULL), -EINVAL);
 	assert_int_equal(ck_dev_send(&d, 3, false, NULL, req, sizeof(req), rep,
-				     sizeof(rep), &len, NULL), -EINVAL);
+				     sizeof(rep), &len, NULL, NULL), -EINVAL);
 	assert_int_equal(ck_dev_send(&d, 0, false, &apqn, NULL, 0, rep,
-				     sizeof(rep), &len, NULL), -EINVAL);
+				     sizeof(rep), &len, NULL, NULL), -EINVAL);
 	assert_int_equal(ck_dev_send(&d, 0, false, &apqn, req, sizeof(req),
-				     rep, sizeof(rep), NULL, NULL), -EINVAL);
+				     rep, sizeof(rep), NULL, NULL, NULL), -EINVAL);
 	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_SEND)], 0);
 	/* The kernel's refusal comes back as is. */
 	assert_int_equal(ck_dev_send(&d, 0, false, &apqn, req, sizeof(req),
-				     rep, 4, &len, NULL), -EMSGSIZE);
+				     rep, 4, &len, NULL, NULL), -EMSGSIZE);
 	close_fake(&d, before);
 }
 
@@ -1235,7 +1235,7 @@ static void test_send_not_repeated_on_eintr(void **state)
 	open_fake(&d, &before);
 	fake.eintr[_IOC_NR(EP11SESS_IOC_SEND)] = 1;
 	assert_int_equal(ck_dev_send(&d, 3, true, NULL, req, sizeof(req), rep,
-				     sizeof(rep), &len, NULL), -EINTR);
+				     sizeof(rep), &len, NULL, NULL), -EINTR);
 	assert_int_equal(fake.calls[_IOC_NR(EP11SESS_IOC_SEND)], 1);
 	close_fake(&d, before);
 }
@@ -1476,7 +1476,7 @@ static void test_closed_device(void **state)
 	assert_int_equal(ck_dev_login(&d, &r), -EBADF);
 	assert_int_equal(ck_dev_logout(&d, 1), -EBADF);
 	assert_int_equal(ck_dev_send(&d, 0, false, &apqn, buf, sizeof(buf),
-				     buf, sizeof(buf), &n, NULL), -EBADF);
+				     buf, sizeof(buf), &n, NULL, NULL), -EBADF);
 	assert_int_equal(ck_dev_list(&d, false, &list, &n), -EBADF);
 	assert_int_equal(ck_dev_status(&d, false, &st, &n), -EBADF);
 	assert_int_equal(ck_dev_admin_logout(&d, &a), -EBADF);

@@ -178,7 +178,7 @@ static const struct field f_logout[] = {
 };
 
 static const struct field f_send[] = {
-	FLD(ep11sess_send, flags, F_FLAGS, 3),
+	FLD(ep11sess_send, flags, F_FLAGS, 7),
 	FLD(ep11sess_send, handle, F_HANDLE, 0),
 	FLD(ep11sess_send, apqn, F_APQN, 0),
 	FLD(ep11sess_send, req, F_PTR, 0),
@@ -187,6 +187,8 @@ static const struct field f_send[] = {
 	FLD(ep11sess_send, rep_cap, F_LEN, 0),
 	FLD(ep11sess_send, rep_len, F_ZERO, 0),
 	FLD(ep11sess_send, timeout_ms, F_ANY, 0),
+	FLD(ep11sess_send, result, F_ZERO, 0),
+	FLD(ep11sess_send, reserved, F_ZERO, 0),
 };
 
 static const struct field f_list[] = {
@@ -1699,8 +1701,9 @@ static void result(struct tctx *t, struct call *c, const uint8_t *p,
 	if (c->cmd == C_VERSION) {
 		if (u.v.abi_version != EP11SESS_ABI_VERSION ||
 		    u.v.max_apqns != EP11SESS_MAX_APQNS ||
-		    !(u.v.features & EP11SESS_FEAT_NAMED))
-			report("VERSION: expected ABI version %u, %u APQNs and EP11SESS_FEAT_NAMED, got version %u, %u APQNs, features 0x%llx",
+		    !(u.v.features & EP11SESS_FEAT_NAMED) ||
+		    !(u.v.features & EP11SESS_FEAT_RELOGIN))
+			report("VERSION: expected ABI version %u, %u APQNs, EP11SESS_FEAT_NAMED and EP11SESS_FEAT_RELOGIN, got version %u, %u APQNs, features 0x%llx",
 			       EP11SESS_ABI_VERSION, EP11SESS_MAX_APQNS,
 			       u.v.abi_version, u.v.max_apqns,
 			       (unsigned long long)u.v.features);

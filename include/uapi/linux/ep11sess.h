@@ -35,6 +35,12 @@
 #define EP11SESS_FEAT_ADMIN_LOGOUT	(1ULL << 7)
 #define EP11SESS_FEAT_WAIT		(1ULL << 8)
 #define EP11SESS_FEAT_NAMED		(1ULL << 9)	/* attach, keep */
+/*
+ * Live sessions are logged in again on a card that comes back, and a bound
+ * SEND waits for it (docs/swap.md); SEND takes %EP11SESS_SEND_NO_WAIT and
+ * answers @result.
+ */
+#define EP11SESS_FEAT_RELOGIN		(1ULL << 10)
 
 /* Bytes of a login's name (struct ep11sess_login.name). */
 #define EP11SESS_NAME_LEN		16
@@ -206,6 +212,13 @@ struct ep11sess_logout {
 /* Send flags. */
 #define EP11SESS_SEND_SESSION	(1U << 0)	/* append @handle's pin blob */
 #define EP11SESS_SEND_ANY_APQN	(1U << 1)	/* any APQN of @handle */
+#define EP11SESS_SEND_NO_WAIT	(1U << 2)	/* fail, do not wait for a relogin */
+
+/* Send results (struct ep11sess_send.result). */
+#define EP11SESS_SEND_RELOGGED_IN (1U << 0)	/* the session is logged in
+						 * again where it answered
+						 * CKR_SESSION_CLOSED
+						 */
 
 /**
  * struct ep11sess_send - argument of %EP11SESS_IOC_SEND
@@ -223,6 +236,8 @@ struct ep11sess_logout {
  * @rep_cap:    room at @rep
  * @rep_len:    out: bytes of reply written to @rep
  * @timeout_ms: time-out of one round trip (0: the module's default)
+ * @result:     out: EP11SESS_SEND_RELOGGED_IN, or 0; must be 0 on input
+ * @reserved:   must be 0
  *
  * A request must have exactly its function's unbound parameter count
  * (docs/ep11-wire.md, "Function signatures"); with %EP11SESS_SEND_SESSION
@@ -230,7 +245,15 @@ struct ep11sess_logout {
  * take one.  Anything else, the login functions and unknown functions are
  * EINVAL; the admin function needs CAP_SYS_ADMIN (EPERM).  When the APQN
  * is offline or fails in transport and the request is bound to a session,
- * it goes to the session's next APQN.
+ * it goes to the session's next APQN.  A bound request none of whose
+ * session's APQNs answers waits for the session to be logged in again
+ * (relogin_wait_ms), unless %EP11SESS_SEND_NO_WAIT is given: it then
+ * fails with ENODEV, EIO or ETIMEDOUT at once.  When the card answered
+ * CKR_SESSION_CLOSED and the session's entry there has been logged in
+ * again since the request went to the card, @result has
+ * %EP11SESS_SEND_RELOGGED_IN: sending the request once more may succeed.
+ * @result and @reserved came with %EP11SESS_FEAT_RELOGIN; a struct that
+ * ends at @timeout_ms is still accepted.
  */
 struct ep11sess_send {
 	__u32 size;
@@ -243,6 +266,8 @@ struct ep11sess_send {
 	__u32 rep_cap;
 	__u32 rep_len;
 	__u32 timeout_ms;
+	__u32 result;
+	__u32 reserved;
 };
 
 /**
