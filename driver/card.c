@@ -603,8 +603,21 @@ static void ep11_card_read_wkids(struct ep11_card *card)
 		if (!stale)
 			continue;
 		ret = ep11_xfer_wkid(apqn, wkid, ep11_xfer_default_timeout());
-		if (ret == -ENODEV)
+		/*
+		 * Gone: read again when it comes back online.  A provider may
+		 * also say -ENODEV of a queue it still reports online; then
+		 * nothing would read it again, and the orphaned logouts of
+		 * the domain would wait for a key nobody reads.
+		 */
+		if (ret == -ENODEV) {
+			spin_lock(&card->lock);
+			if (apqn->away_seq == seq && apqn->online &&
+			    !card->dead &&
+			    apqn->wkid_state == EP11_WKID_UNKNOWN)
+				apqn->wkid_state = EP11_WKID_UNREADABLE;
+			spin_unlock(&card->lock);
 			continue;
+		}
 		if (ret)
 			pr_warn("%02x.%04x: cannot read the wrapping key verification pattern (get_xcp_info): %d; a replacement card is recognised by its card number only\n",
 				card->id, apqn->domain, ret);

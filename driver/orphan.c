@@ -14,7 +14,7 @@
  * until the key comes back or the logout expires.  A card that did forget
  * (a reset) answers CKR_SESSION_CLOSED, which counts as done.  What
  * expires is counted and reported; the store is shown through the status
- * ioctl, sysfs and netlink (ep11_orphan_for_each()).
+ * ioctl, sysfs and netlink (ep11_orphan_snapshot()).
  *
  * Locking: ep11_orphan_lock (a mutex) protects the store and its counters.
  */
@@ -244,6 +244,15 @@ static struct ep11_session *ep11_orphan_record(struct ep11_orphan *o,
 		ep11_apqn_slot_taken(apqn, rec->owner_uid);
 		ep11_apqn_set_pending(apqn);
 	}
+	/*
+	 * The key the session was made under, not the one the card has now
+	 * (unknown again once the card goes away, or unreadable): should the
+	 * card go away before the logout, it is kept under the same key.
+	 */
+	if (o->wkid_valid) {
+		memcpy(rec->apqns[0].wkid, o->wkid, sizeof(o->wkid));
+		rec->apqns[0].wkid_valid = true;
+	}
 	rec->life = EP11_SESS_DYING;
 	rec->dying_since = ktime_get();
 	return rec;
@@ -371,7 +380,8 @@ unsigned int ep11_orphan_snapshot(struct ep11_orphan_info *out,
 		i->comm[sizeof(i->comm) - 1] = '\0';
 		i->created_ns = o->created_ns;
 		i->expires_s = time_after(o->expires, now) ?
-			DIV_ROUND_UP(jiffies_to_msecs(o->expires - now), 1000) :
+			DIV_ROUND_UP_ULL((u64)jiffies_to_msecs(o->expires - now),
+					 1000) :
 			0;
 	}
 	mutex_unlock(&ep11_orphan_lock);
