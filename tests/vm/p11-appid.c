@@ -248,10 +248,13 @@ static void cmd_private(const char *want)
 	       f->C_CreateObject(sess, t, 3, &h));
 }
 
-/* The vendor interface: 1.1 by name, its CA_* the exported ones; 1.0. */
+/*
+ * The vendor interface: the newest (1.2) by name and 1.1 by number, each
+ * with the exported CA_* functions; 1.0 by number.
+ */
 static void cmd_vendor(void)
 {
-	CK_VERSION v10 = { 1, 0 };
+	CK_VERSION v10 = { 1, 0 }, v11 = { 1, 1 };
 	CK_C_GetInterface gi = (CK_C_GetInterface)dlsym(mod.dl, "C_GetInterface");
 	const EP11SESS_FUNCTION_LIST *v;
 	CK_INTERFACE_PTR iface;
@@ -259,8 +262,19 @@ static void cmd_vendor(void)
 	expect("C_GetInterface(Vendor ep11sess)", NULL,
 	       gi((CK_UTF8CHAR_PTR)EP11SESS_VENDOR_INTERFACE, NULL, &iface, 0));
 	v = iface->pFunctionList;
+	if (v->version.major != 1 || v->version.minor != 2 ||
+	    !v->EP11_GetStatusSized || !v->EP11_ListSessionsSized)
+		fail("vendor interface by name: expected version 1.2 with the sized functions, got %u.%u",
+		     v->version.major, v->version.minor);
+	if (v->CA_SetApplicationID != ca_set ||
+	    v->CA_OpenApplicationID != ca_open ||
+	    v->CA_CloseApplicationID != ca_close)
+		fail("vendor interface 1.2: expected the exported CA_* functions, got others");
+	expect("C_GetInterface(Vendor ep11sess, 1.1)", NULL,
+	       gi((CK_UTF8CHAR_PTR)EP11SESS_VENDOR_INTERFACE, &v11, &iface, 0));
+	v = iface->pFunctionList;
 	if (v->version.major != 1 || v->version.minor != 1)
-		fail("vendor interface by name: expected version 1.1, got %u.%u",
+		fail("vendor interface 1.1: expected version 1.1, got %u.%u",
 		     v->version.major, v->version.minor);
 	if (v->CA_SetApplicationID != ca_set ||
 	    v->CA_OpenApplicationID != ca_open ||
