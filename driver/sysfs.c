@@ -191,7 +191,7 @@ static ssize_t uid_quota_store(struct device *dev,
 	if (sysfs_streq(buf, "auto")) {
 		val = -1;
 	} else {
-		if (kstrtouint(buf, 0, &q) || q > INT_MAX)
+		if (kstrtouint(buf, 10, &q) || q > INT_MAX)
 			return -EINVAL;
 		val = q;
 	}

@@ -1085,6 +1085,19 @@ static int cmd_quota(struct ep11sess_apqn a)
 			 out[0], out[1]);
 	expect_used(fd, a, 11, "with two users at their quotas");
 	quota_end(p2, go2);
+	/* A number is decimal: "010" is ten, "0x10" no number. */
+	write_file(qpath, "010");
+	if (strcmp(read_file(qpath, buf, sizeof(buf)), "10\n"))
+		vmt_fail("quota: expected uid_quota 10 after writing \"010\", got %s",
+			 buf);
+	i = open(qpath, O_WRONLY);
+	if (i < 0)
+		vmt_die("cannot open %s: %s", qpath, strerror(errno));
+	errno = 0;
+	if (write(i, "0x10", 4) != -1 || errno != EINVAL)
+		vmt_fail("quota: expected EINVAL writing \"0x10\" to uid_quota, got %s",
+			 errno ? strerror(errno) : "success");
+	close(i);
 	write_file(qpath, "auto");
 	if (atoi(read_file(qpath, buf, sizeof(buf))) != 8)
 		vmt_fail("quota: expected uid_quota back at 8 after \"auto\", got %s",
