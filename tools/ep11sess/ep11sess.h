@@ -246,6 +246,20 @@ bool ep11_module_loaded(void);
 void ep11_json_string(FILE *out, const char *s);
 
 /**
+ * ep11_append() - a new, zeroed element at the end of a growing array
+ * @arr:   the array (realloc'd; NULL to start)
+ * @n:     its elements in use, incremented
+ * @cap:   its room, doubled (from @first) when full
+ * @size:  an element's size
+ * @first: the room of the first allocation
+ *
+ * Return: the new element, or NULL when out of memory (the array is
+ * unchanged).
+ */
+void *ep11_append(void *arr, size_t *n, size_t *cap, size_t size,
+		  size_t first);
+
+/**
  * ep11_hex() - bytes as lowercase hex
  * @out: room for 2 * @len + 1
  * @in:  the bytes

@@ -30,6 +30,26 @@ void ep11_json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+void *ep11_append(void *arr, size_t *n, size_t *cap, size_t size,
+		  size_t first)
+{
+	void **a = arr;
+	char *e;
+
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : first;
+		void *p = realloc(*a, c * size);
+
+		if (!p)
+			return NULL;
+		*a = p;
+		*cap = c;
+	}
+	e = (char *)*a + (*n)++ * size;
+	memset(e, 0, size);
+	return e;
+}
+
 void ep11_hex(char *out, const uint8_t *in, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";

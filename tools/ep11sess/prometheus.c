@@ -109,17 +109,9 @@ static int ep11_prom_one(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 
 	if (!tb[EP11SESS_A_CARD] || !tb[EP11SESS_A_DOMAIN])
 		return -EPROTO;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-
-		p = realloc(d->a, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		d->a = p;
-		d->cap = cap;
-	}
-	p = &d->a[d->n++];
-	memset(p, 0, sizeof(*p));
+	p = ep11_append(&d->a, &d->n, &d->cap, sizeof(*p), 16);
+	if (!p)
+		return -ENOMEM;
 	p->card = nla_get_u8(tb[EP11SESS_A_CARD]);
 	p->domain = nla_get_u16(tb[EP11SESS_A_DOMAIN]);
 	if (tb[EP11SESS_A_SERIAL]) {

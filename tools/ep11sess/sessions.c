@@ -23,18 +23,9 @@ static int ep11_sessions_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	if (!tb[EP11SESS_A_PUBLIC_ID] ||
 	    nla_len(tb[EP11SESS_A_PUBLIC_ID]) != 16)
 		return -EPROTO;
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 64;
-		struct ep11_sess_row *rows;
-
-		rows = realloc(list->rows, cap * sizeof(*rows));
-		if (!rows)
-			return -ENOMEM;
-		list->rows = rows;
-		list->cap = cap;
-	}
-	r = &list->rows[list->n++];
-	memset(r, 0, sizeof(*r));
+	r = ep11_append(&list->rows, &list->n, &list->cap, sizeof(*r), 64);
+	if (!r)
+		return -ENOMEM;
 	ep11_hex(r->id, nla_data(tb[EP11SESS_A_PUBLIC_ID]), 16);
 	if (tb[EP11SESS_A_PID])
 		r->pid = nla_get_u32(tb[EP11SESS_A_PID]);

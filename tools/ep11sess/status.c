@@ -212,18 +212,9 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 
 	if (!tb[EP11SESS_A_CARD] || !tb[EP11SESS_A_DOMAIN])
 		return -EPROTO;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct ep11_apqn_row *rows = realloc(l->rows,
-						     cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		l->rows = rows;
-		l->cap = cap;
-	}
-	r = &l->rows[l->n++];
-	memset(r, 0, sizeof(*r));
+	r = ep11_append(&l->rows, &l->n, &l->cap, sizeof(*r), 64);
+	if (!r)
+		return -ENOMEM;
 	r->card = nla_get_u8(tb[EP11SESS_A_CARD]);
 	r->domain = nla_get_u16(tb[EP11SESS_A_DOMAIN]);
 	r->online = tb[EP11SESS_A_ONLINE] && nla_get_u8(tb[EP11SESS_A_ONLINE]);
@@ -416,18 +407,9 @@ static int ep11_orphan_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	    !tb[EP11SESS_A_PUBLIC_ID] ||
 	    nla_len(tb[EP11SESS_A_PUBLIC_ID]) != 16)
 		return -EPROTO;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct ep11_orphan_row *rows = realloc(l->rows,
-						       cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		l->rows = rows;
-		l->cap = cap;
-	}
-	r = &l->rows[l->n++];
-	memset(r, 0, sizeof(*r));
+	r = ep11_append(&l->rows, &l->n, &l->cap, sizeof(*r), 16);
+	if (!r)
+		return -ENOMEM;
 	a = tb[EP11SESS_A_SERIAL];
 	memcpy(r->serial, nla_data(a), nla_len(a) < 16 ? nla_len(a) : 16);
 	r->serial[strnlen(r->serial, 16)] = '\0';
