@@ -248,6 +248,16 @@ static void cmd_private(const char *want)
 	       f->C_CreateObject(sess, t, 3, &h));
 }
 
+/* The CA_* functions of vendor interface @v are the exported ones. */
+static void expect_exported_ca(const EP11SESS_FUNCTION_LIST *v)
+{
+	if (v->CA_SetApplicationID != ca_set ||
+	    v->CA_OpenApplicationID != ca_open ||
+	    v->CA_CloseApplicationID != ca_close)
+		fail("vendor interface %u.%u: expected the exported CA_* functions, got others",
+		     v->version.major, v->version.minor);
+}
+
 /*
  * The vendor interface: the newest (1.2) by name and 1.1 by number, each
  * with the exported CA_* functions; 1.0 by number.
@@ -266,20 +276,14 @@ static void cmd_vendor(void)
 	    !v->EP11_GetStatusSized || !v->EP11_ListSessionsSized)
 		fail("vendor interface by name: expected version 1.2 with the sized functions, got %u.%u",
 		     v->version.major, v->version.minor);
-	if (v->CA_SetApplicationID != ca_set ||
-	    v->CA_OpenApplicationID != ca_open ||
-	    v->CA_CloseApplicationID != ca_close)
-		fail("vendor interface 1.2: expected the exported CA_* functions, got others");
+	expect_exported_ca(v);
 	expect("C_GetInterface(Vendor ep11sess, 1.1)", NULL,
 	       gi((CK_UTF8CHAR_PTR)EP11SESS_VENDOR_INTERFACE, &v11, &iface, 0));
 	v = iface->pFunctionList;
 	if (v->version.major != 1 || v->version.minor != 1)
 		fail("vendor interface 1.1: expected version 1.1, got %u.%u",
 		     v->version.major, v->version.minor);
-	if (v->CA_SetApplicationID != ca_set ||
-	    v->CA_OpenApplicationID != ca_open ||
-	    v->CA_CloseApplicationID != ca_close)
-		fail("vendor interface 1.1: expected the exported CA_* functions, got others");
+	expect_exported_ca(v);
 	expect("C_GetInterface(Vendor ep11sess, 1.0)", NULL,
 	       gi((CK_UTF8CHAR_PTR)EP11SESS_VENDOR_INTERFACE, &v10, &iface, 0));
 	v = iface->pFunctionList;
