@@ -579,30 +579,67 @@ int ep11_card_refresh_caps(struct ep11_card *card, unsigned long timeout)
 	return 0;
 }
 
+unsigned long ep11_wkid_status_age = 10 * HZ;
+
+/**
+ * ep11_apqn_wkid_recheck() - read an APQN's WKID again, later
+ * @apqn:  the APQN
+ * @delay: jiffies from now; an earlier pass already due is kept
+ *
+ * For a key that may have changed while the APQN stayed online: orphaned
+ * logouts waiting for their key, status asking what the cards hold now.
+ * The read happens once the APQN is online and its card registered.
+ *
+ * Context: any context; takes the card's spinlock.
+ */
+void ep11_apqn_wkid_recheck(struct ep11_apqn *apqn, unsigned long delay)
+{
+	struct ep11_card *card = apqn->card;
+
+	spin_lock(&card->lock);
+	/* Not after ep11_card_unregister() set @dead: it cancels the work. */
+	if (!card->dead) {
+		apqn->wkid_recheck = true;
+		queue_delayed_work(system_wq, &card->wkid_work, delay);
+	}
+	spin_unlock(&card->lock);
+}
+
 /*
  * Read the wrapping key verification pattern of every online APQN whose
- * pattern is not known since it was registered or came online.  An answer
- * that comes after the APQN went offline again is not kept.
+ * pattern is not known since it was registered or came online, or is
+ * marked to be read again, or (@all, for status) was last read at
+ * @only_older or before.  An answer that comes after the APQN went
+ * offline again is not kept; a failed read again keeps the known pattern.
+ * Return: whether a known pattern changed.
  */
-static void ep11_card_read_wkids(struct ep11_card *card)
+static bool ep11_card_read_wkids(struct ep11_card *card, bool all,
+				 unsigned long only_older)
 {
-	u8 wkid[EP11_WKID_LEN];
+	u8 wkid[EP11_WKID_LEN], was[EP11_WKID_LEN];
+	bool stale, changed = false, again;
 	unsigned long seq;
 	unsigned int i;
-	bool stale;
 	int ret;
 
 	for (i = 0; i < card->napqns; i++) {
 		struct ep11_apqn *apqn = &card->apqns[i];
 
 		spin_lock(&card->lock);
+		again = apqn->wkid_state != EP11_WKID_UNKNOWN &&
+			(apqn->wkid_recheck ||
+			 (all && time_before_eq(apqn->wkid_time, only_older)));
 		stale = apqn->online && !card->dead &&
-			apqn->wkid_state == EP11_WKID_UNKNOWN;
+			(apqn->wkid_state == EP11_WKID_UNKNOWN || again);
+		if (stale)
+			apqn->wkid_recheck = false;
 		seq = apqn->away_seq;
 		spin_unlock(&card->lock);
 		if (!stale)
 			continue;
 		ret = ep11_xfer_wkid(apqn, wkid, ep11_xfer_default_timeout());
+		if (ret && again)
+			continue;	/* keep what is known */
 		/*
 		 * Gone: read again when it comes back online.  A provider may
 		 * also say -ENODEV of a queue it still reports online; then
@@ -623,13 +660,44 @@ static void ep11_card_read_wkids(struct ep11_card *card)
 				card->id, apqn->domain, ret);
 		spin_lock(&card->lock);
 		if (apqn->away_seq == seq) {
+			again = !ret && apqn->wkid_state == EP11_WKID_VALID &&
+				memcmp(apqn->wkid, wkid, sizeof(wkid));
+			if (again)
+				memcpy(was, apqn->wkid, sizeof(was));
 			apqn->wkid_state = ret ? EP11_WKID_UNREADABLE :
 					   EP11_WKID_VALID;
-			if (!ret)
+			if (!ret) {
 				memcpy(apqn->wkid, wkid, sizeof(wkid));
+				apqn->wkid_time = jiffies;
+			}
+		} else {
+			again = false;
 		}
 		spin_unlock(&card->lock);
+		if (again) {
+			pr_notice("%02x.%04x: the wrapping key changed: its verification pattern is now %*phN, was %*phN\n",
+				  card->id, apqn->domain, EP11_WKID_LEN, wkid,
+				  EP11_WKID_LEN, was);
+			changed = true;
+		}
 	}
+	return changed;
+}
+
+/* What waited for a domain's WKID: orphaned logouts, then relogins. */
+static void ep11_card_wkids_known(struct ep11_card *card)
+{
+	ep11_orphan_adopt(card);
+	ep11_relogin_card_kick(card);
+}
+
+static void ep11_card_wkid_work(struct work_struct *work)
+{
+	struct ep11_card *card = container_of(to_delayed_work(work),
+					      struct ep11_card, wkid_work);
+
+	ep11_card_read_wkids(card, false, 0);
+	ep11_card_wkids_known(card);
 }
 
 static void ep11_card_info_work(struct work_struct *work)
@@ -653,10 +721,9 @@ static void ep11_card_info_work(struct work_struct *work)
 	if (ret && ret != -ENODEV)
 		pr_warn("card%02x: cannot read the session counts (get_xcp_info): %d; status will retry\n",
 			card->id, ret);
-	ep11_card_read_wkids(card);
+	ep11_card_read_wkids(card, false, 0);
 	/* The logouts it owes, on the domains whose key is now known. */
-	ep11_orphan_adopt(card);
-	ep11_relogin_card_kick(card);
+	ep11_card_wkids_known(card);
 }
 
 /**
@@ -708,6 +775,10 @@ static void ep11_refresh_work(struct work_struct *work)
 						    work);
 
 	ep11_card_refresh_caps(it->card, it->timeout);
+	/* A key changed while its APQN stayed online shows here too. */
+	if (ep11_card_read_wkids(it->card, true,
+				 jiffies - READ_ONCE(ep11_wkid_status_age)))
+		ep11_card_wkids_known(it->card);
 }
 
 /**
@@ -824,6 +895,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	init_waitqueue_head(&card->reclaim_wq);
 	INIT_WORK(&card->info_work, ep11_card_info_work);
 	INIT_WORK(&card->relogin_work, ep11_relogin_card_fn);
+	INIT_DELAYED_WORK(&card->wkid_work, ep11_card_wkid_work);
 	card->napqns = desc->ndomains;
 	for (i = 0; i < card->napqns; i++) {
 		card->apqns[i].card = card;
@@ -854,6 +926,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 		card->ops = NULL;
 		card->priv = NULL;
 		up_write(&card->ops_sem);
+		cancel_delayed_work_sync(&card->wkid_work);
 		ep11_card_put(card);
 		return ERR_PTR(ret);
 	}
@@ -945,6 +1018,7 @@ void ep11_card_unregister(struct ep11_card *card)
 	card->ops = NULL;
 	card->priv = NULL;
 	up_write(&card->ops_sem);
+	cancel_delayed_work_sync(&card->wkid_work);
 	cancel_work_sync(&card->info_work);
 	cancel_work_sync(&card->relogin_work);
 

@@ -67,10 +67,14 @@ struct ep11_apqn_stats {
  * @logout_seq: bumped after every Logout round trip on this APQN
  * @stats:   counters (under @card->lock)
  * @wkid:    the domain's wrapping key verification pattern, read with
- *           get_xcp_info after registration and after going online
- *           (under @card->lock)
+ *           get_xcp_info after registration and after going online, and
+ *           again when rechecked (under @card->lock)
  * @wkid_state: %EP11_WKID_UNKNOWN, %EP11_WKID_VALID or
  *           %EP11_WKID_UNREADABLE (under @card->lock)
+ * @wkid_recheck: read @wkid again at the next pass although it is known
+ *           (under @card->lock; ep11_apqn_wkid_recheck())
+ * @wkid_time: jiffies of the last answer to a WKID query (under
+ *           @card->lock)
  * @away_seq: bumped (under @card->lock) whenever the APQN goes offline or
  *           its card away: a round trip that began before may have met
  *           another card behind it
@@ -85,6 +89,8 @@ struct ep11_apqn {
 	struct ep11_apqn_stats stats;
 	u8 wkid[EP11_WKID_LEN];
 	u8 wkid_state;
+	bool wkid_recheck;
+	unsigned long wkid_time;
 	unsigned long away_seq;
 };
 
@@ -127,6 +133,8 @@ struct ep11_apqn {
  * @napqns:         entries in @apqns
  * @relogin_work:   logs live sessions in again on the card's APQNs once
  *                  their wrapping keys are known (relogin.c)
+ * @wkid_work:      reads again the WKIDs marked with @wkid_recheck, then
+ *                  hands out what waited for them (ep11_apqn_wkid_recheck())
  * @rcu:            the memory is freed after a grace period: a send may
  *                  still look at an APQN a session has just left
  * @apqns:          the card's APQNs, by ascending domain
@@ -161,6 +169,7 @@ struct ep11_card {
 	unsigned int unaccounted_reported;
 	unsigned int napqns;
 	struct work_struct relogin_work;
+	struct delayed_work wkid_work;
 	struct rcu_head rcu;
 	struct ep11_apqn apqns[];
 };
@@ -211,6 +220,10 @@ void ep11_apqn_count_request(struct ep11_apqn *apqn, s64 ns);
 unsigned long ep11_card_slot_seq(struct ep11_card *card);
 bool ep11_card_full(struct ep11_card *card);
 u8 ep11_apqn_wkid(struct ep11_apqn *apqn, u8 wkid[EP11_WKID_LEN]);
+void ep11_apqn_wkid_recheck(struct ep11_apqn *apqn, unsigned long delay);
+
+/* Status reads again a WKID last read longer ago than this (jiffies). */
+extern unsigned long ep11_wkid_status_age;
 bool ep11_apqn_usable(struct ep11_apqn *apqn, unsigned long *away_seq);
 void ep11_apqn_count_relogin(struct ep11_apqn *apqn);
 

@@ -636,6 +636,12 @@ static int ep11_status_card(struct ep11_card *card, void *arg)
 		s->request_ns = apqn->stats.request_ns;
 		s->relogins = apqn->stats.relogins;
 		ep11_status_fleet_locked(card, apqn, s);
+		if (apqn->wkid_state == EP11_WKID_VALID) {
+			s->flags |= EP11SESS_APQN_WKID_VALID;
+			memcpy(s->wkid, apqn->wkid, sizeof(s->wkid));
+		} else if (apqn->wkid_state == EP11_WKID_UNREADABLE) {
+			s->flags |= EP11SESS_APQN_WKID_UNREADABLE;
+		}
 	}
 	spin_unlock(&card->lock);
 	return 0;

@@ -184,6 +184,8 @@ struct ep11_nl_apqn_ctx {
  * @stats:    the counters
  * @unaccounted: the card's sessions this host does not hold
  * @host_share: this host's share of the card, 0 for none
+ * @wkid_valid: @wkid is the domain's, as last read
+ * @wkid:     the domain's wrapping key verification pattern
  */
 struct ep11_nl_apqn {
 	u8 card;
@@ -199,6 +201,8 @@ struct ep11_nl_apqn {
 	struct ep11_apqn_stats stats;
 	u32 unaccounted;
 	u32 host_share;
+	bool wkid_valid;
+	u8 wkid[EP11_WKID_LEN];
 };
 
 static int ep11_nl_apqn_start(struct netlink_callback *cb)
@@ -258,10 +262,16 @@ static void ep11_nl_apqn_read(struct ep11_card *card, unsigned int i,
 	a->stats = apqn->stats;
 	a->unaccounted = card->unaccounted;
 	a->host_share = ep11_card_host_share_locked(card);
+	a->wkid_valid = apqn->wkid_state == EP11_WKID_VALID;
+	if (a->wkid_valid)
+		memcpy(a->wkid, apqn->wkid, sizeof(a->wkid));
 	spin_unlock(&card->lock);
 }
 
-/* The figures of hosts sharing the card and the reclaim histogram. */
+/*
+ * The figures of hosts sharing the card, the reclaim histogram and the
+ * domain's WKID.
+ */
 static int ep11_nl_apqn_fill_fleet(struct sk_buff *skb,
 				   const struct ep11_nl_apqn *a)
 {
@@ -273,7 +283,9 @@ static int ep11_nl_apqn_fill_fleet(struct sk_buff *skb,
 			      a->stats.reclaim_sum_us, EP11SESS_A_PAD) ||
 	    nla_put(skb, EP11SESS_A_RECLAIM_BUCKETS,
 		    sizeof(a->stats.reclaim_buckets),
-		    a->stats.reclaim_buckets))
+		    a->stats.reclaim_buckets) ||
+	    (a->wkid_valid &&
+	     nla_put(skb, EP11SESS_A_WKID, sizeof(a->wkid), a->wkid)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -38,6 +38,11 @@ module_param_named(orphan_timeout_s, ep11_orphan_timeout_s, uint, 0644);
 MODULE_PARM_DESC(orphan_timeout_s,
 		 "how long the logouts a removed card owes are kept for its return (s)");
 
+unsigned int ep11_orphan_recheck_s = 60;
+module_param_named(orphan_recheck_s, ep11_orphan_recheck_s, uint, 0644);
+MODULE_PARM_DESC(orphan_recheck_s,
+		 "how often a returned card's domain whose wrapping key is not the one of a logout it owes is read again (s; 0: never)");
+
 /**
  * struct ep11_orphan - a logout a removed card owes
  * @node:      in ep11_orphans
@@ -267,6 +272,7 @@ static bool ep11_orphan_fits(struct ep11_orphan *o, struct ep11_card *card)
 {
 	struct ep11_apqn *apqn = ep11_apqn_find(card, o->domain);
 	u8 wkid[EP11_WKID_LEN];
+	unsigned int recheck;
 
 	lockdep_assert_held(&ep11_orphan_lock);
 	if (!apqn)
@@ -282,6 +288,13 @@ static bool ep11_orphan_fits(struct ep11_orphan *o, struct ep11_card *card)
 				card->id, o->domain, EP11_SERIAL_LEN, o->serial,
 				EP11_PUBLIC_ID_LEN, o->id);
 		o->other_key = true;
+		/*
+		 * The key may come back while the APQN stays online, which
+		 * nothing else would notice before the logout expires.
+		 */
+		recheck = min(READ_ONCE(ep11_orphan_recheck_s), 86400U);
+		if (recheck)
+			ep11_apqn_wkid_recheck(apqn, (unsigned long)recheck * HZ);
 		return false;
 	default:
 		return true;
@@ -297,7 +310,8 @@ static bool ep11_orphan_fits(struct ep11_orphan *o, struct ep11_card *card)
  * becomes a pending logout of a dying record again, retried by reclaim at
  * once.  The others stay kept: those of a domain whose WKID is not read
  * yet for the next call (after the WKIDs are read), those of a domain
- * with another wrapping key until it returns or they expire.
+ * with another wrapping key until it returns or they expire (the domain's
+ * WKID is read again every orphan_recheck_s seconds meanwhile).
  *
  * Context: process context, may sleep.
  */

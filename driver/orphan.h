@@ -61,6 +61,7 @@ struct ep11_orphan_info {
 };
 
 extern unsigned int ep11_orphan_timeout_s;
+extern unsigned int ep11_orphan_recheck_s;
 
 int ep11_orphan_keep(struct ep11_session *sess, struct ep11_sess_apqn *sa);
 void ep11_orphan_adopt(struct ep11_card *card);

@@ -89,39 +89,57 @@ static int resolve_apqns(struct ck_slot *slot,
 	return 0;
 }
 
-struct wkid_arg {
-	uint8_t wkid[16];
-};
-
-static CK_RV get_wkid(struct ck_card_ctx *c, void *arg)
+/*
+ * The wrapping key verification pattern of an APQN: as the kernel last
+ * read it (status), or asked from the card when the kernel does not know
+ * it (a kernel without it, a card registered a moment ago).
+ */
+static CK_RV apqn_wkid(struct ck_slot *slot, struct ep11sess_apqn apqn,
+		       const struct ep11sess_apqn_status *st, size_t nst,
+		       uint8_t wkid[16])
 {
-	return ck_card_wkid(c, ((struct wkid_arg *)arg)->wkid);
+	struct ck_card_ctx c;
+	size_t k;
+
+	for (k = 0; k < nst; k++) {
+		if (st[k].apqn.card != apqn.card ||
+		    st[k].apqn.domain != apqn.domain)
+			continue;
+		if (st[k].flags & EP11SESS_APQN_WKID_VALID) {
+			memcpy(wkid, st[k].wkid, 16);
+			return CKR_OK;
+		}
+		if (!(st[k].flags & EP11SESS_APQN_ONLINE))
+			return CKR_DEVICE_REMOVED;
+		break;
+	}
+	ck_slot_ctx(slot, 0, &c);
+	c.apqn = apqn;
+	return ck_card_wkid(&c, wkid);
 }
 
 /* Every APQN of the slot that answers must have the same wrapping key. */
-static CK_RV check_wkids(struct ck_slot *slot, char *err, size_t errlen)
+static CK_RV check_wkids(struct ck_slot *slot,
+			 const struct ep11sess_apqn_status *st, size_t nst,
+			 char *err, size_t errlen)
 {
 	char a[33], b[33];
 	unsigned int i, first = 0;
 	bool have = false;
+	uint8_t w[16];
 
 	for (i = 0; i < slot->napqns; i++) {
-		struct ck_card_ctx c;
-		struct wkid_arg w;
-
-		ck_slot_ctx(slot, 0, &c);
-		c.apqn = slot->apqns[i];
-		if (get_wkid(&c, &w) != CKR_OK)
+		if (apqn_wkid(slot, slot->apqns[i], st, nst, w) != CKR_OK)
 			continue;	/* offline: checked when it answers */
 		if (!have) {
-			memcpy(slot->wkid, w.wkid, 16);
+			memcpy(slot->wkid, w, 16);
 			first = i;
 			have = true;
 			continue;
 		}
-		if (memcmp(slot->wkid, w.wkid, 16)) {
+		if (memcmp(slot->wkid, w, 16)) {
 			hex(a, slot->wkid, 16);
-			hex(b, w.wkid, 16);
+			hex(b, w, 16);
 			snprintf(err, errlen,
 				 "%s: slot %lu (%s): APQN %02x.%04x has wrapping key %s but APQN %02x.%04x has %s; a token's APQNs must share one wrapping key",
 				 ck_g.cfg.path, slot->conf->id, slot->conf->label,
@@ -180,7 +198,7 @@ CK_RV ck_slots_setup(char *err, size_t errlen)
 		memcpy(slot->serial, rec.serial, sizeof(slot->serial));
 		memcpy(slot->salt, rec.salt, sizeof(slot->salt));
 		OPENSSL_cleanse(&rec, sizeof(rec));
-		rv = check_wkids(slot, err, errlen);
+		rv = check_wkids(slot, st, nst, err, errlen);
 		if (rv == CKR_OK)
 			rv = ck_appid_configure(slot, err, errlen);
 		if (rv != CKR_OK)

@@ -58,6 +58,7 @@ static const u16 rl_domains[] = { 1, 2 };
  * @key:       the wrapping key; pin blobs derive from it
  * @wkid_key:  the key whose WKID the card reports (another than @key
  *             stages a card that gives other pin blobs than its WKID says)
+ * @wkid_fail: WKID queries answer CKR_DEVICE_ERROR
  * @tail_key:  when not 0, the key of the pin blobs' tails, the session
  *             ids staying those of @key (a card whose session ids do not
  *             depend on the wrapping key, as real cards may derive them)
@@ -86,6 +87,7 @@ struct hsm {
 	struct mutex lock; /* see above */
 	u8 key;
 	u8 wkid_key;
+	bool wkid_fail;
 	u8 tail_key;
 	u8 blobs[HSM_SLOTS][EP11_PINBLOB_LEN];
 	u16 doms[HSM_SLOTS];
@@ -112,6 +114,8 @@ struct hsm {
  * @timeout_ms: request_timeout_ms to restore
  * @kept0:    orphaned logouts before the test
  * @orphan_timeout_s: orphan_timeout_s to restore
+ * @orphan_recheck_s: orphan_recheck_s to restore
+ * @wkid_status_age: ep11_wkid_status_age to restore
  * @nb:       relogin event listener
  * @ev_lock:  protects @ev and @nev
  * @ev:       the last relogin event seen
@@ -124,6 +128,8 @@ struct rl_test {
 	unsigned int timeout_ms;
 	unsigned int kept0;
 	unsigned int orphan_timeout_s;
+	unsigned int orphan_recheck_s;
+	unsigned long wkid_status_age;
 	struct notifier_block nb;
 	spinlock_t ev_lock; /* see above */
 	struct ep11_event ev;
@@ -255,6 +261,8 @@ static u32 hsm_xcp_info(struct hsm *h, struct ep11_msg *m,
 		return EP11_CKR_ARGUMENTS_BAD;
 	switch (query) {
 	case EP11_XCP_QUERY_DOMAIN:
+		if (h->wkid_fail)
+			return EP11_CKR_DEVICE_ERROR;
 		memset(wkid, h->wkid_key, sizeof(wkid));
 		ep11_wire_put(b, wkid, sizeof(wkid));
 		return EP11_CKR_OK;
@@ -424,6 +432,8 @@ static int rl_init(struct kunit *test)
 	ep11_relogin_wait_ms = 5000;
 	rt->kept0 = orphans_kept();
 	rt->orphan_timeout_s = ep11_orphan_timeout_s;
+	rt->orphan_recheck_s = ep11_orphan_recheck_s;
+	rt->wkid_status_age = ep11_wkid_status_age;
 	test->priv = rt;
 	return 0;
 }
@@ -444,6 +454,8 @@ static void rl_exit(struct kunit *test)
 	ep11_relogin_wait_ms = rt->wait_ms;
 	ep11_request_timeout_ms = rt->timeout_ms;
 	ep11_orphan_timeout_s = rt->orphan_timeout_s;
+	ep11_orphan_recheck_s = rt->orphan_recheck_s;
+	ep11_wkid_status_age = rt->wkid_status_age;
 	for (i = 0; i < ARRAY_SIZE(rt->h); i++)
 		mutex_destroy(&rt->h[i].lock);
 }
@@ -1393,6 +1405,88 @@ static void orphan_adopted_when_its_wkid_returns(struct kunit *test)
 }
 
 /*
+ * The domain's key comes back while its APQN stays online: nothing goes
+ * offline to make the core read the WKID again, so the orphan's own wait
+ * must read it again (orphan_recheck_s), or the logout expires and the
+ * session stays on the card.
+ */
+static void orphan_adopted_when_its_key_returns_online(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_orphan_stats st0, st;
+	unsigned int n;
+
+	ep11_orphan_recheck_s = 1;
+	rl_orphan(test, "ORPHAN-T04-CARD");
+	ep11_orphan_stats(&st0);
+	hsm_set_wkid(&rt->h[0], 0x22);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "ORPHAN-T04-CARD", true);
+	KUNIT_EXPECT_EQ_MSG(test, orphans_kept(), rt->kept0 + 1,
+			    "adopted by a domain with another wrapping key");
+
+	hsm_set_wkid(&rt->h[0], 0x11);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
+						    n == rt->kept0, POLL_US,
+						    POLL_MAX_US, false),
+			    0, "not adopted when the key came back on the online domain: %u kept",
+			    n);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
+						    POLL_MAX_US, false,
+						    &rt->h[0]),
+			    0, "the card still holds %u session(s)", n);
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
+	KUNIT_EXPECT_EQ(test, st.expired, st0.expired);
+}
+
+static u8 rl_wkid(struct ep11_card *card, u8 *wkid)
+{
+	return ep11_apqn_wkid(ep11_apqn_find(card, RL_DOM), wkid);
+}
+
+/*
+ * A master key changed while the APQN stays online shows in status (which
+ * asks the cards) once the last read is older than the status age; a
+ * failed read keeps the pattern known.
+ */
+static void wkid_status_reads_a_changed_key(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	u8 wkid[EP11_WKID_LEN], want[EP11_WKID_LEN];
+	struct ep11_card *card;
+
+	card = rl_plug(test, 0, &rt->h[0], RL_ID, "WKID-STATUS-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_wkid(card, wkid), EP11_WKID_VALID);
+	memset(want, 0x11, sizeof(want));
+	KUNIT_EXPECT_EQ(test, memcmp(wkid, want, sizeof(want)), 0);
+
+	/* Read a moment ago: status does not ask again. */
+	hsm_set_wkid(&rt->h[0], 0x33);
+	ep11_cards_refresh_caps(RL_ID, 0, HZ);
+	KUNIT_ASSERT_EQ(test, rl_wkid(card, wkid), EP11_WKID_VALID);
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(wkid, want, sizeof(want)), 0,
+			    "status read a WKID again that it read a moment ago");
+
+	ep11_wkid_status_age = 0;
+	ep11_cards_refresh_caps(RL_ID, 0, HZ);
+	KUNIT_ASSERT_EQ(test, rl_wkid(card, wkid), EP11_WKID_VALID);
+	memset(want, 0x33, sizeof(want));
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(wkid, want, sizeof(want)), 0,
+			    "status did not read the changed WKID: %*phN",
+			    EP11_WKID_LEN, wkid);
+
+	/* A read that fails keeps what is known. */
+	mutex_lock(&rt->h[0].lock);
+	rt->h[0].wkid_fail = true;
+	rt->h[0].wkid_key = 0x44;
+	mutex_unlock(&rt->h[0].lock);
+	ep11_cards_refresh_caps(RL_ID, 0, HZ);
+	KUNIT_EXPECT_EQ_MSG(test, rl_wkid(card, wkid), EP11_WKID_VALID,
+			    "a failed read again lost the known WKID");
+	KUNIT_EXPECT_EQ(test, memcmp(wkid, want, sizeof(want)), 0);
+}
+
+/*
  * The card comes back but every Login fails (the card is full): the
  * requests that wait for the session share the outcome of a Login and
  * back off, rather than each trying in turn as soon as the other's
@@ -1687,6 +1781,8 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_request_bounded_by_a_slow_relogin),
 	KUNIT_CASE(orphan_adoption_waits_for_the_wkid),
 	KUNIT_CASE(orphan_another_wkid_is_not_adopted_and_expires),
+	KUNIT_CASE(orphan_adopted_when_its_key_returns_online),
+	KUNIT_CASE(wkid_status_reads_a_changed_key),
 	KUNIT_CASE(orphan_adopted_when_its_wkid_returns),
 	KUNIT_CASE(relogin_waiters_share_a_failing_login),
 	KUNIT_CASE(relogin_refusal_looks_at_registered_cards),

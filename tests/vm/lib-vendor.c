@@ -24,13 +24,20 @@
  *   the caller's size, zero-filling what the library does not know and
  *   cutting what the caller's layout has no room for, and refuse sizes
  *   below the first layout or above the maximum; C_GetInterface gives
- *   versions 1.1 and 1.0 by number.
+ *   versions 1.1 and 1.0 by number;
+ * - the APQN's wrapping key verification pattern is in the status, and
+ *   C_Initialize takes it from there: it sends the card no request of
+ *   its own (the kernel's request count, read without asking the card,
+ *   is the same before and after).
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "ep11sess-cryptoki.h"
 #include "p11-client.h"
@@ -268,6 +275,52 @@ static void entry_sizes(void)
 					 &k));
 }
 
+/* The kernel's request count of the APQN, without asking any card. */
+static unsigned long long apqn_requests(void)
+{
+	struct ep11sess_apqn_status st[64];
+	struct ep11sess_status arg = {
+		.size = sizeof(arg),
+		.flags = EP11SESS_STATUS_CACHED,
+		.entries = (uintptr_t)st,
+		.entry_size = sizeof(st[0]),
+		.count = 64,
+	};
+	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, EP11SESS_IOC_STATUS, &arg))
+		fail("status ioctl: %m");
+	close(fd);
+	return find_apqn(st, arg.count < 64 ? arg.count : 64)->requests;
+}
+
+/*
+ * The APQN's WKID is in the status, and C_Initialize uses it instead of
+ * asking the card.
+ */
+static void wkid_from_status(void)
+{
+	static const unsigned char zero[16];
+	struct ep11sess_apqn_status st[64];
+	const struct ep11sess_apqn_status *a;
+	unsigned long long r0, r1;
+	CK_ULONG n = 64;
+
+	expect("EP11_GetStatus", CKR_OK, v->EP11_GetStatus(st, &n));
+	a = find_apqn(st, n);
+	if (!(a->flags & EP11SESS_APQN_WKID_VALID) ||
+	    !memcmp(a->wkid, zero, sizeof(zero)))
+		fail("EP11_GetStatus %02x.%04x: expected a WKID, got flags %#x",
+		     apqn.card, apqn.domain, a->flags);
+	expect("C_Finalize", CKR_OK, f->C_Finalize(NULL));
+	r0 = apqn_requests();
+	expect("C_Initialize again", CKR_OK, f->C_Initialize(NULL));
+	r1 = apqn_requests();
+	if (r1 != r0)
+		fail("C_Initialize sent %llu request(s) to %02x.%04x; the kernel's status has its WKID",
+		     r1 - r0, apqn.card, apqn.domain);
+}
+
 int main(int argc, char **argv)
 {
 	struct ep11sess_apqn_status st[64];
@@ -380,6 +433,7 @@ int main(int argc, char **argv)
 	n = 0;
 	expect("EP11_ListSessions all (root)", CKR_OK,
 	       v->EP11_ListSessions(CK_TRUE, NULL, &n));
+	wkid_from_status();
 	expect("C_Finalize", CKR_OK, f->C_Finalize(NULL));
 	p11_unload(&m);
 	printf("lib-vendor: ok\n");

@@ -4,7 +4,8 @@
 # pkcsep11_session prints them, held, pending and reclaimed; --json,
 # --apqn, --cached; unprivileged callers get the cached counts; a card
 # that cannot answer has its counts marked stale, not shown as current;
-# usage errors and an unknown APQN give their exit codes.
+# usage errors and an unknown APQN give their exit codes; each domain's
+# wrapping key verification pattern, as the card tells it.
 set -eu
 . "$(dirname "$0")/admin-lib.sh"
 admin_need
@@ -35,6 +36,17 @@ expect "json APQNs" 3 "$(jq '.apqns | length' "$out")"
 expect "json 0b.0025 available" 14 "$(jq '.apqns[] | select(.apqn == "0b.0025") | .available_sessions' "$out")"
 expect "json 0c.0024 held" 2 "$(jq '.apqns[] | select(.apqn == "0c.0024") | .held' "$out")"
 expect "json 0b.0025 cached" false "$(jq '.apqns[] | select(.apqn == "0b.0025") | .cached' "$out")"
+
+# Each domain's wrapping key verification pattern, as the card tells it.
+for a in 0b.0024 0b.0025 0c.0024; do
+	w=$("$admin_emu" ctl "$admin_state/card${a%.*}.ctl" status | sed -n "s/^domain ${a#*.} .* wkid \([0-9a-f]*\)\$/\1/p")
+	[ ${#w} = 32 ] || fail "no WKID of $a in the emulator's status"
+	expect "json $a wkid" "$w" "$(jq -r ".apqns[] | select(.apqn == \"$a\") | .wkid" "$out")"
+	"$ep11sess" status --apqn "$a" >"$out.txt"
+	expect_grep "text $a wkid" "^  Wrapping Key:        $w\$" "$out.txt"
+	as_nobody "$ep11sess" status --apqn "$a" >"$out.txt"
+	expect_grep "nobody sees the $a wkid" "^  Wrapping Key:        $w\$" "$out.txt"
+done
 
 admin_kill "$admin_held"
 admin_wait_attr 0b.0024 sessions_held 0

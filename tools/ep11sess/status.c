@@ -98,6 +98,8 @@ static void ep11_status_quota(uint8_t card, bool json)
  * @has_hist: the kernel sent the reclaim histogram
  * @sum_us:  sum of the reclaim latencies
  * @buckets: reclaims by latency bucket (EP11SESS_RECLAIM_BOUNDS_US)
+ * @has_wkid: @wkid is known
+ * @wkid:    the domain's wrapping key verification pattern, in hex
  */
 struct ep11_apqn_row {
 	uint8_t card;
@@ -113,6 +115,8 @@ struct ep11_apqn_row {
 	bool has_hist;
 	uint64_t sum_us;
 	uint64_t buckets[EP11SESS_RECLAIM_BUCKETS];
+	bool has_wkid;
+	char wkid[33];
 };
 
 /**
@@ -239,6 +243,9 @@ static int ep11_status_one(struct nlmsghdr *nlh, struct nlattr **tb,
 	r->errors = u64_or_0(tb[EP11SESS_A_ERRORS]);
 	r->last_reclaim_us = u64_or_0(tb[EP11SESS_A_LAST_RECLAIM_US]);
 	r->relogins = u64_or_0(tb[EP11SESS_A_RELOGINS]);
+	r->has_wkid = tb[EP11SESS_A_WKID] && nla_len(tb[EP11SESS_A_WKID]) == 16;
+	if (r->has_wkid)
+		ep11_hex(r->wkid, nla_data(tb[EP11SESS_A_WKID]), 16);
 	ep11_status_fleet_read(tb, r);
 	return 0;
 }
@@ -307,6 +314,11 @@ static void ep11_status_json(const struct ep11_apqn_row *r, const char *counts,
 	       (unsigned long long)r->errors,
 	       (unsigned long long)r->last_reclaim_us,
 	       (unsigned long long)r->relogins);
+	printf(", \"wkid\": ");
+	if (r->has_wkid)
+		printf("\"%s\"", r->wkid);
+	else
+		printf("null");
 	ep11_status_quota(r->card, true);
 	ep11_status_fleet(r, true);
 	printf("}");
@@ -334,6 +346,8 @@ static void ep11_status_text(const struct ep11_apqn_row *r, const char *counts)
 	       (unsigned long long)r->relogins);
 	printf("  Online:              %s%s%s\n", r->online ? "yes" : "no",
 	       r->serial[0] ? ", serial " : "", r->serial);
+	printf("  Wrapping Key:        %s\n",
+	       r->has_wkid ? r->wkid : "unknown (not read)");
 	ep11_status_quota(r->card, false);
 	ep11_status_fleet(r, false);
 }

@@ -353,6 +353,8 @@ struct ep11sess_list {
 /* APQN status flags. */
 #define EP11SESS_APQN_ONLINE		(1U << 0)
 #define EP11SESS_APQN_CAPS_VALID	(1U << 1)	/* card_max/avail */
+#define EP11SESS_APQN_WKID_VALID	(1U << 2)	/* wkid is the card's */
+#define EP11SESS_APQN_WKID_UNREADABLE	(1U << 3)	/* the card did not tell */
 
 /*
  * The reclaim latency histogram's buckets: upper bounds in microseconds,
@@ -404,6 +406,11 @@ struct ep11sess_list {
  *                  above bound i-1 and at most bound i of
  *                  %EP11SESS_RECLAIM_BOUNDS_US (the last entry: above the
  *                  last bound); their sum is @reclaimed
+ * @wkid:           the domain's wrapping key verification pattern as the
+ *                  kernel last read it (get_xcp_info: after registration,
+ *                  after the APQN came online, and by a status that asks
+ *                  the cards when the last read is older than 10 s); valid
+ *                  with %EP11SESS_APQN_WKID_VALID, zero otherwise
  */
 struct ep11sess_apqn_status {
 	struct ep11sess_apqn apqn;
@@ -428,6 +435,7 @@ struct ep11sess_apqn_status {
 	__u32 host_share;
 	__aligned_u64 reclaim_sum_us;
 	__aligned_u64 reclaim_buckets[EP11SESS_RECLAIM_BUCKETS];
+	__u8 wkid[16];
 };
 
 /* Size of struct ep11sess_apqn_status in ABI version 1. */

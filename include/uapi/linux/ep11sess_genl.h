@@ -20,7 +20,9 @@
  *                            for its counts first (CAP_SYS_ADMIN, else
  *                            the answers are the cached ones and carry
  *                            %EP11SESS_A_CACHED); %EP11SESS_A_CARD and
- *                            %EP11SESS_A_DOMAIN select one APQN
+ *                            %EP11SESS_A_DOMAIN select one APQN; carries
+ *                            %EP11SESS_A_WKID once the domain's wrapping
+ *                            key verification pattern has been read
  * @EP11SESS_CMD_SESSION_GET: dump only: one message per session, in the
  *                            order they were created; CAP_SYS_ADMIN sees
  *                            every session, others those created under
