@@ -213,7 +213,8 @@ static void entry_sizes(void)
 	}
 
 	n = 64;
-	expect("EP11_GetStatus", CKR_OK, v->EP11_GetStatus(ref, &n));
+	expect("EP11_GetStatusSized", CKR_OK,
+	       v->EP11_GetStatusSized(ref, sizeof(ref[0]), &n));
 	/* 1.0's layout: entries of the published size, nothing beyond. */
 	memset(buf, CANARY, sizeof(buf));
 	k = 64;
@@ -306,7 +307,8 @@ static void wkid_from_status(void)
 	unsigned long long r0, r1;
 	CK_ULONG n = 64;
 
-	expect("EP11_GetStatus", CKR_OK, v->EP11_GetStatus(st, &n));
+	expect("EP11_GetStatusSized", CKR_OK,
+	       v->EP11_GetStatusSized(st, sizeof(st[0]), &n));
 	a = find_apqn(st, n);
 	if (!(a->flags & EP11SESS_APQN_WKID_VALID) ||
 	    !memcmp(a->wkid, zero, sizeof(zero)))
@@ -374,7 +376,8 @@ int main(int argc, char **argv)
 			fail("EP11_GetStatus short: expected count %lu, got %lu", n, k);
 	}
 	n = 64;
-	expect("EP11_GetStatus", CKR_OK, v->EP11_GetStatus(st, &n));
+	expect("EP11_GetStatusSized", CKR_OK,
+	       v->EP11_GetStatusSized(st, sizeof(st[0]), &n));
 	a = find_apqn(st, n);
 	if (!(a->flags & EP11SESS_APQN_CAPS_VALID) || a->card_max != max ||
 	    a->held != 0)
@@ -391,7 +394,8 @@ int main(int argc, char **argv)
 	if (own(id) != 1)
 		fail("EP11_ListSessions after C_Login: expected one");
 	n = 64;
-	expect("EP11_GetStatus", CKR_OK, v->EP11_GetStatus(st, &n));
+	expect("EP11_GetStatusSized", CKR_OK,
+	       v->EP11_GetStatusSized(st, sizeof(st[0]), &n));
 	a = find_apqn(st, n);
 	if (a->held != 1 || a->card_avail != max - 1)
 		fail("EP11_GetStatus logged in: expected held 1, available %lu; got %u, %u",
