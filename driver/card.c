@@ -55,6 +55,7 @@ static void ep11_card_release(struct kref *ref)
 
 	list_for_each_entry_safe(u, tmp, &card->uids, node)
 		kfree(u);
+	mutex_destroy(&card->wkid_mutex);
 	/* A send may still look at an APQN of it under RCU (send.c). */
 	kfree_rcu(card, rcu);
 }
@@ -613,8 +614,8 @@ void ep11_apqn_wkid_recheck(struct ep11_apqn *apqn, unsigned long delay)
  * offline again is not kept; a failed read again keeps the known pattern.
  * Return: whether a known pattern changed.
  */
-static bool ep11_card_read_wkids(struct ep11_card *card, bool all,
-				 unsigned long only_older)
+static bool __ep11_card_read_wkids(struct ep11_card *card, bool all,
+				   unsigned long only_older)
 {
 	u8 wkid[EP11_WKID_LEN], was[EP11_WKID_LEN];
 	bool stale, changed = false, again;
@@ -638,8 +639,13 @@ static bool ep11_card_read_wkids(struct ep11_card *card, bool all,
 		if (!stale)
 			continue;
 		ret = ep11_xfer_wkid(apqn, wkid, ep11_xfer_default_timeout());
-		if (ret && again)
-			continue;	/* keep what is known */
+		if (ret && again) {
+			/* Keep what is known; status asks again after the age. */
+			spin_lock(&card->lock);
+			apqn->wkid_time = jiffies;
+			spin_unlock(&card->lock);
+			continue;
+		}
 		/*
 		 * Gone: read again when it comes back online.  A provider may
 		 * also say -ENODEV of a queue it still reports online; then
@@ -666,10 +672,9 @@ static bool ep11_card_read_wkids(struct ep11_card *card, bool all,
 				memcpy(was, apqn->wkid, sizeof(was));
 			apqn->wkid_state = ret ? EP11_WKID_UNREADABLE :
 					   EP11_WKID_VALID;
-			if (!ret) {
+			if (!ret)
 				memcpy(apqn->wkid, wkid, sizeof(wkid));
-				apqn->wkid_time = jiffies;
-			}
+			apqn->wkid_time = jiffies;
 		} else {
 			again = false;
 		}
@@ -681,6 +686,18 @@ static bool ep11_card_read_wkids(struct ep11_card *card, bool all,
 			changed = true;
 		}
 	}
+	return changed;
+}
+
+static bool ep11_card_read_wkids(struct ep11_card *card, bool all,
+				 unsigned long only_older)
+{
+	bool changed;
+
+	/* One pass at a time: an older answer never overwrites a newer. */
+	mutex_lock(&card->wkid_mutex);
+	changed = __ep11_card_read_wkids(card, all, only_older);
+	mutex_unlock(&card->wkid_mutex);
 	return changed;
 }
 
@@ -896,6 +913,7 @@ struct ep11_card *ep11_card_register(const struct ep11_card_desc *desc,
 	INIT_WORK(&card->info_work, ep11_card_info_work);
 	INIT_WORK(&card->relogin_work, ep11_relogin_card_fn);
 	INIT_DELAYED_WORK(&card->wkid_work, ep11_card_wkid_work);
+	mutex_init(&card->wkid_mutex);
 	card->napqns = desc->ndomains;
 	for (i = 0; i < card->napqns; i++) {
 		card->apqns[i].card = card;

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -73,8 +74,8 @@ struct ep11_apqn_stats {
  *           %EP11_WKID_UNREADABLE (under @card->lock)
  * @wkid_recheck: read @wkid again at the next pass although it is known
  *           (under @card->lock; ep11_apqn_wkid_recheck())
- * @wkid_time: jiffies of the last answer to a WKID query (under
- *           @card->lock)
+ * @wkid_time: jiffies of the last WKID query's end, answered or not
+ *           (under @card->lock)
  * @away_seq: bumped (under @card->lock) whenever the APQN goes offline or
  *           its card away: a round trip that began before may have met
  *           another card behind it
@@ -135,6 +136,7 @@ struct ep11_apqn {
  *                  their wrapping keys are known (relogin.c)
  * @wkid_work:      reads again the WKIDs marked with @wkid_recheck, then
  *                  hands out what waited for them (ep11_apqn_wkid_recheck())
+ * @wkid_mutex:     one pass of WKID reads at a time on the card
  * @rcu:            the memory is freed after a grace period: a send may
  *                  still look at an APQN a session has just left
  * @apqns:          the card's APQNs, by ascending domain
@@ -170,6 +172,7 @@ struct ep11_card {
 	unsigned int napqns;
 	struct work_struct relogin_work;
 	struct delayed_work wkid_work;
+	struct mutex wkid_mutex; /* see above */
 	struct rcu_head rcu;
 	struct ep11_apqn apqns[];
 };

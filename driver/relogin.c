@@ -837,11 +837,18 @@ void ep11_relogin_card_fn(struct work_struct *work)
  * ep11_relogin_card_kick() - log sessions in again on a card, soon
  * @card: a registered card whose WKIDs have just been read
  *
- * Context: any context.
+ * Not once the card is unregistered: ep11_card_unregister() sets @dead
+ * under the card's lock before it cancels the work, and a caller that
+ * holds only a reference (a status refresh) may come after that.
+ *
+ * Context: any context; takes the card's spinlock.
  */
 void ep11_relogin_card_kick(struct ep11_card *card)
 {
-	queue_work(ep11_relogin_wq, &card->relogin_work);
+	spin_lock(&card->lock);
+	if (!card->dead)
+		queue_work(ep11_relogin_wq, &card->relogin_work);
+	spin_unlock(&card->lock);
 }
 
 /**

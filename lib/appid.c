@@ -474,7 +474,9 @@ void ck_appid_sync(struct ck_slot *slot)
 	char sc[32];
 	int err;
 
-	if (!slot->appid || !slot->nsessions || slot->login == CK_LOGGED_SO)
+	/* A C_Login in progress decides the slot's login itself. */
+	if (!slot->appid || !slot->nsessions || slot->login == CK_LOGGED_SO ||
+	    slot->login_busy)
 		return;
 	err = attach(slot, slot->appid_name, &h, pub);
 	if (slot->login == CK_LOGGED_USER) {
@@ -687,6 +689,8 @@ CK_RV CA_OpenApplicationID(CK_SLOT_ID slotID, CK_ULONG ulHigh, CK_ULONG ulLow)
 	if (rv != CKR_OK)
 		return rv;
 	ck_mutex_lock(&ck_g.lock);
+	/* Not while a login of the slot is in flight: it may be this one. */
+	ck_login_wait_idle(slot, NULL);
 	if (find_wish(slot, name) >= 0 || place_hold(slot, name))
 		goto out;
 	/* No such login yet: placed as soon as this process sees one. */
@@ -715,6 +719,8 @@ CK_RV CA_CloseApplicationID(CK_SLOT_ID slotID, CK_ULONG ulHigh, CK_ULONG ulLow)
 	if (rv != CKR_OK)
 		return rv;
 	ck_mutex_lock(&ck_g.lock);
+	/* Not while a login of the slot is in flight: it may be this one. */
+	ck_login_wait_idle(slot, NULL);
 	i = find_wish(slot, name);
 	if (i >= 0)
 		slot->wishes[i] = slot->wishes[--slot->nwishes];

@@ -369,6 +369,11 @@ static CK_RV vendor_logout(const CK_BYTE *public_id, CK_BBOOL privileged)
 		return ck_errno_to_rv(err, CK_OP_OTHER);
 	rv = CKR_ARGUMENTS_BAD;
 	ck_mutex_lock(&ck_g.lock);
+	/*
+	 * A login in flight when the list was read may be listed already:
+	 * once it is done, its handle is where forget_handle() finds it.
+	 */
+	ck_login_wait_idle(NULL, NULL);
 	for (i = 0; i < n; i++) {
 		if (!l[i].handle || memcmp(l[i].public_id, public_id, 16))
 			continue;

@@ -18,11 +18,16 @@
  * On a token with an application id (appid.c) the default, vhsm and fips
  * logins are named logins: the same login as above, with the id's name
  * and scope, which the other processes of the id attach to.
- * Everything here runs with the library lock held (ck_login() drops it
- * for the PIN check).
+ * Everything here runs with the library lock held.  ck_login() drops it
+ * for the PIN check and, except in strict mode, for the EP11 login's
+ * round trip (which may wait for a free card session for login_wait_ms):
+ * the process's other threads go on meanwhile.  The slot is reserved for
+ * the login while the lock is dropped (login_busy): another C_Login on it
+ * waits for the outcome, and the application id's sync leaves it alone.
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -73,7 +78,18 @@ static CK_RV ep11_login(struct ck_slot *slot, const void *pin, size_t pin_len,
 	/* A new session in strict mode does not wait: CKR_SESSION_COUNT. */
 	r.wait_ms = op == CK_OP_LOGIN_STRICT ? 0 : ck_g.cfg.login_wait_ms;
 	set_targets(slot, &r);
-	err = ck_dev_login(&ck_g.dev, &r);
+	/*
+	 * The round trip, and a wait for room on the card, without the lock
+	 * when the slot is reserved (ck_login()); strict mode logs several
+	 * sessions in and keeps it.
+	 */
+	if (slot->login_busy && slot->conf->mode != CK_MODE_STRICT) {
+		ck_mutex_unlock(&ck_g.lock);
+		err = ck_dev_login(&ck_g.dev, &r);
+		ck_mutex_lock(&ck_g.lock);
+	} else {
+		err = ck_dev_login(&ck_g.dev, &r);
+	}
 	OPENSSL_cleanse(&r.pin, sizeof(r.pin));
 	if (errp)
 		*errp = err;
@@ -227,12 +243,51 @@ static CK_RV login_allowed(struct ck_session *s, CK_USER_TYPE who)
 }
 
 /*
- * The PIN check is slow by design (a PBKDF2 of many iterations), so it
- * runs with the library lock dropped: the process's other threads go on
- * meanwhile.  The store serialises itself.  Whatever changed during the
- * check is looked at again afterwards: a login made by another thread
- * meanwhile wins, and this one ends as if it had come second
- * (CKR_USER_ALREADY_LOGGED_IN and the like, the PIN having been checked).
+ * Another thread's C_Login on the slot runs with the lock dropped: wait
+ * for its outcome (it ends in a bounded time: the PIN check, then the
+ * EP11 login, which waits at most login_wait_ms and the kernel's request
+ * time-out, at most three times for a named login), then look again.
+ * The library's lock may be the application's mutex, so no condition
+ * variable can wait on it: poll, 1 ms at first, then every 16 ms.
+ */
+static bool slot_busy(const struct ck_slot *slot)
+{
+	size_t i;
+
+	if (slot)
+		return slot->login_busy;
+	for (i = 0; i < ck_g.nslots; i++)
+		if (ck_g.slots[i].login_busy)
+			return true;
+	return false;
+}
+
+void ck_login_wait_idle(struct ck_slot *slot, const struct ck_session *s)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	while (slot_busy(slot) && !(s && s->closed)) {
+		ck_mutex_unlock(&ck_g.lock);
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 16000000)
+			ts.tv_nsec *= 2;
+		ck_mutex_lock(&ck_g.lock);
+	}
+}
+
+static CK_RV login_wait_allowed(struct ck_session *s, CK_USER_TYPE who)
+{
+	ck_login_wait_idle(s->slot, s);
+	return login_allowed(s, who);
+}
+
+/*
+ * The PIN check is slow by design (a PBKDF2 of many iterations), and the
+ * EP11 login may wait for room on the card, so both run with the library
+ * lock dropped: the process's other threads go on meanwhile.  The slot is
+ * reserved meanwhile (login_busy): no other login or logout changes its
+ * login state.  The store serialises itself.  A session closed meanwhile
+ * ends the login again: CKR_SESSION_CLOSED, nothing left logged in.
  */
 CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 	       size_t len)
@@ -243,9 +298,10 @@ CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 
 	if (who == CKU_CONTEXT_SPECIFIC)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = login_allowed(s, who);
+	rv = login_wait_allowed(s, who);
 	if (rv != CKR_OK)
 		return rv;
+	slot->login_busy = true;
 	ck_mutex_unlock(&ck_g.lock);
 	rv = ck_store_login(slot->store, who, pin, len, &keys);
 	ck_mutex_lock(&ck_g.lock);
@@ -255,25 +311,35 @@ CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 		slot->keys = keys;
 	OPENSSL_cleanse(&keys, sizeof(keys));
 	if (rv != CKR_OK)
-		return rv;
+		goto out;
 	if (who == CKU_USER) {
 		/* CKR_USER_ALREADY_LOGGED_IN: joined the id's live login. */
 		rv = user_ep11_login(slot);
 		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 			OPENSSL_cleanse(&slot->keys, sizeof(slot->keys));
-			return rv;
+			if (s->closed)
+				rv = CKR_SESSION_CLOSED;
+			goto out;
 		}
 	}
 	slot->login = who == CKU_SO ? CK_LOGGED_SO : CK_LOGGED_USER;
 	slot->objects_gen = 0;	/* reload: private objects are visible now */
+	if (s->closed) {
+		/* Closed during the EP11 login: nothing stays logged in. */
+		ck_logout(slot);
+		rv = CKR_SESSION_CLOSED;
+		goto out;
+	}
 	if (who == CKU_USER && slot->appid) {
 		CK_RV arv = ck_appid_logged_in(slot, rv == CKR_OK);
 
 		if (arv != CKR_OK) {
 			ck_logout(slot);
-			return arv;
+			rv = arv;
 		}
 	}
+out:
+	slot->login_busy = false;
 	return rv;
 }
 

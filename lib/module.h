@@ -72,6 +72,7 @@ struct ck_slot {
 	uint64_t objects_gen;		/* store generation the cache reflects */
 	bool objects_private;		/* the cache holds private objects */
 	uint64_t login_gen;		/* + 1 at every logout: ends private ops */
+	bool login_busy;		/* a C_Login runs with the lock dropped */
 	/* set at C_Initialize: */
 	struct ep11sess_apqn apqns[EP11SESS_MAX_APQNS]; /* resolved */
 	unsigned int napqns;
@@ -219,6 +220,11 @@ void ck_session_free(struct ck_session *s);
  * the lock during the PIN check and takes it again: the caller holds a
  * reference on @s, and must look again at anything it read before.
  */
+/*
+ * Waits, lib lock held, until no C_Login runs with the lock dropped on
+ * @slot (NULL: on any slot), or @s (may be NULL) is closed.
+ */
+void ck_login_wait_idle(struct ck_slot *slot, const struct ck_session *s);
 CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 	       size_t len);
 CK_RV ck_logout(struct ck_slot *slot);

@@ -118,7 +118,12 @@ static CK_RV apqn_wkid(struct ck_slot *slot, struct ep11sess_apqn apqn,
 	return ck_card_wkid(&c, wkid);
 }
 
-/* Every APQN of the slot that answers must have the same wrapping key. */
+/*
+ * Every APQN of the slot that answers must have the same wrapping key.
+ * What the kernel read last may be older than a master key change that
+ * left the APQNs online: patterns that differ there are asked from the
+ * cards before the token is refused.
+ */
 static CK_RV check_wkids(struct ck_slot *slot,
 			 const struct ep11sess_apqn_status *st, size_t nst,
 			 char *err, size_t errlen)
@@ -138,6 +143,8 @@ static CK_RV check_wkids(struct ck_slot *slot,
 			continue;
 		}
 		if (memcmp(slot->wkid, w, 16)) {
+			if (nst)	/* as the kernel read them: ask the cards */
+				return check_wkids(slot, NULL, 0, err, errlen);
 			hex(a, slot->wkid, 16);
 			hex(b, w, 16);
 			snprintf(err, errlen,

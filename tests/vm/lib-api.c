@@ -8,7 +8,7 @@
  * /dev/ep11sess (the status and list ioctls) to see which EP11 sessions
  * the library holds.
  *
- *   lib-api [--mode default|strict] [--filter PATTERN] [--apqn APQN]
+ *   lib-api [--mode default|strict|slowpin|wait] [--filter PATTERN] [--apqn APQN]
  *           [--label LABEL] [LIBRARY]
  *
  * LIBRARY: the module, else $EP11SESS_CRYPTOKI_LIB.  The library reads its
@@ -18,7 +18,9 @@
  *
  * --mode: the token's session mode; "default" runs the rules, "strict"
  * the rules that depend on strict mode (one EP11 session per logged-in
- * PKCS#11 session, session objects bound to it).
+ * PKCS#11 session, session objects bound to it); "slowpin" and "wait" the
+ * rules of a login that takes long (a slow PIN check; a wait for room on
+ * a card whose host share another process fills).
  * --apqn: the token's first APQN; the tests that count the kernel's EP11
  * sessions are skipped without it.
  * --filter: a cmocka test-name pattern ("login_*").
@@ -2675,6 +2677,81 @@ static void login_pin_check_lets_other_threads_go_on(void **state)
 	OK(p->C_Logout(s));
 }
 
+/*
+ * Run with the card's host_share at 2 (one login on the token's two
+ * APQNs) and login_wait_ms at 8000: another process's login fills this
+ * host's share, so a C_Login here waits in the kernel for room.  While it
+ * waits, another thread's calls are answered; its session is closed
+ * during the wait, then the other process ends and room comes: the login
+ * that was made for a closed session is ended again (CKR_SESSION_CLOSED,
+ * nothing held), and the next C_Login works.  With the library lock held
+ * across the EP11 login, no call would be answered during the wait.
+ */
+static void login_waiting_for_room_lets_other_threads_go_on(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(), s2 = open_rw();
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct slow_login w = { .s = s };
+	int *up = pipe_or_fail(), *down = pipe_or_fail();
+	unsigned int base = kernel_held(), i;
+	unsigned long during = 0;
+	CK_SESSION_INFO si;
+	pthread_t t;
+	pid_t pid;
+
+	pid = fork_or_fail();
+	if (!pid) {
+		CK_SESSION_HANDLE cs;
+
+		CHILD_OK(p->C_Initialize(&os_locking));
+		CHILD_OK(p->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
+					  &cs));
+		CHILD_OK(login(cs, CKU_USER, USER_PIN));
+		write_byte(up[1], 'L');
+		read_byte(down[0]);
+		_exit(0);	/* the kernel logs its session out */
+	}
+	if (read_byte(up[0]) != 'L')
+		fail_msg("the other process did not log in (its messages are above)");
+	expect_held(base + 1, "the other process's login");
+
+	if (pthread_create(&t, NULL, slow_login_run, &w))
+		fail_msg("pthread_create failed");
+	for (i = 0; i < 100 && !atomic_load(&w.done); i++)
+		nanosleep(&pause, NULL);
+	if (atomic_load(&w.done))
+		fail_msg("C_Login ended within 1 s (%s): this host's share of the card is not full, nothing to judge",
+			 p11_rv_name(w.rv));
+	for (i = 0; i < 50 && !atomic_load(&w.done); i++) {
+		OK(p->C_GetSessionInfo(s2, &si));
+		if (!atomic_load(&w.done))
+			during++;
+		nanosleep(&pause, NULL);
+	}
+	EXPECT(during >= 10,
+	       "another thread's C_GetSessionInfo answered while C_Login waited for room on the card: expected at least 10 answers, got %lu",
+	       during);
+	EXPECT(!atomic_load(&w.done),
+	       "C_Login to wait for room until the other process ends, it returned %s",
+	       p11_rv_name(w.rv));
+
+	OK(p->C_CloseSession(s));
+	write_byte(down[1], 'x');
+	wait_child(pid, "the process that filled the share");
+	pthread_join(t, NULL);
+	EXPECT(w.rv == CKR_SESSION_CLOSED,
+	       "a C_Login whose session was closed during its wait: CKR_SESSION_CLOSED, got %s",
+	       p11_rv_name(w.rv));
+	expect_held(base, "after the login whose session was closed during its wait");
+	EXPECT(state_of(s2) == CKS_RW_PUBLIC_SESSION,
+	       "the other session to stay public, state %lu",
+	       (unsigned long)state_of(s2));
+	OK(login(s2, CKU_USER, USER_PIN));
+	expect_held(base + 1, "the next C_Login");
+	OK(p->C_Logout(s2));
+	expect_held(base, "after C_Logout");
+}
+
 /* ==== main ==== */
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup_init, teardown_fin)
@@ -2742,6 +2819,11 @@ static const struct CMUnitTest strict_tests[] = {
 /* A token whose PIN records have a slow PBKDF2. */
 static const struct CMUnitTest slowpin_tests[] = {
 	T(login_pin_check_lets_other_threads_go_on),
+};
+
+/* A token on a card whose host share another process fills. */
+static const struct CMUnitTest wait_tests[] = {
+	T(login_waiting_for_room_lets_other_threads_go_on),
 };
 
 /* Finds the token labelled token_label: 0, or -1 with a message. */
@@ -2812,7 +2894,7 @@ int main(int argc, char **argv)
 			snprintf(token_label, sizeof(token_label), "%s", optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
+			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin|wait] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
 			return 2;
 		}
 	}
@@ -2822,8 +2904,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(mode, "default") && strcmp(mode, "strict") &&
-	    strcmp(mode, "slowpin")) {
-		fprintf(stderr, "lib-api: --mode: expected default, strict or slowpin, got '%s'\n",
+	    strcmp(mode, "slowpin") && strcmp(mode, "wait")) {
+		fprintf(stderr, "lib-api: --mode: expected default, strict, slowpin or wait, got '%s'\n",
 			mode);
 		return 2;
 	}
@@ -2860,5 +2942,7 @@ int main(int argc, char **argv)
 		return cmocka_run_group_tests_name("lib-api strict", strict_tests, NULL, NULL);
 	if (!strcmp(mode, "slowpin"))
 		return cmocka_run_group_tests_name("lib-api slowpin", slowpin_tests, NULL, NULL);
+	if (!strcmp(mode, "wait"))
+		return cmocka_run_group_tests_name("lib-api wait", wait_tests, NULL, NULL);
 	return cmocka_run_group_tests_name("lib-api default", default_tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
 # (each logged-in session holds its own EP11 session; a session's objects
 # die with it).  Afterwards SQLite finds both stores sound and no EP11
 # session is left on the card.  A third token, whose PIN check is slow,
-# shows the other threads going on while one logs in.
+# shows the other threads going on while one logs in, and a fourth, on a
+# card whose host share is full, while one waits for room.
 set -eu
 . "$(dirname "$0")/cryptoki-lib.sh"
 ck_need
@@ -39,8 +40,21 @@ start=$SECONDS
 	fail "lib-api on a token with a slow PIN check: expected every rule to pass (the failures are above)"
 echo "slow PIN check: $((SECONDS - start)) s"
 
+# A login that waits for room on the card (this host's share of it full):
+# the other threads go on, and a session closed during the wait leaves
+# nothing logged in.
+ck_conf_global pin_max_tries=$LIBAPI_PIN_MAX_TRIES login_wait_ms=8000
+ck_conf_slot 0 lib-api-wait default
+echo 2 >/sys/class/ep11sess/card1e/host_share
+start=$SECONDS
+"$api" --mode wait --label lib-api-wait --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api with a login waiting for room: expected every rule to pass (the failures are above)"
+echo "login waiting for room: $((SECONDS - start)) s"
+echo auto >/sys/class/ep11sess/card1e/host_share
+
 ck_store_ok lib-api
 ck_store_ok lib-api-strict
 ck_store_ok lib-api-slowpin
+ck_store_ok lib-api-wait
 ck_card_idle
 echo "lib api: ok"
