@@ -1302,12 +1302,37 @@ static void hsm_set_wkid(struct hsm *h, u8 wkid_key)
 	mutex_unlock(&h->lock);
 }
 
+/*
+ * The orphaned logout kept since @st0 was adopted @when: none kept, the
+ * card (slot 0) holds no session, counted as adopted, none expired.
+ */
+static void rl_expect_adopted(struct kunit *test,
+			      const struct ep11_orphan_stats *st0,
+			      const char *when)
+{
+	struct rl_test *rt = test->priv;
+	struct ep11_orphan_stats st;
+	unsigned int n;
+
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
+						    n == rt->kept0, POLL_US,
+						    POLL_MAX_US, false),
+			    0, "not adopted %s: %u kept", when, n);
+	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
+						    POLL_MAX_US, false,
+						    &rt->h[0]),
+			    0, "adopted %s, the card still holds %u session(s)",
+			    when, n);
+	ep11_orphan_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.adopted, st0->adopted + 1);
+	KUNIT_EXPECT_EQ(test, st.expired, st0->expired);
+}
+
 static void orphan_adoption_waits_for_the_wkid(struct kunit *test)
 {
 	struct rl_test *rt = test->priv;
-	struct ep11_orphan_stats st0, st;
+	struct ep11_orphan_stats st0;
 	struct ep11_card *card;
-	unsigned int n;
 
 	rl_orphan(test, "ORPHAN-T01-CARD");
 	ep11_orphan_stats(&st0);
@@ -1325,19 +1350,7 @@ static void orphan_adoption_waits_for_the_wkid(struct kunit *test)
 	complete(&rt->h[0].gate_release);
 	flush_work(&card->info_work);
 
-	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
-						    n == rt->kept0, POLL_US,
-						    POLL_MAX_US, false),
-			    0, "not adopted once the same WKID was read: %u kept",
-			    n);
-	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
-						    POLL_MAX_US, false,
-						    &rt->h[0]),
-			    0, "the returning card still holds %u session(s)",
-			    n);
-	ep11_orphan_stats(&st);
-	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
-	KUNIT_EXPECT_EQ(test, st.expired, st0.expired);
+	rl_expect_adopted(test, &st0, "once the same WKID was read");
 }
 
 static void orphan_another_wkid_is_not_adopted_and_expires(struct kunit *test)
@@ -1375,9 +1388,8 @@ static void orphan_another_wkid_is_not_adopted_and_expires(struct kunit *test)
 static void orphan_adopted_when_its_wkid_returns(struct kunit *test)
 {
 	struct rl_test *rt = test->priv;
-	struct ep11_orphan_stats st0, st;
+	struct ep11_orphan_stats st0;
 	struct ep11_card *card;
-	unsigned int n;
 
 	rl_orphan(test, "ORPHAN-T03-CARD");
 	ep11_orphan_stats(&st0);
@@ -1391,17 +1403,7 @@ static void orphan_adopted_when_its_wkid_returns(struct kunit *test)
 	hsm_set_wkid(&rt->h[0], 0x11);
 	KUNIT_ASSERT_EQ(test, ep11_apqn_set_online(card, RL_DOM, true), 0);
 	flush_work(&card->info_work);
-	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
-						    n == rt->kept0, POLL_US,
-						    POLL_MAX_US, false),
-			    0, "not adopted when the domain's WKID came back: %u kept",
-			    n);
-	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
-						    POLL_MAX_US, false,
-						    &rt->h[0]),
-			    0, "the card still holds %u session(s)", n);
-	ep11_orphan_stats(&st);
-	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
+	rl_expect_adopted(test, &st0, "when the domain's WKID came back");
 }
 
 /*
@@ -1413,8 +1415,7 @@ static void orphan_adopted_when_its_wkid_returns(struct kunit *test)
 static void orphan_adopted_when_its_key_returns_online(struct kunit *test)
 {
 	struct rl_test *rt = test->priv;
-	struct ep11_orphan_stats st0, st;
-	unsigned int n;
+	struct ep11_orphan_stats st0;
 
 	ep11_orphan_recheck_s = 1;
 	rl_orphan(test, "ORPHAN-T04-CARD");
@@ -1425,18 +1426,8 @@ static void orphan_adopted_when_its_key_returns_online(struct kunit *test)
 			    "adopted by a domain with another wrapping key");
 
 	hsm_set_wkid(&rt->h[0], 0x11);
-	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(orphans_kept, n,
-						    n == rt->kept0, POLL_US,
-						    POLL_MAX_US, false),
-			    0, "not adopted when the key came back on the online domain: %u kept",
-			    n);
-	KUNIT_EXPECT_EQ_MSG(test, read_poll_timeout(hsm_live, n, !n, POLL_US,
-						    POLL_MAX_US, false,
-						    &rt->h[0]),
-			    0, "the card still holds %u session(s)", n);
-	ep11_orphan_stats(&st);
-	KUNIT_EXPECT_EQ(test, st.adopted, st0.adopted + 1);
-	KUNIT_EXPECT_EQ(test, st.expired, st0.expired);
+	rl_expect_adopted(test, &st0,
+			  "when the key came back on the online domain");
 }
 
 static u8 rl_wkid(struct ep11_card *card, u8 *wkid)
