@@ -57,7 +57,9 @@ grep -q '^p11share:' /etc/group || echo "p11share:x:4242:" >>/etc/group
 cp "$ck_conf" "$ck_dir/group.conf"
 echo "app_id_group = p11share" >>"$ck_dir/group.conf"
 cp "$ck_conf" "$ck_dir/ttl.conf"
-echo "app_id_keep_ms = 2000" >>"$ck_dir/ttl.conf"
+# 2 s, more on a slow (debug) kernel, whose tests get more time: the hold
+# must outlive the driver's quit and the first look at the count.
+echo "app_id_keep_ms = $((2000 * ${EP11VM_TEST_TIMEOUT:-300} / 300))" >>"$ck_dir/ttl.conf"
 # Another uid needs the device, the store and its lock.
 chmod 0666 /dev/ep11sess
 chmod 0777 "$ck_dir"
