@@ -618,7 +618,7 @@ static bool __ep11_card_read_wkids(struct ep11_card *card, bool all,
 				   unsigned long only_older)
 {
 	u8 wkid[EP11_WKID_LEN], was[EP11_WKID_LEN];
-	bool stale, changed = false, again;
+	bool stale, again, differs, changed = false;
 	unsigned long seq;
 	unsigned int i;
 	int ret;
@@ -665,21 +665,20 @@ static bool __ep11_card_read_wkids(struct ep11_card *card, bool all,
 			pr_warn("%02x.%04x: cannot read the wrapping key verification pattern (get_xcp_info): %d; a replacement card is recognised by its card number only\n",
 				card->id, apqn->domain, ret);
 		spin_lock(&card->lock);
+		differs = false;
 		if (apqn->away_seq == seq) {
-			again = !ret && apqn->wkid_state == EP11_WKID_VALID &&
-				memcmp(apqn->wkid, wkid, sizeof(wkid));
-			if (again)
+			differs = !ret && apqn->wkid_state == EP11_WKID_VALID &&
+				  memcmp(apqn->wkid, wkid, sizeof(wkid));
+			if (differs)
 				memcpy(was, apqn->wkid, sizeof(was));
 			apqn->wkid_state = ret ? EP11_WKID_UNREADABLE :
 					   EP11_WKID_VALID;
 			if (!ret)
 				memcpy(apqn->wkid, wkid, sizeof(wkid));
 			apqn->wkid_time = jiffies;
-		} else {
-			again = false;
 		}
 		spin_unlock(&card->lock);
-		if (again) {
+		if (differs) {
 			pr_notice("%02x.%04x: the wrapping key changed: its verification pattern is now %*phN, was %*phN\n",
 				  card->id, apqn->domain, EP11_WKID_LEN, wkid,
 				  EP11_WKID_LEN, was);

@@ -242,14 +242,6 @@ static CK_RV login_allowed(struct ck_session *s, CK_USER_TYPE who)
 	return CKR_OK;
 }
 
-/*
- * Another thread's C_Login on the slot runs with the lock dropped: wait
- * for its outcome (it ends in a bounded time: the PIN check, then the
- * EP11 login, which waits at most login_wait_ms and the kernel's request
- * time-out, at most three times for a named login), then look again.
- * The library's lock may be the application's mutex, so no condition
- * variable can wait on it: poll, 1 ms at first, then every 16 ms.
- */
 static bool slot_busy(const struct ck_slot *slot)
 {
 	size_t i;
@@ -262,6 +254,14 @@ static bool slot_busy(const struct ck_slot *slot)
 	return false;
 }
 
+/*
+ * Another thread's C_Login on the slot runs with the lock dropped: wait
+ * for its outcome (it ends in a bounded time: the PIN check, then the
+ * EP11 login, which waits at most login_wait_ms and the kernel's request
+ * time-out, at most three times for a named login), then look again.
+ * The library's lock may be the application's mutex, so no condition
+ * variable can wait on it: poll, 1 ms at first, then every 16 ms.
+ */
 void ck_login_wait_idle(struct ck_slot *slot, const struct ck_session *s)
 {
 	struct timespec ts = { 0, 1000000 };

@@ -217,8 +217,9 @@ void ck_session_free(struct ck_session *s);
 
 /*
  * Login (login.c); lib lock held unless said otherwise.  ck_login() drops
- * the lock during the PIN check and takes it again: the caller holds a
- * reference on @s, and must look again at anything it read before.
+ * the lock during the PIN check and, except in strict mode, the EP11
+ * login, and takes it again: the caller holds a reference on @s, and must
+ * look again at anything it read before.
  */
 /*
  * Waits, lib lock held, until no C_Login runs with the lock dropped on
@@ -228,7 +229,7 @@ void ck_login_wait_idle(struct ck_slot *slot, const struct ck_session *s);
 CK_RV ck_login(struct ck_session *s, CK_USER_TYPE who, const void *pin,
 	       size_t len);
 CK_RV ck_logout(struct ck_slot *slot);
-/* Strict mode: the EP11 session of a new session (lib lock dropped inside). */
+/* Strict mode: the EP11 session of a new session (lib lock held throughout). */
 CK_RV ck_login_strict_session(struct ck_session *s);
 /*
  * A request's result, after the kernel said ESTALE (an administrator ended

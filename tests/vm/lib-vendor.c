@@ -30,17 +30,16 @@
  *   its own (the kernel's request count, read without asking the card,
  *   is the same before and after).
  */
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ep11sess-cryptoki.h"
 #include "p11-client.h"
+#include "vmtest.h"
 
 static CK_FUNCTION_LIST *f;
 static CK_FUNCTION_LIST_3_0 *f3;
@@ -279,20 +278,15 @@ static void entry_sizes(void)
 /* The kernel's request count of the APQN, without asking any card. */
 static unsigned long long apqn_requests(void)
 {
-	struct ep11sess_apqn_status st[64];
-	struct ep11sess_status arg = {
-		.size = sizeof(arg),
-		.flags = EP11SESS_STATUS_CACHED,
-		.entries = (uintptr_t)st,
-		.entry_size = sizeof(st[0]),
-		.count = 64,
-	};
-	int fd = open("/dev/ep11sess", O_RDWR | O_CLOEXEC);
+	struct ep11sess_apqn_status st;
+	int fd = vmt_open_dev(), ret;
 
-	if (fd < 0 || ioctl(fd, EP11SESS_IOC_STATUS, &arg))
-		fail("status ioctl: %m");
+	ret = vmt_status_of(fd, EP11SESS_STATUS_CACHED, apqn, &st);
 	close(fd);
-	return find_apqn(st, arg.count < 64 ? arg.count : 64)->requests;
+	if (ret)
+		fail("status of %02x.%04x: %s", apqn.card, apqn.domain,
+		     strerror(-ret));
+	return st.requests;
 }
 
 /*
