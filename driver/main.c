@@ -14,6 +14,7 @@
 #include "reclaim.h"
 #include "relogin.h"
 #include "orphan.h"
+#include "send.h"
 #include "session.h"
 #include "sysfs.h"
 
@@ -65,6 +66,7 @@ err_session:
 static void __exit ep11sess_exit(void)
 {
 	ep11_chardev_uninit();
+	ep11_send_uninit();
 	ep11_relogin_uninit();
 	ep11_name_uninit();
 	ep11_reclaim_uninit();

@@ -26,6 +26,61 @@
 
 #define EP11_SEND_MAX_TIMEOUT	600000
 
+/*
+ * Reply buffers of full size kept for the next request, module-wide.  A
+ * reply may be up to %EP11_MAX_MSG_LEN long, and a buffer that large,
+ * allocated anew for every request, is zeroed page by page where
+ * init_on_alloc is on (Debian's default): that costs more than the rest
+ * of a signature's way through the kernel.  A kept buffer is wiped as far
+ * as it may have been written before it is kept.
+ */
+static DEFINE_SPINLOCK(ep11_send_rep_lock);
+static void *ep11_send_reps[EP11_SEND_REP_KEEP];
+static unsigned int ep11_send_nreps;
+
+static void *ep11_send_rep_get(size_t cap)
+{
+	void *buf = NULL;
+
+	if (cap == EP11_MAX_MSG_LEN) {
+		spin_lock(&ep11_send_rep_lock);
+		if (ep11_send_nreps)
+			buf = ep11_send_reps[--ep11_send_nreps];
+		spin_unlock(&ep11_send_rep_lock);
+		if (buf)
+			return buf;
+	}
+	return kvmalloc(cap, GFP_KERNEL);
+}
+
+/* @dirty: how much of @buf (@cap bytes) may have been written. */
+static void ep11_send_rep_put(void *buf, size_t cap, size_t dirty)
+{
+	if (!buf)
+		return;
+	memzero_explicit(buf, min(dirty, cap));
+	if (cap == EP11_MAX_MSG_LEN) {
+		spin_lock(&ep11_send_rep_lock);
+		if (ep11_send_nreps < EP11_SEND_REP_KEEP) {
+			ep11_send_reps[ep11_send_nreps++] = buf;
+			buf = NULL;
+		}
+		spin_unlock(&ep11_send_rep_lock);
+	}
+	kvfree(buf);
+}
+
+/**
+ * ep11_send_uninit() - free the reply buffers kept for reuse
+ *
+ * Context: module exit, when no request can be in progress.
+ */
+void ep11_send_uninit(void)
+{
+	while (ep11_send_nreps)
+		kvfree(ep11_send_reps[--ep11_send_nreps]);
+}
+
 /**
  * struct ep11_send_target - an APQN a request may go to
  * @apqn:     the APQN, with a reference on its card
@@ -230,6 +285,7 @@ int ep11_send_build(u8 *work, size_t cap, const u8 *req, size_t len,
  * @cap:     the size of @req and of @work
  * @rep:     room for the reply
  * @rep_cap: its size
+ * @rep_dirty: how much of @rep a provider may have written
  * @timeout: jiffies for each round trip
  * @sess:    the session, or NULL for an unbound request
  * @forgot:  the APQN (with a card reference) whose card answered a bound
@@ -245,6 +301,7 @@ struct ep11_send_ctx {
 	size_t cap;
 	u8 *rep;
 	size_t rep_cap;
+	size_t rep_dirty;
 	unsigned long timeout;
 	struct ep11_session *sess;
 	struct ep11_apqn *forgot;
@@ -306,6 +363,9 @@ static int ep11_send_pass(struct ep11_send_ctx *sc)
 		}
 		ret = ep11_xfer(targets[i].apqn, sc->work, len, sc->rep,
 				sc->rep_cap, sc->timeout);
+		/* A failed round trip may have left a busy reply behind. */
+		sc->rep_dirty = max_t(size_t, sc->rep_dirty,
+				      ret >= 0 ? ret : sc->rep_cap);
 		if (ret >= 0) {
 			s->apqn.card = targets[i].apqn->card->id;
 			s->apqn.domain = domain;
@@ -358,7 +418,7 @@ static int ep11_send_loop(struct ep11_send_ctx *sc)
 	int ret, why;
 
 	sc->rep_cap = min_t(size_t, sc->s->rep_cap, EP11_MAX_MSG_LEN);
-	sc->rep = kvmalloc(sc->rep_cap, GFP_KERNEL);
+	sc->rep = ep11_send_rep_get(sc->rep_cap);
 	if (!sc->rep)
 		return -ENOMEM;
 	sc->timeout = sc->s->timeout_ms ? msecs_to_jiffies(sc->s->timeout_ms) :
@@ -452,13 +512,33 @@ int ep11_send(struct ep11_file *ef, struct ep11sess_send *s)
 	s->rep_len = ret;
 	ret = 0;
 out:
-	kvfree(sc.rep);
+	ep11_send_rep_put(sc.rep, sc.rep_cap, sc.rep_dirty);
 	kvfree(sc.req);
 	ep11_session_put(sc.sess);
 	return ret;
 }
 
 #if IS_ENABLED(CONFIG_EP11SESS_KUNIT_TEST)
+/**
+ * ep11_send_rep_kept() - the reply buffers kept for reuse
+ * @bufs: room for %EP11_SEND_REP_KEEP pointers
+ *
+ * For the KUnit suites.
+ *
+ * Context: any; takes the pool's lock.
+ * Return: how many are kept; @bufs gets them, the next to be reused last.
+ */
+unsigned int ep11_send_rep_kept(void **bufs)
+{
+	unsigned int n;
+
+	spin_lock(&ep11_send_rep_lock);
+	n = ep11_send_nreps;
+	memcpy(bufs, ep11_send_reps, n * sizeof(*bufs));
+	spin_unlock(&ep11_send_rep_lock);
+	return n;
+}
+
 /**
  * ep11_send_kernel() - EP11SESS_IOC_SEND on kernel buffers
  * @sess: the session of a bound request (@s->handle is not looked up; it
@@ -496,7 +576,7 @@ int ep11_send_kernel(struct ep11_session *sess, struct ep11sess_send *s,
 		s->rep_len = ret;
 		ret = 0;
 	}
-	kvfree(sc.rep);
+	ep11_send_rep_put(sc.rep, sc.rep_cap, sc.rep_dirty);
 	kvfree(sc.req);
 	return ret;
 }

@@ -1099,6 +1099,60 @@ static void relogin_card_restarted_unseen(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+/*
+ * A full-size reply buffer is kept for the next request, wiped as far as
+ * the reply reached, and reused: the pool does not grow with the requests.
+ */
+static void send_reply_buffer_kept_wiped(struct kunit *test)
+{
+	struct rl_test *rt = test->priv;
+	void *kept[EP11_SEND_REP_KEEP], *again[EP11_SEND_REP_KEEP];
+	struct ep11sess_send s = {
+		.size = sizeof(s),
+		.flags = EP11SESS_SEND_SESSION | EP11SESS_SEND_ANY_APQN,
+		.handle = 1,
+		.req = 1,
+		.rep = 1,
+		.rep_cap = EP11_MAX_MSG_LEN,
+	};
+	struct ep11_session *sess;
+	unsigned int n, i;
+	struct ep11_wbuf b;
+	struct ep11_msg m;
+	u8 req[128], *rep;
+	int len;
+
+	rep = kunit_kzalloc(test, EP11_MAX_MSG_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rep);
+	rl_plug(test, 0, &rt->h[0], RL_ID, "RELOGIN-T0K-CARD", true);
+	KUNIT_ASSERT_EQ(test, rl_login(&sess, RL_ID, NULL), 0);
+	ep11_wire_request_init(&b, req, sizeof(req),
+			       EP11_FN(EP11_FN_GENERATE_RANDOM), 0, 0);
+	ep11_wire_put_u32(&b, 8);
+	len = ep11_wire_finish(&b);
+	KUNIT_ASSERT_GT(test, len, 0);
+	s.req_len = len;
+
+	for (i = 0; i < 3; i++) {
+		void **bufs = i ? again : kept;
+
+		s.rep_len = 0;
+		s.result = 0;
+		KUNIT_ASSERT_EQ(test, ep11_send_kernel(sess, &s, req, rep), 0);
+		KUNIT_ASSERT_GE(test, ep11_wire_parse_reply(rep, s.rep_len, &m), 0);
+		KUNIT_EXPECT_EQ(test, m.rc, (u32)EP11_CKR_OK);
+		n = ep11_send_rep_kept(bufs);
+		KUNIT_ASSERT_GE_MSG(test, n, 1U, "no reply buffer kept");
+		KUNIT_EXPECT_LE(test, n, (unsigned int)EP11_SEND_REP_KEEP);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(bufs[n - 1], 0, s.rep_len),
+				      "a kept reply buffer still holds the reply");
+		if (i)
+			KUNIT_EXPECT_PTR_EQ_MSG(test, again[n - 1], kept[n - 1],
+						"the kept buffer was not reused");
+	}
+	ep11_drop_hold(sess, true, true);
+}
+
 static void relogin_returning_card_keeps_a_live_session(struct kunit *test)
 {
 	struct rl_test *rt = test->priv;
@@ -1766,6 +1820,7 @@ static struct kunit_case ep11_relogin_test_cases[] = {
 	KUNIT_CASE(relogin_holder_leaves_before_the_relogin),
 	KUNIT_CASE(relogin_card_goes_again_during_relogin),
 	KUNIT_CASE(relogin_card_restarted_unseen),
+	KUNIT_CASE(send_reply_buffer_kept_wiped),
 	KUNIT_CASE(relogin_returning_card_keeps_a_live_session),
 	KUNIT_CASE(relogin_returning_card_other_key_same_id),
 	KUNIT_CASE(relogin_login_races_the_removal),

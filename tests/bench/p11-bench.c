@@ -18,15 +18,27 @@
  * card's round trips during the run (EP11_GetStatusSized: requests and the
  * time the kernel's provider spent on them), so that the time per
  * signature splits into the card's round trip and the rest (library,
- * ioctl).  Never fails on time.
+ * ioctl).  With P11_BENCH_CARDEMU set to an emulated card's control
+ * socket, it also asks the card (its "status": requests and the time its
+ * firmware spent on them) and times OpenSSL's own signature in this
+ * process, and prints where the time of one signature goes: the library,
+ * ioctl and core; the transport to the card and back; the firmware; and,
+ * within the firmware, the signature itself.  Never fails on time.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "../../lib/ep11sess-cryptoki.h"
 #include "../../lib/pkcs11_3.h"
@@ -179,6 +191,82 @@ static void card_counters(CK_C_GetInterface gi, unsigned long long *req,
 	}
 }
 
+/*
+ * The emulated card's request count and firmware time, from its control
+ * socket's "status" answer.  Returns false (and says why) when it cannot.
+ */
+static bool emu_counters(const char *path, unsigned long long *req,
+			 unsigned long long *ns)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[8192], *p;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "p11-bench: socket path too long: %s\n", path);
+		return false;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(fd, "status\n", 7) != 7) {
+		fprintf(stderr, "p11-bench: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	p = strstr(buf, "\nrequests ");
+	if (!p || sscanf(p, "\nrequests %llu", req) != 1 ||
+	    !(p = strstr(buf, "\nfirmware_ns ")) ||
+	    sscanf(p, "\nfirmware_ns %llu", ns) != 1) {
+		fprintf(stderr, "p11-bench: %s: no request counters in the card's status\n",
+			path);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Milliseconds of one signature by OpenSSL itself, in this process, on a
+ * key of the benchmark's kind: the cost of the crypto alone.
+ */
+static double openssl_ms(bool rsa)
+{
+	unsigned char sig[512];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk;
+	double t0, el = 0;
+	unsigned long n = 0;
+	size_t len;
+
+	pk = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048) :
+		   EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (pk)
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+	if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
+	    (rsa && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0))
+		goto out;
+	t0 = now();
+	do {
+		len = sizeof(sig);
+		if (EVP_PKEY_sign(ctx, sig, &len, digest, digest_len) <= 0)
+			goto out;
+		n++;
+		el = now() - t0;
+	} while (el < 1);
+out:
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return n ? el * 1e3 / n : -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned char di256[] = {
@@ -209,6 +297,8 @@ int main(int argc, char **argv)
 	CK_SESSION_HANDLE s;
 	struct worker *w;
 	unsigned long long req0, ns0, req1, ns1;
+	unsigned long long emu_req0 = 0, emu_ns0 = 0, emu_req1 = 0, emu_ns1 = 0;
+	const char *emu = getenv("P11_BENCH_CARDEMU");
 	unsigned long total = 0;
 	double t0, el;
 	bool rsa;
@@ -281,6 +371,8 @@ int main(int argc, char **argv)
 	w = calloc(threads, sizeof(*w));
 	if (!w)
 		return 1;
+	if (emu && !emu_counters(emu, &emu_req0, &emu_ns0))
+		return 1;
 	card_counters(gi, &req0, &ns0);
 	t0 = now();
 	for (i = 0; i < threads; i++)
@@ -293,12 +385,23 @@ int main(int argc, char **argv)
 	}
 	el = now() - t0;
 	card_counters(gi, &req1, &ns1);
+	if (emu && !emu_counters(emu, &emu_req1, &emu_ns1))
+		return 1;
 	printf("%s threads %d signs %lu seconds %.2f rate %.1f\n",
 	       rsa ? "rsa2048" : "ecdsa-p256", threads, total, el, total / el);
 	if (req1 > req0 && total)
 		printf("  card round trips %llu, %.3f ms each in the provider; %.3f ms per signature in all\n",
 		       req1 - req0, (ns1 - ns0) / 1e6 / (req1 - req0),
 		       el * 1e3 * threads / total);
+	if (emu && req1 > req0 && total) {
+		double all = el * 1e3 * threads / total;
+		double prov = (ns1 - ns0) / 1e6 / total;
+		double fw = (emu_ns1 - emu_ns0) / 1e6 / total;
+
+		printf("  per signature %.3f ms: library, ioctl and core %.3f, transport to the card and back %.3f, firmware %.3f (%llu requests); OpenSSL alone signs in %.3f ms here\n",
+		       all, all - prov, prov - fw, fw, emu_req1 - emu_req0,
+		       openssl_ms(rsa));
+	}
 	f->C_CloseSession(s);
 	f->C_Finalize(NULL);
 	free(w);

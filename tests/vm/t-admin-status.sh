@@ -48,6 +48,16 @@ for a in 0b.0024 0b.0025 0c.0024; do
 	expect_grep "nobody sees the $a wkid" "^  Wrapping Key:        $w\$" "$out.txt"
 done
 
+# The emulated card counts the requests it answered and its firmware's
+# time on them; a status that asks card 0c adds to both.
+emu_count() { "$admin_emu" ctl "$admin_state/card0c.ctl" status | sed -n "s/^$1 \([0-9]*\)\$/\1/p"; }
+r0=$(emu_count requests) t0=$(emu_count firmware_ns)
+"$ep11sess" status --apqn 0c.0024 >/dev/null
+r1=$(emu_count requests) t1=$(emu_count firmware_ns)
+[ -n "$r0" ] && [ -n "$t0" ] || fail "no request counters in the emulator's status"
+[ "$r1" -gt "$r0" ] || fail "the emulator counted no request for a status that asked it ($r0 then $r1)"
+[ "$t1" -gt "$t0" ] || fail "the emulator's firmware time did not grow ($t0 then $t1 ns)"
+
 admin_kill "$admin_held"
 admin_wait_attr 0b.0024 sessions_held 0
 "$ep11sess" -status --apqn 0b.0024 >"$out" 2>&1 && fail "'-status' is no command: expected a failure"

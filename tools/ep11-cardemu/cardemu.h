@@ -4,6 +4,7 @@
 #define EP11_CARDEMU_CARDEMU_H
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <sys/un.h>
 
 #include "firmware.h"
@@ -29,6 +30,10 @@ struct cardemu {
 	unsigned int ctl_timeout_ms;	/* a control client's time to ask */
 	char ctl_buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool online[FW_MAX_DOMAINS];
+	/* Requests answered, busy replies, replies too late for their waiter. */
+	atomic_ulong n_requests, n_busy, n_late;
+	/* Time in the firmware proper: from a request read to its reply built. */
+	atomic_ullong fw_ns;
 };
 
 void cardemu_stop(struct cardemu *emu);

@@ -183,9 +183,10 @@ static void answer_status(struct cardemu *emu, char *out, size_t cap)
 
 	fw_session_counts(emu->fw, &max, &avail);
 	pos = snprintf(out, cap,
-		       "card %02x\nserial %s\nmax_sessions %u\navailable_sessions %u\nforeign_sessions %u\n",
+		       "card %02x\nserial %s\nmax_sessions %u\navailable_sessions %u\nforeign_sessions %u\nrequests %lu\nfirmware_ns %llu\n",
 		       emu->cfg.card, fw_serial(emu->fw), max, avail,
-		       fw_foreign_count(emu->fw));
+		       fw_foreign_count(emu->fw), atomic_load(&emu->n_requests),
+		       atomic_load(&emu->fw_ns));
 	for (i = 0; i < emu->cfg.ndomains && pos < cap; i++) {
 		fw_wkid(emu->fw, emu->cfg.domains[i], wkid);
 		hex(wkid_hex, wkid, sizeof(wkid));

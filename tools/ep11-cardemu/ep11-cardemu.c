@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/ep11_vcard.h>
@@ -63,7 +64,6 @@ static const char usage[] =
 "  stop                  exit as on SIGTERM\n";
 
 static atomic_bool card_gone;
-static atomic_ulong n_requests, n_busy, n_late;
 
 struct worker {
 	pthread_t thread;
@@ -147,6 +147,7 @@ void cardemu_stop(struct cardemu *emu)
 static void serve_one(struct cardemu *emu, u8 *in, u8 *out)
 {
 	struct ep11_vcard_msg *rq = (void *)in, *rp = (void *)out;
+	struct timespec t0, t1;
 	ssize_t n;
 	int len;
 
@@ -166,22 +167,26 @@ static void serve_one(struct cardemu *emu, u8 *in, u8 *out)
 			emu->cfg.card, n);
 		return;
 	}
-	atomic_fetch_add(&n_requests, 1);
+	atomic_fetch_add(&emu->n_requests, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	len = fw_handle(emu->fw, rq->domain, in + sizeof(*rq), rq->len,
 			out + sizeof(*rp), EP11_MAX_MSG_LEN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	atomic_fetch_add(&emu->fw_ns, (t1.tv_sec - t0.tv_sec) * 1000000000ULL +
+			 t1.tv_nsec - t0.tv_nsec);
 	if (len < 0) {
 		emu_log(LOG_ERR, "ep11-cardemu: card%02x: no reply: %s\n",
 			emu->cfg.card, strerror(-len));
 		return;
 	}
 	if (len == EP11_CPRB_LEN)
-		atomic_fetch_add(&n_busy, 1);
+		atomic_fetch_add(&emu->n_busy, 1);
 	rp->msgid = rq->msgid;
 	rp->domain = rq->domain;
 	rp->len = len;
 	n = write(emu->card_fd, out, sizeof(*rp) + len);
 	if (n < 0 && errno == ENOENT)
-		atomic_fetch_add(&n_late, 1);
+		atomic_fetch_add(&emu->n_late, 1);
 	else if (n < 0)
 		emu_log(LOG_ERR, "ep11-cardemu: card%02x: write: %s\n",
 			emu->cfg.card, strerror(errno));
@@ -519,8 +524,8 @@ int main(int argc, char **argv)
 		pthread_join(workers[i].thread, NULL);
 	emu_log(LOG_INFO,
 		"ep11-cardemu: card%02x: %lu requests, %lu busy replies, %lu replies too late\n",
-		emu.cfg.card, atomic_load(&n_requests), atomic_load(&n_busy),
-		atomic_load(&n_late));
+		emu.cfg.card, atomic_load(&emu.n_requests),
+		atomic_load(&emu.n_busy), atomic_load(&emu.n_late));
 out:
 	cardemu_control_close(&emu);
 	if (emu.card_fd >= 0)
