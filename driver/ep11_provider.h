@@ -30,7 +30,9 @@ struct ep11_card;
  * @send: send one EP11 request (struct ep11_cprb + payload, @req_len bytes)
  *	to @domain of the card and sleep until its reply is copied to @rep
  *	(at most @rep_cap bytes) or @timeout (jiffies) has passed.
- *	Returns the reply length, or:
+ *	Only the first bytes of @rep, as many as the length returned, may be
+ *	written, and nothing after the return (the core reuses @rep and
+ *	wipes only that much).  Returns the reply length, or:
  *	-EBUSY      the queue is full or the card said busy; nothing was
  *	            executed, the core may retry after a backoff;
  *	-ENODEV     the APQN is offline or the card is going away, and the

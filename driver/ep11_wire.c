@@ -249,6 +249,10 @@ static size_t seq_close(u8 *data, size_t from, size_t content)
 	u8 *payload = data + EP11_CPRB_LEN;
 
 	memmove(payload + hs, data + from, content);
+	/* The header is shorter than reserved: clear the tail left behind. */
+	if (data + from > payload + hs)
+		memset(payload + hs + content, 0,
+		       data + from - (payload + hs));
 	payload[0] = EP11_TAG_SEQUENCE;
 	der_put_len(payload + 1, content);
 	put_be32(data + CPRB_OFF(payload_len), hs + content);

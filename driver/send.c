@@ -32,7 +32,8 @@
  * allocated anew for every request, is zeroed page by page where
  * init_on_alloc is on (Debian's default): that costs more than the rest
  * of a signature's way through the kernel.  A kept buffer is wiped as far
- * as it may have been written before it is kept.
+ * as it may have been written before it is kept.  The kept buffers (256
+ * KiB at most) stay until the module is unloaded.
  */
 static DEFINE_SPINLOCK(ep11_send_rep_lock);
 static void *ep11_send_reps[EP11_SEND_REP_KEEP];
@@ -50,7 +51,9 @@ static void *ep11_send_rep_get(size_t cap)
 		if (buf)
 			return buf;
 	}
-	return kvmalloc(cap, GFP_KERNEL);
+	/* A kept buffer is all zero but for what a reply wrote. */
+	return cap == EP11_MAX_MSG_LEN ? kvzalloc(cap, GFP_KERNEL) :
+					 kvmalloc(cap, GFP_KERNEL);
 }
 
 /* @dirty: how much of @buf (@cap bytes) may have been written. */
@@ -77,6 +80,7 @@ static void ep11_send_rep_put(void *buf, size_t cap, size_t dirty)
  */
 void ep11_send_uninit(void)
 {
+	/* No lock: nothing else runs, and kvfree() may sleep. */
 	while (ep11_send_nreps)
 		kvfree(ep11_send_reps[--ep11_send_nreps]);
 }

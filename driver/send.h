@@ -15,11 +15,11 @@
 struct ep11_file;
 struct ep11_msg;
 
-int ep11_send(struct ep11_file *ef, struct ep11sess_send *s);
-void ep11_send_uninit(void);
-
 /* Full-size reply buffers kept for the next request (send.c). */
 #define EP11_SEND_REP_KEEP	4
+
+int ep11_send(struct ep11_file *ef, struct ep11sess_send *s);
+void ep11_send_uninit(void);
 int ep11_send_check_cprb(const void *req);
 int ep11_send_check_fn(const struct ep11_msg *m, u32 flags);
 bool ep11_send_needs_admin(const struct ep11_msg *m);

@@ -70,13 +70,20 @@ static int ep11_xfer_once(struct ep11_apqn *apqn, const void *req,
 		ret = -ENODEV;
 	}
 	up_read(&card->ops_sem);
-	if (ret >= 0 && ret < EP11_CPRB_LEN)
+	if (WARN_ON_ONCE(ret > (int)rep_cap))
+		ret = -EMSGSIZE;
+	if (ret >= 0 && ret < EP11_CPRB_LEN) {
+		memzero_explicit(rep, ret);
 		ret = -EBADMSG;
+	}
 	if (ret > 0) {
 		const struct ep11_cprb *cprb = rep;
 
-		if (be32_to_cpu(cprb->ret_code) == EP11_CPRB_RC_BUSY)
+		/* Nothing of a reply that is no answer stays behind. */
+		if (be32_to_cpu(cprb->ret_code) == EP11_CPRB_RC_BUSY) {
+			memzero_explicit(rep, ret);
 			ret = -EBUSY;
+		}
 	}
 	return ret;
 }

@@ -1099,9 +1099,24 @@ static void relogin_card_restarted_unseen(struct kunit *test)
 	rl_expect_counts(test, &rt->h[0], card, 0, "after the logout");
 }
 
+/* Whether every kept reply buffer is all zero; how many there are in @n. */
+static bool rep_kept_clean(unsigned int *n)
+{
+	void *bufs[EP11_SEND_REP_KEEP];
+	unsigned int i;
+
+	*n = ep11_send_rep_kept(bufs);
+	for (i = 0; i < *n; i++)
+		if (memchr_inv(bufs[i], 0, EP11_MAX_MSG_LEN))
+			return false;
+	return true;
+}
+
 /*
- * A full-size reply buffer is kept for the next request, wiped as far as
- * the reply reached, and reused: the pool does not grow with the requests.
+ * A full-size reply buffer is kept for the next request, wiped of the
+ * reply, and reused: the pool does not grow with the requests.  A round
+ * trip that failed after the card wrote its reply leaves nothing either;
+ * a smaller buffer is not kept.
  */
 static void send_reply_buffer_kept_wiped(struct kunit *test)
 {
@@ -1116,7 +1131,7 @@ static void send_reply_buffer_kept_wiped(struct kunit *test)
 		.rep_cap = EP11_MAX_MSG_LEN,
 	};
 	struct ep11_session *sess;
-	unsigned int n, i;
+	unsigned int n, n0, i;
 	struct ep11_wbuf b;
 	struct ep11_msg m;
 	u8 req[128], *rep;
@@ -1141,15 +1156,36 @@ static void send_reply_buffer_kept_wiped(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, ep11_send_kernel(sess, &s, req, rep), 0);
 		KUNIT_ASSERT_GE(test, ep11_wire_parse_reply(rep, s.rep_len, &m), 0);
 		KUNIT_EXPECT_EQ(test, m.rc, (u32)EP11_CKR_OK);
-		n = ep11_send_rep_kept(bufs);
+		KUNIT_EXPECT_TRUE_MSG(test, rep_kept_clean(&n),
+				      "a kept reply buffer holds data");
 		KUNIT_ASSERT_GE_MSG(test, n, 1U, "no reply buffer kept");
 		KUNIT_EXPECT_LE(test, n, (unsigned int)EP11_SEND_REP_KEEP);
-		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(bufs[n - 1], 0, s.rep_len),
-				      "a kept reply buffer still holds the reply");
+		KUNIT_EXPECT_EQ(test, ep11_send_rep_kept(bufs), n);
 		if (i)
 			KUNIT_EXPECT_PTR_EQ_MSG(test, again[n - 1], kept[n - 1],
 						"the kept buffer was not reused");
 	}
+	n0 = n;
+
+	/* The card writes its reply, then the transport fails. */
+	hsm_gate(&rt->h[0], EP11_FN_GENERATE_RANDOM, true);
+	complete(&rt->h[0].gate_release);
+	s.flags |= EP11SESS_SEND_NO_WAIT;
+	s.rep_len = 0;
+	s.result = 0;
+	KUNIT_EXPECT_EQ(test, ep11_send_kernel(sess, &s, req, rep), -EIO);
+	KUNIT_EXPECT_TRUE_MSG(test, rep_kept_clean(&n),
+			      "a failed round trip left its reply behind");
+	KUNIT_EXPECT_EQ(test, n, n0);
+
+	/* A caller's smaller buffer is freed, not kept. */
+	s.flags &= ~EP11SESS_SEND_NO_WAIT;
+	s.rep_cap = 4096;
+	s.rep_len = 0;
+	s.result = 0;
+	KUNIT_EXPECT_EQ(test, ep11_send_kernel(sess, &s, req, rep), 0);
+	KUNIT_EXPECT_TRUE(test, rep_kept_clean(&n));
+	KUNIT_EXPECT_EQ(test, n, n0);
 	ep11_drop_hold(sess, true, true);
 }
 
