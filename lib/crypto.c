@@ -148,6 +148,9 @@ static CK_RV op_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto fail;
 	}
+	rv = ck_mech_fips_key(s->slot, op->key_type, &a);
+	if (rv != CKR_OK)
+		goto fail;
 	if (!ck_attrs_bool(&a, fn_usage[fn], false)) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto fail;

@@ -253,6 +253,9 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	rv = key_template(pTemplate, ulCount, CKO_SECRET_KEY,
 			  gen_key_type(pMechanism->mechanism), &a);
 	if (rv == CKR_OK)
+		rv = ck_mech_fips_key(s->slot, gen_key_type(pMechanism->mechanism),
+				      &a);
+	if (rv == CKR_OK)
 		rv = begin_new(s, &a, &bind);
 	if (rv == CKR_OK)
 		rv = card_template(&a, &ct);
@@ -309,6 +312,9 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv == CKR_OK)
 		rv = key_template(pPrivateKeyTemplate, ulPrivateKeyAttributeCount,
 				  CKO_PRIVATE_KEY, kt, &va);
+	/* The size (RSA) and the curve (EC) are in the public template. */
+	if (rv == CKR_OK)
+		rv = ck_mech_fips_key(s->slot, kt, &pa);
 	if (rv == CKR_OK)
 		rv = begin_new(s, &pa, &pbind);
 	if (rv == CKR_OK)
@@ -987,6 +993,12 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 		rv = private_der(a, &der, &derlen);
 		if (rv != CKR_OK)
 			return rv;
+	}
+	/* A fips token takes no key of a size or curve it does not approve. */
+	if (ck_mech_fips_key(s->slot, ck_attrs_ulong(a, CKA_KEY_TYPE, 0), a) !=
+	    CKR_OK) {
+		OPENSSL_clear_free(der, derlen);
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
 	/* The new key's template: the application's, without the parts. */
 	rv = ck_attrs_dup(&t, a) ? CKR_HOST_MEMORY : CKR_OK;

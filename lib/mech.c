@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr.h"
 #include "mech.h"
 
 #define D CK_MF_DIGEST
@@ -193,8 +194,74 @@ CK_RV ck_mech_info(struct ck_slot *slot, CK_MECHANISM_TYPE type,
 			info->ulMinKeySize = 14;
 		if (type == CKM_GENERIC_SECRET_KEY_GEN && info->ulMinKeySize < 112)
 			info->ulMinKeySize = 112;
+		if (d->key_type == CKK_RSA && info->ulMinKeySize < 2048)
+			info->ulMinKeySize = 2048;
 	}
 	return CKR_OK;
+}
+
+/* The bits of a big-endian unsigned integer. */
+static CK_ULONG int_bits(const unsigned char *p, CK_ULONG n)
+{
+	CK_ULONG bits;
+	unsigned char top;
+
+	while (n && !*p) {
+		p++;
+		n--;
+	}
+	if (!n)
+		return 0;
+	for (bits = 8 * (n - 1), top = *p; top; top >>= 1)
+		bits++;
+	return bits;
+}
+
+CK_RV ck_mech_fips_key(const struct ck_slot *slot, CK_KEY_TYPE kt,
+		       const struct ck_attrs *a)
+{
+	/* namedCurve OIDs of P-256, P-384 and P-521 (RFC 5480). */
+	static const struct {
+		const char *der;
+		size_t n;
+	} approved[] = {
+		{ "\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07", 10 },
+		{ "\x06\x05\x2b\x81\x04\x00\x22", 7 },
+		{ "\x06\x05\x2b\x81\x04\x00\x23", 7 },
+	};
+	const CK_ATTRIBUTE *v;
+	CK_ULONG n;
+	size_t i;
+
+	if (slot->conf->mode != CK_MODE_FIPS)
+		return CKR_OK;
+	switch (kt) {
+	/* What is missing is the template's or the object's error, not this. */
+	case CKK_RSA:
+		v = ck_attrs_get(a, CKA_MODULUS);
+		if (!v && !ck_attrs_get(a, CKA_MODULUS_BITS))
+			return CKR_OK;
+		n = v ? int_bits(v->pValue, v->ulValueLen) :
+			ck_attrs_ulong(a, CKA_MODULUS_BITS, 0);
+		return n >= 2048 ? CKR_OK : CKR_MECHANISM_INVALID;
+	case CKK_GENERIC_SECRET:
+		v = ck_attrs_get(a, CKA_VALUE);
+		if (!v && !ck_attrs_get(a, CKA_VALUE_LEN))
+			return CKR_OK;
+		n = v ? v->ulValueLen : ck_attrs_ulong(a, CKA_VALUE_LEN, 0);
+		return n >= 14 ? CKR_OK : CKR_MECHANISM_INVALID;
+	case CKK_EC:
+		v = ck_attrs_get(a, CKA_EC_PARAMS);
+		if (!v)
+			return CKR_OK;
+		for (i = 0; i < sizeof(approved) / sizeof(approved[0]); i++)
+			if (v->ulValueLen == approved[i].n &&
+			    !memcmp(v->pValue, approved[i].der, approved[i].n))
+				return CKR_OK;
+		return CKR_MECHANISM_INVALID;
+	default:
+		return CKR_OK;
+	}
 }
 
 /* DER DigestInfo prefixes (RFC 8017, 9.2 note 1). */

@@ -53,6 +53,16 @@ CK_RV ck_mech_info(struct ck_slot *slot, CK_MECHANISM_TYPE type,
  */
 CK_RV ck_mech_check(struct ck_slot *slot, CK_MECHANISM_TYPE type,
 		    unsigned int fn);
+/*
+ * CKR_OK unless @slot is a fips token and the key of type @kt that @a
+ * describes (an object's attributes, or a generation template) is of a
+ * size or curve FIPS 140-3 does not approve: RSA below 2048 bits, a
+ * generic secret below 112 bits, an EC curve other than P-256, P-384 and
+ * P-521; then CKR_MECHANISM_INVALID, as for a mechanism not offered.
+ */
+struct ck_attrs;
+CK_RV ck_mech_fips_key(const struct ck_slot *slot, CK_KEY_TYPE kt,
+		       const struct ck_attrs *a);
 /* The DER DigestInfo prefix of an OpenSSL digest name, or NULL. */
 const unsigned char *ck_mech_digest_info(const char *md, size_t *len);
 

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "keys.h"
+#include "mech.h"
 #include "module.h"
 
 /* Attributes an application may change with C_SetAttributeValue or C_CopyObject. */
@@ -158,6 +159,11 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 	case CKO_PUBLIC_KEY:
 		ck_mutex_lock(&ck_g.lock);
 		rv = ck_keys_check_public(&a);
+		/* On a fips token, no key of a size or curve it cannot use. */
+		if (rv == CKR_OK &&
+		    ck_mech_fips_key(s->slot, ck_attrs_ulong(&a, CKA_KEY_TYPE, 0),
+				     &a) != CKR_OK)
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
 		if (rv == CKR_OK)
 			rv = create_plain(s, &a, phObject);
 		ck_mutex_unlock(&ck_g.lock);

@@ -8,7 +8,8 @@
 # - strict: every logged-in PKCS#11 session holds its own card session,
 #   and the kernel returns them all when the process is killed;
 # - default: one card session per process login;
-# - fips: only approved mechanisms are listed and usable.
+# - fips: only approved mechanisms are listed and usable, and only keys
+#   of approved sizes and curves are made, used or created.
 set -eu
 . "$(dirname "$0")/core-lib.sh"
 core_need
@@ -177,5 +178,30 @@ out=$(p11 --slot 3 --login --pin 12345678 --hash -m SHA-1 -i "$core_state/msg" 2
 	fail "fips: SHA-1 digest was allowed"
 echo "$out" | grep -q CKR_MECHANISM_INVALID ||
 	fail "fips: SHA-1 digest: expected CKR_MECHANISM_INVALID, got: $out"
+# fips: key sizes and curves FIPS 140-3 does not approve are refused too.
+fips_refused() {
+	local what=$1 rv=$2 out
+	shift 2
+	out=$(p11 --slot 3 --login --pin 12345678 "$@" 2>&1) &&
+		fail "fips: $what was allowed"
+	echo "$out" | grep -q "$rv" || fail "fips: $what: expected $rv, got: $out"
+}
+fips_refused "RSA-1024 key pair" CKR_MECHANISM_INVALID --keypairgen --key-type rsa:1024 --label r1
+fips_refused "EC key pair on secp256k1" CKR_MECHANISM_INVALID --keypairgen --key-type EC:secp256k1 --label e1
+fips_refused "64-bit generic secret" CKR_MECHANISM_INVALID --keygen --key-type GENERIC:8 --label g8
+p11 --slot 3 --login --pin 12345678 --keygen --key-type GENERIC:16 --label g16 >/dev/null ||
+	fail "fips: a 128-bit generic secret was refused"
+echo "$mechs" | grep "^  RSA-PKCS-KEY-PAIR-GEN," | grep -q "keySize={2048," ||
+	fail "fips: RSA key pair generation does not say 2048 bits at least: $(echo "$mechs" | grep RSA-PKCS-KEY-PAIR-GEN)"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$core_state/r1.pem" 2>/dev/null
+openssl pkey -in "$core_state/r1.pem" -pubout -outform DER -out "$core_state/r1.pub"
+fips_refused "an RSA-1024 public key object" CKR_ATTRIBUTE_VALUE_INVALID \
+	--write-object "$core_state/r1.pub" --type pubkey --label r1pub
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$core_state/r2.pem" 2>/dev/null
+openssl pkey -in "$core_state/r2.pem" -pubout -outform DER -out "$core_state/r2.pub"
+p11 --slot 3 --login --pin 12345678 --write-object "$core_state/r2.pub" --type pubkey \
+	--label r2pub >/dev/null || fail "fips: an RSA-2048 public key object was refused"
+fips_refused "an RSA-1024 private key import" CKR_ATTRIBUTE_VALUE_INVALID \
+	--write-object "$core_state/r1.pem" --type privkey --label r1priv
 expect_avail 32 "at the end"
 echo "lib modes: ok"
