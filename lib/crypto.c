@@ -6,8 +6,8 @@
  * The card has single-part functions only.  Multi-part operations hash
  * locally and have the card sign the digest where the mechanism allows it
  * (CKM_ECDSA_SHA*, CKM_SHA*_RSA_PKCS, CKM_SHA*_RSA_PKCS_PSS: struct
- * ck_mech_def.md), and buffer the input otherwise, up to
- * CK_MULTIPART_MAX bytes (CKR_DATA_LEN_RANGE beyond).  Operations with a
+ * ck_mech_def.md), with no bound on the data, and buffer the input
+ * otherwise, up to CK_MULTIPART_MAX bytes (CKR_DATA_LEN_RANGE beyond).  Operations with a
  * public key (verify, RSA encryption) run locally with OpenSSL: they need
  * no secret.  Digests run locally too.
  *
@@ -347,10 +347,15 @@ static CK_RV final_digest(struct ck_oper *op, struct ck_buf *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	const unsigned char *di = NULL;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned int n = 0;
 	size_t din = 0;
+	int ok;
 
-	if (!EVP_DigestFinal_ex(op->md, md, &n))
+	/* A copy is finished: the hash goes on if the answer is kept back. */
+	ok = c && EVP_MD_CTX_copy_ex(c, op->md) && EVP_DigestFinal_ex(c, md, &n);
+	EVP_MD_CTX_free(c);
+	if (!ok)
 		return CKR_GENERAL_ERROR;
 	if (op->card_mech == CKM_RSA_PKCS)
 		di = ck_mech_digest_info(EVP_MD_get0_name(EVP_MD_CTX_get0_md(op->md)),
@@ -630,16 +635,14 @@ done:
 	ck_op_reset(op);
 	return rv;
 keep:
-	/* The operation stays; a hash already taken cannot: start it anew. */
+	/*
+	 * The operation stays.  A final call's hash holds the parts and goes
+	 * on; a single-part call is made again with its data: start anew.
+	 */
 	ck_buf_free(&res);
 	ck_buf_free(&dig);
-	if (op->md) {
-		const EVP_MD *md = EVP_MD_CTX_get0_md(op->md);
-
-		EVP_DigestInit_ex(op->md, md, NULL);
-		if (op->len)
-			EVP_DigestUpdate(op->md, op->data, op->len);
-	}
+	if (op->md && !op->multipart)
+		EVP_DigestInit_ex(op->md, EVP_MD_CTX_get0_md(op->md), NULL);
 	return rv;
 }
 
@@ -696,16 +699,8 @@ static CK_RV update(CK_SESSION_HANDLE h, int fn, const unsigned char *in,
 	if (!in && inlen) {
 		rv = CKR_ARGUMENTS_BAD;
 	} else if (op->md) {
-		/* Kept too, so that a length query can start the hash again. */
-		rv = buffer(op, in, inlen);
-		if (rv == CKR_DATA_LEN_RANGE) {
-			/* Too long to keep: the hash alone carries it. */
-			OPENSSL_clear_free(op->data, op->len);
-			op->data = NULL;
-			op->len = 0;
-			rv = CKR_OK;
-		}
-		if (rv == CKR_OK && inlen && !EVP_DigestUpdate(op->md, in, inlen))
+		/* The hash carries the parts: no bound on their length. */
+		if (inlen && !EVP_DigestUpdate(op->md, in, inlen))
 			rv = CKR_GENERAL_ERROR;
 	} else {
 		rv = buffer(op, in, inlen);

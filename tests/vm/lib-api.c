@@ -1929,6 +1929,202 @@ static void digest_length_query_keeps_operation_active(void **state)
 	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, p->C_Digest(s, data, sizeof(data), out, &len));
 }
 
+/*
+ * Multi-part calls: the length-query convention at the final call, a
+ * hash-then-sign over more data than anything is buffered for (the hash
+ * carries it), and the bound of a buffered operation.
+ */
+#define BIG	(100 * 1024)
+
+static void final_length_query_keeps_operation_active(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	CK_BYTE iv[16] = { 7 }, data[20], ct[64], pt[64], out[64], want[32];
+	CK_MECHANISM m = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
+	CK_MECHANISM dm = { CKM_SHA256, NULL, 0 };
+	CK_ULONG len, got, fin;
+	CK_OBJECT_HANDLE k;
+
+	memset(data, 'f', sizeof(data));
+	OK(login(s, CKU_USER, USER_PIN));
+	k = gen_aes(s);
+	OK(p->C_EncryptInit(s, &m, k));
+	got = sizeof(ct);
+	OK(p->C_EncryptUpdate(s, data, sizeof(data), ct, &got));
+	EXPECT(got <= 16, "at most one block out of 20 bytes, got %lu", (unsigned long)got);
+	fin = 0;
+	OK(p->C_EncryptFinal(s, NULL, &fin));
+	EXPECT(got + fin >= 32, "room for the rest of 32 bytes, got %lu + %lu",
+	       (unsigned long)got, (unsigned long)fin);
+	len = 1;
+	EXPECT_RV(CKR_BUFFER_TOO_SMALL, p->C_EncryptFinal(s, ct + got, &len));
+	EXPECT(len == fin, "the same length with CKR_BUFFER_TOO_SMALL, got %lu",
+	       (unsigned long)len);
+	len = sizeof(ct) - got;
+	OK(p->C_EncryptFinal(s, ct + got, &len));
+	EXPECT(got + len == 32, "20 bytes padded to 32, got %lu", (unsigned long)(got + len));
+	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, p->C_EncryptFinal(s, ct, &len));
+	OK(p->C_DecryptInit(s, &m, k));
+	len = sizeof(pt);
+	OK(p->C_Decrypt(s, ct, 32, pt, &len));
+	EXPECT(len == sizeof(data) && !memcmp(pt, data, len),
+	       "the parts' ciphertext to decrypt to the 20 bytes, got %lu bytes",
+	       (unsigned long)len);
+
+	OK(p->C_DecryptInit(s, &m, k));
+	got = sizeof(pt);
+	OK(p->C_DecryptUpdate(s, ct, 32, pt, &got));
+	fin = 0;
+	OK(p->C_DecryptFinal(s, NULL, &fin));
+	EXPECT(got + fin >= sizeof(data), "room for the 20 bytes, got %lu + %lu",
+	       (unsigned long)got, (unsigned long)fin);
+	len = sizeof(pt) - got;
+	OK(p->C_DecryptFinal(s, pt + got, &len));
+	EXPECT(got + len == sizeof(data) && !memcmp(pt, data, sizeof(data)),
+	       "the 20 bytes back in parts, got %lu", (unsigned long)(got + len));
+
+	EVP_Digest(data, sizeof(data), want, NULL, EVP_sha256(), NULL);
+	OK(p->C_DigestInit(s, &dm));
+	OK(p->C_DigestUpdate(s, data, 5));
+	OK(p->C_DigestUpdate(s, data + 5, sizeof(data) - 5));
+	len = 0;
+	OK(p->C_DigestFinal(s, NULL, &len));
+	EXPECT(len == 32, "the length 32, got %lu", (unsigned long)len);
+	len = 31;
+	EXPECT_RV(CKR_BUFFER_TOO_SMALL, p->C_DigestFinal(s, out, &len));
+	len = sizeof(out);
+	OK(p->C_DigestFinal(s, out, &len));
+	EXPECT(len == 32 && !memcmp(out, want, 32), "OpenSSL's SHA-256 of the parts");
+}
+
+static void multipart_hash_sign_has_no_bound(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_OBJECT_HANDLE pub, priv;
+	CK_BYTE *data = malloc(BIG), sig[64];
+	CK_ULONG len, i;
+	EVP_PKEY *pk;
+
+	assert_non_null(data);
+	for (i = 0; i < BIG; i++)
+		data[i] = (CK_BYTE)(i * 7);
+	OK(login(s, CKU_USER, USER_PIN));
+	gen_ec(s, CK_FALSE, "sign-big", &pub, &priv);
+	OK(p->C_SignInit(s, &m, priv));
+	for (i = 0; i < BIG; i += 4096)
+		OK(p->C_SignUpdate(s, data + i, 4096 < BIG - i ? 4096 : BIG - i));
+	len = 0;
+	OK(p->C_SignFinal(s, NULL, &len));
+	EXPECT(len == 64, "the length 64, got %lu", (unsigned long)len);
+	len = 63;
+	EXPECT_RV(CKR_BUFFER_TOO_SMALL, p->C_SignFinal(s, sig, &len));
+	len = sizeof(sig);
+	OK(p->C_SignFinal(s, sig, &len));
+	pk = ec_pub(s, pub);
+	EXPECT(ecdsa_ok(pk, data, BIG, sig, len),
+	       "OpenSSL to verify the signature of 100 KiB signed in parts");
+	EVP_PKEY_free(pk);
+	OK(p->C_VerifyInit(s, &m, pub));
+	OK(p->C_VerifyUpdate(s, data, BIG / 2));
+	OK(p->C_VerifyUpdate(s, data + BIG / 2, BIG - BIG / 2));
+	OK(p->C_VerifyFinal(s, sig, len));
+	free(data);
+}
+
+static void multipart_buffered_bound_is_data_len_range(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	CK_MECHANISM gm = { CKM_GENERIC_SECRET_KEY_GEN, NULL, 0 };
+	CK_MECHANISM m = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_BYTE *data = calloc(1, BIG), mac[32];
+	CK_ULONG klen = 32, len, i;
+	CK_OBJECT_HANDLE k;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_VALUE_LEN, &klen, sizeof(klen) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+	};
+
+	assert_non_null(data);
+	OK(login(s, CKU_USER, USER_PIN));
+	OK(p->C_GenerateKey(s, &gm, t, N(t), &k));
+	/* 48 KiB in parts is taken... */
+	OK(p->C_SignInit(s, &m, k));
+	for (i = 0; i < 48 * 1024; i += 8192)
+		OK(p->C_SignUpdate(s, data + i, 8192));
+	len = sizeof(mac);
+	OK(p->C_SignFinal(s, mac, &len));
+	EXPECT(len == 32, "a 32-byte HMAC-SHA256, got %lu", (unsigned long)len);
+	OK(p->C_VerifyInit(s, &m, k));
+	OK(p->C_Verify(s, data, 48 * 1024, mac, len));
+	/* ... one byte more is not, and ends the operation. */
+	OK(p->C_SignInit(s, &m, k));
+	OK(p->C_SignUpdate(s, data, 48 * 1024));
+	EXPECT_RV(CKR_DATA_LEN_RANGE, p->C_SignUpdate(s, data, 1));
+	len = sizeof(mac);
+	EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, p->C_SignFinal(s, mac, &len));
+	/* A single-part call of a buffered mechanism has the same bound. */
+	OK(p->C_SignInit(s, &m, k));
+	len = sizeof(mac);
+	EXPECT_RV(CKR_DATA_LEN_RANGE, p->C_Sign(s, data, 48 * 1024 + 1, mac, &len));
+	free(data);
+}
+
+static void wrap_length_query_keeps_nothing_half_done(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	CK_MECHANISM gm = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_MECHANISM wm = { CKM_AES_KEY_WRAP, NULL, 0 };
+	CK_MECHANISM em = { CKM_AES_ECB, NULL, 0 };
+	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_ULONG klen = 32, len, n1, n2;
+	CK_OBJECT_HANDLE kek, key, back;
+	CK_BYTE wrapped[128], block[16] = "sixteen bytes!!", c1[16], c2[16];
+	CK_ATTRIBUTE kt[] = {
+		{ CKA_VALUE_LEN, &klen, sizeof(klen) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_WRAP, &yes, sizeof(yes) },
+		{ CKA_UNWRAP, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE t[] = {
+		{ CKA_VALUE_LEN, &klen, sizeof(klen) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE ut[] = {
+		{ CKA_CLASS, &sk, sizeof(sk) },
+		{ CKA_KEY_TYPE, &aes, sizeof(aes) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+	};
+
+	OK(login(s, CKU_USER, USER_PIN));
+	OK(p->C_GenerateKey(s, &gm, kt, N(kt), &kek));
+	OK(p->C_GenerateKey(s, &gm, t, N(t), &key));
+	len = 0;
+	OK(p->C_WrapKey(s, &wm, kek, key, NULL, &len));
+	EXPECT(len == 40, "40 bytes for a 32-byte key wrapped, got %lu", (unsigned long)len);
+	len = 39;
+	EXPECT_RV(CKR_BUFFER_TOO_SMALL, p->C_WrapKey(s, &wm, kek, key, wrapped, &len));
+	EXPECT(len == 40, "the length 40 with CKR_BUFFER_TOO_SMALL, got %lu", (unsigned long)len);
+	len = sizeof(wrapped);
+	OK(p->C_WrapKey(s, &wm, kek, key, wrapped, &len));
+	EXPECT(len == 40, "40 bytes wrapped, got %lu", (unsigned long)len);
+	OK(p->C_UnwrapKey(s, &wm, kek, wrapped, len, ut, N(ut), &back));
+	OK(p->C_EncryptInit(s, &em, key));
+	n1 = sizeof(c1);
+	OK(p->C_Encrypt(s, block, sizeof(block), c1, &n1));
+	OK(p->C_EncryptInit(s, &em, back));
+	n2 = sizeof(c2);
+	OK(p->C_Encrypt(s, block, sizeof(block), c2, &n2));
+	EXPECT(n1 == 16 && n2 == 16 && !memcmp(c1, c2, 16),
+	       "the unwrapped key to encrypt as the original does");
+}
+
 /* ==== threads ==== */
 
 #define THREADS 4
@@ -2795,6 +2991,10 @@ static const struct CMUnitTest default_tests[] = {
 	T(sign_length_query_keeps_operation_active),
 	T(encrypt_length_query_keeps_operation_active),
 	T(digest_length_query_keeps_operation_active),
+	T(final_length_query_keeps_operation_active),
+	T(multipart_hash_sign_has_no_bound),
+	T(multipart_buffered_bound_is_data_len_range),
+	T(wrap_length_query_keeps_nothing_half_done),
 	T(threads_each_with_own_session_sign),
 	T(fork_child_initializes_and_leaves_parent_alone),
 	T(store_survives_sigkill_mid_create_object),
