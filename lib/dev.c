@@ -500,7 +500,13 @@ static const struct ck_errno_map {
 		[CK_OP_OTHER] = CKR_DEVICE_MEMORY,
 	} },
 	/* The uid's share of the card, or the file's handles. */
-	{ EDQUOT, ALL_OPS(CKR_DEVICE_MEMORY) },
+	/* This host's share or the user's quota: as a full card. */
+	{ EDQUOT, {
+		[CK_OP_LOGIN] = CKR_DEVICE_MEMORY,
+		[CK_OP_LOGIN_STRICT] = CKR_SESSION_COUNT,
+		[CK_OP_SEND] = CKR_DEVICE_MEMORY,
+		[CK_OP_OTHER] = CKR_DEVICE_MEMORY,
+	} },
 	/* The card refused the PIN (only a login sends one). */
 	{ EACCES, {
 		[CK_OP_LOGIN] = CKR_PIN_INCORRECT,

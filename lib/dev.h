@@ -160,14 +160,15 @@ enum ck_op {
 
 /*
  * The one table from a kernel errno (positive or negative) to CKR_*:
- * ENOSPC -> CKR_SESSION_COUNT for CK_OP_LOGIN_STRICT, CKR_DEVICE_MEMORY
+ * ENOSPC and EDQUOT (the card, this host's share of it, the user's quota
+ * full) -> CKR_SESSION_COUNT for CK_OP_LOGIN_STRICT, CKR_DEVICE_MEMORY
  * for the other ops; ENODEV -> CKR_DEVICE_REMOVED; ESTALE -> CKR_USER_NOT_LOGGED_IN;
  * ENOMEM, EMFILE, ENFILE -> CKR_HOST_MEMORY; EACCES -> CKR_PIN_INCORRECT at
  * login (both login ops), CKR_GENERAL_ERROR otherwise; EEXIST (a named
  * login's name is another live session's) -> CKR_USER_ANOTHER_ALREADY_LOGGED_IN
  * at login (both login ops), CKR_GENERAL_ERROR otherwise;
  * EINVAL, E2BIG, EBADF -> CKR_ARGUMENTS_BAD; EINTR -> CKR_FUNCTION_CANCELED;
- * EPERM -> CKR_FUNCTION_REJECTED; EDQUOT -> CKR_DEVICE_MEMORY;
+ * EPERM -> CKR_FUNCTION_REJECTED;
  * ETIMEDOUT, EIO, EPROTO, EBADMSG, EBUSY, EREMOTEIO, EXDEV, ECANCELED ->
  * CKR_DEVICE_ERROR; 0 -> CKR_OK; anything else (ENOENT, EFAULT, EMSGSIZE,
  * ENOTTY...) CKR_GENERAL_ERROR.  An @op the enum does not name counts as

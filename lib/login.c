@@ -99,6 +99,9 @@ static CK_RV ep11_login(struct ck_slot *slot, const void *pin, size_t pin_len,
 		if (err == -ENOSPC && op == CK_OP_LOGIN)
 			ck_log("slot %lu (%s): no free EP11 session on the card after %u ms",
 			       slot->conf->id, slot->conf->label, r.wait_ms);
+		if (err == -EDQUOT && op == CK_OP_LOGIN)
+			ck_log("slot %lu (%s): no room within this host's share of the card or the user's quota after %u ms",
+			       slot->conf->id, slot->conf->label, r.wait_ms);
 		return ck_errno_to_rv(err, op);
 	}
 	*handle = r.handle;

@@ -385,6 +385,7 @@ CK_RV ck_errno_to_rv(int err, enum ck_op op)
 	case 0:
 		return CKR_OK;
 	case ENOSPC:
+	case EDQUOT:
 		return op == CK_OP_LOGIN_STRICT ? CKR_SESSION_COUNT :
 		       CKR_DEVICE_MEMORY;
 	case ENODEV:
@@ -405,8 +406,6 @@ CK_RV ck_errno_to_rv(int err, enum ck_op op)
 		return CKR_FUNCTION_CANCELED;
 	case EPERM:
 		return CKR_FUNCTION_REJECTED;
-	case EDQUOT:
-		return CKR_DEVICE_MEMORY;
 	case ETIMEDOUT:
 	case EIO:
 	case EPROTO:

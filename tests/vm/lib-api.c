@@ -20,7 +20,10 @@
  * the rules that depend on strict mode (one EP11 session per logged-in
  * PKCS#11 session, session objects bound to it); "slowpin" and "wait" the
  * rules of a login that takes long (a slow PIN check; a wait for room on
- * a card whose host share another process fills).
+ * a card whose host share another process fills); "full" the rules of a
+ * strict-mode token on a card with room for one EP11 session of it (the
+ * host's share of the card: as many card sessions as the token has
+ * APQNs).
  * --apqn: the token's first APQN; the tests that count the kernel's EP11
  * sessions are skipped without it.
  * --filter: a cmocka test-name pattern ("login_*").
@@ -3022,6 +3025,46 @@ static const struct CMUnitTest slowpin_tests[] = {
 };
 
 /* A token on a card whose host share another process fills. */
+/*
+ * Strict mode, room for one EP11 session of the token: a second session
+ * opened while logged in needs another one and gets CKR_SESSION_COUNT,
+ * with nothing held for it; a login that needs two (two sessions open)
+ * waits for room, gets CKR_DEVICE_MEMORY when none comes and leaves
+ * nothing held and the sessions public; with one session closed it fits.
+ */
+static void strict_mode_full_card_session_count_and_device_memory(void **state)
+{
+	CK_SESSION_HANDLE a, b, c = CK_INVALID_HANDLE;
+	unsigned int base;
+
+	OK(p->C_CloseAllSessions(slot));
+	base = kernel_held();
+	a = open_rw();
+	OK(login(a, CKU_USER, USER_PIN));
+	expect_held(base + 1, "one EP11 session for the logged-in session");
+	EXPECT_RV(CKR_SESSION_COUNT,
+		  p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+				   NULL, NULL, &c));
+	expect_held(base + 1, "nothing more after CKR_SESSION_COUNT");
+	OK(p->C_Logout(a));
+	expect_held(base, "the logout");
+	b = open_rw();
+	EXPECT_RV(CKR_DEVICE_MEMORY, login(a, CKU_USER, USER_PIN));
+	expect_held(base, "a login that did not fit");
+	EXPECT(state_of(a) == CKS_RW_PUBLIC_SESSION && state_of(b) == CKS_RW_PUBLIC_SESSION,
+	       "both sessions public after the login failed, got %lu and %lu",
+	       (unsigned long)state_of(a), (unsigned long)state_of(b));
+	OK(p->C_CloseSession(b));
+	OK(login(a, CKU_USER, USER_PIN));
+	expect_held(base + 1, "the login with one session open");
+	OK(p->C_CloseAllSessions(slot));
+	expect_held(base, "all sessions closed");
+}
+
+static const struct CMUnitTest full_tests[] = {
+	T(strict_mode_full_card_session_count_and_device_memory),
+};
+
 static const struct CMUnitTest wait_tests[] = {
 	T(login_waiting_for_room_lets_other_threads_go_on),
 };
@@ -3094,7 +3137,7 @@ int main(int argc, char **argv)
 			snprintf(token_label, sizeof(token_label), "%s", optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin|wait] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
+			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin|wait|full] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
 			return 2;
 		}
 	}
@@ -3104,8 +3147,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(mode, "default") && strcmp(mode, "strict") &&
-	    strcmp(mode, "slowpin") && strcmp(mode, "wait")) {
-		fprintf(stderr, "lib-api: --mode: expected default, strict, slowpin or wait, got '%s'\n",
+	    strcmp(mode, "slowpin") && strcmp(mode, "wait") &&
+	    strcmp(mode, "full")) {
+		fprintf(stderr, "lib-api: --mode: expected default, strict, slowpin, wait or full, got '%s'\n",
 			mode);
 		return 2;
 	}
@@ -3144,5 +3188,7 @@ int main(int argc, char **argv)
 		return cmocka_run_group_tests_name("lib-api slowpin", slowpin_tests, NULL, NULL);
 	if (!strcmp(mode, "wait"))
 		return cmocka_run_group_tests_name("lib-api wait", wait_tests, NULL, NULL);
+	if (!strcmp(mode, "full"))
+		return cmocka_run_group_tests_name("lib-api full", full_tests, NULL, NULL);
 	return cmocka_run_group_tests_name("lib-api default", default_tests, NULL, NULL);
 }

@@ -50,11 +50,30 @@ start=$SECONDS
 "$api" --mode wait --label lib-api-wait --apqn "$ck_apqn" "$ck_lib" ||
 	fail "lib-api with a login waiting for room: expected every rule to pass (the failures are above)"
 echo "login waiting for room: $((SECONDS - start)) s"
+
+# A strict-mode token with room for one EP11 session of it (two card
+# sessions: it spans two domains): C_OpenSession gets CKR_SESSION_COUNT, a
+# login that needs more than the room CKR_DEVICE_MEMORY after its wait.
+# First the room is this host's share of the card (EDQUOT), then the card
+# itself, the rest of it taken by another host (ENOSPC).
+ck_conf_global pin_max_tries=$LIBAPI_PIN_MAX_TRIES login_wait_ms=1000
+ck_conf_slot 0 lib-api-full strict
+start=$SECONDS
+"$api" --mode full --label lib-api-full --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api with a strict token and the host's share full: expected every rule to pass (the failures are above)"
 echo auto >/sys/class/ep11sess/card1e/host_share
+avail=$(core_ctl 1e status | sed -n 's/^available_sessions //p')
+[ "$avail" -gt 2 ] || fail "card 1e: expected more than 2 free sessions, got '$avail'"
+core_ctl 1e foreign-login $((avail - 2)) >/dev/null || fail "card 1e: foreign-login $((avail - 2))"
+"$api" --mode full --label lib-api-full --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api with a strict token and the card full: expected every rule to pass (the failures are above)"
+core_ctl 1e foreign-logout $((avail - 2)) >/dev/null || fail "card 1e: foreign-logout"
+echo "strict token, host share and card full: $((SECONDS - start)) s"
 
 ck_store_ok lib-api
 ck_store_ok lib-api-strict
 ck_store_ok lib-api-slowpin
 ck_store_ok lib-api-wait
+ck_store_ok lib-api-full
 ck_card_idle
 echo "lib api: ok"
