@@ -104,12 +104,23 @@ static bool ep11_slot_changed(struct ep11_card *card, unsigned long seq)
 	return ep11_card_slot_seq(card) != seq || READ_ONCE(card->dead);
 }
 
-/* Wait for room in the host share, or the card's end. */
+/*
+ * Wait for room in the host share, or the card's end.  The waits for room
+ * are killable only: a signal the caller handles must not fail its login
+ * (a PKCS#11 application's timer or SIGCHLD would end C_Login).
+ */
 static long ep11_login_wait_share(struct ep11_card *card, long left)
 {
-	return wait_event_interruptible_timeout(card->slot_wq,
-						ep11_card_share_room(card),
-						left);
+	return wait_event_killable_timeout(card->slot_wq,
+					   ep11_card_share_room(card), left);
+}
+
+/* Wait for a change of the card's sessions since @seq, or its end. */
+static long ep11_login_wait_slot(struct ep11_card *card, unsigned long seq,
+				 long left)
+{
+	return wait_event_killable_timeout(card->slot_wq,
+					   ep11_slot_changed(card, seq), left);
 }
 
 /*
@@ -210,10 +221,7 @@ static int ep11_login_one(struct ep11_login_ctx *ctx, unsigned int i)
 		if (share_full)
 			left = ep11_login_wait_share(card, left);
 		else
-			left = wait_event_interruptible_timeout(card->slot_wq,
-								ep11_slot_changed(card,
-										  seq),
-								left);
+			left = ep11_login_wait_slot(card, seq, left);
 		if (left < 0)
 			return -EINTR;
 		if (!left) {

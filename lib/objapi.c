@@ -228,8 +228,14 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		rv = CKR_ATTRIBUTE_READ_ONLY;
 		goto unlock;
 	}
-	/* A key bound to a session cannot outlive it as a token object. */
-	if (ck_attrs_bool(&t, CKA_TOKEN, o->token) && o->bind) {
+	/*
+	 * A key bound to a session cannot outlive it as a token object: its
+	 * binding must be the one token objects have in the token's mode
+	 * (none in default and strict mode, the shared session in vhsm and
+	 * fips mode).
+	 */
+	if (ck_attrs_bool(&t, CKA_TOKEN, o->token) &&
+	    o->bind != ck_login_bind_for(s, true)) {
 		rv = CKR_ATTRIBUTE_VALUE_INVALID;
 		goto unlock;
 	}

@@ -23,7 +23,7 @@
  * a card whose host share another process fills); "full" the rules of a
  * strict-mode token on a card with room for one EP11 session of it (the
  * host's share of the card: as many card sessions as the token has
- * APQNs).
+ * APQNs); "solock" locks the token's SO PIN (give it a token of its own).
  * --apqn: the token's first APQN; the tests that count the kernel's EP11
  * sessions are skipped without it.
  * --filter: a cmocka test-name pattern ("login_*").
@@ -3061,12 +3061,130 @@ static void strict_mode_full_card_session_count_and_device_memory(void **state)
 	expect_held(base, "all sessions closed");
 }
 
+/*
+ * The SO PIN's failure count, as the USER PIN's: CKF_SO_PIN_COUNT_LOW
+ * after a wrong one, CKF_SO_PIN_FINAL_TRY with one try left, then
+ * CKF_SO_PIN_LOCKED; once locked the right SO PIN is CKR_PIN_LOCKED at
+ * C_Login and at C_InitToken, and the USER still logs in.  It leaves the
+ * token's SO PIN locked: its own token, run last.
+ */
+static void so_pin_counts_low_final_try_then_locks(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	unsigned int i;
+	CK_FLAGS f;
+
+	EXPECT_RV(CKR_PIN_INCORRECT, login(s, CKU_SO, BAD_PIN));
+	f = token_flags();
+	EXPECT((f & CKF_SO_PIN_COUNT_LOW) && !(f & CKF_SO_PIN_LOCKED),
+	       "after one wrong SO PIN: CKF_SO_PIN_COUNT_LOW, got flags 0x%lx",
+	       (unsigned long)f);
+	OK(login(s, CKU_SO, SO_PIN));
+	OK(p->C_Logout(s));
+	f = token_flags();
+	EXPECT(!(f & (CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED)),
+	       "after the right SO PIN: no failure flag, got flags 0x%lx",
+	       (unsigned long)f);
+	for (i = 1; i < max_tries; i++) {
+		at("wrong SO PIN %u of %u", i, max_tries);
+		EXPECT_RV(CKR_PIN_INCORRECT, login(s, CKU_SO, BAD_PIN));
+		f = token_flags();
+		EXPECT((f & CKF_SO_PIN_COUNT_LOW) && !(f & CKF_SO_PIN_LOCKED),
+		       "CKF_SO_PIN_COUNT_LOW and no lock, got flags 0x%lx", (unsigned long)f);
+		EXPECT(!(f & CKF_SO_PIN_FINAL_TRY) == (i != max_tries - 1),
+		       "CKF_SO_PIN_FINAL_TRY exactly with one try left, got flags 0x%lx",
+		       (unsigned long)f);
+		EXPECT(!(f & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_LOCKED)),
+		       "the USER PIN's flags untouched, got flags 0x%lx", (unsigned long)f);
+	}
+	at("wrong SO PIN %u of %u", max_tries, max_tries);
+	EXPECT_RV(CKR_PIN_INCORRECT, login(s, CKU_SO, BAD_PIN));
+	f = token_flags();
+	EXPECT(f & CKF_SO_PIN_LOCKED, "CKF_SO_PIN_LOCKED, got flags 0x%lx", (unsigned long)f);
+	at("the right SO PIN once locked");
+	EXPECT_RV(CKR_PIN_LOCKED, login(s, CKU_SO, SO_PIN));
+	OK(login(s, CKU_USER, USER_PIN));
+	OK(p->C_CloseAllSessions(slot));
+	EXPECT_RV(CKR_PIN_LOCKED, p->C_InitToken(slot, PIN(SO_PIN), label32));
+	where[0] = 0;
+}
+
+static const struct CMUnitTest solock_tests[] = {
+	T(so_pin_counts_low_final_try_then_locks),
+};
+
 static const struct CMUnitTest full_tests[] = {
 	T(strict_mode_full_card_session_count_and_device_memory),
 };
 
+static atomic_int usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&usr1_seen, 1);
+}
+
+/*
+ * A login waiting for room on the card gets signals the application
+ * handles (a timer's, SIGCHLD): they are handled, and the login goes on
+ * waiting, and succeeds when the room comes; it does not end with
+ * CKR_FUNCTION_CANCELED.
+ */
+static void login_wait_goes_on_through_handled_signals(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	struct slow_login w = { .s = s };
+	int *up = pipe_or_fail(), *down = pipe_or_fail();
+	unsigned int base = kernel_held(), i;
+	pthread_t t;
+	pid_t pid;
+
+	pid = fork_or_fail();
+	if (!pid) {
+		CK_SESSION_HANDLE cs;
+
+		CHILD_OK(p->C_Initialize(&os_locking));
+		CHILD_OK(p->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
+					  &cs));
+		CHILD_OK(login(cs, CKU_USER, USER_PIN));
+		write_byte(up[1], 'L');
+		read_byte(down[0]);
+		_exit(0);
+	}
+	if (read_byte(up[0]) != 'L')
+		fail_msg("the other process did not log in (its messages are above)");
+	expect_held(base + 1, "the other process's login");
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, &old);
+	atomic_store(&usr1_seen, 0);
+	if (pthread_create(&t, NULL, slow_login_run, &w))
+		fail_msg("pthread_create failed");
+	for (i = 0; i < 20 && !atomic_load(&w.done); i++) {
+		nanosleep(&pause, NULL);
+		pthread_kill(t, SIGUSR1);
+	}
+	nanosleep(&pause, NULL);
+	EXPECT(!atomic_load(&w.done),
+	       "C_Login to go on waiting through the signals, it returned %s",
+	       p11_rv_name(w.rv));
+	EXPECT(atomic_load(&usr1_seen) > 0, "the login thread to handle SIGUSR1");
+	write_byte(down[1], 'x');
+	wait_child(pid, "the process that filled the share");
+	pthread_join(t, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	EXPECT(w.rv == CKR_OK, "the login to succeed once the room came, got %s",
+	       p11_rv_name(w.rv));
+	expect_held(base + 1, "the login that waited");
+	OK(p->C_Logout(s));
+	expect_held(base, "after C_Logout");
+}
+
 static const struct CMUnitTest wait_tests[] = {
 	T(login_waiting_for_room_lets_other_threads_go_on),
+	T(login_wait_goes_on_through_handled_signals),
 };
 
 /* Finds the token labelled token_label: 0, or -1 with a message. */
@@ -3137,7 +3255,7 @@ int main(int argc, char **argv)
 			snprintf(token_label, sizeof(token_label), "%s", optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin|wait|full] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
+			fprintf(stderr, "usage: lib-api [--mode default|strict|slowpin|wait|full|solock] [--filter PATTERN] [--apqn APQN] [--label LABEL] [LIBRARY]\n");
 			return 2;
 		}
 	}
@@ -3148,8 +3266,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "default") && strcmp(mode, "strict") &&
 	    strcmp(mode, "slowpin") && strcmp(mode, "wait") &&
-	    strcmp(mode, "full")) {
-		fprintf(stderr, "lib-api: --mode: expected default, strict, slowpin, wait or full, got '%s'\n",
+	    strcmp(mode, "full") && strcmp(mode, "solock")) {
+		fprintf(stderr, "lib-api: --mode: expected default, strict, slowpin, wait, full or solock, got '%s'\n",
 			mode);
 		return 2;
 	}
@@ -3190,5 +3308,7 @@ int main(int argc, char **argv)
 		return cmocka_run_group_tests_name("lib-api wait", wait_tests, NULL, NULL);
 	if (!strcmp(mode, "full"))
 		return cmocka_run_group_tests_name("lib-api full", full_tests, NULL, NULL);
+	if (!strcmp(mode, "solock"))
+		return cmocka_run_group_tests_name("lib-api solock", solock_tests, NULL, NULL);
 	return cmocka_run_group_tests_name("lib-api default", default_tests, NULL, NULL);
 }

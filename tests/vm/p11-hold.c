@@ -6,7 +6,8 @@
  *   p11-hold MODULE SLOT PIN SESSIONS [make LABEL | use LABEL]
  *
  * Opens SESSIONS R/W sessions on SLOT, logs in as USER, then with "make"
- * generates an EC P-256 token key pair LABEL, with "use" finds the private
+ * generates an EC P-256 token key pair LABEL and a token copy of its private
+ * key (LABEL-copy) and signs with the copy, with "use" finds the private
  * key LABEL and signs with it (the signature checked with the public key).
  * Prints "ready" and waits until it is killed; any failure prints what
  * was expected and what came back, and exits 1.
@@ -99,8 +100,18 @@ int main(int argc, char **argv)
 			{ CKA_LABEL, argv[6], strlen(argv[6]) },
 		};
 
+		char copy[64];
+		CK_ATTRIBUTE ct[] = {
+			{ CKA_LABEL, copy, 0 },
+		};
+
 		check("C_GenerateKeyPair",
 		      f->C_GenerateKeyPair(s[0], &gen, pt, 3, vt, 2, &pub, &priv));
+		/* A token copy of the new key signs as the key does. */
+		snprintf(copy, sizeof(copy), "%s-copy", argv[6]);
+		ct[0].ulValueLen = strlen(copy);
+		check("C_CopyObject of the new private key",
+		      f->C_CopyObject(s[0], priv, ct, 1, &priv));
 	} else if (argc == 7) {
 		priv = find(s[n - 1], CKO_PRIVATE_KEY, argv[6]);
 		pub = find(s[n - 1], CKO_PUBLIC_KEY, argv[6]);

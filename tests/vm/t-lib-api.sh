@@ -70,10 +70,17 @@ core_ctl 1e foreign-login $((avail - 2)) >/dev/null || fail "card 1e: foreign-lo
 core_ctl 1e foreign-logout $((avail - 2)) >/dev/null || fail "card 1e: foreign-logout"
 echo "strict token, host share and card full: $((SECONDS - start)) s"
 
+# Last, on a token of its own: the SO PIN's failure count locks it.
+ck_conf_global pin_max_tries=$LIBAPI_PIN_MAX_TRIES
+ck_conf_slot 0 lib-api-solock default
+"$api" --mode solock --label lib-api-solock --apqn "$ck_apqn" "$ck_lib" ||
+	fail "lib-api locking the SO PIN: expected every rule to pass (the failures are above)"
+
 ck_store_ok lib-api
 ck_store_ok lib-api-strict
 ck_store_ok lib-api-slowpin
 ck_store_ok lib-api-wait
 ck_store_ok lib-api-full
+ck_store_ok lib-api-solock
 ck_card_idle
 echo "lib api: ok"

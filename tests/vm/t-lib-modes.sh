@@ -86,6 +86,25 @@ printf '12345678\nvhsmpin01\nvhsmpin01\n' | "$tool" vhsmpin -slot 0 --stdin >/de
 	fail "ep11sess vhsmpin"
 printf '12345678\nshort\nshort\n' | "$tool" vhsmpin -slot 0 --stdin 2>/dev/null &&
 	fail "ep11sess vhsmpin accepted a 5-character PIN"
+# refused PIN WHY: vhsmpin with PIN given twice fails, saying WHY.
+refused() {
+	local err
+	err=$(printf '12345678\n%s\n%s\n' "$1" "${3:-$1}" | "$tool" vhsmpin -slot 0 --stdin 2>&1 >/dev/null) &&
+		fail "ep11sess vhsmpin accepted '$1' then '${3:-$1}'"
+	echo "$err" | grep -q "$2" || fail "ep11sess vhsmpin '$1': expected '$2', got: $err"
+}
+refused vhsmpi7 "8-16 letters and digits"
+refused vhsmpin0123456789 "8-16 letters and digits"
+refused vhsm-pin1 "8-16 letters and digits"
+refused "vhsm pin1" "8-16 letters and digits"
+refused vhsmpin01 "the two PINs differ" vhsmpin02
+printf '12345678\nvhsmpin012345678\nvhsmpin012345678\n' | "$tool" vhsmpin -slot 0 --stdin >/dev/null ||
+	fail "ep11sess vhsmpin refused a 16-character PIN"
+err=$(printf '87654321\nvhsmpin01\nvhsmpin01\n' | "$tool" vhsmpin -slot 0 --stdin 2>&1 >/dev/null) &&
+	fail "ep11sess vhsmpin accepted a wrong USER PIN"
+echo "$err" | grep -q "USER PIN was refused" || fail "ep11sess vhsmpin, wrong USER PIN: got: $err"
+printf '12345678\nvhsmpin01\nvhsmpin01\n' | "$tool" vhsmpin -slot 0 --stdin >/dev/null ||
+	fail "ep11sess vhsmpin"
 # On a terminal it asks as pkcsep11_session vhsmpin asks, so that the
 # expect scripts written for it answer it: each answer after its prompt.
 /usr/bin/python3 - "$tool" >"$core_state/tty.out" 2>&1 <<'EOS' ||
@@ -94,6 +113,7 @@ pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "vhsmpin", "-slot", "0"])
 seen = b""
+transcript = b""
 for prompt, answer in ((b"Enter the USER PIN: ", b"12345678"),
                        (b"Enter the new VHSM PIN: ", b"vhsmpin01"),
                        (b"Re-enter the new VHSM PIN: ", b"vhsmpin01")):
@@ -104,6 +124,7 @@ for prompt, answer in ((b"Enter the USER PIN: ", b"12345678"),
         if not chunk:
             sys.exit("expected the prompt %r, got %r" % (prompt, seen))
         seen += chunk
+        transcript += chunk
     seen = seen[seen.index(prompt) + len(prompt):]
     os.write(fd, answer + b"\n")
 while True:
@@ -114,8 +135,16 @@ while True:
     if not chunk:
         break
     seen += chunk
+    transcript += chunk
 status = os.waitpid(pid, 0)[1]
 print(seen.decode(errors="replace"))
+# No PIN is echoed; the warning comes before the first question.
+for pin in (b"12345678", b"vhsmpin01"):
+    if pin in transcript:
+        sys.exit("the PIN %r was echoed: %r" % (pin, transcript))
+warn = transcript.find(b"makes the token's existing keys unusable")
+if warn < 0 or warn > transcript.find(b"Enter the USER PIN: "):
+    sys.exit("expected the warning before the USER PIN's prompt, got %r" % transcript)
 sys.exit(0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else "exit status %d" % status)
 EOS
 	fail "ep11sess vhsmpin on a terminal: $(cat "$core_state/tty.out")"
