@@ -856,6 +856,39 @@ static void initialize_app_mutex_callbacks_are_used(void **state)
 	       mx_locked, mx_unlocked);
 }
 
+static int mx_create_calls;
+
+static CK_RV mx_create_fails(void **m)
+{
+	(void)m;
+	mx_create_calls++;
+	return CKR_HOST_MEMORY;
+}
+
+/*
+ * Callbacks the library must use (no CKF_OS_LOCKING_OK) that cannot make
+ * a mutex: C_Initialize is CKR_CANT_LOCK and leaves the library
+ * uninitialised.  With CKF_OS_LOCKING_OK the library may lock with the
+ * system's mutexes, and does.
+ */
+static void initialize_cant_lock_with_failing_callbacks(void **state)
+{
+	CK_C_INITIALIZE_ARGS a = {
+		.CreateMutex = mx_create_fails, .DestroyMutex = mx_destroy,
+		.LockMutex = mx_lock, .UnlockMutex = mx_unlock,
+	};
+	CK_INFO info;
+
+	mx_create_calls = 0;
+	EXPECT_RV(CKR_CANT_LOCK, p->C_Initialize(&a));
+	EXPECT(mx_create_calls > 0, "the library to ask the application's CreateMutex");
+	EXPECT_RV(CKR_CRYPTOKI_NOT_INITIALIZED, p->C_GetInfo(&info));
+	a.flags = CKF_OS_LOCKING_OK;
+	OK(p->C_Initialize(&a));
+	OK(p->C_GetInfo(&info));
+	OK(p->C_Finalize(NULL));
+}
+
 static void initialize_twice_is_already_initialized(void **state)
 {
 	OK(p->C_Initialize(NULL));
@@ -2963,6 +2996,7 @@ static const struct CMUnitTest default_tests[] = {
 	TU(initialize_reserved_non_null_is_arguments_bad),
 	TU(initialize_some_mutex_callbacks_is_arguments_bad),
 	TU(initialize_app_mutex_callbacks_are_used),
+	TU(initialize_cant_lock_with_failing_callbacks),
 	TU(initialize_twice_is_already_initialized),
 	TU(functions_before_initialize_are_not_initialized),
 	TU(initialize_finalize_cycles_start_clean),
