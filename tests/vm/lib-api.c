@@ -2161,6 +2161,45 @@ static void wrap_length_query_keeps_nothing_half_done(void **state)
 	       "the unwrapped key to encrypt as the original does");
 }
 
+/*
+ * C_GetSessionInfo's ulDeviceError carries the card's own code of the
+ * session's last request: a CBC-PAD decryption whose padding is wrong
+ * (sixteen zero bytes, encrypted without padding) is the card's
+ * CKR_ENCRYPTED_DATA_INVALID there; a request that works clears it.
+ */
+static void session_info_device_error_is_the_cards_code(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw();
+	CK_BYTE iv[16] = { 9 }, zero[16] = { 0 }, ct[32], pt[32];
+	CK_MECHANISM cbc = { CKM_AES_CBC, iv, sizeof(iv) };
+	CK_MECHANISM pad = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
+	CK_OBJECT_HANDLE k;
+	CK_SESSION_INFO si;
+	CK_ULONG len;
+
+	OK(login(s, CKU_USER, USER_PIN));
+	k = gen_aes(s);
+	OK(p->C_EncryptInit(s, &cbc, k));
+	len = sizeof(ct);
+	OK(p->C_Encrypt(s, zero, sizeof(zero), ct, &len));
+	OK(p->C_GetSessionInfo(s, &si));
+	EXPECT(si.ulDeviceError == 0, "no device error after a request that worked, got 0x%lx",
+	       (unsigned long)si.ulDeviceError);
+	OK(p->C_DecryptInit(s, &pad, k));
+	len = sizeof(pt);
+	EXPECT_RV(CKR_ENCRYPTED_DATA_INVALID, p->C_Decrypt(s, ct, 16, pt, &len));
+	OK(p->C_GetSessionInfo(s, &si));
+	EXPECT(si.ulDeviceError == CKR_ENCRYPTED_DATA_INVALID,
+	       "ulDeviceError: the card's CKR_ENCRYPTED_DATA_INVALID (0x%lx), got 0x%lx",
+	       (unsigned long)CKR_ENCRYPTED_DATA_INVALID, (unsigned long)si.ulDeviceError);
+	OK(p->C_EncryptInit(s, &cbc, k));
+	len = sizeof(ct);
+	OK(p->C_Encrypt(s, zero, sizeof(zero), ct, &len));
+	OK(p->C_GetSessionInfo(s, &si));
+	EXPECT(si.ulDeviceError == 0, "the device error cleared by a request that worked, got 0x%lx",
+	       (unsigned long)si.ulDeviceError);
+}
+
 /* ==== threads ==== */
 
 #define THREADS 4
@@ -3032,6 +3071,7 @@ static const struct CMUnitTest default_tests[] = {
 	T(multipart_hash_sign_has_no_bound),
 	T(multipart_buffered_bound_is_data_len_range),
 	T(wrap_length_query_keeps_nothing_half_done),
+	T(session_info_device_error_is_the_cards_code),
 	T(threads_each_with_own_session_sign),
 	T(fork_child_initializes_and_leaves_parent_alone),
 	T(store_survives_sigkill_mid_create_object),
