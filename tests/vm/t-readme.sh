@@ -31,6 +31,15 @@ quick=$(block '^## PKCS#11 applications: libcryptoki')
 [ -n "$quick" ] || fail "README.md: no quick start under 'PKCS#11 applications'"
 grep -q 'pkcs11-tool --module' <<<"$quick" || fail "README.md: the quick start runs no pkcs11-tool --module"
 
+# What the README's commands leave (the VM's root is a throw-away
+# overlay, but later tests share this boot) goes at the end.
+had_tokens=; [ -d /var/lib/ep11sess/tokens ] && had_tokens=1
+readme_cleanup() {
+	core_cleanup
+	rm -rf /var/lib/ep11-cardemu /tmp/msg /tmp/sig /tmp/cryptoki.conf
+	[ -n "$had_tokens" ] || rm -rf /var/lib/ep11sess/tokens
+}
+trap readme_cleanup EXIT
 rm -rf /var/lib/ep11-cardemu
 mkdir -p /var/lib/ep11-cardemu
 eval "$emu_cmd"
@@ -48,5 +57,4 @@ EP11SESS_CRYPTOKI_CONF=/tmp/cryptoki.conf \
 grep -q 'Signature is valid' "$out" || { cat "$out"; fail "expected 'Signature is valid'"; }
 core_wait_field 0b.0024 card_used 0 ||
 	fail "an EP11 session of the quick start is left on card 0b: $(core_field 0b.0024 card_used) in use"
-rm -f /tmp/msg /tmp/sig /tmp/cryptoki.conf
 echo "README: the emulated card and the libcryptoki quick start work as written"
