@@ -10,10 +10,11 @@
  * template attributes it keeps in the blob; the library keeps the others
  * (CKA_SIGN_RECOVER, CKA_ALLOWED_MECHANISMS, ...).
  *
- * Import: the card makes an AES-256 transport key (not sensitive,
- * extractable, unbound, kept per process), the library wraps the clear
- * key under it with AES key wrap with padding (RFC 5649) and the card
- * unwraps it into a blob.  The clear key is never sent in the clear.
+ * Import, as openCryptoki's EP11 token does it: the card makes an AES-256
+ * transport key (sensitive, not extractable, unbound, kept per process:
+ * its value never leaves the card), encrypts the clear key under it
+ * (EncryptSingle, CKM_AES_CBC_PAD with a random IV) and unwraps the
+ * result into a blob with the same mechanism.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "keys.h"
@@ -750,10 +752,10 @@ static CK_RV gen_transport(struct ck_card_ctx *c, void *arg)
 	if (!ck_attrs_set_ulong(&t, CKA_CLASS, CKO_SECRET_KEY) &&
 	    !ck_attrs_set_ulong(&t, CKA_KEY_TYPE, CKK_AES) &&
 	    !ck_attrs_set_ulong(&t, CKA_VALUE_LEN, 32) &&
-	    !ck_attrs_set_bool(&t, CKA_SENSITIVE, false) &&
-	    !ck_attrs_set_bool(&t, CKA_EXTRACTABLE, true) &&
+	    !ck_attrs_set_bool(&t, CKA_SENSITIVE, true) &&
+	    !ck_attrs_set_bool(&t, CKA_EXTRACTABLE, false) &&
 	    !ck_attrs_set_bool(&t, CKA_UNWRAP, true) &&
-	    !ck_attrs_set_bool(&t, CKA_ENCRYPT, false) &&
+	    !ck_attrs_set_bool(&t, CKA_ENCRYPT, true) &&
 	    !ck_attrs_set_bool(&t, CKA_DECRYPT, false) &&
 	    !ck_attrs_set_bool(&t, CKA_SIGN, false) &&
 	    !ck_attrs_set_bool(&t, CKA_VERIFY, false) &&
@@ -763,30 +765,15 @@ static CK_RV gen_transport(struct ck_card_ctx *c, void *arg)
 	return rv;
 }
 
-struct value_arg {
-	const struct ck_buf *blob;
-	struct ck_attrs *out;
-};
-
-static CK_RV get_value(struct ck_card_ctx *c, void *arg)
-{
-	static const CK_ATTRIBUTE_TYPE type = CKA_VALUE;
-	struct value_arg *v = arg;
-
-	return ck_card_get_attrs(c, v->blob, &type, 1, v->out);
-}
-
 /*
- * The process's transport key: its blob and its value.  Made once (lib
- * lock not held across the card's round trips).
+ * The process's transport key: an AES-256 key the card made, which never
+ * leaves it (sensitive, not extractable) and serves only to encrypt a
+ * clear key on the card and unwrap it there.  Made once (lib lock not held
+ * across the card's round trip).
  */
-static CK_RV transport_key(struct ck_slot *slot, struct ck_buf *blob,
-			   unsigned char value[32])
+static CK_RV transport_key(struct ck_slot *slot, struct ck_buf *blob)
 {
 	struct ck_buf b = { 0 };
-	struct ck_attrs v = { 0 };
-	struct value_arg va = { &b, &v };
-	const CK_ATTRIBUTE *val;
 	CK_RV rv;
 
 	ck_mutex_lock(&ck_g.lock);
@@ -799,28 +786,30 @@ static CK_RV transport_key(struct ck_slot *slot, struct ck_buf *blob,
 		rv = ck_slot_call(slot, 0, gen_transport, &b, NULL);
 		if (rv != CKR_OK)
 			return rv;
+		ck_mutex_lock(&ck_g.lock);
+		if (!ck_g.transport_key.n) {
+			ck_g.transport_key.p = OPENSSL_memdup(b.p, b.n);
+			ck_g.transport_key.n = ck_g.transport_key.p ? b.n : 0;
+		}
+		ck_mutex_unlock(&ck_g.lock);
 	}
-	rv = ck_slot_call(slot, 0, get_value, &va, NULL);
-	if (rv != CKR_OK)
-		goto out;
-	val = ck_attrs_get(&v, CKA_VALUE);
-	if (!val || val->ulValueLen != 32) {
-		rv = CKR_DEVICE_ERROR;
-		goto out;
-	}
-	memcpy(value, val->pValue, 32);
-	ck_mutex_lock(&ck_g.lock);
-	if (!ck_g.transport_key.n) {
-		ck_g.transport_key.p = OPENSSL_memdup(b.p, b.n);
-		ck_g.transport_key.n = ck_g.transport_key.p ? b.n : 0;
-	}
-	ck_mutex_unlock(&ck_g.lock);
 	*blob = b;
-	memset(&b, 0, sizeof(b));
-out:
-	ck_buf_free(&b);
-	ck_attrs_free(&v);
-	return rv;
+	return CKR_OK;
+}
+
+struct encrypt_arg {
+	const CK_MECHANISM *mech;
+	const struct ck_buf *key;
+	const void *in;
+	size_t inlen;
+	struct ck_buf *out;
+};
+
+static CK_RV do_encrypt(struct ck_card_ctx *c, void *arg)
+{
+	struct encrypt_arg *e = arg;
+
+	return ck_card_encrypt(c, e->mech, e->key, e->in, e->inlen, e->out);
 }
 
 static BIGNUM *bn_attr(const struct ck_attrs *a, CK_ATTRIBUTE_TYPE t)
@@ -935,31 +924,6 @@ out:
 	return rv;
 }
 
-/* AES key wrap with padding (RFC 5649) under @kek, locally. */
-static CK_RV kwp_wrap(const unsigned char kek[32], const unsigned char *in,
-		      size_t inlen, struct ck_buf *out)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int n = 0, f = 0;
-	CK_RV rv = CKR_HOST_MEMORY;
-
-	out->p = OPENSSL_malloc(inlen + 16);
-	if (!ctx || !out->p)
-		goto out;
-	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (!EVP_EncryptInit_ex(ctx, EVP_aes_256_wrap_pad(), NULL, kek, NULL) ||
-	    !EVP_EncryptUpdate(ctx, out->p, &n, in, (int)inlen) ||
-	    !EVP_EncryptFinal_ex(ctx, out->p + n, &f))
-		goto out;
-	out->n = (size_t)n + f;
-	rv = CKR_OK;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	if (rv != CKR_OK)
-		ck_buf_free(out);
-	return rv;
-}
-
 CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 		     CK_OBJECT_HANDLE *out)
 {
@@ -967,12 +931,14 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 		CKA_VALUE, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,
 		CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT,
 	};
-	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_KWP, NULL, 0 };
+	unsigned char iv[16];
+	CK_MECHANISM mech = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
+	struct encrypt_arg e = { 0 };
 	CK_OBJECT_CLASS cls = ck_attrs_ulong(a, CKA_CLASS, CKO_SECRET_KEY);
 	struct ck_buf tk = { 0 }, wrapped = { 0 }, blob = { 0 };
 	struct ck_attrs t = { 0 }, ct = { 0 };
 	struct wrap_arg w = { 0 };
-	unsigned char kek[32], *der = NULL;
+	unsigned char *der = NULL;
 	const CK_ATTRIBUTE *v;
 	uint32_t bind = 0;
 	CK_ULONG dev = 0;
@@ -982,7 +948,8 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 
 	if (!ck_attrs_get(a, CKA_KEY_TYPE))
 		return CKR_TEMPLATE_INCOMPLETE;
-	rv = ck_mech_check(s->slot, CKM_AES_KEY_WRAP_KWP, CK_MF_WRAP);
+	/* CBC-PAD as a cipher: fips tokens offer no CBC-PAD wrapping. */
+	rv = ck_mech_check(s->slot, CKM_AES_CBC_PAD, CK_MF_CRYPT);
 	if (rv != CKR_OK)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	if (cls == CKO_SECRET_KEY) {
@@ -1018,14 +985,19 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 	if (rv == CKR_OK)
 		rv = card_template(&ct, &t);
 	if (rv == CKR_OK)
-		rv = transport_key(s->slot, &tk, kek);
+		rv = transport_key(s->slot, &tk);
+	if (rv == CKR_OK && RAND_bytes(iv, sizeof(iv)) != 1)
+		rv = CKR_FUNCTION_FAILED;
+	/* The clear key encrypted on the card under the transport key. */
 	if (rv == CKR_OK) {
 		v = ck_attrs_get(a, CKA_VALUE);
-		rv = cls == CKO_SECRET_KEY ?
-		     kwp_wrap(kek, v->pValue, v->ulValueLen, &wrapped) :
-		     kwp_wrap(kek, der, derlen, &wrapped);
+		e.mech = &mech;
+		e.key = &tk;
+		e.in = cls == CKO_SECRET_KEY ? v->pValue : der;
+		e.inlen = cls == CKO_SECRET_KEY ? v->ulValueLen : (size_t)derlen;
+		e.out = &wrapped;
+		rv = ck_slot_call(s->slot, 0, do_encrypt, &e, NULL);
 	}
-	OPENSSL_cleanse(kek, sizeof(kek));
 	if (rv != CKR_OK)
 		goto out;
 	w.mech = &mech;

@@ -58,7 +58,7 @@ static const struct ck_mech_def mech_defs[] = {
 	{ CKM_SHA512_HMAC, S, NULL, 0, CKK_GENERIC_SECRET, true, S },
 	{ CKM_AES_ECB, C, NULL, 0, CKK_AES, true, C },
 	{ CKM_AES_CBC, C, NULL, 0, CKK_AES, true, C },
-	{ CKM_AES_CBC_PAD, C, NULL, 0, CKK_AES, true, C },
+	{ CKM_AES_CBC_PAD, C | W, NULL, 0, CKK_AES, true, C },
 	{ CKM_AES_GCM, C, NULL, 0, CKK_AES, true, C },
 	{ CKM_AES_KEY_WRAP, W, NULL, 0, CKK_AES, true, W },
 	{ CKM_AES_KEY_WRAP_KWP, W, NULL, 0, CKK_AES, true, W },

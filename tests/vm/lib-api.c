@@ -2114,6 +2114,8 @@ static void wrap_length_query_keeps_nothing_half_done(void **state)
 	CK_MECHANISM gm = { CKM_AES_KEY_GEN, NULL, 0 };
 	CK_MECHANISM wm = { CKM_AES_KEY_WRAP, NULL, 0 };
 	CK_MECHANISM em = { CKM_AES_ECB, NULL, 0 };
+	CK_BYTE iv[16] = { 3, 1, 4, 1, 5, 9, 2, 6 };
+	CK_MECHANISM pm = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
 	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
 	CK_KEY_TYPE aes = CKK_AES;
 	CK_ULONG klen = 32, len, n1, n2;
@@ -2159,6 +2161,19 @@ static void wrap_length_query_keeps_nothing_half_done(void **state)
 	OK(p->C_Encrypt(s, block, sizeof(block), c2, &n2));
 	EXPECT(n1 == 16 && n2 == 16 && !memcmp(c1, c2, 16),
 	       "the unwrapped key to encrypt as the original does");
+
+	/* The same with AES-CBC-PAD and its IV: 32 bytes padded to 48. */
+	len = 0;
+	OK(p->C_WrapKey(s, &pm, kek, key, NULL, &len));
+	EXPECT(len == 48, "48 bytes for a 32-byte key under CBC-PAD, got %lu", (unsigned long)len);
+	len = sizeof(wrapped);
+	OK(p->C_WrapKey(s, &pm, kek, key, wrapped, &len));
+	OK(p->C_UnwrapKey(s, &pm, kek, wrapped, len, ut, N(ut), &back));
+	OK(p->C_EncryptInit(s, &em, back));
+	n2 = sizeof(c2);
+	OK(p->C_Encrypt(s, block, sizeof(block), c2, &n2));
+	EXPECT(n2 == 16 && !memcmp(c1, c2, 16),
+	       "the key unwrapped from CBC-PAD to encrypt as the original does");
 }
 
 /*

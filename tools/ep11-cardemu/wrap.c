@@ -5,7 +5,10 @@
  *   UnwrapKey (34): (mechanism, unwrapping key blob, wrapped, template)
  *                   -> (key blob)
  * AES key wrap (RFC 3394, CKM_AES_KEY_WRAP) and with padding (RFC 5649,
- * CKM_AES_KEY_WRAP_KWP) under AES keys, RSA-OAEP under RSA public keys
+ * CKM_AES_KEY_WRAP_KWP) and AES-CBC with PKCS#7 padding (CKM_AES_CBC_PAD,
+ * a 16-byte IV; what host libraries import clear keys with: the key
+ * encrypted with EncryptSingle, then unwrapped) under AES keys, RSA-OAEP
+ * under RSA public keys
  * (unwrap: private keys).  What is wrapped: a secret key's value, a
  * private key's DER PrivateKeyInfo.  The wrapping key needs CKA_WRAP
  * (CKA_UNWRAP), the wrapped key CKA_EXTRACTABLE.
@@ -27,13 +30,23 @@ static bool is_kw(const struct fw_mech *m)
 	return m->type == CKM_AES_KEY_WRAP || m->type == CKM_AES_KEY_WRAP_KWP;
 }
 
-/* The optional IV: 8 bytes for KW, 4 for KWP; none: the RFC default. */
-static u32 kw_iv(const struct fw_mech_arg *a, const u8 **iv)
+/* Wrapping under an AES key: KW, KWP or CBC-PAD. */
+static bool is_aes(const struct fw_mech *m)
 {
-	size_t want = a->m->type == CKM_AES_KEY_WRAP ? 8 : 4;
+	return is_kw(m) || m->type == CKM_AES_CBC_PAD;
+}
+
+/*
+ * The IV: 8 bytes for KW, 4 for KWP, optional (none: the RFC default);
+ * 16 for CBC-PAD, required.
+ */
+static u32 aes_iv(const struct fw_mech_arg *a, const u8 **iv)
+{
+	size_t want = a->m->type == CKM_AES_KEY_WRAP ? 8 :
+		      a->m->type == CKM_AES_KEY_WRAP_KWP ? 4 : 16;
 
 	*iv = NULL;
-	if (!a->param.n)
+	if (!a->param.n && is_kw(a->m))
 		return EP11_CKR_OK;
 	if (a->param.n != want)
 		return EP11_CKR_MECHANISM_PARAM_INVALID;
@@ -42,26 +55,32 @@ static u32 kw_iv(const struct fw_mech_arg *a, const u8 **iv)
 }
 
 /*
- * RFC 3394 / RFC 5649 with the AES key @kek.  @out has room for @n + 16
- * bytes.  Returns 0 or -1 (on unwrapping: integrity check failed).
+ * RFC 3394 / RFC 5649 / CBC with PKCS#7 padding with the AES key @kek.
+ * @out has room for @n + 16 bytes.  Returns 0 or -1 (on unwrapping: the
+ * integrity check or the padding failed).
  */
-static int aes_kw(const struct fw *fw, const struct fw_mech *m,
-		  const struct fw_key *kek, const u8 *iv, bool enc,
-		  const u8 *in, size_t n, u8 *out, size_t *out_len)
+static int aes_wrap(const struct fw *fw, const struct fw_mech *m,
+		    const struct fw_key *kek, const u8 *iv, bool enc,
+		    const u8 *in, size_t n, u8 *out, size_t *out_len)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	bool cbc = m->type == CKM_AES_CBC_PAD;
 	EVP_CIPHER *cipher;
-	int l = 0, r = -1;
+	int l = 0, f = 0, r = -1;
 
 	cipher = fw_aes(fw, kek->material_len,
+			cbc ? FW_AES_CBC :
 			m->type == CKM_AES_KEY_WRAP_KWP ? FW_AES_WRAP_PAD :
 			FW_AES_WRAP);
 	if (!ctx || !cipher)
 		goto out;
 	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_CipherInit_ex2(ctx, cipher, kek->material, iv, enc, NULL) &&
-	    EVP_CipherUpdate(ctx, out, &l, in, n) && l > 0) {
-		*out_len = l;
+	if (!EVP_CipherInit_ex2(ctx, cipher, kek->material, iv, enc, NULL) ||
+	    !EVP_CipherUpdate(ctx, out, &l, in, n) ||
+	    (cbc && !EVP_CipherFinal_ex(ctx, out + l, &f)))
+		goto out;
+	if (l + f > 0) {
+		*out_len = l + f;
 		r = 0;
 	}
 out:
@@ -75,12 +94,12 @@ static u32 open_kek(struct fw_req *req, const struct fw_mech_arg *a,
 {
 	u32 cls, rc;
 
-	cls = is_kw(a->m) ? CKO_SECRET_KEY :
+	cls = is_aes(a->m) ? CKO_SECRET_KEY :
 	      wrap ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY;
 	rc = fw_key_open(req, &req->param[1], kek);
 	rc = rc ?: fw_key_check(kek, cls, a->m->key_type,
 				wrap ? CKA_WRAP : CKA_UNWRAP);
-	if (!rc && is_kw(a->m) && kek->material_len != 16 &&
+	if (!rc && is_aes(a->m) && kek->material_len != 16 &&
 	    kek->material_len != 24 && kek->material_len != 32)
 		rc = EP11_CKR_KEY_SIZE_RANGE;
 	return rc;
@@ -99,8 +118,8 @@ static u32 wrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 	rc = fw_mech_get(&req->param[0], CKF_WRAP, &a);
 	if (rc)
 		return rc;
-	if (is_kw(a.m))
-		rc = kw_iv(&a, &iv);
+	if (is_aes(a.m))
+		rc = aes_iv(&a, &iv);
 	rc = rc ?: open_kek(req, &a, true, &kek);
 	rc = rc ?: fw_key_open(req, &req->param[2], &key);
 	if (rc)
@@ -114,7 +133,7 @@ static u32 wrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 		rc = EP11_CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
-	if (is_kw(a.m)) {
+	if (is_aes(a.m)) {
 		bool kw = a.m->type == CKM_AES_KEY_WRAP;
 
 		if (!key.material_len ||
@@ -137,9 +156,9 @@ static u32 wrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 		rc = EP11_CKR_HOST_MEMORY;
 		goto out;
 	}
-	if (is_kw(a.m)) {
-		if (aes_kw(req->fw, a.m, &kek, iv, true, key.material,
-			   key.material_len, out, &out_len))
+	if (is_aes(a.m)) {
+		if (aes_wrap(req->fw, a.m, &kek, iv, true, key.material,
+			     key.material_len, out, &out_len))
 			rc = EP11_CKR_DEVICE_ERROR;
 	} else {
 		rc = fw_rsa_crypt(&a, pkey, true, key.material,
@@ -166,14 +185,17 @@ static u32 unwrap_bytes(const struct fw *fw, const struct fw_mech_arg *a,
 	EVP_PKEY *pkey;
 	u32 rc;
 
-	if (is_kw(a->m)) {
-		rc = kw_iv(a, &iv);
+	if (is_aes(a->m)) {
+		rc = aes_iv(a, &iv);
 		if (rc)
 			return rc;
-		if (in->n < (a->m->type == CKM_AES_KEY_WRAP ? 3 : 2) *
+		if (a->m->type == CKM_AES_CBC_PAD ?
+		    !in->n || in->n % (2 * KW_BLOCK) :
+		    in->n < (a->m->type == CKM_AES_KEY_WRAP ? 3 : 2) *
 			    KW_BLOCK || in->n % KW_BLOCK)
 			return EP11_CKR_WRAPPED_KEY_LEN_RANGE;
-		if (aes_kw(fw, a->m, kek, iv, false, in->p, in->n, plain, len))
+		if (aes_wrap(fw, a->m, kek, iv, false, in->p, in->n, plain,
+			     len))
 			return EP11_CKR_WRAPPED_KEY_INVALID;
 		return EP11_CKR_OK;
 	}
@@ -269,8 +291,8 @@ static u32 unwrap_key(struct fw_req *req, struct ep11_wbuf *rep)
 	u32 rc, cls, kt;
 
 	rc = fw_mech_get(&req->param[0], CKF_UNWRAP, &a);
-	if (!rc && is_kw(a.m))
-		rc = kw_iv(&a, &iv);
+	if (!rc && is_aes(a.m))
+		rc = aes_iv(&a, &iv);
 	rc = rc ?: template_kind(&req->param[3], &cls, &kt);
 	rc = rc ?: open_kek(req, &a, false, &kek);
 	if (rc)

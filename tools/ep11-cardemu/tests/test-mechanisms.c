@@ -53,7 +53,7 @@ static const struct {
 	{ CKM_SHA512_HMAC, 1, 512, SV },
 	{ CKM_AES_ECB, 16, 32, ED },
 	{ CKM_AES_CBC, 16, 32, ED },
-	{ CKM_AES_CBC_PAD, 16, 32, ED },
+	{ CKM_AES_CBC_PAD, 16, 32, ED | WU },
 	{ CKM_AES_GCM, 16, 32, ED },
 	{ CKM_AES_KEY_WRAP, 16, 32, WU },
 	{ CKM_AES_KEY_WRAP_KWP, 16, 32, WU },

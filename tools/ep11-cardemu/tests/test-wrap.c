@@ -143,6 +143,49 @@ static void test_aes_key_wrap_pad_rfc5649(void)
 		  EP11_CKR_KEY_SIZE_RANGE);
 }
 
+/*
+ * AES-CBC-PAD with its 16-byte IV (SP 800-38A F.2.1: the first block),
+ * as a host imports a clear key: EncryptSingle under a key that may
+ * encrypt and unwrap gives what WrapKey gives, and UnwrapKey takes it.
+ */
+static void test_aes_cbc_pad_wrap_and_import(void)
+{
+	struct bytes k, key, out, enc, blob, iv, data, first;
+
+	ASSERT_TRUE(seal_secret(fw, D0, CKK_AES,
+				"2b7e151628aed2a6abf7158809cf4f3c", NULL, &k));
+	ASSERT_TRUE(seal_secret(fw, D0, CKK_AES,
+				"6bc1bee22e409f96e93d7e117393172a", NULL, &key));
+	iv.n = unhex("000102030405060708090a0b0c0d0e0f", iv.p);
+	data.n = unhex("6bc1bee22e409f96e93d7e117393172a", data.p);
+	ASSERT_TRUE(wrap(fw, CKM_AES_CBC_PAD, &iv, &k, &key, &out) ==
+		    EP11_CKR_OK);
+	EXPECT_EQ(out.n, 32);
+	bytes_set(&first, out.p, 16);
+	EXPECT_HEX(&first, "7649abac8119b246cee98e9b12e9197d");
+	ASSERT_TRUE(CALL(fw, D0, EP11_FN_ENCRYPT_SINGLE, NULL,
+			 mech_param(CKM_AES_CBC_PAD, &iv), &k, &data) ==
+		    EP11_CKR_OK);
+	enc = call_res[0];
+	EXPECT_TRUE(enc.n == out.n && !memcmp(enc.p, out.p, out.n));
+	ASSERT_TRUE(unwrap(CKM_AES_CBC_PAD, &iv, &k, &enc,
+			   kind(CKO_SECRET_KEY, CKK_AES), NULL, &blob) ==
+		    EP11_CKR_OK);
+	check_value(&blob, "6bc1bee22e409f96e93d7e117393172a");
+
+	/* The IV is required; whole blocks only; the padding is checked. */
+	EXPECT_EQ(wrap(fw, CKM_AES_CBC_PAD, NULL, &k, &key, &out),
+		  EP11_CKR_MECHANISM_PARAM_INVALID);
+	enc.n = 31;
+	EXPECT_EQ(unwrap(CKM_AES_CBC_PAD, &iv, &k, &enc,
+			 kind(CKO_SECRET_KEY, CKK_AES), NULL, &blob),
+		  EP11_CKR_WRAPPED_KEY_LEN_RANGE);
+	enc.n = 16;
+	EXPECT_EQ(unwrap(CKM_AES_CBC_PAD, &iv, &k, &enc,
+			 kind(CKO_SECRET_KEY, CKK_AES), NULL, &blob),
+		  EP11_CKR_WRAPPED_KEY_INVALID);
+}
+
 /* Wraps @kp's private key, unwraps it and signs with the copy. */
 static void private_round_trip(u32 wrap_mech, const struct key_pair *kp,
 			       u32 key_type, u32 sig_mech)
@@ -379,6 +422,7 @@ int main(void)
 	static const struct test_case tests[] = {
 		TEST(test_aes_key_wrap_rfc3394),
 		TEST(test_aes_key_wrap_pad_rfc5649),
+		TEST(test_aes_cbc_pad_wrap_and_import),
 		TEST(test_private_keys_wrapped_and_used),
 		TEST(test_rsa_oaep_wrap),
 		TEST(test_wrap_permissions),
