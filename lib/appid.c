@@ -219,25 +219,6 @@ static CK_RV gen_seal_key(struct ck_card_ctx *c, void *arg)
 	return rv;
 }
 
-struct gcm_arg {
-	bool decrypt;
-	const CK_MECHANISM *mech;
-	const struct ck_buf *key;
-	const void *in;
-	size_t inlen;
-	struct ck_buf *out;
-};
-
-static CK_RV gcm_call(struct ck_card_ctx *c, void *arg)
-{
-	struct gcm_arg *g = arg;
-
-	if (g->decrypt)
-		return ck_card_decrypt(c, g->mech, g->key, g->in, g->inlen,
-				       g->out);
-	return ck_card_encrypt(c, g->mech, g->key, g->in, g->inlen, g->out);
-}
-
 /*
  * The card's AES-GCM under @key (a blob bound to @handle's session):
  * @in to @out, with @iv and the record's additional data.
@@ -254,10 +235,10 @@ static CK_RV card_gcm(struct ck_slot *slot, uint32_t handle, bool decrypt,
 		.ulAADLen = sizeof(aad), .ulTagBits = SEAL_TAG_LEN * 8,
 	};
 	CK_MECHANISM mech = { CKM_AES_GCM, &gp, sizeof(gp) };
-	struct gcm_arg g = { decrypt, &mech, key, in, inlen, out };
+	struct ck_card_crypt_arg g = { decrypt, &mech, key, in, inlen, out };
 
 	seal_aad(slot, public_id, aad);
-	return ck_slot_call(slot, handle, gcm_call, &g, NULL);
+	return ck_slot_call(slot, handle, ck_card_crypt_call, &g, NULL);
 }
 
 /*

@@ -1070,6 +1070,16 @@ CK_RV ck_card_decrypt(struct ck_card_ctx *c, const CK_MECHANISM *mech,
 			     0, out);
 }
 
+CK_RV ck_card_crypt_call(struct ck_card_ctx *c, void *arg)
+{
+	struct ck_card_crypt_arg *a = arg;
+
+	if (a->decrypt)
+		return ck_card_decrypt(c, a->mech, a->key, a->in, a->inlen,
+				       a->out);
+	return ck_card_encrypt(c, a->mech, a->key, a->in, a->inlen, a->out);
+}
+
 CK_RV ck_card_wrap(struct ck_card_ctx *c, const CK_MECHANISM *mech,
 		   const struct ck_buf *wrapping_key, const struct ck_buf *key,
 		   struct ck_buf *wrapped)

@@ -96,6 +96,19 @@ CK_RV ck_card_encrypt(struct ck_card_ctx *c, const CK_MECHANISM *mech,
 CK_RV ck_card_decrypt(struct ck_card_ctx *c, const CK_MECHANISM *mech,
 		      const struct ck_buf *key, const void *in, size_t inlen,
 		      struct ck_buf *out);
+/*
+ * ck_card_encrypt() or ck_card_decrypt() as a ck_slot_call() callback:
+ * @arg is a struct ck_card_crypt_arg.
+ */
+struct ck_card_crypt_arg {
+	bool decrypt;
+	const CK_MECHANISM *mech;
+	const struct ck_buf *key;
+	const void *in;
+	size_t inlen;
+	struct ck_buf *out;
+};
+CK_RV ck_card_crypt_call(struct ck_card_ctx *c, void *arg);
 CK_RV ck_card_wrap(struct ck_card_ctx *c, const CK_MECHANISM *mech,
 		   const struct ck_buf *wrapping_key, const struct ck_buf *key,
 		   struct ck_buf *wrapped);

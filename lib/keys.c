@@ -797,21 +797,6 @@ static CK_RV transport_key(struct ck_slot *slot, struct ck_buf *blob)
 	return CKR_OK;
 }
 
-struct encrypt_arg {
-	const CK_MECHANISM *mech;
-	const struct ck_buf *key;
-	const void *in;
-	size_t inlen;
-	struct ck_buf *out;
-};
-
-static CK_RV do_encrypt(struct ck_card_ctx *c, void *arg)
-{
-	struct encrypt_arg *e = arg;
-
-	return ck_card_encrypt(c, e->mech, e->key, e->in, e->inlen, e->out);
-}
-
 static BIGNUM *bn_attr(const struct ck_attrs *a, CK_ATTRIBUTE_TYPE t)
 {
 	const CK_ATTRIBUTE *at = ck_attrs_get(a, t);
@@ -933,7 +918,7 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 	};
 	unsigned char iv[16];
 	CK_MECHANISM mech = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
-	struct encrypt_arg e = { 0 };
+	struct ck_card_crypt_arg e = { 0 };
 	CK_OBJECT_CLASS cls = ck_attrs_ulong(a, CKA_CLASS, CKO_SECRET_KEY);
 	struct ck_buf tk = { 0 }, wrapped = { 0 }, blob = { 0 };
 	struct ck_attrs t = { 0 }, ct = { 0 };
@@ -996,7 +981,7 @@ CK_RV ck_keys_import(struct ck_session *s, struct ck_attrs *a,
 		e.in = cls == CKO_SECRET_KEY ? v->pValue : der;
 		e.inlen = cls == CKO_SECRET_KEY ? v->ulValueLen : (size_t)derlen;
 		e.out = &wrapped;
-		rv = ck_slot_call(s->slot, 0, do_encrypt, &e, NULL);
+		rv = ck_slot_call(s->slot, 0, ck_card_crypt_call, &e, NULL);
 	}
 	if (rv != CKR_OK)
 		goto out;

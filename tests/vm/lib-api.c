@@ -2964,6 +2964,32 @@ static void login_pin_check_lets_other_threads_go_on(void **state)
 }
 
 /*
+ * Another process logs in as USER on the token and holds that login until
+ * a byte comes on @down (then it exits, and the kernel logs its session
+ * out).  Returns its pid once the kernel holds its session: @base + 1.
+ */
+static pid_t other_process_logs_in(int *up, int *down, unsigned int base)
+{
+	pid_t pid = fork_or_fail();
+
+	if (!pid) {
+		CK_SESSION_HANDLE cs;
+
+		CHILD_OK(p->C_Initialize(&os_locking));
+		CHILD_OK(p->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
+					  &cs));
+		CHILD_OK(login(cs, CKU_USER, USER_PIN));
+		write_byte(up[1], 'L');
+		read_byte(down[0]);
+		_exit(0);
+	}
+	if (read_byte(up[0]) != 'L')
+		fail_msg("the other process did not log in (its messages are above)");
+	expect_held(base + 1, "the other process's login");
+	return pid;
+}
+
+/*
  * Run with the card's host_share at 2 (one login on the token's two
  * APQNs) and login_wait_ms at 8000: another process's login fills this
  * host's share, so a C_Login here waits in the kernel for room.  While it
@@ -2985,21 +3011,7 @@ static void login_waiting_for_room_lets_other_threads_go_on(void **state)
 	pthread_t t;
 	pid_t pid;
 
-	pid = fork_or_fail();
-	if (!pid) {
-		CK_SESSION_HANDLE cs;
-
-		CHILD_OK(p->C_Initialize(&os_locking));
-		CHILD_OK(p->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
-					  &cs));
-		CHILD_OK(login(cs, CKU_USER, USER_PIN));
-		write_byte(up[1], 'L');
-		read_byte(down[0]);
-		_exit(0);	/* the kernel logs its session out */
-	}
-	if (read_byte(up[0]) != 'L')
-		fail_msg("the other process did not log in (its messages are above)");
-	expect_held(base + 1, "the other process's login");
+	pid = other_process_logs_in(up, down, base);
 
 	if (pthread_create(&t, NULL, slow_login_run, &w))
 		fail_msg("pthread_create failed");
@@ -3231,21 +3243,7 @@ static void login_wait_goes_on_through_handled_signals(void **state)
 	pthread_t t;
 	pid_t pid;
 
-	pid = fork_or_fail();
-	if (!pid) {
-		CK_SESSION_HANDLE cs;
-
-		CHILD_OK(p->C_Initialize(&os_locking));
-		CHILD_OK(p->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
-					  &cs));
-		CHILD_OK(login(cs, CKU_USER, USER_PIN));
-		write_byte(up[1], 'L');
-		read_byte(down[0]);
-		_exit(0);
-	}
-	if (read_byte(up[0]) != 'L')
-		fail_msg("the other process did not log in (its messages are above)");
-	expect_held(base + 1, "the other process's login");
+	pid = other_process_logs_in(up, down, base);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, &old);
 	atomic_store(&usr1_seen, 0);
